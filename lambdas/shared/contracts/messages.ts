@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { projectIdSchema, userIdSchema } from './identifiers.ts';
+
+/** An attachment the parse step stored in S3; messages carry its key, never its bytes. */
+export const storedAttachmentSchema = z.object({
+  key: z.string().min(1),
+  filename: z.string().min(1),
+  contentType: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
+
+/** Per-project settings the worker needs, copied into each job so a job is self-contained. */
+export const jobSettingsSchema = z.object({
+  model: z.string().min(1),
+  validationCommands: z.array(
+    z.object({ name: z.string().min(1), command: z.string().min(1), timeoutSeconds: z.number().int().positive() }),
+  ),
+  maxFixAttempts: z.number().int().nonnegative(),
+  heartbeatSeconds: z.number().int().positive(),
+  leaseSeconds: z.number().int().positive(),
+  promptOverrides: z.record(z.string(), z.string()).default({}),
+});
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+/**
+ * The body of the message the workflow puts on a project's input queue with
+ * `sqs:sendMessage.waitForTaskToken`. Everything large lives in S3 and is referenced by key.
+ */
+export const jobMessageSchema = z.object({
+  version: z.literal(1),
+  taskToken: z.string().min(1),
+  jobId: z.string().min(1).max(80),
+  threadId: z.string().min(1),
+  projectId: projectIdSchema,
+  userId: userIdSchema,
+  messageId: z.string().min(1),
+  bucket: z.string().min(1),
+  emailKey: z.string().min(1),
+  instructionKey: z.string().min(1),
+  attachments: z.array(storedAttachmentSchema),
+  sender: z.string().email(),
+  subject: z.string(),
+  /** The address replies are sent from; it carries the thread token in its sub-address. */
+  replyFrom: z.string().min(3),
+  interruptQueueUrl: z.string().url(),
+  deadLetterQueueUrl: z.string().url(),
+  settings: jobSettingsSchema,
+});
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+/** Sent to a project-user's interrupt queue when a reply arrives while a job runs. */
+export const interruptMessageSchema = z.object({
+  version: z.literal(1),
+  kind: z.literal('interrupt'),
+  targetJobId: z.string().min(1),
+  byJobId: z.string().min(1),
+  reason: z.string(),
+});
+export type InterruptMessage = z.infer<typeof interruptMessageSchema>;
+
+/** Error names the worker reports with SendTaskFailure and the workflow catches. */
+export const JOB_ERRORS = {
+  interrupted: 'Job.Interrupted',
+  failed: 'Job.Failed',
+} as const;
+
+/** The output of a successful job (SendTaskSuccess), kept well under the 256 KiB payload cap. */
+export const jobSummarySchema = z.object({
+  jobId: z.string(),
+  threadId: z.string(),
+  branch: z.string(),
+  stories: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      title: z.string(),
+      status: z.enum(['committed', 'skipped', 'failed']),
+      commit: z.string().optional(),
+      attempts: z.number().int().nonnegative(),
+      durationMs: z.number().nonnegative(),
+    }),
+  ),
+  commits: z.array(z.string()),
+  durationMs: z.number().nonnegative(),
+});
+export type JobSummary = z.infer<typeof jobSummarySchema>;

@@ -1,0 +1,63 @@
+/**
+ * The DynamoDB data model. Every table has a single string partition key named `pk` and, where it
+ * needs one, a string sort key named `sk`, so that the CDK stack, the local runtime and the adapters
+ * agree on one shape. Time is stored twice where a condition or a Choice state compares it:
+ * `expiresAt` as epoch seconds (for condition expressions and TTL) and `expiresAtIso` as ISO-8601.
+ */
+export const TABLE_KEYS = {
+  /** pk = `${projectId}#${userId}`; one item while a job holds the slot. */
+  activeJobs: { partitionKey: 'pk', ttlAttribute: 'ttl' },
+  /** pk = projectId, sk = jobId; every email's outcome, and the worker's per-story results and checkpoint. */
+  jobs: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: undefined },
+  /** pk = `${projectId}#${userId}`, sk = `${interruptedAtIso}#${byJobId}`; audit records that expire. */
+  interruptions: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
+  /** pk = projectId; the project registry. */
+  projects: { partitionKey: 'pk', ttlAttribute: undefined },
+} as const;
+
+/** An item of the active-jobs table. */
+export interface ActiveJobItem {
+  pk: string;
+  projectId: string;
+  userId: string;
+  jobId: string;
+  threadId: string;
+  executionArn: string;
+  claimedAt: string;
+  expiresAt: number;
+  expiresAtIso: string;
+  ttl: number;
+  /** Set by the workflow when a reply interrupts this job; the worker also learns it from the lease. */
+  interruptRequestedBy?: string;
+  /** Set by the worker that runs the job. */
+  workerId?: string;
+}
+
+/** Every email ends in exactly one of these, recorded on its jobs-table item. */
+export const JOB_OUTCOMES = [
+  'received',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'interrupted',
+  'timed-out',
+  'rejected',
+  'ignored',
+  'slot-unavailable',
+] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/** Outcomes after which nothing more happens to a job. */
+export const FINAL_OUTCOMES: readonly JobOutcome[] = [
+  'succeeded',
+  'failed',
+  'interrupted',
+  'timed-out',
+  'rejected',
+  'ignored',
+  'slot-unavailable',
+];
+
+/** Rejected or ignored emails that could not be routed to a project are recorded under this pk. */
+export const UNROUTED_PROJECT = '_unrouted';

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    coverage: {
+      provider: 'v8',
+      reporter: ['text-summary', 'json-summary'],
+      include: ['lambdas/**', 'local/**', 'containers/**/src/**', 'lib/**', 'bin/**'],
+      exclude: ['**/*.d.ts'],
+    },
+  },
+});
