@@ -20,18 +20,17 @@ export const jobSettingsSchema = z.object({
   maxFixAttempts: z.number().int().nonnegative(),
   heartbeatSeconds: z.number().int().positive(),
   leaseSeconds: z.number().int().positive(),
+  jobTimeoutSeconds: z.number().int().positive(),
   promptOverrides: z.record(z.string(), z.string()).default({}),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
 /**
- * The body of the message the workflow puts on a project's input queue with
- * `sqs:sendMessage.waitForTaskToken`. Everything large lives in S3 and is referenced by key.
+ * A job as the workflow hands it to a worker. Everything large lives in S3 and is referenced by key.
  */
-export const jobMessageSchema = z.object({
-  version: z.literal(1),
-  taskToken: z.string().min(1),
+export const jobSchema = z.object({
   jobId: z.string().min(1).max(80),
+  executionArn: z.string().min(1),
   threadId: z.string().min(1),
   projectId: projectIdSchema,
   userId: userIdSchema,
@@ -40,13 +39,25 @@ export const jobMessageSchema = z.object({
   emailKey: z.string().min(1),
   instructionKey: z.string().min(1),
   attachments: z.array(storedAttachmentSchema),
-  sender: z.string().email(),
+  sender: z.string().min(3),
   subject: z.string(),
-  /** The address replies are sent from; it carries the thread token in its sub-address. */
+  /** The address replies are sent from; it carries the thread id in its sub-address. */
   replyFrom: z.string().min(3),
+  inputQueueUrl: z.string().url(),
   interruptQueueUrl: z.string().url(),
   deadLetterQueueUrl: z.string().url(),
   settings: jobSettingsSchema,
+});
+export type Job = z.infer<typeof jobSchema>;
+
+/**
+ * The body of the message the workflow puts on a project's input queue with
+ * `sqs:sendMessage.waitForTaskToken` (see statemachines/email-processor.asl.json, state QueueJob).
+ */
+export const jobMessageSchema = z.object({
+  version: z.literal(1),
+  taskToken: z.string().min(1),
+  job: jobSchema,
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
