@@ -21,7 +21,11 @@ export interface ProjectQueueNames {
   interrupt: string;
 }
 
-export const projectQueueNames = (queuePrefix: string, projectId: string, userId: string): ProjectQueueNames => ({
+export const projectQueueNames = (
+  queuePrefix: string,
+  projectId: string,
+  userId: string,
+): ProjectQueueNames => ({
   input: `${queuePrefix}-input-${projectId}-${userId}.fifo`,
   deadLetter: `${queuePrefix}-dlq-${projectId}-${userId}.fifo`,
   interrupt: `${queuePrefix}-interrupt-${projectId}-${userId}.fifo`,

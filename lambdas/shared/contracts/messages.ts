@@ -15,7 +15,11 @@ export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
 export const jobSettingsSchema = z.object({
   model: z.string().min(1),
   validationCommands: z.array(
-    z.object({ name: z.string().min(1), command: z.string().min(1), timeoutSeconds: z.number().int().positive() }),
+    z.object({
+      name: z.string().min(1),
+      command: z.string().min(1),
+      timeoutSeconds: z.number().int().positive(),
+    }),
   ),
   maxFixAttempts: z.number().int().nonnegative(),
   heartbeatSeconds: z.number().int().positive(),

@@ -23,6 +23,8 @@ export interface ActiveJobItem {
   jobId: string;
   threadId: string;
   executionArn: string;
+  /** Where the workflow sends an interrupt for this job. */
+  interruptQueueUrl: string;
   claimedAt: string;
   expiresAt: number;
   expiresAtIso: string;

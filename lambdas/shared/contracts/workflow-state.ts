@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobSchema, storedAttachmentSchema } from './messages.ts';
+import { jobSchema, jobSettingsSchema, storedAttachmentSchema } from './messages.ts';
 
 /** The input of every execution: deterministic, so a duplicate start is recognised. */
 export const executionInputSchema = z.object({
@@ -25,6 +25,8 @@ export const emailSummarySchema = z.object({
   projectId: z.string().optional(),
   userId: z.string().optional(),
   instructionKey: z.string().optional(),
+  /** The address replies come from: the project address with the thread id as sub-address. */
+  replyFrom: z.string().optional(),
   attachments: z.array(storedAttachmentSchema),
   droppedAttachments: z.array(z.object({ filename: z.string(), reason: z.string() })),
   inReplyTo: z.string().optional(),
@@ -60,6 +62,8 @@ export const workflowStateSchema = z.object({
   key: z.string().min(1),
   admission: admissionSummarySchema.optional(),
   email: emailSummarySchema.optional(),
+  /** The project's settings when the email was admitted; the job carries them to the worker. */
+  settings: jobSettingsSchema.optional(),
   claim: claimResultSchema.optional(),
   error: stateErrorSchema.optional(),
   result: z.unknown().optional(),

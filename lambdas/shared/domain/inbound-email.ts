@@ -51,4 +51,6 @@ export interface SesVerdicts {
   dmarc: Verdict;
 }
 
-export type AutoReplyKind = 'auto-submitted' | 'precedence' | 'x-autoreply' | 'delivery-report' | 'mailer-daemon';
+/** Why a message counts as machine-sent. `delivery-report`, `mailer-daemon` and `null-sender` are bounces. */
+export type AutoReplyKind =
+  'auto-submitted' | 'precedence' | 'x-autoreply' | 'delivery-report' | 'mailer-daemon' | 'null-sender';

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
+import { workflowDeps } from '#runtime/workflow-deps';
+import { recordInterruption } from '#workflow/record-interruption';
+
+const INTERRUPTION_RETENTION_DAYS = 30;
+
+const eventSchema = z.object({
+  state: workflowStateSchema.extend({ interruptError: stateErrorSchema.optional() }),
+});
+
+/** RecordInterruption: flag the interrupt on the holder's lease and write the audit record. */
+export const handler = async (event: unknown) => {
+  const { state } = eventSchema.parse(event);
+  return recordInterruption({ state }, { ...workflowDeps(), retentionDays: INTERRUPTION_RETENTION_DAYS });
+};

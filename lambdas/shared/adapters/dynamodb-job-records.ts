@@ -1,0 +1,64 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
+import type { JobRecordFields, JobRecords } from '#workflow/ports';
+
+interface UpdateParts {
+  sets: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** The jobs table: pk = projectId, sk = jobId. */
+export class DynamoDbJobRecords implements JobRecords {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(
+    projectId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    fields: JobRecordFields,
+    now: Date,
+  ): Promise<void> {
+    const parts: UpdateParts = {
+      sets: ['#outcome = :outcome', 'createdAt = if_not_exists(createdAt, :now)'],
+      names: { '#outcome': 'outcome' },
+      values: { ':outcome': outcome },
+    };
+    if (FINAL_OUTCOMES.includes(outcome)) parts.sets.push('finishedAt = if_not_exists(finishedAt, :now)');
+    await this.update(projectId, jobId, fields, parts, now);
+  }
+
+  async annotate(projectId: string, jobId: string, fields: JobRecordFields, now: Date): Promise<void> {
+    await this.update(projectId, jobId, fields, { sets: [], names: {}, values: {} }, now);
+  }
+
+  private async update(
+    projectId: string,
+    jobId: string,
+    fields: JobRecordFields,
+    parts: UpdateParts,
+    now: Date,
+  ): Promise<void> {
+    const sets = [...parts.sets, '#updatedAt = :now'];
+    const names: Record<string, string> = { ...parts.names, '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ...parts.values, ':now': now.toISOString() };
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: projectId, sk: jobId },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import { splitAddress } from './email-address.ts';
+import { firstHeader, type RawHeader } from './header-block.ts';
+import type { AutoReplyKind } from './inbound-email.ts';
+
+const AUTOMATED_SENDERS = new Set(['mailer-daemon', 'postmaster']);
+const BULK_PRECEDENCE = new Set(['bulk', 'junk', 'list', 'auto_reply']);
+const BOUNCE_KINDS: ReadonlySet<AutoReplyKind> = new Set(['delivery-report', 'mailer-daemon', 'null-sender']);
+
+/**
+ * Whether a message was sent by a machine rather than a person (RFC 3834 and common practice).
+ * Answering one risks a mail loop, so such messages are ignored, never answered.
+ */
+export function detectAutoReply(
+  headers: readonly RawHeader[],
+  from: string | undefined,
+): AutoReplyKind | undefined {
+  const value = (name: string): string | undefined => firstHeader(headers, name)?.value.trim().toLowerCase();
+  if (/^multipart\/report\b/.test(value('content-type') ?? '')) return 'delivery-report';
+  const sender = from === undefined ? undefined : splitAddress(from);
+  if (sender && AUTOMATED_SENDERS.has(sender.local)) return 'mailer-daemon';
+  const autoSubmitted = value('auto-submitted')?.split(/[\s;(]/, 1)[0];
+  if (autoSubmitted !== undefined && autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-submitted';
+  if (BULK_PRECEDENCE.has(value('precedence') ?? '')) return 'precedence';
+  if (['x-autoreply', 'x-autorespond', 'x-autoresponder'].some((name) => isSet(value(name))))
+    return 'x-autoreply';
+  // The topmost Return-Path is the one the receiving server wrote from the SMTP envelope.
+  if (/^<\s*>$/.test(value('return-path') ?? '')) return 'null-sender';
+  return undefined;
+}
+
+/** Bounces and delivery reports, as opposed to auto-replies such as out-of-office notes. */
+export function isBounce(kind: AutoReplyKind): boolean {
+  return BOUNCE_KINDS.has(kind);
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value !== 'no' && value !== 'false';
+}

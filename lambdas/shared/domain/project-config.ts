@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { projectIdSchema, userIdSchema } from '#contracts/identifiers';
+import type { JobSettings } from '#contracts/messages';
+import { splitAddress } from './email-address.ts';
+
+const MIB = 1024 * 1024;
+
+/**
+ * Size limits applied at admission. Defaults:
+ * - `maxEmailBytes` 25 MiB: a whole message above it is rejected `too-large` (SES accepts up to 40 MB).
+ * - `maxAttachmentBytes` 10 MiB: a bigger attachment is dropped with a note.
+ * - `maxAttachments` 20: attachments past the 20th are dropped with a note.
+ * - `maxTotalAttachmentBytes` 20 MiB: an attachment that would take the kept total past it is dropped.
+ */
+export const DEFAULT_LIMITS = {
+  maxEmailBytes: 25 * MIB,
+  maxAttachmentBytes: 10 * MIB,
+  maxAttachments: 20,
+  maxTotalAttachmentBytes: 20 * MIB,
+} as const;
+
+export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+
+const positiveInt = z.number().int().positive();
+
+export const limitsSchema = z.strictObject({
+  maxEmailBytes: positiveInt.default(DEFAULT_LIMITS.maxEmailBytes),
+  maxAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxAttachmentBytes),
+  maxAttachments: z.number().int().nonnegative().default(DEFAULT_LIMITS.maxAttachments),
+  maxTotalAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxTotalAttachmentBytes),
+});
+export type Limits = z.infer<typeof limitsSchema>;
+
+export const validationCommandSchema = z.strictObject({
+  name: z.string().min(1),
+  command: z.string().min(1),
+  timeoutSeconds: positiveInt.max(3600).default(300),
+});
+
+/**
+ * Per-project settings. Defaults: model `claude-sonnet-4-5`, no validation commands, 2 fix attempts,
+ * a heartbeat every 60 s, a 300 s job lease (renewed by each heartbeat, so it must be longer), a job
+ * runs at most 3600 s, the limits above, no prompt overrides.
+ */
+export const projectSettingsSchema = z
+  .strictObject({
+    model: z.string().min(1).default(DEFAULT_MODEL),
+    validationCommands: z.array(validationCommandSchema).default([]),
+    maxFixAttempts: z.number().int().nonnegative().max(10).default(2),
+    heartbeatSeconds: positiveInt.default(60),
+    leaseSeconds: positiveInt.default(300),
+    jobTimeoutSeconds: positiveInt.default(3600),
+    limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
+    promptOverrides: z.record(z.string(), z.string()).default({}),
+  })
+  .refine((settings) => settings.leaseSeconds > settings.heartbeatSeconds, {
+    message: 'must be longer than heartbeatSeconds',
+    path: ['leaseSeconds'],
+  })
+  .refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
+    message: 'must be longer than heartbeatSeconds',
+    path: ['jobTimeoutSeconds'],
+  });
+
+/** An allowed sender: a bare address (`scott@example.com`) or a whole domain (`@example.com`). */
+export const allowedSenderSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => (value.startsWith('@') ? isDomain(value.slice(1)) : splitAddress(value) !== undefined), {
+    message: 'must be an address like "name@example.com" or a domain like "@example.com"',
+  });
+
+export const projectSchema = z.strictObject({
+  id: projectIdSchema,
+  users: z.array(userIdSchema).min(1, 'must list at least one user'),
+  allowedSenders: z.array(allowedSenderSchema).min(1, 'must list at least one address or @domain'),
+  settings: projectSettingsSchema.default(() => projectSettingsSchema.parse({})),
+});
+export type Project = z.infer<typeof projectSchema>;
+/** A project as written in a config file, defaults not yet applied. */
+export type ProjectInput = z.input<typeof projectSchema>;
+
+export const projectsFileSchema = z.strictObject({
+  projects: z.array(projectSchema).superRefine((projects, context) => {
+    const seen = new Set<string>();
+    projects.forEach((project, index) => {
+      if (seen.has(project.id)) {
+        context.addIssue({
+          code: 'custom',
+          message: `duplicate project id "${project.id}"`,
+          path: [index, 'id'],
+        });
+      }
+      seen.add(project.id);
+    });
+  }),
+});
+
+export class ProjectConfigError extends Error {
+  override readonly name = 'ProjectConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid project config: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Reads `{ "projects": [...] }`, applying defaults. Throws a `ProjectConfigError` whose message names
+ * each offending field, e.g. `projects[0].users[1]: must be 1-24 characters ...`.
+ */
+export function loadProjectsFromJson(text: string): Project[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ProjectConfigError([
+      `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+  const result = projectsFileSchema.safeParse(json);
+  if (!result.success) {
+    throw new ProjectConfigError(
+      result.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  return result.data.projects;
+}
+
+/** Validates one project (defaults applied); throws a `ProjectConfigError` naming the field. */
+export function parseProject(input: unknown): Project {
+  const result = projectSchema.safeParse(input);
+  if (!result.success) {
+    throw new ProjectConfigError(
+      result.error.issues.map((issue) => `${fieldPath(['project', ...issue.path])}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Whether a sender may write to the project: decided on the bare address, never a display name. */
+export function isSenderAllowed(project: Pick<Project, 'allowedSenders'>, address: string): boolean {
+  const sender = splitAddress(address);
+  if (!sender) return false;
+  return project.allowedSenders.some((allowed) =>
+    allowed.startsWith('@')
+      ? allowed.slice(1) === sender.domain
+      : allowed === `${sender.local}@${sender.domain}`,
+  );
+}
+
+/** The settings copied into each job (the limits stay with admission). */
+export function jobSettingsOf(project: Project): JobSettings {
+  const { limits: _limits, ...settings } = project.settings;
+  return settings;
+}
+
+function isDomain(value: string): boolean {
+  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(value);
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
+}

@@ -1,0 +1,67 @@
+import { slotIdOf } from '#contracts/identifiers';
+import type { WorkflowState } from '#contracts/workflow-state';
+import { InvalidStateError } from './errors.ts';
+import type { SenderNotifier } from './notifications.ts';
+import type { FifoSender, JobRecords, SlotStore } from './ports.ts';
+
+export interface HandleTimeoutDeps {
+  slots: SlotStore;
+  jobs: JobRecords;
+  deadLetters: FifoSender;
+  notifier: SenderNotifier;
+  now: () => Date;
+}
+
+/**
+ * The worker missed its heartbeat or ran past the job's limit. Release the slot if this job still
+ * holds it, put the job with its context on the project's dead-letter queue for a person, record
+ * the outcome and tell the sender.
+ */
+export async function handleTimeout(
+  state: WorkflowState,
+  deps: HandleTimeoutDeps,
+): Promise<{ outcome: 'timed-out'; deadLetterMessageId: string | null; released: boolean }> {
+  const job = state.claim?.job;
+  if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
+  const now = deps.now();
+  const released = await deps.slots.release(slotIdOf(job.projectId, job.userId), job.jobId);
+  const deadLetterMessageId =
+    (await deps.deadLetters.send(
+      job.deadLetterQueueUrl,
+      JSON.stringify({
+        version: 1,
+        kind: 'timed-out-job',
+        executionArn: state.executionArn,
+        timedOutAt: now.toISOString(),
+        job,
+        error: state.error,
+      }),
+      state.claim?.messageGroupId ?? job.jobId,
+      `${job.jobId}-timeout`,
+    )) ?? null;
+  const detail =
+    state.error?.Error === 'States.HeartbeatTimeout' ? 'no heartbeat in time' : 'past its time limit';
+  await deps.jobs.record(
+    job.projectId,
+    job.jobId,
+    'timed-out',
+    {
+      error: state.error?.Error,
+      cause: state.error?.Cause ?? detail,
+      deadLetterMessageId: deadLetterMessageId ?? undefined,
+    },
+    now,
+  );
+  await deps.notifier.notify({
+    kind: 'timed-out',
+    to: job.sender,
+    projectId: job.projectId,
+    userId: job.userId,
+    threadId: job.threadId,
+    subject: job.subject,
+    inReplyTo: job.messageId,
+    references: [...(state.email?.references ?? []), job.messageId],
+    detail,
+  });
+  return { outcome: 'timed-out', deadLetterMessageId, released };
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { StoredAttachment } from '#contracts/messages';
+import { UNROUTED_PROJECT } from '#contracts/tables';
+import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/workflow-state';
+import { admitEmail, type Admission } from '#domain/admission';
+import type { InboundEmail } from '#domain/inbound-email';
+import { parseEmail } from '#domain/parse-email';
+import { jobSettingsOf } from '#domain/project-config';
+import type { ProjectRegistry } from '#domain/project-registry';
+import { replyAddressFor } from '#domain/thread-id';
+import type { BlobStore, JobRecords } from './ports.ts';
+
+export interface IngestEmailInput {
+  bucket: string;
+  key: string;
+  jobId: string;
+  executionArn: string;
+}
+
+export interface IngestEmailDeps {
+  blobs: BlobStore;
+  projects: ProjectRegistry;
+  jobs: JobRecords;
+  mailDomain: string;
+  now: () => Date;
+}
+
+/** S3 keys the parse step writes; the raw email itself is never moved or deleted. */
+export const instructionKeyFor = (jobId: string): string => `instructions/${jobId}.txt`;
+export const attachmentKeyFor = (jobId: string, index: number, filename: string): string =>
+  `attachments/${jobId}/${index}-${filename}`;
+
+/**
+ * ParseEmail: reads the raw email, parses and admits it, stores the instruction and the kept
+ * attachments next to it in S3 (the state carries keys, never bodies) and records it as received.
+ */
+export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps): Promise<WorkflowState> {
+  const raw = await deps.blobs.get(input.bucket, input.key);
+  const parsed = await parseEmail(raw, { domain: deps.mailDomain });
+  const admission = await admitEmail(parsed, { domain: deps.mailDomain, registry: deps.projects });
+  const base = { jobId: input.jobId, executionArn: input.executionArn, bucket: input.bucket, key: input.key };
+  if (!parsed.ok) {
+    const summary = admissionSummaryOf(admission);
+    await deps.jobs.record(
+      UNROUTED_PROJECT,
+      input.jobId,
+      'received',
+      recordFields(input, undefined),
+      deps.now(),
+    );
+    return { ...base, admission: summary };
+  }
+  const email = parsed.email;
+  const summary: EmailSummary = {
+    messageId: email.messageId,
+    threadId: email.threadId,
+    sender: email.from,
+    subject: email.subject,
+    attachments: [],
+    droppedAttachments: [],
+    inReplyTo: email.inReplyTo,
+    references: email.references,
+  };
+  if (admission.decision !== 'accepted') {
+    if (admission.decision === 'rejected' && admission.projectId && admission.userId) {
+      summary.projectId = admission.projectId;
+      summary.userId = admission.userId;
+    }
+    await deps.jobs.record(
+      summary.projectId ?? UNROUTED_PROJECT,
+      input.jobId,
+      'received',
+      recordFields(input, email),
+      deps.now(),
+    );
+    return { ...base, admission: admissionSummaryOf(admission), email: summary };
+  }
+
+  const project = await deps.projects.get(admission.projectId);
+  if (!project) throw new Error(`Project ${admission.projectId} disappeared during admission`);
+  const instructionKey = instructionKeyFor(input.jobId);
+  await deps.blobs.put(input.bucket, instructionKey, email.instruction, 'text/plain; charset=utf-8');
+  const attachments: StoredAttachment[] = [];
+  for (const kept of admission.attachments) {
+    const attachment = email.attachments[kept.index];
+    if (!attachment) continue;
+    const key = attachmentKeyFor(input.jobId, kept.index, kept.filename);
+    await deps.blobs.put(input.bucket, key, attachment.content, kept.contentType);
+    attachments.push({
+      key,
+      filename: kept.filename,
+      contentType: kept.contentType,
+      size: kept.size,
+      sha256: kept.sha256,
+    });
+  }
+  const accepted: EmailSummary = {
+    ...summary,
+    projectId: admission.projectId,
+    userId: admission.userId,
+    instructionKey,
+    replyFrom: replyAddressFor(admission.projectId, admission.userId, email.threadId, deps.mailDomain),
+    attachments,
+    droppedAttachments: admission.dropped.map((dropped, index) => ({
+      filename: dropped.filename,
+      reason: admission.notes[index] ?? dropped.reason,
+    })),
+  };
+  await deps.jobs.record(
+    admission.projectId,
+    input.jobId,
+    'received',
+    {
+      ...recordFields(input, email),
+      userId: admission.userId,
+      attachmentCount: attachments.length,
+      droppedAttachments: accepted.droppedAttachments,
+    },
+    deps.now(),
+  );
+  return {
+    ...base,
+    admission: admissionSummaryOf(admission),
+    email: accepted,
+    settings: jobSettingsOf(project),
+  };
+}
+
+function admissionSummaryOf(admission: Admission): AdmissionSummary {
+  switch (admission.decision) {
+    case 'accepted':
+      return { decision: 'accepted', replySafe: true };
+    case 'rejected':
+      return {
+        decision: 'rejected',
+        reason: admission.reason,
+        detail: admission.detail,
+        replySafe: admission.replySafe,
+      };
+    case 'ignored':
+      return { decision: 'ignored', reason: admission.reason, detail: admission.detail, replySafe: false };
+  }
+}
+
+function recordFields(input: IngestEmailInput, email: InboundEmail | undefined) {
+  return {
+    bucket: input.bucket,
+    emailKey: input.key,
+    executionArn: input.executionArn,
+    messageId: email?.messageId,
+    threadId: email?.threadId,
+    sender: email?.from,
+    subject: email?.subject,
+  };
+}
+
+/** The message id an email's execution is named after: the parsed one, or a hash of unreadable bytes. */
+export async function messageIdOf(raw: Uint8Array): Promise<string> {
+  const parsed = await parseEmail(raw);
+  return parsed.ok
+    ? parsed.email.messageId
+    : `${createHash('sha256').update(raw).digest('hex')}@unparseable.intake.invalid`;
+}

@@ -1,0 +1,111 @@
+import type { ActiveJobItem, JobOutcome } from '#contracts/tables';
+
+/** What a claim needs to write on the project-user slot. */
+export interface SlotClaim {
+  projectId: string;
+  userId: string;
+  jobId: string;
+  threadId: string;
+  executionArn: string;
+  interruptQueueUrl: string;
+  now: Date;
+  leaseSeconds: number;
+}
+
+export type ClaimAttempt = { claimed: true; item: ActiveJobItem } | { claimed: false; holder: ActiveJobItem };
+
+/** The active-jobs table: one lease per project and user. */
+export interface SlotStore {
+  /** Conditional write: succeeds when the slot is free, its lease has expired, or it is already ours. */
+  claim(claim: SlotClaim): Promise<ClaimAttempt>;
+  /** Flags an interrupt on the holder's lease; false when the slot is no longer held by that job. */
+  requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean>;
+  /** Deletes the lease only if this job still holds it; false when it did not. */
+  release(slotId: string, jobId: string): Promise<boolean>;
+}
+
+export interface JobRecordFields {
+  userId?: string;
+  threadId?: string;
+  messageId?: string;
+  sender?: string;
+  subject?: string;
+  bucket?: string;
+  emailKey?: string;
+  executionArn?: string;
+  reason?: string;
+  detail?: string;
+  error?: string;
+  cause?: string;
+  interruptedBy?: string;
+  deadLetterMessageId?: string;
+  droppedAttachments?: { filename: string; reason: string }[];
+  attachmentCount?: number;
+  summary?: unknown;
+}
+
+/** The jobs table: every email's outcome, queryable by project. */
+export interface JobRecords {
+  /** Sets the job's status and fields; `final` outcomes also set `finishedAt` once. */
+  record(
+    projectId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    fields: JobRecordFields,
+    now: Date,
+  ): Promise<void>;
+  /** Adds fields without changing the outcome (for example, who interrupted a running job). */
+  annotate(projectId: string, jobId: string, fields: JobRecordFields, now: Date): Promise<void>;
+}
+
+export interface InterruptionRecord {
+  projectId: string;
+  userId: string;
+  targetJobId: string;
+  byJobId: string;
+  reason: string;
+  delivered: boolean;
+  at: Date;
+  expiresAt: Date;
+}
+
+/** The interruptions audit table (items expire by TTL). */
+export interface InterruptionLog {
+  record(entry: InterruptionRecord): Promise<void>;
+}
+
+export interface ProjectQueueUrls {
+  inputQueueUrl: string;
+  deadLetterQueueUrl: string;
+  interruptQueueUrl: string;
+}
+
+/** Creates a project-user's queues on first use, idempotently. */
+export interface QueueProvisioner {
+  ensureProjectQueues(projectId: string, userId: string): Promise<ProjectQueueUrls>;
+}
+
+export interface BlobStore {
+  get(bucket: string, key: string): Promise<Uint8Array>;
+  put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+}
+
+export interface FifoSender {
+  send(queueUrl: string, body: string, groupId: string, deduplicationId: string): Promise<string | undefined>;
+}
+
+export interface OutboundMail {
+  from: string;
+  to: string;
+  raw: Uint8Array;
+}
+
+export interface Mailer {
+  send(mail: OutboundMail): Promise<string | undefined>;
+}
+
+export type StartOutcome = { status: 'started'; executionArn: string } | { status: 'already-started' };
+
+export interface ExecutionStarter {
+  start(name: string, input: string): Promise<StartOutcome>;
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { ExecutionInput } from '#contracts/workflow-state';
+import type { BlobStore, ExecutionStarter, StartOutcome } from './ports.ts';
+
+/** Where SES (and the local SMTP server) store raw mail; only these objects start executions. */
+export const EMAIL_PREFIX = 'emails/';
+
+export interface S3ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+interface S3EventLike {
+  Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string } } }[];
+}
+
+/** S3 event keys arrive URL-encoded, with spaces as `+`. */
+export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
+
+/** The created objects under `emails/` in an S3 event notification. */
+export function emailObjectsIn(event: S3EventLike): S3ObjectRef[] {
+  return (event.Records ?? []).flatMap((record) => {
+    const bucket = record.s3?.bucket?.name;
+    const rawKey = record.s3?.object?.key;
+    if (!bucket || !rawKey || !record.eventName?.startsWith('ObjectCreated')) return [];
+    const key = decodeS3Key(rawKey);
+    return key.startsWith(EMAIL_PREFIX) && key.length > EMAIL_PREFIX.length ? [{ bucket, key }] : [];
+  });
+}
+
+/**
+ * The execution (and job) name for an email: derived from its message id, so a duplicate S3 event
+ * or a second delivery of the same message maps to the same execution. 1-80 chars of [0-9a-z-].
+ */
+export const executionNameFor = (messageId: string): string =>
+  `email-${createHash('sha256').update(messageId.trim().toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
+
+export interface StartEmailExecutionDeps {
+  blobs: BlobStore;
+  starter: ExecutionStarter;
+  /** Reads the message id from the raw bytes, deriving a stable one from the content when it is missing. */
+  messageIdOf: (raw: Uint8Array) => Promise<string>;
+}
+
+export type StartedEmail = StartOutcome & { name: string; messageId: string; object: S3ObjectRef };
+
+/** Starts the email-processor execution for one stored email; a repeat starts nothing new. */
+export async function startEmailExecution(
+  object: S3ObjectRef,
+  deps: StartEmailExecutionDeps,
+): Promise<StartedEmail> {
+  const raw = await deps.blobs.get(object.bucket, object.key);
+  const messageId = await deps.messageIdOf(raw);
+  const name = executionNameFor(messageId);
+  // Deterministic input (no timestamps): the same event again is recognised as the same execution.
+  const input: ExecutionInput = { bucket: object.bucket, key: object.key };
+  const outcome = await deps.starter.start(name, JSON.stringify(input));
+  return { ...outcome, name, messageId, object };
+}

@@ -1,0 +1,90 @@
+import { mkdir } from 'node:fs/promises';
+import type { S3EventRecord } from 'aws-lambda';
+import { DEFAULT_EDGE_PORT, startEdge } from '#local/edge/edge';
+import type { Edge, EdgeHandler } from '#local/edge/edge';
+import { createSesOutboxHandler } from '#local/outbox/ses-handler';
+import type { OutboxEntry } from '#local/outbox/outbox';
+import type { SmtpRelayConfig } from '#local/outbox/relay';
+import { startDynamoDb } from './dynamodb';
+import type { RunningService } from './net';
+import { startS3 } from './s3';
+import type { ObjectCreatedListener } from './s3';
+import { startSqs } from './sqs';
+
+export interface EmulatorsOptions {
+  /** Everything is kept under this folder: s3/, dynamodb/, sqs/, outbox/. */
+  dataDir: string;
+  /** Default 4566; 0 picks a free port. */
+  edgePort?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  region?: string;
+  /** Ports of the individual emulators; default 0 (free ports). */
+  ports?: { s3?: number; dynamodb?: number; sqs?: number };
+  stepFunctions?: EdgeHandler;
+  outbox?: { relay?: SmtpRelayConfig; onMessage?: (entry: OutboxEntry) => void };
+}
+
+export interface Emulators {
+  /** The one endpoint for every service (AWS_ENDPOINT_URL). */
+  endpoint: string;
+  endpoints: { edge: string; s3: string; dynamodb: string; sqs: string };
+  edge: Edge;
+  dataDir: string;
+  onObjectCreated(listener: ObjectCreatedListener): () => void;
+  stop(): Promise<void>;
+}
+
+export type { S3EventRecord };
+
+export async function startEmulators(options: EmulatorsOptions): Promise<Emulators> {
+  const host = options.host ?? '127.0.0.1';
+  const { dataDir } = options;
+  await mkdir(dataDir, { recursive: true });
+  const started: RunningService[] = [];
+  const stopAll = async (): Promise<void> => {
+    const results = await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    started.length = 0;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  try {
+    const s3 = await startS3({
+      dataDir,
+      host,
+      port: options.ports?.s3 ?? 0,
+      region: options.region ?? 'us-east-1',
+    });
+    started.push(s3);
+    const dynamodb = await startDynamoDb({ dataDir, host, port: options.ports?.dynamodb ?? 0 });
+    started.push(dynamodb);
+    const sqs = await startSqs({
+      dataDir,
+      host,
+      port: options.ports?.sqs ?? 0,
+      region: options.region ?? 'us-east-1',
+    });
+    started.push(sqs);
+    const edge = await startEdge({
+      host,
+      port: options.edgePort ?? DEFAULT_EDGE_PORT,
+      backends: { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sqs: sqs.endpoint },
+      ses: createSesOutboxHandler({ dataDir, ...options.outbox }),
+      ...(options.stepFunctions ? { stepFunctions: options.stepFunctions } : {}),
+    });
+    started.push(edge);
+    // Queue URLs name the edge, so SDK clients that follow QueueUrl stay on the edge.
+    sqs.setAdvertisedEndpoint(edge.endpoint);
+    return {
+      endpoint: edge.endpoint,
+      endpoints: { edge: edge.endpoint, s3: s3.endpoint, dynamodb: dynamodb.endpoint, sqs: sqs.endpoint },
+      edge,
+      dataDir,
+      onObjectCreated: (listener) => s3.onObjectCreated(listener),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}

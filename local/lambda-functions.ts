@@ -1,0 +1,68 @@
+/**
+ * The Lambda functions of the workflow, by the name their handler folder has under `lambdas/`. The
+ * local runtime invokes them in process; the CDK app deploys the same handler files.
+ */
+export const WORKFLOW_FUNCTIONS = {
+  ParseEmailFunctionArn: 'parse-email',
+  ClaimJobFunctionArn: 'claim-job',
+  RecordInterruptionFunctionArn: 'record-interruption',
+  FinishJobFunctionArn: 'finish-job',
+  HandleTimeoutFunctionArn: 'handle-timeout',
+} as const;
+
+export type WorkflowFunction = (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS];
+
+type Handler = (event: unknown) => Promise<unknown>;
+
+const loaders: Record<WorkflowFunction | 'intake', () => Promise<{ handler: Handler }>> = {
+  intake: () => import('../lambdas/intake/handler.ts'),
+  'parse-email': () => import('../lambdas/parse-email/handler.ts'),
+  'claim-job': () => import('../lambdas/claim-job/handler.ts'),
+  'record-interruption': () => import('../lambdas/record-interruption/handler.ts'),
+  'finish-job': () => import('../lambdas/finish-job/handler.ts'),
+  'handle-timeout': () => import('../lambdas/handle-timeout/handler.ts'),
+};
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+
+export const localFunctionName = (prefix: string, fn: WorkflowFunction | 'intake'): string =>
+  `${prefix}-${fn}`;
+
+export const localFunctionArn = (prefix: string, fn: WorkflowFunction | 'intake'): string =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(prefix, fn)}`;
+
+/** The definition substitutions for the local runtime: every function ARN placeholder. */
+export function localDefinitionSubstitutions(prefix: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(WORKFLOW_FUNCTIONS).map(([placeholder, fn]) => [
+      placeholder,
+      localFunctionArn(prefix, fn),
+    ]),
+  );
+}
+
+/**
+ * Invokes a handler in process, by function name or ARN, as Lambda would: the event is a JSON copy,
+ * so a handler cannot share objects with its caller.
+ */
+export function createLocalLambdaInvoker(prefix: string) {
+  const byName = new Map<string, WorkflowFunction | 'intake'>(
+    (['intake', ...Object.values(WORKFLOW_FUNCTIONS)] as const).map((fn) => [
+      localFunctionName(prefix, fn),
+      fn,
+    ]),
+  );
+  return async (functionNameOrArn: string, payload: unknown): Promise<unknown> => {
+    const name = functionNameOrArn.split(':function:').pop()?.split(':')[0] ?? functionNameOrArn;
+    const fn = byName.get(name);
+    if (!fn) {
+      const error = new Error(`Function not found: ${functionNameOrArn}`);
+      error.name = 'Lambda.ResourceNotFoundException';
+      throw error;
+    }
+    const { handler } = await loaders[fn]();
+    const result = await handler(JSON.parse(JSON.stringify(payload ?? null)));
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  };
+}

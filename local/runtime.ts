@@ -1,0 +1,263 @@
+import { readFile } from 'node:fs/promises';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
+import { parseProject, type ProjectInput } from '#domain/project-config';
+import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
+import { ENV, type IntakeConfig } from '#shared/config';
+import { EMAIL_PREFIX } from '#workflow/start-email-execution';
+import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
+import type { OutboxEntry } from './outbox/outbox.ts';
+import { localDefinitionSubstitutions, createLocalLambdaInvoker, LOCAL_REGION } from './lambda-functions.ts';
+import { provisionLocalResources } from './provision.ts';
+import { startSmtpFrontDoor, type SmtpFrontDoor } from './smtp/smtp-front-door.ts';
+import type { LocalVerdicts } from './smtp/ses-headers.ts';
+import { createStepFunctionsHandler, StepFunctionsService } from './stepfunctions/index.ts';
+import type { RequestHandler } from './stepfunctions/index.ts';
+
+export const STATE_MACHINE_FILE = new URL('../statemachines/email-processor.asl.json', import.meta.url);
+
+export interface LocalRuntimeOptions {
+  /** Everything the runtime keeps lives here; a restart with the same folder loses nothing. */
+  dataDir: string;
+  host?: string;
+  /** The one AWS endpoint (default 4566; 0 picks a free port). */
+  edgePort?: number;
+  /** The SMTP front door (default 2525; 0 picks a free port; null leaves it off). */
+  smtpPort?: number | null;
+  mailDomain?: string;
+  /** Names every resource: `${prefix}-mail`, `${prefix}-jobs`, queues `${prefix}-input-…`. */
+  prefix?: string;
+  maxMessageBytes?: number;
+  verdicts?: LocalVerdicts;
+  /** Projects created when the registry is empty (the demo project on a first start). */
+  seedProjects?: ProjectInput[];
+  onOutboxMessage?: (entry: OutboxEntry) => void;
+  /** Reports what the runtime does in the background (intake failures and such). */
+  log?: (message: string) => void;
+}
+
+export interface LocalRuntime {
+  endpoint: string;
+  smtpPort: number | undefined;
+  config: IntakeConfig & { stateMachineArn: string };
+  clients: AwsClients;
+  stepFunctions: StepFunctionsService;
+  emulators: Emulators;
+  /** The environment a process needs to talk to this runtime with the AWS SDK or CLI. */
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_MAIL_DOMAIN = 'intake.localhost';
+const DEFAULT_PREFIX = 'intake';
+const INTAKE_ATTEMPTS = 3;
+
+/** The configuration the handlers read, for resources named with this prefix. */
+export function localConfig(prefix: string, mailDomain: string): IntakeConfig {
+  return {
+    mailBucket: `${prefix}-mail`,
+    jobsTable: `${prefix}-jobs`,
+    activeJobsTable: `${prefix}-active-jobs`,
+    interruptionsTable: `${prefix}-interruptions`,
+    projectsTable: `${prefix}-projects`,
+    queuePrefix: prefix,
+    mailDomain,
+    stateMachineArn: undefined,
+    queueKmsKeyId: undefined,
+  };
+}
+
+/**
+ * The whole system on one machine: emulators behind one edge endpoint, the Step Functions service
+ * running the ASL file with the Lambda handlers in process, and the SMTP front door in SES's role.
+ * The handlers reach every service through the AWS SDK pointed at the edge, as they would on AWS.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const mailDomain = (options.mailDomain ?? DEFAULT_MAIL_DOMAIN).toLowerCase();
+  const log = options.log ?? ((message: string) => console.error(message));
+  let stepFunctionsHandler: RequestHandler | undefined;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+    stops.length = 0;
+  };
+
+  try {
+    const emulators = await startEmulators({
+      dataDir: options.dataDir,
+      host,
+      edgePort: options.edgePort ?? 4566,
+      region: LOCAL_REGION,
+      stepFunctions: (req, res) => {
+        if (stepFunctionsHandler) stepFunctionsHandler(req, res);
+        else res.writeHead(503).end();
+      },
+      outbox: options.onOutboxMessage ? { onMessage: options.onOutboxMessage } : undefined,
+    });
+    stops.push(() => emulators.stop());
+
+    const base = localConfig(prefix, mailDomain);
+    const stateMachineName = `${prefix}-email-processor`;
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${stateMachineName}`;
+    const config = { ...base, stateMachineArn };
+    const environment = runtimeEnvironment(emulators.endpoint, config);
+    // The handlers and the worker run in this process and read their configuration from it.
+    Object.assign(process.env, environment);
+
+    const clients = createAwsClients({ s3ForcePathStyle: true });
+    await provisionLocalResources(config, clients);
+    await seedProjects(clients, config, options.seedProjects ?? []);
+
+    const stepFunctions = await StepFunctionsService.create({
+      dataDir: options.dataDir,
+      region: LOCAL_REGION,
+      invokeLambda: createLocalLambdaInvoker(prefix),
+      clients: { dynamodb: clients.dynamodb, sqs: clients.sqs, s3: clients.s3, sesv2: clients.ses },
+    });
+    stops.push(() => stepFunctions.close());
+    stepFunctions.registerStateMachine({
+      name: stateMachineName,
+      definition: await readFile(STATE_MACHINE_FILE, 'utf8'),
+      definitionSubstitutions: localDefinitionSubstitutions(prefix),
+    });
+    stepFunctionsHandler = createStepFunctionsHandler(stepFunctions);
+
+    const invokeIntake = createLocalLambdaInvoker(prefix);
+    const deliver = (record: S3EventRecord) =>
+      deliverS3Event(
+        () => invokeIntake(`${prefix}-intake`, { Records: [record] }),
+        log,
+        record.s3.object.key,
+      );
+    const unsubscribe = emulators.onObjectCreated((record) => void deliver(record));
+    stops.push(async () => unsubscribe());
+    void catchUpStoredEmails(clients, config, (key) =>
+      invokeIntake(`${prefix}-intake`, { Records: [syntheticRecord(config.mailBucket, key)] }),
+    ).catch((error: unknown) => log(`catch-up of stored emails failed: ${String(error)}`));
+
+    let smtp: SmtpFrontDoor | undefined;
+    if (options.smtpPort !== null) {
+      smtp = await startSmtpFrontDoor({
+        host,
+        port: options.smtpPort ?? 2525,
+        mailDomain,
+        maxMessageBytes: options.maxMessageBytes ?? 40 * 1024 * 1024,
+        verdicts: options.verdicts,
+        store: async (key, raw) => {
+          await clients.s3.send(
+            new PutObjectCommand({
+              Bucket: config.mailBucket,
+              Key: key,
+              Body: raw,
+              ContentType: 'message/rfc822',
+            }),
+          );
+        },
+      });
+      const door = smtp;
+      stops.push(() => door.stop());
+    }
+
+    return {
+      endpoint: emulators.endpoint,
+      smtpPort: smtp?.port,
+      config,
+      clients,
+      stepFunctions,
+      emulators,
+      environment,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The variables the handlers, the worker and AWS tools need to reach this runtime. */
+function runtimeEnvironment(endpoint: string, config: IntakeConfig & { stateMachineArn: string }) {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    [ENV.mailBucket]: config.mailBucket,
+    [ENV.jobsTable]: config.jobsTable,
+    [ENV.activeJobsTable]: config.activeJobsTable,
+    [ENV.interruptionsTable]: config.interruptionsTable,
+    [ENV.projectsTable]: config.projectsTable,
+    [ENV.queuePrefix]: config.queuePrefix,
+    [ENV.mailDomain]: config.mailDomain,
+    [ENV.stateMachineArn]: config.stateMachineArn,
+  };
+}
+
+async function seedProjects(
+  clients: AwsClients,
+  config: IntakeConfig,
+  projects: ProjectInput[],
+): Promise<void> {
+  if (projects.length === 0) return;
+  const registry = new DynamoDbProjectRegistry(clients.documents, config.projectsTable);
+  if ((await registry.list()).length > 0) return;
+  for (const project of projects) await registry.put(parseProject(project));
+}
+
+/** S3 invokes its Lambda asynchronously and retries twice; so does the local runtime. */
+async function deliverS3Event(invoke: () => Promise<unknown>, log: (m: string) => void, key: string) {
+  for (let attempt = 1; attempt <= INTAKE_ATTEMPTS; attempt++) {
+    try {
+      await invoke();
+      return;
+    } catch (error) {
+      if (attempt === INTAKE_ATTEMPTS) {
+        log(`intake failed for ${key} after ${attempt} attempts (the email stays in S3): ${String(error)}`);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+}
+
+/**
+ * Emails stored while the runtime was down never raised an event; the intake is idempotent (an
+ * execution per message id), so offering it every stored email again is safe and loses none.
+ */
+async function catchUpStoredEmails(
+  clients: AwsClients,
+  config: IntakeConfig,
+  start: (key: string) => Promise<unknown>,
+): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: config.mailBucket, Prefix: EMAIL_PREFIX, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) if (object.Key) await start(object.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+}
+
+function syntheticRecord(bucket: string, key: string): S3EventRecord {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: LOCAL_REGION,
+    eventTime: new Date().toISOString(),
+    eventName: 'ObjectCreated:Put',
+    userIdentity: { principalId: 'local' },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: { 'x-amz-request-id': 'local', 'x-amz-id-2': 'local' },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'intake-catch-up',
+      bucket: { name: bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${bucket}` },
+      object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 0, eTag: '', sequencer: '0' },
+    },
+  };
+}

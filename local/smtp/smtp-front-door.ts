@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
+import { PASSING_VERDICTS, sesHeaders, type LocalVerdicts } from './ses-headers.ts';
+
+export interface SmtpFrontDoorOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Mail is accepted for this domain only; other recipients are refused at RCPT. */
+  mailDomain: string;
+  /** The largest message accepted, in bytes (SES accepts up to 40 MB). */
+  maxMessageBytes: number;
+  /** Stores the raw message (SES headers prepended) under `emails/`; returns the object key. */
+  store: (key: string, raw: Buffer) => Promise<void>;
+  verdicts?: LocalVerdicts;
+  onStored?: (key: string) => void;
+}
+
+export interface SmtpFrontDoor {
+  port: number;
+  stop(): Promise<void>;
+}
+
+class SmtpResponseError extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** SES message ids are 20 bytes of hex-like text; the object key is `emails/` plus that id. */
+const newMessageKey = (): string => `emails/${randomBytes(20).toString('hex')}`;
+
+/** The local stand-in for SES inbound: SMTP in, raw MIME with verdict headers out to S3. */
+export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise<SmtpFrontDoor> {
+  const domain = options.mailDomain.toLowerCase();
+  const verdicts = options.verdicts ?? PASSING_VERDICTS;
+  const server = new SMTPServer({
+    name: 'inbound-smtp.intake.localhost',
+    banner: `intake local SES inbound for ${domain}`,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    size: options.maxMessageBytes,
+    logger: false,
+    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback) {
+      const recipientDomain = address.address.split('@').pop()?.toLowerCase();
+      if (recipientDomain !== domain) {
+        callback(
+          new SmtpResponseError(
+            550,
+            `5.7.1 <${address.address}>: relay access denied; this server accepts mail for ${domain} only`,
+          ),
+        );
+        return;
+      }
+      callback();
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (stream.sizeExceeded) {
+          callback(
+            new SmtpResponseError(
+              552,
+              `5.3.4 Message too big: the limit is ${options.maxMessageBytes} bytes`,
+            ),
+          );
+          return;
+        }
+        const key = newMessageKey();
+        const envelope = {
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          clientAddress: session.remoteAddress,
+          clientHostname: session.clientHostname,
+          heloName: session.hostNameAppearsAs,
+        };
+        const raw = Buffer.concat([
+          Buffer.from(sesHeaders(envelope, verdicts, new Date(), key.slice('emails/'.length))),
+          ...chunks,
+        ]);
+        options
+          .store(key, raw)
+          .then(() => {
+            options.onStored?.(key);
+            callback(null, `Ok: queued as ${key.slice('emails/'.length)}`);
+          })
+          .catch((error: unknown) => {
+            callback(
+              new SmtpResponseError(
+                451,
+                `4.3.0 Could not store the message, try again later (${String(error).slice(0, 100)})`,
+              ),
+            );
+          });
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {
+    // Client errors (dropped connections) are reported per session; the server keeps running.
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,196 @@
+import { SfnApiError } from './errors';
+import { isJsonObject } from './json';
+import type { JsonObject } from './json';
+import type { ExecutionRecord, ExecutionStatus, StoredHistoryEvent } from './records';
+import type { StepFunctionsService } from './service';
+
+type Action = (service: StepFunctionsService, body: JsonObject) => object;
+
+const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/** The JSON protocol sends timestamps as epoch seconds. */
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+
+const ACTIONS: Readonly<Record<string, Action>> = {
+  CreateStateMachine(service, body) {
+    const record = service.createStateMachine({
+      name: requireString(body, 'name'),
+      definition: requireString(body, 'definition'),
+      roleArn: optionalString(body, 'roleArn'),
+    });
+    return { stateMachineArn: record.stateMachineArn, creationDate: seconds(record.creationDate) };
+  },
+  UpdateStateMachine(service, body) {
+    const record = service.updateStateMachine({
+      stateMachineArn: requireString(body, 'stateMachineArn'),
+      definition: optionalString(body, 'definition'),
+      roleArn: optionalString(body, 'roleArn'),
+    });
+    return { updateDate: seconds(record.updateDate ?? record.creationDate) };
+  },
+  DescribeStateMachine(service, body) {
+    const record = service.describeStateMachine(requireString(body, 'stateMachineArn'));
+    return {
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: 'ACTIVE',
+      definition: record.definition,
+      roleArn: record.roleArn,
+      type: record.type,
+      creationDate: seconds(record.creationDate),
+    };
+  },
+  ListStateMachines(service, body) {
+    const machines = service.listStateMachines().map((record) => ({
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      type: record.type,
+      creationDate: seconds(record.creationDate),
+    }));
+    const page = paginate(machines, body, 100);
+    return { stateMachines: page.items, nextToken: page.nextToken };
+  },
+  StartExecution(service, body) {
+    const record = service.startExecution({
+      stateMachineArn: requireString(body, 'stateMachineArn'),
+      name: optionalString(body, 'name'),
+      input: optionalString(body, 'input'),
+    });
+    return { executionArn: record.executionArn, startDate: seconds(record.startDate) };
+  },
+  DescribeExecution(service, body) {
+    return describeExecution(service.describeExecution(requireString(body, 'executionArn')));
+  },
+  ListExecutions(service, body) {
+    const statusFilter = optionalString(body, 'statusFilter');
+    if (statusFilter !== undefined && !STATUSES.includes(statusFilter as ExecutionStatus)) {
+      throw new SfnApiError('ValidationException', `Invalid statusFilter '${statusFilter}'`);
+    }
+    const records = service.listExecutions({
+      stateMachineArn: requireString(body, 'stateMachineArn'),
+      statusFilter: statusFilter as ExecutionStatus | undefined,
+    });
+    const page = paginate(records, body, 100);
+    return {
+      executions: page.items.map((record) => ({
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: seconds(record.startDate),
+        stopDate: seconds(record.stopDate),
+        redriveCount: record.redriveCount,
+        redriveDate: seconds(record.redriveDate),
+      })),
+      nextToken: page.nextToken,
+    };
+  },
+  GetExecutionHistory(service, body) {
+    const events = [...service.getExecutionHistory(requireString(body, 'executionArn'))];
+    if (body['reverseOrder'] === true) events.reverse();
+    const includeData = body['includeExecutionData'] !== false;
+    const page = paginate(events, body, 100);
+    return { events: page.items.map((event) => historyEvent(event, includeData)), nextToken: page.nextToken };
+  },
+  StopExecution(service, body) {
+    const record = service.stopExecution({
+      executionArn: requireString(body, 'executionArn'),
+      error: optionalString(body, 'error'),
+      cause: optionalString(body, 'cause'),
+    });
+    return { stopDate: seconds(record.stopDate) };
+  },
+  SendTaskSuccess(service, body) {
+    service.sendTaskSuccess(requireString(body, 'taskToken'), requireString(body, 'output'));
+    return {};
+  },
+  SendTaskFailure(service, body) {
+    service.sendTaskFailure(
+      requireString(body, 'taskToken'),
+      optionalString(body, 'error'),
+      optionalString(body, 'cause'),
+    );
+    return {};
+  },
+  SendTaskHeartbeat(service, body) {
+    service.sendTaskHeartbeat(requireString(body, 'taskToken'));
+    return {};
+  },
+};
+
+/** Runs one `AWSStepFunctions.<action>` call and returns the response document. */
+export function dispatchAction(service: StepFunctionsService, action: string, body: unknown): object {
+  const handler = ACTIONS[action];
+  if (!handler) throw new SfnApiError('UnknownOperationException', `Unsupported operation: ${action}`);
+  if (!isJsonObject(body))
+    throw new SfnApiError('SerializationException', 'Request body must be a JSON object');
+  return handler(service, body);
+}
+
+function describeExecution(record: ExecutionRecord): object {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: seconds(record.startDate),
+    stopDate: seconds(record.stopDate),
+    input: record.input,
+    inputDetails: { included: true },
+    output: record.output,
+    outputDetails: record.output === undefined ? undefined : { included: true },
+    error: record.error,
+    cause: record.cause,
+    redriveCount: record.redriveCount,
+    redriveDate: seconds(record.redriveDate),
+    redriveStatus:
+      record.status === 'RUNNING' || record.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+  };
+}
+
+function historyEvent(event: StoredHistoryEvent, includeData: boolean): object {
+  const wire: Record<string, unknown> = { ...event, timestamp: seconds(event.timestamp) };
+  if (!includeData) {
+    for (const [key, details] of Object.entries(wire)) {
+      if (!key.endsWith('EventDetails') || typeof details !== 'object' || details === null) continue;
+      const { input: _input, output: _output, ...rest } = details as Record<string, unknown>;
+      wire[key] = rest;
+    }
+  }
+  return wire;
+}
+
+/** `nextToken` is the offset of the next item, opaque to clients. */
+function paginate<T>(
+  items: readonly T[],
+  body: JsonObject,
+  defaultSize: number,
+): { items: T[]; nextToken?: string } {
+  const maxResults = body['maxResults'];
+  const size = typeof maxResults === 'number' && maxResults > 0 ? Math.min(maxResults, 1000) : defaultSize;
+  let offset = 0;
+  const token = body['nextToken'];
+  if (typeof token === 'string') {
+    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0) throw new SfnApiError('InvalidToken', 'Invalid nextToken');
+  }
+  const end = offset + size;
+  return {
+    items: items.slice(offset, end),
+    nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined,
+  };
+}
+
+function requireString(body: JsonObject, key: string): string {
+  const value = body[key];
+  if (typeof value !== 'string')
+    throw new SfnApiError('ValidationException', `'${key}' is required and must be a string`);
+  return value;
+}
+
+function optionalString(body: JsonObject, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new SfnApiError('ValidationException', `'${key}' must be a string`);
+  return value;
+}

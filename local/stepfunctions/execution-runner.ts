@@ -1,0 +1,97 @@
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import type { PreparedDefinition } from './definition';
+import type { ExecutionContext } from './execution-context';
+import type { HistoryWriter } from './history-writer';
+import { StateMachine } from './interpreter';
+import type { InterpreterJson } from './interpreter';
+import { InterpreterEventMapper } from './interpreter-events';
+import type { JsonValue } from './json';
+import { describeError } from './task-error';
+import { runTaskAttempt } from './task-runner';
+import type { TaskRunnerDeps } from './task-runner';
+
+export type ExecutionOutcome =
+  | { status: 'SUCCEEDED'; output: JsonValue }
+  | { status: 'FAILED' | 'TIMED_OUT'; error: string; cause: string }
+  | { status: 'ABORTED' };
+
+export interface RunningExecution {
+  /** Settles once the interpreter is done and every state event is in the history. */
+  outcome: Promise<ExecutionOutcome>;
+  /** Stops the execution; with `recordAborted` the states in progress get `<Type>StateAborted`. */
+  stop(recordAborted: boolean): void;
+}
+
+export interface RunExecutionOptions {
+  prepared: PreparedDefinition;
+  input: JsonValue;
+  context: ExecutionContext;
+  history: HistoryWriter;
+  taskDeps: Omit<TaskRunnerDeps, 'signal' | 'history' | 'context'>;
+}
+
+/** Runs one execution on aws-local-stepfunctions, every Task state through our task runner. */
+export function runExecution(options: RunExecutionOptions): RunningExecution {
+  const { prepared, context, history } = options;
+  const controller = new AbortController();
+  const taskDeps: TaskRunnerDeps = { ...options.taskDeps, history, context, signal: controller.signal };
+  const handlers = Object.fromEntries(
+    [...prepared.tasksByName.keys()].map((name) => [
+      name,
+      (input: unknown) =>
+        runTaskAttempt(context.takeAttempt(name), input, taskDeps) as Promise<InterpreterJson>,
+    ]),
+  );
+
+  const machine = new StateMachine(prepared.interpreterDefinition, {
+    validationOptions: { noValidate: true },
+  });
+  const run = machine.run(options.input as InterpreterJson, {
+    overrides: { taskResourceLocalHandlers: handlers },
+    context: context.contextObject,
+    noThrowOnAbort: true,
+  });
+
+  const mapper = new InterpreterEventMapper(history);
+  const consumed = (async () => {
+    for await (const event of run.eventLogs) mapper.handle(event);
+  })();
+
+  const outcome = (async (): Promise<ExecutionOutcome> => {
+    let result: ExecutionOutcome;
+    try {
+      const output = await run.result;
+      result = controller.signal.aborted
+        ? { status: 'ABORTED' }
+        : { status: 'SUCCEEDED', output: output as JsonValue };
+    } catch (error) {
+      result = classify(error);
+    }
+    controller.abort();
+    await consumed;
+    return result;
+  })();
+
+  return {
+    outcome,
+    stop(recordAborted) {
+      if (recordAborted) mapper.abortActive();
+      controller.abort();
+      run.abort();
+    },
+  };
+}
+
+function classify(error: unknown): ExecutionOutcome {
+  if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  if (error instanceof ExecutionTimeoutError) {
+    return {
+      status: 'TIMED_OUT',
+      error: 'States.Timeout',
+      cause: 'The execution exceeded its TimeoutSeconds',
+    };
+  }
+  const failure = error instanceof ExecutionError ? error.cause : error;
+  const { name, message } = describeError(failure);
+  return { status: 'FAILED', error: name, cause: message };
+}

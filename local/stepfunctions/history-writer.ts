@@ -1,0 +1,43 @@
+import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
+import type { StoredHistoryEvent } from './records';
+
+type DetailsKey = Extract<keyof HistoryEvent, `${string}EventDetails`>;
+/** Any of the SDK's `<type>EventDetails` shapes. */
+export type EventDetails = NonNullable<HistoryEvent[DetailsKey]>;
+
+/** `TaskStateEntered` → `stateEnteredEventDetails`, `TaskFailed` → `taskFailedEventDetails`, ... */
+function detailsKey(type: HistoryEventType): string {
+  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
+  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
+  return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+}
+
+/** Appends numbered events to one execution's history; after `close()` further events are dropped
+ * (a task that finishes after its execution was stopped must not extend the history). */
+export class HistoryWriter {
+  private closed = false;
+
+  constructor(
+    private readonly events: StoredHistoryEvent[],
+    private readonly sink: (event: StoredHistoryEvent) => void,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  append(type: HistoryEventType, details?: EventDetails): void {
+    if (this.closed) return;
+    const id = this.events.length + 1;
+    const event: StoredHistoryEvent = { id, previousEventId: id - 1, timestamp: Date.now(), type };
+    if (details !== undefined) Object.assign(event, { [detailsKey(type)]: details });
+    this.events.push(event);
+    this.sink(event);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export const json = (value: unknown): string => JSON.stringify(value ?? null);

@@ -1,0 +1,415 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import {
+  assertExecutionArn,
+  assertStateMachineArn,
+  assertValidName,
+  executionArn,
+  stateMachineArn,
+} from './arns';
+import type { ArnScope } from './arns';
+import { CallbackRegistry } from './callback-registry';
+import { prepareDefinition } from './definition';
+import type { PreparedDefinition } from './definition';
+import { SfnApiError } from './errors';
+import { ExecutionContext } from './execution-context';
+import { runExecution } from './execution-runner';
+import type { ExecutionOutcome, RunningExecution } from './execution-runner';
+import { HistoryWriter } from './history-writer';
+import type { InvokeLambda, ServiceClients } from './integrations';
+import { statesTimeoutErrorClass } from './interpreter';
+import { tryParseJson } from './json';
+import type { JsonValue } from './json';
+import type {
+  ExecutionChange,
+  ExecutionRecord,
+  ExecutionStatus,
+  StateMachineRecord,
+  StoredHistoryEvent,
+} from './records';
+import { StepFunctionsStore } from './store';
+import { applyDefinitionSubstitutions } from './substitutions';
+import type { TaskClockErrors } from './task-clock';
+import { encodeTaskToken } from './task-token';
+
+export interface StepFunctionsServiceOptions {
+  /** Root data folder; state machines, executions and histories go to `<dataDir>/stepfunctions/`. */
+  dataDir?: string;
+  /** Default `us-east-1`. */
+  region?: string;
+  /** Default `000000000000`. */
+  accountId?: string;
+  /** Runs Lambda handlers for `lambda:invoke` and Lambda ARN resources. */
+  invokeLambda?: InvokeLambda;
+  /** SDK clients for `dynamodb:*`, `sqs:*` and `aws-sdk:<service>:*` integrations, by service id. */
+  clients?: ServiceClients;
+}
+
+export interface RegisterStateMachineInput {
+  name: string;
+  /** ASL as JSON text (e.g. the file's contents) or as an object. */
+  definition: string | object;
+  /** Values for `${Name}` placeholders, as CloudFormation's DefinitionSubstitutions. */
+  definitionSubstitutions?: Readonly<Record<string, string>>;
+  roleArn?: string;
+}
+
+interface ExecutionEntry {
+  record: ExecutionRecord;
+  events: StoredHistoryEvent[];
+  history: HistoryWriter;
+  running?: RunningExecution;
+}
+
+const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/local-stepfunctions';
+
+/** The Step Functions control plane and runtime; the HTTP layer (api.ts) calls these methods. */
+export class StepFunctionsService {
+  private readonly scope: ArnScope;
+  private readonly store: StepFunctionsStore;
+  private readonly machines = new Map<string, { record: StateMachineRecord; prepared: PreparedDefinition }>();
+  private readonly executions = new Map<string, ExecutionEntry>();
+  private readonly emitter = new EventEmitter();
+  private readonly callbacks = new CallbackRegistry((arn) => this.executions.has(arn));
+  private closed = false;
+
+  private constructor(
+    private readonly options: StepFunctionsServiceOptions,
+    private readonly timeoutErrors: TaskClockErrors & { isTimeout: (error: unknown) => boolean },
+  ) {
+    this.scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '000000000000' };
+    this.store = new StepFunctionsStore(options.dataDir);
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Loads what the data folder holds and re-drives, from its start, every execution left RUNNING. */
+  static async create(options: StepFunctionsServiceOptions = {}): Promise<StepFunctionsService> {
+    const TimeoutError = await statesTimeoutErrorClass();
+    class HeartbeatTimeoutError extends TimeoutError {
+      override name = 'States.HeartbeatTimeout';
+    }
+    const withCause = (error: Error, cause: string): Error => Object.assign(error, { message: cause });
+    const service = new StepFunctionsService(options, {
+      timeout: (cause) => withCause(new TimeoutError(), cause),
+      heartbeat: (cause) => withCause(new HeartbeatTimeoutError(), cause),
+      isTimeout: (error) => error instanceof TimeoutError,
+    });
+    service.load();
+    return service;
+  }
+
+  get region(): string {
+    return this.scope.region;
+  }
+
+  /** Subscribes to history events and status changes of every execution; returns the unsubscribe. */
+  onExecutionEvent(listener: (change: ExecutionChange) => void): () => void {
+    this.emitter.on('change', listener);
+    return () => this.emitter.off('change', listener);
+  }
+
+  /** Registers (or updates) a state machine from the runtime, e.g. the ASL file with substitutions. */
+  registerStateMachine(input: RegisterStateMachineInput): StateMachineRecord {
+    const text = typeof input.definition === 'string' ? input.definition : JSON.stringify(input.definition);
+    const definition = applyDefinitionSubstitutions(text, input.definitionSubstitutions);
+    const existing = this.machines.get(stateMachineArn(this.scope, input.name));
+    if (existing) {
+      return this.updateStateMachine({
+        stateMachineArn: existing.record.stateMachineArn,
+        definition,
+        roleArn: input.roleArn,
+      });
+    }
+    return this.createStateMachine({ name: input.name, definition, roleArn: input.roleArn });
+  }
+
+  /** CreateStateMachine: idempotent for the same name and definition, else StateMachineAlreadyExists. */
+  createStateMachine(input: { name: string; definition: string; roleArn?: string }): StateMachineRecord {
+    assertValidName(input.name, 'state machine');
+    const arn = stateMachineArn(this.scope, input.name);
+    const existing = this.machines.get(arn);
+    if (existing) {
+      if (existing.record.definition === input.definition) return existing.record;
+      throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const prepared = prepare(input.definition);
+    const record: StateMachineRecord = {
+      stateMachineArn: arn,
+      name: input.name,
+      definition: input.definition,
+      roleArn: input.roleArn ?? DEFAULT_ROLE,
+      type: 'STANDARD',
+      creationDate: Date.now(),
+    };
+    this.machines.set(arn, { record, prepared });
+    this.store.saveStateMachine(record);
+    return record;
+  }
+
+  /** UpdateStateMachine: new executions use the new definition; running ones keep theirs. */
+  updateStateMachine(input: {
+    stateMachineArn: string;
+    definition?: string;
+    roleArn?: string;
+  }): StateMachineRecord {
+    const machine = this.requireMachine(input.stateMachineArn);
+    if (input.definition === undefined || input.definition === machine.record.definition) {
+      if (input.roleArn === undefined || input.roleArn === machine.record.roleArn) return machine.record;
+    }
+    const definition = input.definition ?? machine.record.definition;
+    const record: StateMachineRecord = {
+      ...machine.record,
+      definition,
+      roleArn: input.roleArn ?? machine.record.roleArn,
+      updateDate: Date.now(),
+    };
+    this.machines.set(record.stateMachineArn, { record, prepared: prepare(definition) });
+    this.store.saveStateMachine(record);
+    return record;
+  }
+
+  describeStateMachine(arn: string): StateMachineRecord {
+    return this.requireMachine(arn).record;
+  }
+
+  listStateMachines(): StateMachineRecord[] {
+    return [...this.machines.values()].map((machine) => machine.record);
+  }
+
+  /** StartExecution with AWS name idempotency. */
+  startExecution(input: { stateMachineArn: string; name?: string; input?: string }): ExecutionRecord {
+    if (this.closed) throw new SfnApiError('InternalFailure', 'The service is shutting down', 500);
+    const machine = this.requireMachine(input.stateMachineArn);
+    const name = input.name ?? randomUUID();
+    assertValidName(name, 'execution');
+    const inputText = input.input ?? '{}';
+    const parsedInput = tryParseJson(inputText);
+    if (parsedInput === undefined)
+      throw new SfnApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+
+    const arn = executionArn(this.scope, machine.record.name, name);
+    const existing = this.executions.get(arn);
+    if (existing) {
+      const sameInput = JSON.stringify(tryParseJson(existing.record.input)) === JSON.stringify(parsedInput);
+      if (existing.record.status === 'RUNNING' && sameInput) return existing.record;
+      throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+
+    const record: ExecutionRecord = {
+      executionArn: arn,
+      stateMachineArn: machine.record.stateMachineArn,
+      name,
+      status: 'RUNNING',
+      input: inputText,
+      startDate: Date.now(),
+      redriveCount: 0,
+    };
+    const entry = this.addExecution(record, []);
+    this.store.saveExecution(record);
+    entry.history.append('ExecutionStarted', {
+      input: inputText,
+      inputDetails: { truncated: false },
+      roleArn: machine.record.roleArn,
+    });
+    this.emitStatus(record);
+    this.launch(entry, machine.prepared, parsedInput);
+    return record;
+  }
+
+  describeExecution(arn: string): ExecutionRecord {
+    return this.requireExecution(arn).record;
+  }
+
+  /** Executions of one state machine, newest first. */
+  listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus }): ExecutionRecord[] {
+    this.requireMachine(input.stateMachineArn);
+    return [...this.executions.values()]
+      .map((entry) => entry.record)
+      .filter((record) => record.stateMachineArn === input.stateMachineArn)
+      .filter((record) => input.statusFilter === undefined || record.status === input.statusFilter)
+      .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  getExecutionHistory(arn: string): readonly StoredHistoryEvent[] {
+    return this.requireExecution(arn).events;
+  }
+
+  /** StopExecution: the execution ends ABORTED at once; its open task tokens answer TaskTimedOut. */
+  stopExecution(input: { executionArn: string; error?: string; cause?: string }): ExecutionRecord {
+    const entry = this.requireExecution(input.executionArn);
+    if (entry.record.status !== 'RUNNING') return entry.record;
+    entry.running?.stop(true);
+    this.finish(entry, { status: 'ABORTED' }, { error: input.error, cause: input.cause });
+    return entry.record;
+  }
+
+  sendTaskSuccess(taskToken: string, output: string): void {
+    const parsed = tryParseJson(output);
+    if (parsed === undefined) throw new SfnApiError('InvalidOutput', 'Invalid output: not JSON');
+    this.callbacks.settle(taskToken, { kind: 'success', output: parsed });
+  }
+
+  sendTaskFailure(taskToken: string, error?: string, cause?: string): void {
+    this.callbacks.settle(taskToken, { kind: 'failure', error: error ?? '', cause: cause ?? '' });
+  }
+
+  sendTaskHeartbeat(taskToken: string): void {
+    this.callbacks.heartbeat(taskToken);
+  }
+
+  /**
+   * Stops running executions without recording an outcome: they stay RUNNING on disk and are
+   * re-driven by the next `create` on the same data folder.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    const outcomes: Promise<unknown>[] = [];
+    for (const entry of this.executions.values()) {
+      if (entry.record.status !== 'RUNNING' || !entry.running) continue;
+      entry.history.close();
+      entry.running.stop(false);
+      outcomes.push(entry.running.outcome);
+      this.callbacks.closeExecution(entry.record.executionArn);
+    }
+    await Promise.allSettled(outcomes);
+    this.emitter.removeAllListeners();
+  }
+
+  private load(): void {
+    for (const record of this.store.loadStateMachines()) {
+      this.machines.set(record.stateMachineArn, { record, prepared: prepare(record.definition) });
+    }
+    const toRedrive: ExecutionEntry[] = [];
+    for (const record of this.store.loadExecutions()) {
+      const entry = this.addExecution(record, this.store.loadHistory(record.executionArn));
+      if (record.status === 'RUNNING') toRedrive.push(entry);
+    }
+    for (const entry of toRedrive) this.redrive(entry);
+  }
+
+  private redrive(entry: ExecutionEntry): void {
+    const { record } = entry;
+    const machine = this.machines.get(record.stateMachineArn);
+    const input = tryParseJson(record.input);
+    record.redriveCount += 1;
+    record.redriveDate = Date.now();
+    this.store.saveExecution(record);
+    entry.history.append('ExecutionRedriven', { redriveCount: record.redriveCount });
+    if (!machine || input === undefined) {
+      const cause = machine ? 'Execution input is not JSON' : 'State machine no longer exists';
+      this.finish(entry, { status: 'FAILED', error: 'States.Runtime', cause });
+      return;
+    }
+    this.launch(entry, machine.prepared, input);
+  }
+
+  private addExecution(record: ExecutionRecord, events: StoredHistoryEvent[]): ExecutionEntry {
+    const history = new HistoryWriter(events, (event) => {
+      this.store.appendHistory(record.executionArn, event);
+      this.emitter.emit('change', {
+        kind: 'history',
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        event,
+      } satisfies ExecutionChange);
+    });
+    const entry: ExecutionEntry = { record, events, history };
+    this.executions.set(record.executionArn, entry);
+    return entry;
+  }
+
+  private launch(entry: ExecutionEntry, prepared: PreparedDefinition, input: JsonValue): void {
+    const { record } = entry;
+    const machine = this.requireMachine(record.stateMachineArn).record;
+    const context = new ExecutionContext({
+      executionArn: record.executionArn,
+      executionName: record.name,
+      roleArn: machine.roleArn,
+      redriveCount: record.redriveCount,
+      stateMachineArn: machine.stateMachineArn,
+      stateMachineName: machine.name,
+      tasksByHook: prepared.tasksByHook,
+      issueToken: (stateName) => encodeTaskToken({ executionArn: record.executionArn, stateName }),
+    });
+    const running = runExecution({
+      prepared,
+      input,
+      context,
+      history: entry.history,
+      taskDeps: {
+        executionArn: record.executionArn,
+        region: this.scope.region,
+        integrations: { invokeLambda: this.options.invokeLambda, clients: this.options.clients ?? {} },
+        callbacks: this.callbacks,
+        timeoutErrors: this.timeoutErrors,
+      },
+    });
+    entry.running = running;
+    void running.outcome.then((outcome) => {
+      if (entry.running === running && record.status === 'RUNNING' && !entry.history.isClosed) {
+        this.finish(entry, outcome);
+      }
+    });
+  }
+
+  private finish(
+    entry: ExecutionEntry,
+    outcome: ExecutionOutcome,
+    abort?: { error?: string; cause?: string },
+  ): void {
+    const { record, history } = entry;
+    record.status = outcome.status;
+    record.stopDate = Date.now();
+    switch (outcome.status) {
+      case 'SUCCEEDED':
+        record.output = JSON.stringify(outcome.output);
+        history.append('ExecutionSucceeded', { output: record.output, outputDetails: { truncated: false } });
+        break;
+      case 'FAILED':
+      case 'TIMED_OUT':
+        record.error = outcome.error;
+        record.cause = outcome.cause;
+        history.append(outcome.status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', {
+          error: outcome.error,
+          cause: outcome.cause,
+        });
+        break;
+      case 'ABORTED':
+        record.error = abort?.error;
+        record.cause = abort?.cause;
+        history.append('ExecutionAborted', { error: abort?.error, cause: abort?.cause });
+        break;
+    }
+    history.close();
+    this.callbacks.closeExecution(record.executionArn);
+    this.store.saveExecution(record);
+    this.emitStatus(record);
+  }
+
+  private emitStatus(record: ExecutionRecord): void {
+    this.emitter.emit('change', { kind: 'status', execution: { ...record } } satisfies ExecutionChange);
+  }
+
+  private requireMachine(arn: string): { record: StateMachineRecord; prepared: PreparedDefinition } {
+    const machine = this.machines.get(assertStateMachineArn(arn));
+    if (!machine) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private requireExecution(arn: string): ExecutionEntry {
+    const entry = this.executions.get(assertExecutionArn(arn));
+    if (!entry) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return entry;
+  }
+}
+
+function prepare(definition: string): PreparedDefinition {
+  try {
+    return prepareDefinition(definition);
+  } catch (error) {
+    throw new SfnApiError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: ${(error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { detectAutoReply } from '#domain/auto-reply';
+import { readHeaderBlock } from '#domain/header-block';
+import { parseEmail, type ParseResult } from '#domain/parse-email';
+import { readSesBlock } from '#domain/ses-verdicts';
+import { threadIdOf } from '#domain/thread-id';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text.replace(/\r?\n/g, '\r\n'));
+const SES = [
+  'Return-Path: <scott@example.com>',
+  'Received: from mail.example.com by inbound-smtp.us-east-1.amazonaws.com with SMTP id x',
+  'X-SES-Spam-Verdict: PASS',
+  'X-SES-Virus-Verdict: PASS',
+  'Received-SPF: pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender)',
+  'Authentication-Results: amazonses.com;',
+  ' spf=pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender) client-ip=1.2.3.4;',
+  ' dkim=pass header.i=@example.com;',
+  ' dmarc=pass header.from=example.com;',
+].join('\n');
+
+function message(headers: string, body = 'Build it.\n'): Uint8Array {
+  return bytes(`${headers}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n${body}`);
+}
+
+async function parsed(raw: Uint8Array, options = {}) {
+  const result: ParseResult = await parseEmail(raw, options);
+  if (!result.ok) throw new Error(result.detail);
+  return result.email;
+}
+
+describe('parseEmail', () => {
+  it('reads the core fields', async () => {
+    const email = await parsed(
+      message(
+        `${SES}\nFrom: "Scott" <Scott@Example.com>\nTo: amelia.scott@intake.localhost\nCc: Other <other@example.com>\nDelivered-To: amelia.scott@intake.localhost\nX-Original-To: <alias.user@intake.localhost>\nSubject: Hello\nDate: Tue, 04 Mar 2025 09:15:27 +0000\nMessage-ID: <A1@Example.com>`,
+      ),
+    );
+    expect(email).toMatchObject({
+      messageId: 'A1@Example.com',
+      messageIdWasDerived: false,
+      threadId: threadIdOf('a1@example.com'),
+      from: 'scott@example.com',
+      fromDisplayName: 'Scott',
+      recipients: ['amelia.scott@intake.localhost', 'other@example.com', 'alias.user@intake.localhost'],
+      subject: 'Hello',
+      date: '2025-03-04T09:15:27.000Z',
+      text: 'Build it.',
+      instruction: 'Build it.',
+      verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' },
+      autoReply: undefined,
+      warnings: [],
+    });
+  });
+
+  it('derives the same Message-ID for the same message whatever SES prepended', async () => {
+    const body = 'From: scott@example.com\nTo: amelia.scott@intake.localhost\nSubject: no id';
+    const first = await parsed(message(`${SES}\n${body}`));
+    const again = await parsed(message(`${SES.replace('with SMTP id x', 'with SMTP id y')}\n${body}`));
+    const other = await parsed(message(`${SES}\n${body}`, 'Different body.\n'));
+    expect(first.messageIdWasDerived).toBe(true);
+    expect(first.messageId).toMatch(/^[0-9a-f]{64}@derived\.intake\.invalid$/);
+    expect(again.messageId).toBe(first.messageId);
+    expect(other.messageId).not.toBe(first.messageId);
+    expect(first.threadId).toBe(threadIdOf(first.messageId));
+  });
+
+  it('takes the thread from References, then In-Reply-To, then a token, then its own id', async () => {
+    const base = 'From: scott@example.com\nMessage-ID: <own@x>';
+    const to = 'To: amelia.scott+t0123456789abcdef01234567@intake.localhost';
+    expect(
+      (await parsed(message(`${base}\n${to}\nReferences: <Root@X> <mid@x>\nIn-Reply-To: <mid@x>`))).threadId,
+    ).toBe(threadIdOf('root@x'));
+    const reply = await parsed(message(`${base}\n${to}\nIn-Reply-To: <parent@x> (sent by a robot)`));
+    expect(reply).toMatchObject({ threadId: threadIdOf('parent@x'), inReplyTo: 'parent@x' });
+    expect((await parsed(message(`${base}\n${to}`))).threadId).toBe('t0123456789abcdef01234567');
+    expect((await parsed(message(`${base}\n${to}`), { domain: 'other.example' })).threadId).toBe(
+      threadIdOf('own@x'),
+    );
+    expect((await parsed(message(`${base}\nTo: amelia.scott@intake.localhost`))).threadId).toBe(
+      threadIdOf('own@x'),
+    );
+  });
+
+  it('accepts a Message-ID without brackets and ignores one that is garbage', async () => {
+    expect((await parsed(message('From: a@b.example\nMessage-ID: bare@id'))).messageId).toBe('bare@id');
+    expect((await parsed(message('From: a@b.example\nMessage-ID: has space'))).messageIdWasDerived).toBe(
+      true,
+    );
+  });
+
+  it('records several From addresses and keeps the first', async () => {
+    const email = await parsed(message('From: first@example.com, second@example.com\nTo: a@b.example'));
+    expect(email.from).toBe('first@example.com');
+    expect(email.warnings).toContain('several From addresses; the first one counts');
+  });
+
+  it('reads group syntax and tolerates a missing From', async () => {
+    const email = await parsed(message('To: Team: one@example.com, two@example.com;\nSubject: x'));
+    expect(email.recipients).toEqual(['one@example.com', 'two@example.com']);
+    expect(email.from).toBeUndefined();
+    expect(email.fromDisplayName).toBeUndefined();
+  });
+
+  it('cuts long text and respects maxSubjectLength', async () => {
+    const email = await parsed(message('From: a@b.example\nSubject: abcdefghij', 'x'.repeat(50)), {
+      maxSubjectLength: 4,
+      maxTextLength: 10,
+    });
+    expect(email.subject).toBe('abcd');
+    expect(email.text).toBe('x'.repeat(10));
+    expect(email.warnings).toEqual(
+      expect.arrayContaining(['subject cut to 4 characters', 'text cut to 10 characters']),
+    );
+  });
+
+  it('never throws, even when handed something that is not bytes', async () => {
+    expect(await parseEmail(null as unknown as Uint8Array)).toMatchObject({
+      ok: false,
+      reason: 'unparseable',
+    });
+  });
+
+  it('says unparseable for empty input and for input without a header', async () => {
+    expect(await parseEmail(new Uint8Array(0))).toMatchObject({ ok: false, reason: 'unparseable' });
+    expect(await parseEmail(bytes('just some words\n\nmore'))).toMatchObject({
+      ok: false,
+      reason: 'unparseable',
+    });
+  });
+});
+
+describe('readHeaderBlock', () => {
+  it('unfolds fields, keeps order and offsets, and stops at the blank line', () => {
+    const raw = bytes('A: 1\nB: two\n  lines\nA: 3\n\nBody: not a header\n');
+    const block = readHeaderBlock(raw);
+    expect(block.headers.map((h) => [h.name, h.value])).toEqual([
+      ['a', '1'],
+      ['b', 'two lines'],
+      ['a', '3'],
+    ]);
+    expect(block.headers[1]).toMatchObject({ start: 6, end: 23 });
+    expect(new TextDecoder().decode(raw.subarray(block.bodyStart))).toBe('Body: not a header\r\n');
+  });
+
+  it('stops at a line that is not a field and at the byte limit', () => {
+    expect(readHeaderBlock(bytes('A: 1\nnot a field\nB: 2\n\n')).headers).toHaveLength(1);
+    expect(readHeaderBlock(bytes('A: 1\nB: 2\n'), 4).headers.map((h) => h.value)).toEqual(['1']);
+  });
+});
+
+describe('readSesBlock', () => {
+  const verdictsOf = (text: string) => readSesBlock(readHeaderBlock(bytes(`${text}\n\n`)).headers).verdicts;
+
+  it('reads the topmost SES fields', () => {
+    expect(verdictsOf(SES)).toEqual({
+      spam: 'PASS',
+      virus: 'PASS',
+      spf: 'PASS',
+      dkim: 'PASS',
+      dmarc: 'PASS',
+    });
+  });
+
+  it('ignores forged fields after the first field SES does not write', () => {
+    const forged =
+      'From: x@example.com\nX-SES-Spam-Verdict: PASS\nAuthentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass';
+    expect(verdictsOf(forged)).toEqual({
+      spam: 'MISSING',
+      virus: 'MISSING',
+      spf: 'MISSING',
+      dkim: 'MISSING',
+      dmarc: 'MISSING',
+    });
+  });
+
+  it('ends the block at a repeated field, so a forged copy right below counts for nothing', () => {
+    const real =
+      'X-SES-Spam-Verdict: FAIL\nAuthentication-Results: amazonses.com; spf=fail; dkim=fail; dmarc=fail';
+    const forged =
+      'X-SES-Spam-Verdict: PASS\nX-SES-Virus-Verdict: PASS\nAuthentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass';
+    expect(verdictsOf(`${real}\n${forged}`)).toEqual({
+      spam: 'FAIL',
+      virus: 'MISSING',
+      spf: 'FAIL',
+      dkim: 'FAIL',
+      dmarc: 'FAIL',
+    });
+  });
+
+  it('trusts only amazonses.com results and maps result keywords', () => {
+    expect(
+      verdictsOf('Authentication-Results: mx.evil.example; spf=pass; dkim=pass; dmarc=pass'),
+    ).toMatchObject({
+      spf: 'MISSING',
+      dkim: 'MISSING',
+    });
+    expect(verdictsOf('Received-SPF: softfail (x)\nX-SES-Spam-Verdict: weird')).toMatchObject({
+      spf: 'GRAY',
+      spam: 'NONE',
+    });
+    expect(
+      verdictsOf(
+        'Authentication-Results: amazonses.com; spf=temperror (dns (nested) timeout); dkim=fail header.d=a; dkim=pass header.d=b; dmarc=none',
+      ),
+    ).toMatchObject({ spf: 'PROCESSING_FAILED', dkim: 'PASS', dmarc: 'NONE' });
+    expect(verdictsOf('Authentication-Results: amazonses.com; spf=neutral; dkim=permerror')).toMatchObject({
+      spf: 'GRAY',
+      dkim: 'PROCESSING_FAILED',
+      dmarc: 'MISSING',
+    });
+  });
+});
+
+describe('detectAutoReply', () => {
+  const kindOf = (text: string, from?: string) =>
+    detectAutoReply(readHeaderBlock(bytes(`${text}\n\n`)).headers, from);
+
+  it.each([
+    ['Auto-Submitted: auto-generated', 'auto-submitted'],
+    ['Auto-Submitted: auto-replied; owner-email="x@y"', 'auto-submitted'],
+    ['Precedence: junk', 'precedence'],
+    ['Precedence: list', 'precedence'],
+    ['X-Autorespond: vacation', 'x-autoreply'],
+    ['Content-Type: multipart/report; report-type=disposition-notification', 'delivery-report'],
+    ['Return-Path: < >', 'null-sender'],
+  ])('%s → %s', (header, kind) => {
+    expect(kindOf(header)).toBe(kind);
+  });
+
+  it('leaves ordinary mail alone', () => {
+    expect(
+      kindOf('Auto-Submitted: no\nPrecedence: normal\nX-Autoreply: no\nReturn-Path: <a@b.example>'),
+    ).toBeUndefined();
+    expect(kindOf('Subject: hi', 'MAILER-DAEMON@example.com')).toBe('mailer-daemon');
+  });
+});

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOW_FUNCTIONS, localDefinitionSubstitutions } from '#local/lambda-functions';
+import { validateDefinition } from '#local/stepfunctions/validate-definition';
+
+const text = readFileSync(
+  new URL('../../../statemachines/email-processor.asl.json', import.meta.url),
+  'utf8',
+);
+
+interface State {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { Next: string }[];
+  Resource?: string;
+}
+
+describe('statemachines/email-processor.asl.json', () => {
+  const definition = JSON.parse(text) as { StartAt: string; States: Record<string, State> };
+
+  it('is valid ASL after substitution', () => {
+    const substituted = Object.entries(localDefinitionSubstitutions('intake')).reduce(
+      (current, [name, value]) => current.replaceAll('${' + name + '}', value),
+      text,
+    );
+    expect(substituted).not.toContain('${');
+    expect(validateDefinition(JSON.parse(substituted))).toEqual({ valid: true, errors: [] });
+  });
+
+  it('names only the placeholders the deployments substitute', () => {
+    const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]));
+    expect([...placeholders].sort()).toEqual(Object.keys(WORKFLOW_FUNCTIONS).sort());
+  });
+
+  it('reaches every state, and every failure path ends in a named state', () => {
+    const reachable = new Set<string>();
+    const visit = (name: string) => {
+      if (reachable.has(name)) return;
+      reachable.add(name);
+      const state = definition.States[name];
+      expect(state, `state ${name}`).toBeDefined();
+      for (const next of [
+        state?.Next,
+        state?.Default,
+        ...(state?.Choices ?? []).map((c) => c.Next),
+        ...(state?.Catch ?? []).map((c) => c.Next),
+      ]) {
+        if (next) visit(next);
+      }
+    };
+    visit(definition.StartAt);
+    expect([...reachable].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+
+  it('waits for the worker with a heartbeat and a time limit', () => {
+    const queueJob = definition.States.QueueJob as State & Record<string, unknown>;
+    expect(queueJob.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
+    expect(queueJob.HeartbeatSecondsPath).toBeDefined();
+    expect(queueJob.TimeoutSecondsPath).toBeDefined();
+    expect(JSON.stringify(queueJob)).toContain('$$.Task.Token');
+  });
+});

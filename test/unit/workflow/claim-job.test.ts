@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { claimJob } from '#workflow/claim-job';
+import { FakeQueues, MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
+import { admittedState } from '#test/workflow-states';
+
+const setup = (now = new Date('2026-11-22T10:00:00Z')) => {
+  const deps = {
+    slots: new MemorySlotStore(),
+    queues: new FakeQueues(),
+    jobs: new MemoryJobRecords(),
+    now: () => now,
+  };
+  return deps;
+};
+
+describe('claimJob', () => {
+  it('claims a free slot and builds the job for the worker', async () => {
+    const deps = setup();
+    const result = await claimJob(admittedState('job-a'), 'try', deps);
+    expect(result.claimed).toBe(true);
+    expect(result.job).toMatchObject({
+      jobId: 'job-a',
+      projectId: 'amelia',
+      userId: 'scott',
+      inputQueueUrl: expect.stringContaining('input-amelia-scott.fifo'),
+      interruptQueueUrl: expect.stringContaining('interrupt-amelia-scott.fifo'),
+    });
+    expect(result.messageGroupId).toBe('amelia.scott');
+    expect(result.heartbeatSeconds).toBe(30);
+    expect(result.timeoutSeconds).toBe(600);
+    expect(deps.slots.items.get('amelia#scott')?.jobId).toBe('job-a');
+    expect(deps.jobs.items.get('amelia/job-a')?.outcome).toBe('queued');
+  });
+
+  it('answers with the holder when busy in try mode, and throws Slot.Busy in wait mode', async () => {
+    const deps = setup();
+    await claimJob(admittedState('job-a'), 'try', deps);
+    const busy = await claimJob(admittedState('job-b'), 'try', deps);
+    expect(busy).toMatchObject({ claimed: false, holder: { jobId: 'job-a' }, job: null });
+    await expect(claimJob(admittedState('job-b'), 'wait', deps)).rejects.toMatchObject({
+      name: 'Slot.Busy',
+      message: expect.stringContaining('job-a'),
+    });
+  });
+
+  it('is idempotent for the job that holds the slot, and takes over an expired lease', async () => {
+    const deps = setup();
+    await claimJob(admittedState('job-a'), 'try', deps);
+    expect((await claimJob(admittedState('job-a'), 'try', deps)).claimed).toBe(true);
+    const later = { ...deps, now: () => new Date('2026-11-22T10:05:00Z') };
+    expect((await claimJob(admittedState('job-b'), 'try', later)).claimed).toBe(true);
+  });
+
+  it('refuses a state without an admitted email', async () => {
+    const deps = setup();
+    await expect(claimJob({ ...admittedState(), email: undefined }, 'try', deps)).rejects.toMatchObject({
+      name: 'Workflow.InvalidState',
+    });
+  });
+});

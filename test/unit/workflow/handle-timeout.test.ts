@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { claimJob } from '#workflow/claim-job';
+import { handleTimeout } from '#workflow/handle-timeout';
+import { recordInterruption } from '#workflow/record-interruption';
+import {
+  FakeQueues,
+  MemoryInterruptionLog,
+  MemoryJobRecords,
+  MemorySlotStore,
+  RecordingNotifier,
+  RecordingSender,
+} from '#test/workflow-fakes';
+import { admittedState } from '#test/workflow-states';
+
+const now = new Date('2026-11-22T10:00:00Z');
+
+describe('handleTimeout', () => {
+  it('releases the slot, dead-letters the job with its context, records and notifies', async () => {
+    const slots = new MemorySlotStore();
+    const jobs = new MemoryJobRecords();
+    const deadLetters = new RecordingSender();
+    const notifier = new RecordingNotifier();
+    const claim = await claimJob(admittedState('job-a'), 'try', {
+      slots,
+      jobs,
+      queues: new FakeQueues(),
+      now: () => now,
+    });
+    const state = {
+      ...admittedState('job-a'),
+      claim,
+      error: { Error: 'States.HeartbeatTimeout', Cause: null },
+    };
+
+    const result = await handleTimeout(state, { slots, jobs, deadLetters, notifier, now: () => now });
+
+    expect(result).toEqual({ outcome: 'timed-out', deadLetterMessageId: 'msg-1', released: true });
+    expect(slots.items.size).toBe(0);
+    const sent = deadLetters.sent[0]!;
+    expect(sent.queueUrl).toContain('dlq-amelia-scott.fifo');
+    expect(JSON.parse(sent.body)).toMatchObject({ kind: 'timed-out-job', job: { jobId: 'job-a' } });
+    expect(jobs.items.get('amelia/job-a')).toMatchObject({
+      outcome: 'timed-out',
+      cause: 'no heartbeat in time',
+    });
+    expect(notifier.sent[0]).toMatchObject({ kind: 'timed-out' });
+  });
+
+  it('needs the queued job', async () => {
+    const deps = {
+      slots: new MemorySlotStore(),
+      jobs: new MemoryJobRecords(),
+      deadLetters: new RecordingSender(),
+      notifier: new RecordingNotifier(),
+      now: () => now,
+    };
+    await expect(handleTimeout(admittedState(), deps)).rejects.toThrow(/queued job/);
+  });
+});
+
+describe('recordInterruption', () => {
+  it('flags the lease, writes the audit record and annotates the interrupted job', async () => {
+    const slots = new MemorySlotStore();
+    const jobs = new MemoryJobRecords();
+    const interruptions = new MemoryInterruptionLog();
+    await claimJob(admittedState('job-a'), 'try', { slots, jobs, queues: new FakeQueues(), now: () => now });
+    const busy = await claimJob(admittedState('job-b'), 'try', {
+      slots,
+      jobs,
+      queues: new FakeQueues(),
+      now: () => now,
+    });
+
+    const result = await recordInterruption(
+      { state: { ...admittedState('job-b'), claim: busy } },
+      { slots, jobs, interruptions, now: () => now, retentionDays: 30 },
+    );
+
+    expect(result).toEqual({ flagged: true, delivered: true });
+    expect(slots.items.get('amelia#scott')?.interruptRequestedBy).toBe('job-b');
+    expect(interruptions.entries[0]).toMatchObject({
+      targetJobId: 'job-a',
+      byJobId: 'job-b',
+      delivered: true,
+    });
+    expect(interruptions.entries[0]!.expiresAt.getTime() - now.getTime()).toBe(30 * 86_400_000);
+    expect(jobs.items.get('amelia/job-a')?.interruptedBy).toBe('job-b');
+  });
+
+  it('records an undelivered interrupt when the queue send failed', async () => {
+    const slots = new MemorySlotStore();
+    const jobs = new MemoryJobRecords();
+    const interruptions = new MemoryInterruptionLog();
+    await claimJob(admittedState('job-a'), 'try', { slots, jobs, queues: new FakeQueues(), now: () => now });
+    const busy = await claimJob(admittedState('job-b'), 'try', {
+      slots,
+      jobs,
+      queues: new FakeQueues(),
+      now: () => now,
+    });
+    const state = {
+      ...admittedState('job-b'),
+      claim: busy,
+      interruptError: { Error: 'SQS.Throttled', Cause: 'x' },
+    };
+    const result = await recordInterruption(
+      { state },
+      { slots, jobs, interruptions, now: () => now, retentionDays: 1 },
+    );
+    expect(result.delivered).toBe(false);
+    expect(interruptions.entries[0]?.reason).toContain('SQS.Throttled');
+  });
+});
