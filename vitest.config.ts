@@ -9,7 +9,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'json-summary'],
-      include: ['lambdas/**', 'local/**', 'containers/**/src/**', 'lib/**', 'bin/**'],
+      include: ['lambdas/**/*.ts', 'local/**/*.ts', 'containers/**/src/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
       exclude: ['**/*.d.ts'],
     },
   },
