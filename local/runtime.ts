@@ -186,6 +186,9 @@ function runtimeEnvironment(endpoint: string, config: IntakeConfig & { stateMach
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_S3_FORCE_PATH_STYLE: 'true',
+    // The handlers run in this process; their Powertools logs would drown the runtime's own output.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     [ENV.mailBucket]: config.mailBucket,
     [ENV.jobsTable]: config.jobsTable,
     [ENV.activeJobsTable]: config.activeJobsTable,

@@ -14,10 +14,13 @@ export interface FinishJobDeps {
   now: () => Date;
 }
 
+/** Also the execution's output when the job succeeded (state ReleaseJob). */
 export interface FinishResult {
+  jobId: string;
   outcome: JobOutcome;
   reason: string | null;
   released: boolean;
+  summary?: unknown;
 }
 
 const CAUSE_LIMIT = 4000;
@@ -60,7 +63,13 @@ export async function finishJob(
 
   const notification = notificationFor(kind, state);
   if (notification) await deps.notifier.notify(notification);
-  return { outcome, reason, released };
+  return {
+    jobId: state.jobId,
+    outcome,
+    reason,
+    released,
+    ...(kind === 'succeeded' ? { summary: state.result } : {}),
+  };
 }
 
 function outcomeOf(kind: FinishKind, state: WorkflowState): JobOutcome {

@@ -25,7 +25,13 @@ describe('finishJob', () => {
   it('releases the slot and records success without writing to the sender', async () => {
     const { deps, state, slots, jobs, notifier } = await claimed('job-a');
     const result = await finishJob('succeeded', { ...state, result: { commits: ['abc'] } }, deps);
-    expect(result).toEqual({ outcome: 'succeeded', reason: null, released: true });
+    expect(result).toEqual({
+      jobId: 'job-a',
+      outcome: 'succeeded',
+      reason: null,
+      released: true,
+      summary: { commits: ['abc'] },
+    });
     expect(slots.items.size).toBe(0);
     expect(jobs.items.get('amelia/job-a')).toMatchObject({
       outcome: 'succeeded',

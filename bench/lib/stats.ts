@@ -1,0 +1,32 @@
+/** Percentile by nearest rank over a copy of the samples (ms). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+export const median = (samples: readonly number[]): number => percentile(samples, 50);
+
+export interface BenchRow {
+  benchmark: string;
+  metric: string;
+  value: string;
+}
+
+/** Prints rows as a table a person can compare between runs. */
+export function printTable(rows: readonly BenchRow[]): void {
+  const headers = ['benchmark', 'metric', 'value'] as const;
+  const widths = headers.map((header) => Math.max(header.length, ...rows.map((row) => row[header].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join(' | ')
+      .trimEnd();
+  console.log(line(headers));
+  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
+  for (const row of rows) console.log(line([row.benchmark, row.metric, row.value]));
+}
+
+export const ms = (value: number): string => `${value.toFixed(1)} ms`;
+export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -1,0 +1,46 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { pathToFileURL } from 'node:url';
+import { ScriptedWorker } from '../test/helpers/scripted-worker.ts';
+import { startTestRuntime } from '../test/helpers/local-runtime.ts';
+import { median, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
+
+/**
+ * Email stored in S3 → job visible on the project's queue, one email at a time (no slot
+ * contention): S3 event, intake, ParseEmail, ClaimJob (queues exist after the first) and QueueJob.
+ */
+export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
+  const runtime = await startTestRuntime();
+  const worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+  const latencies: number[] = [];
+  try {
+    for (let index = 0; index <= emails; index++) {
+      const started = performance.now();
+      const email = await runtime.putEmail({ subject: `bench ${index}` });
+      let job = await worker.nextJob('amelia', 'scott', 5);
+      while (!job) job = await worker.nextJob('amelia', 'scott', 5);
+      const elapsed = performance.now() - started;
+      if (index > 0) latencies.push(elapsed); // the first also creates the project's queues
+      await worker.succeed(job);
+      for (;;) {
+        const { status } = await runtime.clients.sfn.send(
+          new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(email.jobId) }),
+        );
+        if (status !== 'RUNNING') break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  } finally {
+    await runtime.dispose();
+  }
+  const name = 'email in S3 → job on queue';
+  return [
+    { benchmark: name, metric: 'emails', value: String(latencies.length) },
+    { benchmark: name, metric: 'median', value: ms(median(latencies)) },
+    { benchmark: name, metric: 'p95', value: ms(percentile(latencies, 95)) },
+    { benchmark: name, metric: 'max', value: ms(Math.max(...latencies)) },
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  printTable(await benchWorkflow(Number(process.argv[2] ?? 100)));
+}
