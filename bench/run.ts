@@ -1,4 +1,6 @@
 import { printTable, type BenchRow } from './lib/stats.ts';
+import { benchBundles } from './bundles.ts';
+import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
 
 /**
@@ -7,6 +9,25 @@ import { benchWorkflow } from './workflow.ts';
  */
 const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   workflow: () => benchWorkflow(100),
+  worker: () => benchWorker(),
+  bundles: async () =>
+    (await benchBundles({ print: false })).flatMap((figure) => [
+      {
+        benchmark: `bundle ${figure.handler}`,
+        metric: 'size (gzip)',
+        value: `${(figure.bytes / 1024).toFixed(0)} KiB (${(figure.gzipBytes / 1024).toFixed(0)} KiB)`,
+      },
+      {
+        benchmark: `bundle ${figure.handler}`,
+        metric: 'cold start: import',
+        value: `${figure.importMs.toFixed(0)} ms`,
+      },
+      {
+        benchmark: `bundle ${figure.handler}`,
+        metric: 'cold start: first event',
+        value: `${figure.firstEventMs.toFixed(0)} ms (${figure.outcome})`,
+      },
+    ]),
 };
 
 const only = process.argv.slice(2);

@@ -39,8 +39,14 @@ export const validationCommandSchema = z.strictObject({
 
 /**
  * Per-project settings. Defaults: model `claude-sonnet-4-5`, no validation commands, 2 fix attempts,
- * a heartbeat every 60 s, a 300 s job lease (renewed by each heartbeat, so it must be longer), a job
- * runs at most 3600 s, the limits above, no prompt overrides.
+ * a heartbeat at least every 60 s, a 30 s job lease, a job runs at most 3600 s, the limits above, no
+ * prompt overrides.
+ *
+ * The worker renews the lease (and extends its message's visibility) every third of the shorter of
+ * the heartbeat, the lease and its visibility window, so any lease works while the worker lives.
+ * The lease is kept shorter than the heartbeat on purpose: when a worker dies, its lease lapses and
+ * another worker resumes the job from its checkpoint before the workflow's heartbeat timeout gives
+ * the job up to the dead-letter queue.
  */
 export const projectSettingsSchema = z
   .strictObject({
@@ -48,14 +54,10 @@ export const projectSettingsSchema = z
     validationCommands: z.array(validationCommandSchema).default([]),
     maxFixAttempts: z.number().int().nonnegative().max(10).default(2),
     heartbeatSeconds: positiveInt.default(60),
-    leaseSeconds: positiveInt.default(300),
+    leaseSeconds: positiveInt.min(3).default(30),
     jobTimeoutSeconds: positiveInt.default(3600),
     limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
     promptOverrides: z.record(z.string(), z.string()).default({}),
-  })
-  .refine((settings) => settings.leaseSeconds > settings.heartbeatSeconds, {
-    message: 'must be longer than heartbeatSeconds',
-    path: ['leaseSeconds'],
   })
   .refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
     message: 'must be longer than heartbeatSeconds',

@@ -1,0 +1,299 @@
+import { JOB_ERRORS, type JobMessage } from '#contracts/messages';
+import { slotIdOf } from '#contracts/identifiers';
+import type {
+  CallbackOutcome,
+  LeaseStore,
+  Mailer,
+  ReplyComposer,
+  TaskCallbacks,
+  WorkerReport,
+  WorkQueue,
+} from '../ports.ts';
+import { runStoryPipeline, type PipelineDeps, type PipelineOutcome } from '../pipeline/story-pipeline.ts';
+import { redact } from '../text.ts';
+import type { JobControl } from './job-control.ts';
+import { startKeepAlive } from './keep-alive.ts';
+import { watchInterrupts } from './interrupt-watcher.ts';
+import type { MessageHold } from './message-hold.ts';
+import { failureReply, successReply } from './reply-text.ts';
+import { failureCause, interruptCause, summaryOutput } from './report-text.ts';
+
+export interface JobRunnerDeps extends PipelineDeps {
+  queue: WorkQueue;
+  callbacks: TaskCallbacks;
+  leases: LeaseStore;
+  mailer: Mailer;
+  composeReply: ReplyComposer;
+}
+
+export interface JobRunnerSettings {
+  workerId: string;
+  /** Default: a third of the shortest of heartbeatSeconds, leaseSeconds and the visibility extension. */
+  keepAliveIntervalMs?: number;
+  visibilitySeconds: number;
+  interruptWaitSeconds: number;
+}
+
+export type JobRunResult =
+  | {
+      kind: 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
+      callbackAt?: number;
+      interruptLatencyMs?: number;
+    }
+  /** Shutdown: the message was made visible again for another worker to resume from the checkpoint. */
+  | { kind: 'handed-over' }
+  /** The message was for a job already reported: deleted. */
+  | { kind: 'duplicate' }
+  /** Another live worker runs this job: the message was put back. */
+  | { kind: 'held-elsewhere' }
+  /** The callback could not be delivered: the message stays, to be retried after it becomes visible. */
+  | { kind: 'callback-failed' };
+
+/**
+ * One job from pickup to report: recognise a duplicate, claim the lease, keep the job alive, listen
+ * for interrupts, run the pipeline, report through the task token, reply to the sender, and only
+ * then delete the message.
+ */
+export async function runJob(
+  message: JobMessage,
+  hold: MessageHold,
+  control: JobControl,
+  deps: JobRunnerDeps,
+  settings: JobRunnerSettings,
+): Promise<JobRunResult> {
+  const { job, taskToken } = message;
+  const { clock, log, metrics } = deps;
+  const slotId = slotIdOf(job.projectId, job.userId);
+  const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
+
+  const record = await deps.records.load(job.projectId, job.jobId);
+  if (record.report) {
+    log.info('job already reported; dropping the redelivered message', {
+      ...context,
+      report: record.report.kind,
+    });
+    await hold.delete();
+    return { kind: 'duplicate' };
+  }
+  if ((await deps.callbacks.heartbeat(taskToken)) === 'task-gone') {
+    log.warn('task closed before pickup; dropping the message', context);
+    await finish('abandoned', 'The workflow closed the task before a worker picked the job up.');
+    return { kind: 'abandoned' };
+  }
+  const { leaseSeconds, heartbeatSeconds } = job.settings;
+  const claim = await deps.leases.claim({
+    slotId,
+    jobId: job.jobId,
+    workerId: settings.workerId,
+    expiresAt: clock.now() + leaseSeconds * 1000,
+    now: clock.now(),
+  });
+  if (claim.kind === 'held-elsewhere') {
+    const seconds = Math.min(900, Math.max(5, Math.ceil((claim.lease.expiresAt - clock.now()) / 1000) + 5));
+    log.info('job runs on another worker; putting the message back', {
+      ...context,
+      holder: claim.lease.workerId,
+    });
+    await hold.release(seconds);
+    return { kind: 'held-elsewhere' };
+  }
+  if (claim.kind === 'not-ours') {
+    return report({
+      kind: 'failed',
+      reason: 'The active-job slot is no longer held by this job, so it was not run.',
+      detail: '',
+      position: null,
+      storiesTotal: 0,
+    });
+  }
+  if (claim.lease.interruptRequestedBy) {
+    control.requestStop({
+      kind: 'interrupt',
+      byJobId: claim.lease.interruptRequestedBy,
+      reason: 'A newer email for the same project and user arrived.',
+      noticedAt: clock.now(),
+    });
+  }
+
+  await deps.records.markRunning(job.projectId, job.jobId, {
+    workerId: settings.workerId,
+    startedAt: new Date(clock.now()).toISOString(),
+  });
+  log.info('job started', { ...context, resumed: Boolean(record.checkpoint?.completed.length) });
+  const intervalMs =
+    settings.keepAliveIntervalMs ??
+    (Math.min(heartbeatSeconds, leaseSeconds, settings.visibilitySeconds) * 1000) / 3;
+  const keepAlive = startKeepAlive({
+    taskToken,
+    slotId,
+    jobId: job.jobId,
+    workerId: settings.workerId,
+    leaseSeconds,
+    intervalMs,
+    hold,
+    control,
+    callbacks: deps.callbacks,
+    leases: deps.leases,
+    clock,
+    log,
+    metrics,
+  });
+  const watcher = watchInterrupts({
+    queue: deps.queue,
+    queueUrl: job.interruptQueueUrl,
+    jobId: job.jobId,
+    control,
+    clock,
+    log,
+    waitSeconds: settings.interruptWaitSeconds,
+  });
+
+  let outcome: PipelineOutcome;
+  try {
+    outcome = await runStoryPipeline(job, control, deps, record.checkpoint);
+  } catch (error) {
+    const kind = error instanceof Error ? error.name : 'Error';
+    metrics.add('ErrorsByKind', 'Count', 1, { Kind: kind });
+    log.error('job failed unexpectedly', { ...context, error: String(error) });
+    const text = redact(error instanceof Error ? error.message : String(error), deps.secrets);
+    outcome = {
+      kind: 'failed',
+      reason: `The job stopped on an unexpected error (${kind}): ${text}`,
+      detail: '',
+      position: null,
+      storiesTotal: 0,
+    };
+  } finally {
+    await Promise.all([keepAlive.stop(), watcher.stop()]);
+  }
+  return report(outcome);
+
+  async function report(outcome: PipelineOutcome): Promise<JobRunResult> {
+    if (outcome.kind === 'stopped' && outcome.stop.kind === 'shutdown') {
+      await deps.leases
+        .handOver({ slotId, jobId: job.jobId, workerId: settings.workerId })
+        .catch((error: unknown) => log.warn('lease hand-over failed', { ...context, error: String(error) }));
+      await hold.release(0);
+      log.info('job handed over at shutdown', context);
+      return { kind: 'handed-over' };
+    }
+    if (outcome.kind === 'stopped' && outcome.stop.kind === 'task-gone') {
+      log.warn('task closed by the workflow; job stopped without a report', {
+        ...context,
+        detail: outcome.stop.detail,
+      });
+      await finish('abandoned', outcome.stop.detail);
+      return { kind: 'abandoned' };
+    }
+
+    let delivered: CallbackOutcome;
+    let kind: 'succeeded' | 'failed' | 'interrupted';
+    let detail: string;
+    let reply: string | undefined;
+    let interruptLatencyMs: number | undefined;
+    try {
+      if (outcome.kind === 'completed') {
+        kind = 'succeeded';
+        detail = `${outcome.summary.commits.length} commits on ${outcome.summary.branch}`;
+        delivered = await withRetries(() =>
+          deps.callbacks.succeed(taskToken, summaryOutput(outcome.summary)),
+        );
+        reply = successReply(outcome.summary);
+      } else if (outcome.kind === 'failed') {
+        kind = 'failed';
+        detail = failureCause(outcome.reason, outcome.detail);
+        delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
+        reply = failureReply(job.jobId, detail);
+      } else if (outcome.stop.kind === 'interrupt') {
+        const stop = outcome.stop;
+        kind = 'interrupted';
+        detail = interruptCause({
+          ...stop,
+          position: outcome.position,
+          storiesTotal: outcome.storiesTotal,
+          committed: outcome.committed,
+        });
+        delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.interrupted, detail));
+        interruptLatencyMs = clock.now() - (stop.sentAt ?? stop.noticedAt);
+        metrics.add('InterruptLatencyMs', 'Milliseconds', interruptLatencyMs);
+      } else {
+        kind = 'failed';
+        detail =
+          'The worker lost the active-job lease (the workflow released the slot), so the job was stopped.';
+        delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
+      }
+    } catch (error) {
+      metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'Callback' });
+      log.error('could not report the job; leaving the message for a retry', {
+        ...context,
+        error: String(error),
+      });
+      return { kind: 'callback-failed' };
+    }
+    const callbackAt = clock.now();
+    if (delivered === 'task-gone') {
+      await finish('abandoned', `callback refused, the task is closed (would have reported ${kind})`);
+      return { kind: 'abandoned' };
+    }
+    if (reply) await sendReply(reply);
+    await finish(kind, detail, interruptLatencyMs);
+    log.info('job reported', { ...context, outcome: kind, interruptLatencyMs });
+    return { kind, callbackAt, ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}) };
+  }
+
+  async function finish(
+    kind: WorkerReport['kind'],
+    detail: string,
+    interruptLatencyMs?: number,
+  ): Promise<void> {
+    metrics.add('JobsCompleted', 'Count', 1, { Outcome: kind });
+    const workerReport: WorkerReport = {
+      kind,
+      at: new Date(clock.now()).toISOString(),
+      workerId: settings.workerId,
+      detail: detail.slice(0, 4096),
+      ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}),
+    };
+    await deps.records
+      .markReported(job.projectId, job.jobId, workerReport)
+      .catch((error: unknown) =>
+        log.warn('could not record the report', { ...context, error: String(error) }),
+      );
+    await hold
+      .delete()
+      .catch((error: unknown) =>
+        log.warn('could not delete the job message', { ...context, error: String(error) }),
+      );
+  }
+
+  async function sendReply(text: string): Promise<void> {
+    try {
+      const raw = await deps.composeReply({
+        domain: job.replyFrom.slice(job.replyFrom.lastIndexOf('@') + 1),
+        projectId: job.projectId,
+        userId: job.userId,
+        threadId: job.threadId,
+        to: job.sender,
+        subject: job.subject,
+        inReplyTo: job.messageId,
+        text,
+        messageId: `${job.jobId}.reply@intake`,
+      });
+      await deps.mailer.sendRaw({ from: job.replyFrom, to: [job.sender], raw });
+    } catch (error) {
+      metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'Reply' });
+      log.warn('could not send the reply', { ...context, error: String(error) });
+    }
+  }
+
+  async function withRetries(call: () => Promise<CallbackOutcome>): Promise<CallbackOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        await clock.sleep(250 * 2 ** attempt);
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The worker as a process: `npx tsx containers/story-processor/src/main.ts` (the container's CMD).
+ * The only place that reads the environment and builds AWS clients.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ENV } from '#shared/config';
+import { createAwsClients } from '#runtime/aws-clients';
+import { startWorker } from './start-worker.ts';
+
+const int = z.coerce.number().int().positive();
+const envSchema = z.object({
+  [ENV.queuePrefix]: z.string().min(1),
+  [ENV.jobsTable]: z.string().min(1),
+  [ENV.activeJobsTable]: z.string().min(1),
+  WORKSPACE_ROOT: z.string().min(1).default('/workspaces'),
+  /** The default prompt templates; the container image sets it (the bundle moves them). */
+  PROMPT_DIR: z.string().min(1).optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  WORKER_ID: z.string().optional(),
+  WORKER_MAX_CONCURRENCY: int.optional(),
+  WORKER_POLLERS: int.optional(),
+  WORKER_DISCOVERY_INTERVAL_MS: int.optional(),
+  WORKER_SHUTDOWN_GRACE_MS: int.optional(),
+  WORKER_VISIBILITY_SECONDS: int.optional(),
+  AWS_S3_FORCE_PATH_STYLE: z.string().optional(),
+  POWERTOOLS_LOG_LEVEL: z.string().optional(),
+});
+
+async function main(): Promise<void> {
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+    console.error(`story-processor: invalid environment: ${problems.join('; ')}`);
+    process.exit(2);
+  }
+  const env = parsed.data;
+  const secrets = [
+    env.ANTHROPIC_API_KEY,
+    process.env.AWS_SECRET_ACCESS_KEY,
+    process.env.AWS_SESSION_TOKEN,
+  ].filter((value): value is string => Boolean(value));
+  const clients = createAwsClients({ s3ForcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+  const worker = await startWorker({
+    queuePrefix: env[ENV.queuePrefix] as string,
+    tables: { jobs: env[ENV.jobsTable] as string, activeJobs: env[ENV.activeJobsTable] as string },
+    aws: {
+      sqs: clients.sqs,
+      sfn: clients.sfn,
+      documents: clients.documents,
+      s3: clients.s3,
+      ses: clients.ses,
+    },
+    workspaceRoot: env.WORKSPACE_ROOT,
+    ...(env.PROMPT_DIR ? { promptDir: env.PROMPT_DIR } : {}),
+    ...(env.ANTHROPIC_API_KEY
+      ? {
+          anthropic: {
+            apiKey: env.ANTHROPIC_API_KEY,
+            ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+          },
+        }
+      : {}),
+    pathEnv: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    secrets,
+    workerId: env.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    ...(env.WORKER_MAX_CONCURRENCY ? { maxConcurrency: env.WORKER_MAX_CONCURRENCY } : {}),
+    ...(env.WORKER_POLLERS ? { pollers: env.WORKER_POLLERS } : {}),
+    ...(env.WORKER_DISCOVERY_INTERVAL_MS ? { discoveryIntervalMs: env.WORKER_DISCOVERY_INTERVAL_MS } : {}),
+    ...(env.WORKER_SHUTDOWN_GRACE_MS ? { shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS } : {}),
+    ...(env.WORKER_VISIBILITY_SECONDS ? { visibilitySeconds: env.WORKER_VISIBILITY_SECONDS } : {}),
+    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL } : {}),
+  });
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      console.error(`story-processor: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.error(`story-processor: ${signal}, handing running jobs over and exiting`);
+    worker.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('story-processor: stop failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((error: unknown) => {
+  console.error('story-processor: failed to start', error);
+  process.exit(1);
+});

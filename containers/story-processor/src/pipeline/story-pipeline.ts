@@ -1,0 +1,382 @@
+import type { Job, JobSummary } from '#contracts/messages';
+import type { JobControl, StopReason } from '../job/job-control.ts';
+import type {
+  BlobStore,
+  Checkpoint,
+  Clock,
+  CommandRunner,
+  GitWorkspace,
+  JobRecordStore,
+  Log,
+  MetricsSink,
+  ModelProvider,
+  ModelUsage,
+  PipelineStep,
+  PlannedStory,
+  StoryRecord,
+  ValidationResult,
+  WorkspaceProvider,
+  WorkspaceTools,
+} from '../ports.ts';
+import { redact, truncateMiddle } from '../text.ts';
+import { createWorkspaceTools } from '../workspace/file-tools.ts';
+import { JOB_TRAILER, STORY_TRAILER, THREAD_TRAILER } from '../workspace/git-workspaces.ts';
+import { loadInstruction, type InstructionLimits } from './instruction.ts';
+import { JobPrompts, PromptError, type PromptTemplates } from './prompts.ts';
+import { describeFailures, forRecord, runValidation, validationPassed } from './validate.ts';
+
+export interface PipelineLimits extends InstructionLimits {
+  /** Validation output kept per command in the jobs table. */
+  recordedOutputBytes: number;
+  /** Validation errors given to a fix prompt. */
+  fixPromptErrorBytes: number;
+  /** Validation output in a failure's detail (the reporter fits it into the 32 KiB cause). */
+  failureDetailBytes: number;
+  maxListedFiles: number;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  maxInstructionBytes: 256 * 1024,
+  maxInlineAttachmentBytes: 64 * 1024,
+  recordedOutputBytes: 2048,
+  fixPromptErrorBytes: 24 * 1024,
+  failureDetailBytes: 24 * 1024,
+  maxListedFiles: 300,
+};
+
+export interface PipelineDeps {
+  model: ModelProvider;
+  workspaces: WorkspaceProvider;
+  commands: CommandRunner;
+  blobs: BlobStore;
+  records: JobRecordStore;
+  metrics: MetricsSink;
+  log: Log;
+  clock: Clock;
+  prompts: PromptTemplates;
+  /** Values that must never reach a record, a prompt or a commit (API keys and such). */
+  secrets: readonly string[];
+  limits: PipelineLimits;
+  toolsFor?: (workspaceDir: string) => WorkspaceTools;
+}
+
+export type Position = { storyIndex: number; step: PipelineStep } | null;
+
+export type PipelineOutcome =
+  | { kind: 'completed'; summary: JobSummary }
+  | { kind: 'failed'; reason: string; detail: string; position: Position; storiesTotal: number }
+  | { kind: 'stopped'; stop: StopReason; position: Position; storiesTotal: number; committed: number };
+
+const emptyUsage = (): ModelUsage => ({ calls: 0, inputTokens: 0, outputTokens: 0 });
+const addUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
+  calls: a.calls + b.calls,
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+});
+
+class StoryFailed extends Error {
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Plan, then for each story: generate → validate → fix (≤ maxFixAttempts) → commit → checkpoint.
+ * Stories already on the branch with this job's trailer (an earlier, crashed run) are not redone.
+ */
+export async function runStoryPipeline(
+  job: Job,
+  control: JobControl,
+  deps: PipelineDeps,
+  previous: Checkpoint | undefined,
+): Promise<PipelineOutcome> {
+  const run = new PipelineRun(job, control, deps, previous);
+  return run.execute();
+}
+
+class PipelineRun {
+  private position: Position = null;
+  private plan: PlannedStory[] = [];
+  private stories: StoryRecord[] = [];
+  private completed: Array<{ index: number; commit: string }> = [];
+  private usage = emptyUsage();
+  private readonly started: number;
+
+  constructor(
+    private readonly job: Job,
+    private readonly control: JobControl,
+    private readonly deps: PipelineDeps,
+    private readonly previous: Checkpoint | undefined,
+  ) {
+    this.started = deps.clock.now();
+  }
+
+  async execute(): Promise<PipelineOutcome> {
+    try {
+      const prompts = JobPrompts.create(this.deps.prompts, this.job.settings.promptOverrides);
+      const workspace = await this.deps.workspaces.open(this.job.projectId, this.job.threadId);
+      await workspace.resetToHead();
+      const tools = (this.deps.toolsFor ?? createWorkspaceTools)(workspace.dir);
+      const instruction = redact(
+        await loadInstruction(this.job, this.deps.blobs, this.deps.limits),
+        this.deps.secrets,
+      );
+      const system = prompts.render('system', {});
+      this.control.throwIfStopped();
+      await this.planStories(prompts, tools, system, instruction);
+
+      const onBranch = await workspace.committedStories(this.job.jobId);
+      this.stories = this.plan.map((story, index) => {
+        const commit = onBranch.get(index + 1);
+        return commit
+          ? {
+              index,
+              title: story.title,
+              status: 'committed',
+              attempts: 0,
+              commit,
+              resumed: true,
+              validation: [],
+              usage: emptyUsage(),
+            }
+          : {
+              index,
+              title: story.title,
+              status: 'pending',
+              attempts: 0,
+              validation: [],
+              usage: emptyUsage(),
+            };
+      });
+      this.completed = this.stories.flatMap((s) => (s.commit ? [{ index: s.index, commit: s.commit }] : []));
+      await this.save();
+
+      let previousOutput = '(this is the first story of the job)';
+      for (const record of this.stories) {
+        if (record.status === 'committed') continue;
+        this.position = { storyIndex: record.index, step: 'generate' };
+        this.control.throwIfStopped();
+        previousOutput = await this.runStory(record, {
+          prompts,
+          tools,
+          system,
+          instruction,
+          workspace,
+          previousOutput,
+        });
+      }
+      this.position = null;
+      await this.save();
+      return { kind: 'completed', summary: this.summary(workspace.branch) };
+    } catch (error) {
+      const stop = this.control.stopReason;
+      if (stop) {
+        await this.save().catch((saveError: unknown) =>
+          this.deps.log.warn('checkpoint on stop failed', { error: String(saveError) }),
+        );
+        return {
+          kind: 'stopped',
+          stop,
+          position: this.position,
+          storiesTotal: this.plan.length,
+          committed: this.completed.length,
+        };
+      }
+      if (error instanceof PromptError || error instanceof StoryFailed) {
+        await this.save().catch(() => undefined);
+        const detail = error instanceof StoryFailed ? error.detail : '';
+        return {
+          kind: 'failed',
+          reason: error.message,
+          detail,
+          position: this.position,
+          storiesTotal: this.plan.length,
+        };
+      }
+      throw error;
+    }
+  }
+
+  private async planStories(
+    prompts: JobPrompts,
+    tools: WorkspaceTools,
+    system: string,
+    instruction: string,
+  ): Promise<void> {
+    if (this.previous && this.previous.plan.length > 0) {
+      this.plan = this.previous.plan;
+      return;
+    }
+    this.position = { storyIndex: 0, step: 'plan' };
+    const prompt = prompts.render('plan', { instruction, files: await this.listing(tools) });
+    const { model } = this.job.settings;
+    const result = await this.deps.model.plan({
+      model,
+      system,
+      prompt,
+      instruction,
+      signal: this.control.signal,
+    });
+    this.usage = addUsage(this.usage, result.usage);
+    this.plan = result.stories;
+  }
+
+  private async runStory(
+    record: StoryRecord,
+    ctx: {
+      prompts: JobPrompts;
+      tools: WorkspaceTools;
+      system: string;
+      instruction: string;
+      workspace: GitWorkspace;
+      previousOutput: string;
+    },
+  ): Promise<string> {
+    const { job, deps, control } = this;
+    const story = this.plan[record.index] as PlannedStory;
+    const storyText = `${story.title}\n\n${story.description}`;
+    const begun = deps.clock.now();
+    record.status = 'running';
+    record.startedAt = new Date(begun).toISOString();
+    this.position = { storyIndex: record.index, step: 'generate' };
+    await this.save();
+
+    const edit = async (
+      purpose: 'generate' | 'fix',
+      prompt: string,
+      validationErrors?: string,
+    ): Promise<string> => {
+      record.attempts += 1;
+      const result = await deps.model.edit({
+        purpose,
+        model: job.settings.model,
+        system: ctx.system,
+        prompt,
+        story,
+        storyIndex: record.index,
+        validationErrors,
+        tools: ctx.tools,
+        signal: control.signal,
+      });
+      record.usage = addUsage(record.usage, result.usage);
+      this.usage = addUsage(this.usage, result.usage);
+      return redact(result.summary, deps.secrets);
+    };
+    const validate = async (): Promise<ValidationResult[]> => {
+      this.position = { storyIndex: record.index, step: 'validate' };
+      const results = await runValidation({
+        commands: job.settings.validationCommands,
+        runner: deps.commands,
+        cwd: ctx.workspace.dir,
+        signal: control.signal,
+        secrets: deps.secrets,
+      });
+      deps.metrics.add(validationPassed(results) ? 'ValidationPassed' : 'ValidationFailed', 'Count', 1);
+      record.validation = forRecord(results, deps.limits.recordedOutputBytes);
+      return results;
+    };
+
+    const files = await this.listing(ctx.tools);
+    let output = await edit(
+      'generate',
+      ctx.prompts.render('generate', {
+        instruction: ctx.instruction,
+        story: storyText,
+        files,
+        previousOutput: ctx.previousOutput,
+      }),
+    );
+    let results = await validate();
+    let fixes = 0;
+    while (!validationPassed(results) && fixes < job.settings.maxFixAttempts) {
+      control.throwIfStopped();
+      fixes += 1;
+      this.position = { storyIndex: record.index, step: 'fix' };
+      const validationErrors = describeFailures(results, deps.limits.fixPromptErrorBytes);
+      const prompt = ctx.prompts.render('fix', {
+        instruction: ctx.instruction,
+        story: storyText,
+        files: await this.listing(ctx.tools),
+        validationErrors,
+        previousOutput: output,
+      });
+      output = await edit('fix', prompt, validationErrors);
+      results = await validate();
+    }
+    const passed = validationPassed(results);
+    if (fixes > 0) deps.metrics.add(passed ? 'AutoFixSucceeded' : 'AutoFixFailed', 'Count', 1);
+    if (!passed) {
+      record.status = 'failed';
+      record.durationMs = deps.clock.now() - begun;
+      const n = record.index + 1;
+      throw new StoryFailed(
+        `Story ${n} of ${this.plan.length} ("${story.title}") still fails validation after ${fixes} fix attempt(s).`,
+        describeFailures(results, deps.limits.failureDetailBytes),
+      );
+    }
+
+    if (control.stopReason && control.stopReason.kind !== 'shutdown') control.throwIfStopped();
+    this.position = { storyIndex: record.index, step: 'commit' };
+    const commit = await ctx.workspace.commit({
+      subject: `Story ${record.index + 1}/${this.plan.length}: ${story.title}`,
+      body: truncateMiddle(redact(story.description, deps.secrets), 4096),
+      trailers: [
+        [JOB_TRAILER, job.jobId],
+        [THREAD_TRAILER, job.threadId],
+        [STORY_TRAILER, String(record.index + 1)],
+      ],
+    });
+    record.status = 'committed';
+    record.commit = commit;
+    record.durationMs = deps.clock.now() - begun;
+    this.completed.push({ index: record.index, commit });
+    deps.metrics.add('StoriesCompleted', 'Count', 1);
+    deps.metrics.add('StoryDurationMs', 'Milliseconds', record.durationMs);
+    deps.log.info('story committed', {
+      jobId: job.jobId,
+      story: record.index + 1,
+      of: this.plan.length,
+      commit,
+      attempts: record.attempts,
+    });
+    await this.save();
+    return output;
+  }
+
+  private async listing(tools: WorkspaceTools): Promise<string> {
+    const files = await tools.listFiles();
+    const shown = files.slice(0, this.deps.limits.maxListedFiles);
+    const more = files.length > shown.length ? `\n… and ${files.length - shown.length} more` : '';
+    return shown.length > 0 ? shown.join('\n') + more : '(the workspace is empty)';
+  }
+
+  private save(): Promise<void> {
+    const checkpoint: Checkpoint = { plan: this.plan, completed: this.completed, position: this.position };
+    return this.deps.records.saveProgress(this.job.projectId, this.job.jobId, {
+      checkpoint,
+      stories: this.stories,
+      modelUsage: this.usage,
+    });
+  }
+
+  private summary(branch: string): JobSummary {
+    return {
+      jobId: this.job.jobId,
+      threadId: this.job.threadId,
+      branch,
+      stories: this.stories.map((story) => ({
+        index: story.index,
+        title: story.title.slice(0, 200),
+        status: story.status === 'committed' ? 'committed' : story.status === 'failed' ? 'failed' : 'skipped',
+        ...(story.commit ? { commit: story.commit } : {}),
+        attempts: story.attempts,
+        durationMs: story.durationMs ?? 0,
+      })),
+      commits: this.completed.map((c) => c.commit),
+      durationMs: this.deps.clock.now() - this.started,
+    };
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * The worker's collaborators. The scheduler and the pipeline only see these interfaces; `start-worker.ts`
+ * wires AWS adapters (or in-memory fakes in tests) behind them.
+ */
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export type MetricName =
+  | 'StoriesCompleted'
+  | 'StoryDurationMs'
+  | 'ValidationPassed'
+  | 'ValidationFailed'
+  | 'AutoFixSucceeded'
+  | 'AutoFixFailed'
+  | 'JobsCompleted'
+  | 'ErrorsByKind'
+  | 'InterruptLatencyMs';
+
+export interface MetricsSink {
+  add(
+    name: MetricName,
+    unit: 'Count' | 'Milliseconds',
+    value: number,
+    dimensions?: Record<string, string>,
+  ): void;
+  flush(): void;
+}
+
+// --- queues and callbacks -------------------------------------------------------------------------
+
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** When this worker received it (epoch ms): the 12-hour visibility cap counts from here. */
+  receivedAt: number;
+  /** SQS SentTimestamp (epoch ms), when known. */
+  sentAt?: number;
+}
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  waitSeconds: number;
+  visibilitySeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface WorkQueue {
+  /** Every queue URL whose name starts with the prefix. */
+  listQueues(namePrefix: string): Promise<string[]>;
+  receive(queueUrl: string, options: ReceiveOptions): Promise<ReceivedMessage[]>;
+  changeVisibility(queueUrl: string, receiptHandle: string, seconds: number): Promise<void>;
+  delete(queueUrl: string, receiptHandle: string): Promise<void>;
+}
+
+/** `task-gone`: Step Functions answered TaskTimedOut / TaskDoesNotExist — the workflow is done with the job. */
+export type CallbackOutcome = 'delivered' | 'task-gone';
+
+export interface TaskCallbacks {
+  heartbeat(taskToken: string): Promise<CallbackOutcome>;
+  succeed(taskToken: string, output: string): Promise<CallbackOutcome>;
+  fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome>;
+}
+
+// --- lease and job records -----------------------------------------------------------------------
+
+export interface LeaseView {
+  jobId: string;
+  workerId?: string;
+  /** Epoch milliseconds (the table stores seconds). */
+  expiresAt: number;
+  interruptRequestedBy?: string;
+}
+
+export type LeaseClaim =
+  | { kind: 'claimed'; lease: LeaseView }
+  /** Another live worker runs this job (a redelivered message). */
+  | { kind: 'held-elsewhere'; lease: LeaseView }
+  /** The slot is free or held by another job: the workflow has moved on. */
+  | { kind: 'not-ours'; lease?: LeaseView };
+
+export interface LeaseStore {
+  claim(input: {
+    slotId: string;
+    jobId: string;
+    workerId: string;
+    expiresAt: number;
+    now: number;
+  }): Promise<LeaseClaim>;
+  /** Undefined when the lease is no longer this worker's. */
+  renew(input: {
+    slotId: string;
+    jobId: string;
+    workerId: string;
+    expiresAt: number;
+  }): Promise<LeaseView | undefined>;
+  /** Drops this worker's name from the lease so that another worker can take the job over at once. */
+  handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void>;
+}
+
+export interface ModelUsage {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface PlannedStory {
+  title: string;
+  description: string;
+}
+
+export type PipelineStep = 'plan' | 'generate' | 'validate' | 'fix' | 'commit';
+
+export interface ValidationResult {
+  name: string;
+  command: string;
+  passed: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Combined stdout and stderr, truncated. */
+  output: string;
+}
+
+export interface StoryRecord {
+  index: number;
+  title: string;
+  status: 'pending' | 'running' | 'committed' | 'failed';
+  /** Generate plus fix attempts. */
+  attempts: number;
+  startedAt?: string;
+  durationMs?: number;
+  commit?: string;
+  /** Committed by an earlier run of the same job (found on the branch). */
+  resumed?: boolean;
+  validation: ValidationResult[];
+  usage: ModelUsage;
+}
+
+export interface Checkpoint {
+  plan: PlannedStory[];
+  completed: Array<{ index: number; commit: string }>;
+  position: { storyIndex: number; step: PipelineStep } | null;
+}
+
+export interface WorkerReport {
+  kind: 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
+  at: string;
+  workerId: string;
+  detail?: string;
+  interruptLatencyMs?: number;
+}
+
+export interface JobProgress {
+  checkpoint: Checkpoint;
+  stories: StoryRecord[];
+  modelUsage: ModelUsage;
+}
+
+export interface WorkerRecord {
+  checkpoint?: Checkpoint;
+  report?: WorkerReport;
+}
+
+export interface JobRecordStore {
+  load(projectId: string, jobId: string): Promise<WorkerRecord>;
+  /** Sets outcome `running` unless the workflow already wrote a final outcome. */
+  markRunning(
+    projectId: string,
+    jobId: string,
+    input: { workerId: string; startedAt: string },
+  ): Promise<void>;
+  saveProgress(projectId: string, jobId: string, progress: JobProgress): Promise<void>;
+  markReported(projectId: string, jobId: string, report: WorkerReport): Promise<void>;
+}
+
+// --- blobs and mail ------------------------------------------------------------------------------
+
+export interface BlobStore {
+  /** Rejects when the object is larger than `maxBytes`. */
+  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+export interface Mailer {
+  sendRaw(input: { from: string; to: string[]; raw: Uint8Array }): Promise<void>;
+}
+
+export interface ReplyRequest {
+  /** The mail domain of the project addresses. */
+  domain: string;
+  projectId: string;
+  userId: string;
+  threadId: string;
+  to: string;
+  subject: string;
+  inReplyTo: string;
+  text: string;
+  messageId: string;
+}
+
+/** Builds the raw MIME of a reply; the default is the domain's `composeReply`. */
+export type ReplyComposer = (request: ReplyRequest) => Promise<Uint8Array>;
+
+// --- workspace, git, validation, models ----------------------------------------------------------
+
+/** File tools confined to one workspace; every path is relative to its root. */
+export interface WorkspaceTools {
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, content: string): Promise<void>;
+  listFiles(path?: string): Promise<string[]>;
+  deleteFile(path: string): Promise<void>;
+}
+
+export interface CommitRequest {
+  subject: string;
+  body: string;
+  trailers: Array<[string, string]>;
+}
+
+export interface GitWorkspace {
+  readonly dir: string;
+  readonly branch: string;
+  /** Throws away uncommitted changes (a story interrupted half-way starts again from its last commit). */
+  resetToHead(): Promise<void>;
+  commit(request: CommitRequest): Promise<string>;
+  /** Story number (1-based) → commit, for the commits on the branch whose Intake-Job trailer is `jobId`. */
+  committedStories(jobId: string): Promise<Map<number, string>>;
+}
+
+export interface WorkspaceProvider {
+  open(projectId: string, threadId: string): Promise<GitWorkspace>;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  output: string;
+}
+
+export interface CommandRunner {
+  run(input: {
+    command: string;
+    cwd: string;
+    timeoutMs: number;
+    signal: AbortSignal;
+  }): Promise<CommandResult>;
+}
+
+export interface PlanRequest {
+  model: string;
+  system: string;
+  prompt: string;
+  /** The raw instruction, for providers that do not read prompts (the offline one). */
+  instruction: string;
+  signal: AbortSignal;
+}
+
+export interface EditRequest {
+  purpose: 'generate' | 'fix';
+  model: string;
+  system: string;
+  prompt: string;
+  story: PlannedStory;
+  /** 0-based. */
+  storyIndex: number;
+  validationErrors?: string;
+  tools: WorkspaceTools;
+  signal: AbortSignal;
+}
+
+export interface ModelProvider {
+  readonly name: string;
+  plan(request: PlanRequest): Promise<{ stories: PlannedStory[]; usage: ModelUsage }>;
+  edit(request: EditRequest): Promise<{ summary: string; usage: ModelUsage }>;
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { composeReply } from '#domain/compose-reply';
+import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
+import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
+import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
+import { createS3BlobStore } from './adapters/s3-blob-store.ts';
+import { createSesMailer } from './adapters/ses-mailer.ts';
+import { createSfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
+import { createSqsWorkQueue } from './adapters/sqs-work-queue.ts';
+import { systemClock } from './clock.ts';
+import type { JobRunnerDeps } from './job/run-job.ts';
+import { createLog } from './logging.ts';
+import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/anthropic-provider.ts';
+import { OfflineModelProvider } from './models/offline-provider.ts';
+import { createCommandRunner } from './pipeline/command-runner.ts';
+import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
+import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
+import type { ReplyComposer } from './ports.ts';
+import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
+import { createGitRunner } from './workspace/git-cli.ts';
+import { createGitWorkspaces } from './workspace/git-workspaces.ts';
+
+/** The collaborators startWorker wires; any of them can be replaced (tests, the local runtime). */
+export type WorkerCollaborators = Pick<
+  JobRunnerDeps,
+  | 'queue'
+  | 'callbacks'
+  | 'leases'
+  | 'records'
+  | 'blobs'
+  | 'mailer'
+  | 'composeReply'
+  | 'model'
+  | 'workspaces'
+  | 'commands'
+  | 'metrics'
+  | 'log'
+  | 'clock'
+>;
+
+export interface StartWorkerOptions {
+  /** QUEUE_PREFIX: input queues are discovered as `<prefix>-input-*`. */
+  queuePrefix: string;
+  tables: { jobs: string; activeJobs: string };
+  /** SDK clients for the ports not given in `overrides`; they honour AWS_ENDPOINT_URL. */
+  aws?: Partial<{
+    sqs: SQSClient;
+    sfn: SFNClient;
+    documents: DynamoDBDocumentClient;
+    s3: S3Client;
+    ses: SESv2Client;
+  }>;
+  /** One git repository per project is created under this folder. */
+  workspaceRoot: string;
+  /** With a key, the Anthropic provider; without, the deterministic offline provider. */
+  anthropic?: AnthropicProviderOptions;
+  /** PATH for git and the validation commands. Default `/usr/local/bin:/usr/bin:/bin`. */
+  pathEnv?: string;
+  /** Extra variables for validation commands (the worker's own environment never reaches them). */
+  validationEnv?: Record<string, string>;
+  /** Values redacted from records, logs, prompts and causes (API keys, AWS secrets). */
+  secrets?: string[];
+  workerId?: string;
+  /** Default 2. */
+  maxConcurrency?: number;
+  /** Default 2. */
+  pollers?: number;
+  /** Default 10. */
+  pollWaitSeconds?: number;
+  /** Default 30 000. */
+  discoveryIntervalMs?: number;
+  /** Default 1 000. */
+  idleMs?: number;
+  /** How far each extension pushes a job message's visibility. Default 300. */
+  visibilitySeconds?: number;
+  /** Default 43 200 (SQS's 12-hour cap). */
+  maxVisibilityWindowSeconds?: number;
+  /** Default 120. */
+  visibilityMarginSeconds?: number;
+  /** Default 20. */
+  interruptWaitSeconds?: number;
+  /** Default: a third of min(heartbeatSeconds, leaseSeconds, visibilitySeconds). */
+  keepAliveIntervalMs?: number;
+  /** After stop(), how long the in-flight step may run before it is aborted. Default 20 000. */
+  shutdownGraceMs?: number;
+  /** Default 10. */
+  busyRetrySeconds?: number;
+  /** Per-validation-command output kept in memory. Default 64 KiB. */
+  maxValidationOutputBytes?: number;
+  /** Default: the `prompts/` folder beside `src/`. */
+  promptDir?: string;
+  logLevel?: string;
+  overrides?: Partial<WorkerCollaborators>;
+  onJobFinished?: (finished: JobFinished) => void;
+}
+
+export interface WorkerHandle {
+  readonly workerId: string;
+  /** Job ids running now. */
+  runningJobs(): string[];
+  /** Lists the input queues again now (new projects appear without waiting for the interval). */
+  refreshQueues(): Promise<readonly string[]>;
+  /** Stops taking work; running jobs hand over at their next safe point (see the README). */
+  stop(): Promise<void>;
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined)
+    throw new Error(`startWorker: ${what} is required (give the AWS client or an override)`);
+  return value;
+};
+
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 8);
+  const workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+  const pathEnv = options.pathEnv ?? '/usr/local/bin:/usr/bin:/bin';
+  const root = path.resolve(options.workspaceRoot);
+  const home = path.join(root, '.home');
+  await mkdir(home, { recursive: true });
+  const o = options.overrides ?? {};
+  const aws = options.aws ?? {};
+  const clock = o.clock ?? systemClock;
+  const log = o.log ?? createLog('story-processor', secrets, options.logLevel);
+
+  const collaborators: WorkerCollaborators = {
+    clock,
+    log,
+    queue: o.queue ?? createSqsWorkQueue(need(aws.sqs, 'an SQS client'), clock),
+    callbacks: o.callbacks ?? createSfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
+    leases:
+      o.leases ??
+      createDynamoDbLeaseStore(need(aws.documents, 'a DynamoDB document client'), options.tables.activeJobs),
+    records:
+      o.records ??
+      createDynamoDbJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
+    blobs: o.blobs ?? createS3BlobStore(need(aws.s3, 'an S3 client')),
+    mailer: o.mailer ?? createSesMailer(need(aws.ses, 'an SESv2 client')),
+    composeReply: o.composeReply ?? (composeReply satisfies ReplyComposer),
+    model:
+      o.model ??
+      (options.anthropic?.apiKey
+        ? new AnthropicModelProvider(options.anthropic)
+        : new OfflineModelProvider()),
+    workspaces:
+      o.workspaces ??
+      createGitWorkspaces(
+        root,
+        createGitRunner({
+          pathEnv,
+          home,
+          authorName: 'intake',
+          authorEmail: 'intake@localhost',
+          timeoutMs: 120_000,
+        }),
+      ),
+    commands:
+      o.commands ??
+      createCommandRunner({
+        env: { PATH: pathEnv, HOME: home, LANG: 'C.UTF-8', CI: 'true', ...options.validationEnv },
+        maxOutputBytes: options.maxValidationOutputBytes ?? 64 * 1024,
+      }),
+    metrics: o.metrics ?? createPowertoolsMetrics(),
+  };
+  const deps: JobRunnerDeps = {
+    ...collaborators,
+    prompts: await loadPromptTemplates(options.promptDir ?? defaultPromptDir()),
+    secrets,
+    limits: DEFAULT_PIPELINE_LIMITS,
+  };
+  const settings: SchedulerSettings = {
+    workerId,
+    queuePrefix: options.queuePrefix,
+    maxConcurrency: options.maxConcurrency ?? 2,
+    pollers: options.pollers ?? 2,
+    pollWaitSeconds: options.pollWaitSeconds ?? 10,
+    discoveryIntervalMs: options.discoveryIntervalMs ?? 30_000,
+    idleMs: options.idleMs ?? 1000,
+    visibilitySeconds: options.visibilitySeconds ?? 30,
+    maxVisibilityWindowSeconds: options.maxVisibilityWindowSeconds ?? 43_200,
+    visibilityMarginSeconds: options.visibilityMarginSeconds ?? 120,
+    interruptWaitSeconds: options.interruptWaitSeconds ?? 20,
+    shutdownGraceMs: options.shutdownGraceMs ?? 20_000,
+    busyRetrySeconds: options.busyRetrySeconds ?? 10,
+    ...(options.keepAliveIntervalMs !== undefined
+      ? { keepAliveIntervalMs: options.keepAliveIntervalMs }
+      : {}),
+  };
+  const scheduler = new Scheduler(deps, settings, options.onJobFinished);
+  await scheduler.start();
+  log.info('worker started', {
+    workerId,
+    model: deps.model.name,
+    queuePrefix: options.queuePrefix,
+    maxConcurrency: settings.maxConcurrency,
+  });
+  return {
+    workerId,
+    runningJobs: () => scheduler.runningJobs,
+    refreshQueues: () => scheduler.refreshQueues(),
+    async stop() {
+      await scheduler.stop();
+      deps.metrics.flush();
+      log.info('worker stopped', { workerId });
+    },
+  };
+}

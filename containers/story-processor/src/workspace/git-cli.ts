@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+
+export interface GitRunnerOptions {
+  /** PATH to find `git` on; nothing else from the worker's environment reaches git. */
+  pathEnv: string;
+  /** A HOME with no credentials or config in it. */
+  home: string;
+  authorName: string;
+  authorEmail: string;
+  timeoutMs: number;
+}
+
+export type GitRunner = (args: string[], cwd: string) => Promise<string>;
+
+/** Runs `git` through execFile (no shell) with an explicit, minimal environment and no user or system config. */
+export function createGitRunner(options: GitRunnerOptions): GitRunner {
+  const env: NodeJS.ProcessEnv = {
+    PATH: options.pathEnv,
+    HOME: options.home,
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: options.authorName,
+    GIT_AUTHOR_EMAIL: options.authorEmail,
+    GIT_COMMITTER_NAME: options.authorName,
+    GIT_COMMITTER_EMAIL: options.authorEmail,
+  };
+  const safety = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', '-c', 'gc.auto=0'];
+  return (args, cwd) =>
+    new Promise((resolve, reject) => {
+      execFile(
+        'git',
+        [...safety, ...args],
+        { cwd, env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`git ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
+          else resolve(stdout);
+        },
+      );
+    });
+}

@@ -1,0 +1,180 @@
+import type { Node } from 'constructs';
+
+/** The deployment environments; each is a separate set of stacks named `intake-<env>-…`. */
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Worker (ECS Fargate) settings. */
+export interface WorkerConfig {
+  /**
+   * The fewest story-processing tasks kept running. Zero is allowed: the service scales out from zero
+   * when a project queue has a backlog (expect a few minutes for the first task to start).
+   * @default dev 0, staging 0, prod 1
+   */
+  readonly minCapacity: number;
+  /**
+   * The most tasks the backlog can scale out to.
+   * @default dev 2, staging 4, prod 10
+   */
+  readonly maxCapacity: number;
+  /** Fargate CPU units. @default 1024 */
+  readonly cpu: number;
+  /** Fargate memory in MiB. @default 2048 */
+  readonly memoryMiB: number;
+}
+
+/** Everything that differs between environments. Built by {@link resolveConfig} from CDK context. */
+export interface IntakeConfig {
+  /** dev, staging or prod (context `env`). @default dev */
+  readonly envName: EnvironmentName;
+  /** Prefix of every stack and physical name: `intake-<env>`. */
+  readonly prefix: string;
+  /**
+   * Domains that receive mail (context `mailDomains`, comma separated). The first one is the sender
+   * domain for replies (`MAIL_DOMAIN`). Each must be a verified SES identity with an MX record
+   * pointing at SES inbound. Required for staging and prod.
+   * @default dev: ['intake-dev.example.com']
+   */
+  readonly mailDomains: readonly string[];
+  /**
+   * Name prefix of the per project-user SQS queues that claim-job creates at run time
+   * (`QUEUE_PREFIX`, at most 24 characters). IAM grants are scoped to `<queuePrefix>-*`.
+   * @default `intake-<env>`
+   */
+  readonly queuePrefix: string;
+  /** Keep data on stack deletion (RETAIN, deletion protection, termination protection). @default prod only */
+  readonly retainData: boolean;
+  /** Where alarms are emailed (context `alarmEmail`). @default no subscription */
+  readonly alarmEmail?: string;
+  /**
+   * Secrets Manager secret name holding the Anthropic API key (context `anthropicSecretName`). The
+   * secret is created outside CDK so that its value never appears in a template.
+   * @default `intake/<env>/anthropic-api-key`
+   */
+  readonly anthropicSecretName: string;
+  /** Worker capacity (context `workerMinCapacity`, `workerMaxCapacity`). */
+  readonly worker: WorkerConfig;
+  /** Retention of every log group, in days. @default dev 14, staging 30, prod 365 */
+  readonly logRetentionDays: number;
+  /** NAT gateways of the worker VPC (context `natGateways`). @default dev 1, staging 1, prod 2 */
+  readonly natGateways: number;
+  /** Folder with one `<handler>/handler.ts` per Lambda. @default 'lambdas' */
+  readonly lambdaRoot: string;
+  /**
+   * Docker build context of the story-processing worker: the repository root, because the worker
+   * shares contracts and domain code with the Lambdas. @default '.'
+   */
+  readonly workerBuildContext: string;
+  /** The worker's Dockerfile, relative to the build context. @default 'containers/story-processor/Dockerfile' */
+  readonly workerDockerfile: string;
+  /** The ASL file deployed as the state machine. @default 'statemachines/email-processor.asl.json' */
+  readonly stateMachineDefinitionFile: string;
+  /** Account and region; from context `account`/`region`, else the CLI's defaults, else unresolved. */
+  readonly account?: string;
+  readonly region?: string;
+}
+
+const DEFAULTS: Record<
+  EnvironmentName,
+  Pick<IntakeConfig, 'retainData' | 'logRetentionDays' | 'natGateways'> & { worker: WorkerConfig }
+> = {
+  dev: {
+    retainData: false,
+    logRetentionDays: 14,
+    natGateways: 1,
+    worker: { minCapacity: 0, maxCapacity: 2, cpu: 1024, memoryMiB: 2048 },
+  },
+  staging: {
+    retainData: false,
+    logRetentionDays: 30,
+    natGateways: 1,
+    worker: { minCapacity: 0, maxCapacity: 4, cpu: 1024, memoryMiB: 2048 },
+  },
+  prod: {
+    retainData: true,
+    logRetentionDays: 365,
+    natGateways: 2,
+    worker: { minCapacity: 1, maxCapacity: 10, cpu: 1024, memoryMiB: 2048 },
+  },
+};
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const text = (node: Node, key: string): string | undefined => {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  if (Array.isArray(value)) return value.map(String).join(',');
+  throw new Error(`Context ${key} must be a string, number or list`);
+};
+
+const wholeNumber = (node: Node, key: string, fallback: number): number => {
+  const raw = text(node, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`Context ${key} must be a whole number ≥ 0, got "${raw}"`);
+  return value;
+};
+
+/**
+ * Reads the configuration from CDK context (`-c key=value` or cdk.json) with per-environment
+ * defaults, and checks it. Environment variables are read only for the account and region.
+ */
+export const resolveConfig = (
+  node: Node,
+  env: Record<string, string | undefined> = process.env,
+): IntakeConfig => {
+  const envName = text(node, 'env') ?? 'dev';
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
+    throw new Error(`Context env must be one of ${ENVIRONMENT_NAMES.join(', ')}, got "${envName}"`);
+  }
+  const name = envName as EnvironmentName;
+  const defaults = DEFAULTS[name];
+  const prefix = `intake-${name}`;
+
+  const domains = (text(node, 'mailDomains') ?? (name === 'dev' ? 'intake-dev.example.com' : ''))
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase())
+    .filter((domain) => domain.length > 0);
+  if (domains.length === 0)
+    throw new Error(`Context mailDomains is required for ${name} (comma-separated domains)`);
+  for (const domain of domains) if (!DOMAIN.test(domain)) throw new Error(`Not a domain name: "${domain}"`);
+
+  const queuePrefix = text(node, 'queuePrefix') ?? prefix;
+  if (!/^[a-z0-9-]{1,24}$/.test(queuePrefix))
+    throw new Error('Context queuePrefix must be 1-24 characters of a-z, 0-9 and "-"');
+
+  const worker: WorkerConfig = {
+    ...defaults.worker,
+    minCapacity: wholeNumber(node, 'workerMinCapacity', defaults.worker.minCapacity),
+    maxCapacity: wholeNumber(node, 'workerMaxCapacity', defaults.worker.maxCapacity),
+  };
+  if (worker.maxCapacity < Math.max(1, worker.minCapacity)) {
+    throw new Error('workerMaxCapacity must be at least 1 and at least workerMinCapacity');
+  }
+
+  const alarmEmail = text(node, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail))
+    throw new Error(`Not an email address: "${alarmEmail}"`);
+
+  return {
+    envName: name,
+    prefix,
+    mailDomains: domains,
+    queuePrefix,
+    retainData: defaults.retainData,
+    alarmEmail,
+    anthropicSecretName: text(node, 'anthropicSecretName') ?? `intake/${name}/anthropic-api-key`,
+    worker,
+    logRetentionDays: wholeNumber(node, 'logRetentionDays', defaults.logRetentionDays),
+    natGateways: wholeNumber(node, 'natGateways', defaults.natGateways),
+    lambdaRoot: text(node, 'lambdaRoot') ?? 'lambdas',
+    workerBuildContext: text(node, 'workerBuildContext') ?? '.',
+    workerDockerfile: text(node, 'workerDockerfile') ?? 'containers/story-processor/Dockerfile',
+    stateMachineDefinitionFile: 'statemachines/email-processor.asl.json',
+    account: text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT,
+    region: text(node, 'region') ?? env.CDK_DEFAULT_REGION,
+  };
+};

@@ -1,0 +1,99 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../bundling.ts';
+import type { IntakeConfig } from '../config.ts';
+import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
+import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
+import { retentionDays } from '../retention.ts';
+
+export interface HandlerFunctionProps {
+  readonly config: IntakeConfig;
+  readonly name: HandlerName;
+  /** Non-secret configuration (the variables of lambdas/shared/config.ts). */
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * One Lambda handler: esbuild-bundled `NodejsFunction` on ARM64 and the latest Node.js runtime, with
+ * Powertools settings, active tracing, its own log group with retention and its own role that starts
+ * with nothing but writing to that log group — every other permission is granted explicitly.
+ */
+export class HandlerFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const { config, name } = props;
+    const spec = HANDLERS[name];
+    const functionName = `${config.prefix}-${name}`;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: retentionDays(config.logRetentionDays),
+      removalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${functionName}: only what the ${name} handler calls`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    const root = path.resolve(config.lambdaRoot, '..');
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName,
+      description: spec.description,
+      entry: path.resolve(handlerEntry(config.lambdaRoot, name)),
+      handler: 'handler',
+      projectRoot: root,
+      depsLockFilePath: path.join(root, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      bundling: LAMBDA_BUNDLING,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    // Added by CDK for Tracing.ACTIVE.
+    Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: REASONS.xray });
+  }
+
+  /**
+   * Adds one least-privilege statement to this handler's role. A resource with a wildcard (an object
+   * prefix, a run-time queue-name prefix) needs a reason, recorded as the cdk-nag acknowledgement.
+   */
+  allow(sid: string, actions: string[], resources: string[], wildcardReason?: string): void {
+    this.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources }));
+    const wildcards = resources.filter(
+      (resource) => wildcardResourceFinding(this.role, resource) !== undefined,
+    );
+    if (wildcards.length === 0) return;
+    if (!wildcardReason)
+      throw new Error(`${this.node.path}: statement ${sid} has a wildcard resource and no reason`);
+    acknowledgeWildcardResources(this.role, wildcards, wildcardReason);
+  }
+}

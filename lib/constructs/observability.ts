@@ -1,0 +1,253 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { IntakeConfig } from '../config.ts';
+import {
+  METRIC,
+  METRICS_NAMESPACE,
+  OUTCOME_DIMENSION,
+  POWERTOOLS_SERVICE_NAME,
+  SERVICE_DIMENSION,
+} from '../metrics.ts';
+import { JOB_OUTCOMES } from '../../lambdas/shared/contracts/tables.ts';
+import type { HandlerFunction } from './handler-function.ts';
+import { queueMetricsQuery, type Workers } from './workers.ts';
+
+export interface ObservabilityProps {
+  readonly config: IntakeConfig;
+  readonly stateMachine: sfn.StateMachine;
+  readonly executionLogs: logs.ILogGroup;
+  readonly functions: readonly HandlerFunction[];
+  readonly workers: Workers;
+}
+
+/** Name of the metric the execution-log filter publishes for `Job.TimedOut` failures. */
+export const HEARTBEAT_TIMEOUTS_METRIC = 'WorkerHeartbeatTimeouts';
+
+/**
+ * Alarms to an encrypted, TLS-only SNS topic, and one dashboard. Alarms: failed and timed-out
+ * executions, any message in a dead-letter queue, worker heartbeat timeouts (the workflow's
+ * `Job.TimedOut` failures, counted from the execution log), and Lambda errors and throttles per
+ * function. The dashboard shows the Powertools metrics of lib/metrics.ts.
+ */
+export class Observability extends Construct {
+  readonly topic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { config, stateMachine, workers } = props;
+
+    // CloudWatch alarms can publish to an encrypted topic only with a customer managed key that
+    // lets CloudWatch use it (the AWS managed aws/sns key cannot grant that).
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: `${config.prefix} alarm topic encryption`,
+      enableKeyRotation: true,
+      alias: `alias/${config.prefix}-alarms`,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Alarms', {
+      topicName: `${config.prefix}-alarms`,
+      displayName: `intake ${config.envName} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    const notify = new actions.SnsAction(this.topic);
+
+    const alarm = (alarmId: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        ...props,
+        alarmName: `${config.prefix}-${props.alarmName ?? alarmId}`,
+      });
+      created.addAlarmAction(notify);
+      this.alarms.push(created);
+      return created;
+    };
+    const anyInFiveMinutes = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+
+    alarm('ExecutionsFailed', {
+      ...anyInFiveMinutes,
+      alarmDescription:
+        'An email-processor execution failed (job failure, slot unavailable or worker timeout). Inspect it with aws stepfunctions list-executions --status-filter FAILED.',
+      metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+    });
+    alarm('ExecutionsTimedOut', {
+      ...anyInFiveMinutes,
+      alarmDescription: 'An email-processor execution hit its state-machine timeout.',
+      metric: stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+    });
+
+    const heartbeatTimeouts = new logs.MetricFilter(this, 'HeartbeatTimeoutFilter', {
+      logGroup: props.executionLogs,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.type', '=', 'ExecutionFailed'),
+        logs.FilterPattern.stringValue('$.details.error', '=', 'Job.TimedOut'),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: HEARTBEAT_TIMEOUTS_METRIC,
+      metricValue: '1',
+      unit: cloudwatch.Unit.COUNT,
+    });
+    alarm('WorkerHeartbeatTimeouts', {
+      ...anyInFiveMinutes,
+      alarmDescription:
+        'A worker stopped sending heartbeats or ran past the job time limit (Job.TimedOut); the job went to its dead-letter queue.',
+      metric: heartbeatTimeouts.metric({ period: Duration.minutes(5), statistic: 'Sum' }),
+    });
+
+    alarm('DeadLetterMessages', {
+      ...anyInFiveMinutes,
+      alarmDescription: `A message is waiting in a ${config.queuePrefix}-dlq-* queue. Inspect with aws sqs list-queues --queue-name-prefix ${config.queuePrefix}-dlq-`,
+      metric: new cloudwatch.MathExpression({
+        label: 'Messages in dead-letter queues',
+        expression: queueMetricsQuery(
+          `${config.queuePrefix}-dlq-`,
+          'ApproximateNumberOfMessagesVisible',
+          'MAX',
+        ),
+        usingMetrics: {},
+        period: Duration.minutes(5),
+      }),
+    });
+
+    for (const handler of props.functions) {
+      const fn = handler.function;
+      const name = handler.node.id;
+      alarm(`${name}Errors`, {
+        ...anyInFiveMinutes,
+        alarmDescription: `The ${name} Lambda returned errors.`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      });
+      alarm(`${name}Throttles`, {
+        ...anyInFiveMinutes,
+        alarmDescription: `The ${name} Lambda was throttled.`,
+        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      });
+    }
+
+    const custom = (metricName: string, statistic = 'Sum', extra: Record<string, string> = {}) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [SERVICE_DIMENSION]: POWERTOOLS_SERVICE_NAME, ...extra },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const rate = (id: string, label: string, good: string, bad: string) =>
+      new cloudwatch.MathExpression({
+        label,
+        expression: `100 * ${id}Good / (${id}Good + ${id}Bad)`,
+        usingMetrics: { [`${id}Good`]: custom(good), [`${id}Bad`]: custom(bad) },
+        period: Duration.hours(1),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.prefix}-overview`,
+      defaultInterval: Duration.days(1),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Emails received',
+        left: [custom(METRIC.emailsReceived)],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Jobs by outcome',
+        left: JOB_OUTCOMES.map((outcome) =>
+          custom(METRIC.jobsCompleted, 'Sum', { [OUTCOME_DIMENSION]: outcome }).with({ label: outcome }),
+        ),
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Story duration (ms)',
+        left: [
+          custom(METRIC.storyDurationMs, 'p50').with({ label: 'p50' }),
+          custom(METRIC.storyDurationMs, 'p90').with({ label: 'p90' }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Validation pass rate and auto-fix success rate (%)',
+        left: [
+          rate('validation', 'Validation passed %', METRIC.validationPassed, METRIC.validationFailed),
+          rate('autofix', 'Auto-fix succeeded %', METRIC.autoFixSucceeded, METRIC.autoFixFailed),
+        ],
+        leftYAxis: { min: 0, max: 100 },
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Executions',
+        left: [
+          stateMachine.metricStarted({ period: Duration.minutes(5) }),
+          stateMachine.metricSucceeded({ period: Duration.minutes(5) }),
+          stateMachine.metricFailed({ period: Duration.minutes(5) }),
+          stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Timeouts and dead letters',
+        left: [
+          custom(METRIC.jobsTimedOut).with({ label: 'JobsTimedOut (handle-timeout)' }),
+          heartbeatTimeouts.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queue backlog per project queue',
+        left: [
+          new cloudwatch.MathExpression({
+            label: '',
+            expression: `SEARCH('{AWS/SQS,QueueName} MetricName="ApproximateNumberOfMessagesVisible" QueueName="${config.queuePrefix}-"', 'Maximum', 60)`,
+            usingMetrics: {},
+            period: Duration.minutes(1),
+          }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Workers',
+        left: [workers.backlog],
+        right: [
+          new cloudwatch.Metric({
+            namespace: 'ECS/ContainerInsights',
+            metricName: 'RunningTaskCount',
+            dimensionsMap: {
+              ClusterName: workers.cluster.clusterName,
+              ServiceName: workers.service.serviceName,
+            },
+            statistic: 'Average',
+            period: Duration.minutes(1),
+          }),
+        ],
+        width: 12,
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
+import type { IntakeConfig } from '../config.ts';
+
+export interface StateAndQueuesProps {
+  readonly config: IntakeConfig;
+}
+
+/** The role a run-time queue plays; its name is `<queuePrefix>-<kind>-<project>-<user>.fifo`. */
+export type QueueKind = 'input' | 'dlq' | 'interrupt';
+
+/**
+ * The workflow's state: four DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where
+ * the data model has one) and the naming of the per project-user SQS queues.
+ *
+ * The queues themselves are created at run time by claim-job, one set per project and user, so no
+ * synth-time resource exists for them; this construct owns their name prefix and the ARN patterns that
+ * every IAM grant is scoped to. The code that creates them sets SQS-managed server-side encryption
+ * (SSE-SQS: no KMS key to manage, no kms grants for producers and consumers), the FIFO DLQ redrive
+ * policy and a policy that denies any request without TLS.
+ */
+export class StateAndQueues extends Construct {
+  readonly jobs: dynamodb.Table;
+  readonly activeJobs: dynamodb.Table;
+  readonly interruptions: dynamodb.Table;
+  readonly projects: dynamodb.Table;
+  readonly queuePrefix: string;
+
+  constructor(scope: Construct, id: string, props: StateAndQueuesProps) {
+    super(scope, id);
+    const { config } = props;
+    this.queuePrefix = config.queuePrefix;
+
+    const table = (
+      logicalId: string,
+      name: string,
+      keys: { partitionKey: string; sortKey?: string; ttlAttribute?: string },
+    ) =>
+      new dynamodb.Table(this, logicalId, {
+        tableName: `${config.prefix}-${name}`,
+        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: keys.sortKey ? { name: keys.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
+        timeToLiveAttribute: keys.ttlAttribute,
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        deletionProtection: config.retainData,
+        removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+
+    this.jobs = table('Jobs', 'jobs', TABLE_KEYS.jobs);
+    this.activeJobs = table('ActiveJobs', 'active-jobs', TABLE_KEYS.activeJobs);
+    this.interruptions = table('Interruptions', 'interruptions', TABLE_KEYS.interruptions);
+    this.projects = table('Projects', 'projects', TABLE_KEYS.projects);
+  }
+
+  /** `arn:aws:sqs:<region>:<account>:<queuePrefix>-<kind>-*`, or every queue of the prefix. */
+  queueArnPattern(kind?: QueueKind): string {
+    return Arn.format(
+      {
+        service: 'sqs',
+        resource: kind ? `${this.queuePrefix}-${kind}-*` : `${this.queuePrefix}-*`,
+      },
+      Stack.of(this),
+    );
+  }
+}

@@ -1,0 +1,302 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { IntakeConfig } from '../config.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
+import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
+import { retentionDays } from '../retention.ts';
+import { MAIL_PREFIX } from './mail-intake.ts';
+import type { StateAndQueues } from './state-and-queues.ts';
+import { sesIdentityArns } from './workflow.ts';
+
+/** Where the project workspaces (git repositories) are mounted in the worker container. */
+export const WORKSPACE_PATH = '/workspaces';
+/** The POSIX user the EFS access point enforces; the image's non-root user must have this uid/gid. */
+export const WORKER_UID = '10001';
+
+/**
+ * The worker image, built by CDK at deploy time (never at synth) from the repository root with the
+ * worker's Dockerfile. Only the files its `<Dockerfile>.dockerignore` lets in are staged, so synth
+ * neither copies node_modules nor depends on unrelated files.
+ */
+export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
+  const dockerfile = path.join(config.workerBuildContext, config.workerDockerfile);
+  if (!existsSync(dockerfile)) throw new Error(`The worker Dockerfile is missing: ${dockerfile}`);
+  const ignoreFile = `${dockerfile}.dockerignore`;
+  const exclude = existsSync(ignoreFile)
+    ? readFileSync(ignoreFile, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0 && !line.startsWith('#'))
+    : ['node_modules', 'cdk.out', '.git'];
+  return ecs.ContainerImage.fromAsset(config.workerBuildContext, {
+    file: config.workerDockerfile,
+    platform: Platform.LINUX_ARM64,
+    exclude,
+    ignoreMode: IgnoreMode.DOCKER,
+  });
+};
+
+/**
+ * A Metrics Insights query for the total of one SQS metric over every run-time queue of a kind.
+ * Queues created at run time cannot be listed at synth time, and alarms (so also scaling policies)
+ * cannot use SEARCH expressions; a Metrics Insights query with a name prefix returns one series that
+ * follows queues as they appear.
+ */
+export const queueMetricsQuery = (
+  queueNamePrefix: string,
+  metric: string,
+  fn: 'SUM' | 'MAX' = 'SUM',
+): string =>
+  `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queueNamePrefix}%'`;
+
+export interface WorkersProps {
+  readonly config: IntakeConfig;
+  readonly state: StateAndQueues;
+  readonly mailBucket: s3.IBucket;
+  /** The variables of lambdas/shared/config.ts. */
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * The story-processing workers: an ECS cluster (Container Insights on) running an ARM64 Fargate
+ * service from `containers/story-processor`, in private subnets, with the Anthropic key injected from
+ * Secrets Manager, the project workspaces on an encrypted EFS file system (git repositories survive a
+ * task), and scaling on the total backlog of the per project-user input queues, down to a configurable
+ * minimum that may be zero.
+ */
+export class Workers extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly fileSystem: efs.FileSystem;
+  readonly logGroup: logs.LogGroup;
+  /** Visible messages over every `<queuePrefix>-input-*` queue. */
+  readonly backlog: cloudwatch.MathExpression;
+
+  constructor(scope: Construct, id: string, props: WorkersProps) {
+    super(scope, id);
+    const { config, state, mailBucket } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const privateSubnets = config.natGateways > 0;
+
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      retention: retentionDays(config.logRetentionDays),
+      removalPolicy,
+    });
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: config.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        ...(privateSubnets
+          ? [{ name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }]
+          : []),
+      ],
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+      flowLogs: {
+        all: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
+      },
+    });
+    const subnets: ec2.SubnetSelection = {
+      subnetType: privateSubnets ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC,
+    };
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: `${config.prefix}-workers`,
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.fileSystem = new efs.FileSystem(this, 'Workspaces', {
+      vpc: this.vpc,
+      vpcSubnets: subnets,
+      encrypted: true,
+      performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
+      throughputMode: efs.ThroughputMode.ELASTIC,
+      lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
+      enableAutomaticBackups: config.retainData,
+      removalPolicy,
+    });
+    const accessPoint = this.fileSystem.addAccessPoint('WorkerAccess', {
+      path: WORKSPACE_PATH,
+      createAcl: { ownerUid: WORKER_UID, ownerGid: WORKER_UID, permissions: '750' },
+      posixUser: { uid: WORKER_UID, gid: WORKER_UID },
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/ecs/${config.prefix}-story-processor`,
+      retention: retentionDays(config.logRetentionDays),
+      removalPolicy,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      family: `${config.prefix}-story-processor`,
+      cpu: config.worker.cpu,
+      memoryLimitMiB: config.worker.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      volumes: [
+        {
+          name: 'workspaces',
+          efsVolumeConfiguration: {
+            fileSystemId: this.fileSystem.fileSystemId,
+            transitEncryption: 'ENABLED',
+            authorizationConfig: { accessPointId: accessPoint.accessPointId, iam: 'ENABLED' },
+          },
+        },
+      ],
+    });
+
+    const anthropicKey = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'AnthropicApiKey',
+      config.anthropicSecretName,
+    );
+    this.container = this.taskDefinition.addContainer('Worker', {
+      containerName: 'story-processor',
+      image: workerImage(config),
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: this.logGroup }),
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
+        WORKSPACE_ROOT: WORKSPACE_PATH,
+      },
+      secrets: { ANTHROPIC_API_KEY: ecs.Secret.fromSecretsManager(anthropicKey) },
+      // Fargate's maximum: time to checkpoint, report and stop at a safe point after SIGTERM.
+      stopTimeout: Duration.seconds(120),
+    });
+    this.container.addMountPoints({
+      sourceVolume: 'workspaces',
+      containerPath: WORKSPACE_PATH,
+      readOnly: false,
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        "The environment holds only non-secret configuration (table, bucket and queue names, mail domain, Powertools settings). The one secret, the Anthropic API key, is injected from Secrets Manager through the task definition's secrets, never as a plain variable.",
+    });
+
+    const taskRole = this.taskDefinition.taskRole;
+    const allow = (
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, Record<string, unknown>>,
+    ) => taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    allow(
+      'ConsumeProjectQueues',
+      [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+      ],
+      [state.queueArnPattern()],
+    );
+    allow('DiscoverProjectQueues', ['sqs:ListQueues'], ['*']);
+    allow(
+      'ReportToWorkflow',
+      ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      ['*'],
+    );
+    allow(
+      'RecordResultsAndCheckpoints',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      [state.jobs.tableArn],
+    );
+    allow('RenewLease', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [state.activeJobs.tableArn]);
+    const jobObjects = [
+      mailBucket.arnForObjects(`${MAIL_PREFIX.instructions}*`),
+      mailBucket.arnForObjects(`${MAIL_PREFIX.attachments}*`),
+    ];
+    allow('ReadInstructionsAndAttachments', ['s3:GetObject'], jobObjects);
+    allow(
+      'ReplyFromMailDomain',
+      ['ses:SendEmail', 'ses:SendRawEmail'],
+      sesIdentityArns(this, config.mailDomains),
+    );
+    this.fileSystem.grant(taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
+    Validations.of(taskRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Two statements need Resource "*" because their actions have no resource-level permissions: sqs:ListQueues (the worker lists queues by name prefix; every queue operation after that is scoped to this environment\'s prefix) and states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (authorised by the task token, which only the waiting execution hands out).',
+    });
+    acknowledgeWildcardResources(taskRole, [state.queueArnPattern()], REASONS.queuesAtRunTime);
+    acknowledgeWildcardResources(taskRole, jobObjects, REASONS.jobObjects);
+    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "Added by CDK for pulling the image: ecr:GetAuthorizationToken has no resource-level permissions; image layers are pulled only from this stack's asset repository (separate, scoped statement).",
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
+      vpc: this.vpc,
+      description:
+        'Story-processing workers: no inbound; outbound HTTPS to AWS APIs and the model API, NFS to EFS',
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      serviceName: `${config.prefix}-story-processor`,
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      vpcSubnets: subnets,
+      assignPublicIp: !privateSubnets,
+      securityGroups: [securityGroup],
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    this.fileSystem.connections.allowDefaultPortFrom(this.service, 'workers mount the workspaces');
+
+    this.backlog = new cloudwatch.MathExpression({
+      label: 'Jobs waiting in project input queues',
+      expression: queueMetricsQuery(`${config.queuePrefix}-input-`, 'ApproximateNumberOfMessagesVisible'),
+      usingMetrics: {},
+      period: Duration.minutes(1),
+    });
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: config.worker.minCapacity,
+      maxCapacity: config.worker.maxCapacity,
+    });
+    scaling.scaleOnMetric('ScaleOnBacklog', {
+      metric: this.backlog,
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 0, change: -1 },
+        { lower: 1, change: +1 },
+        { lower: 5, change: +2 },
+        { lower: 20, change: +4 },
+      ],
+      evaluationPeriods: 3,
+      cooldown: Duration.minutes(2),
+      metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/config.ts';
+import type { IntakeConfig } from './config.ts';
+import { MailIntake } from './constructs/mail-intake.ts';
+import { Observability } from './constructs/observability.ts';
+import { StateAndQueues } from './constructs/state-and-queues.ts';
+import { Workers } from './constructs/workers.ts';
+import { Workflow } from './constructs/workflow.ts';
+import { WORKFLOW_HANDLERS } from './handlers.ts';
+import { acknowledgeCdkInternals } from './nag.ts';
+
+export interface IntakeStackProps extends StackProps {
+  readonly config: IntakeConfig;
+}
+
+/**
+ * One environment of intake: `intake-<env>`. Its parts are constructs with one job each —
+ * {@link StateAndQueues}, {@link MailIntake}, {@link Workflow}, {@link Workers}, {@link Observability} —
+ * in one stack, because they reference each other both ways (bucket → intake Lambda → state machine →
+ * handlers → bucket) and deploy together; prod keeps its data through RETAIN removal policies,
+ * deletion protection and termination protection instead of a separate stack.
+ */
+export class IntakeStack extends Stack {
+  readonly state: StateAndQueues;
+  readonly mail: MailIntake;
+  readonly workflow: Workflow;
+  readonly workers: Workers;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: IntakeStackProps) {
+    super(scope, id, { ...props, terminationProtection: props.config.retainData });
+    const { config } = props;
+    Tags.of(this).add('app', 'intake');
+    Tags.of(this).add('environment', config.envName);
+
+    this.state = new StateAndQueues(this, 'State', { config });
+    this.mail = new MailIntake(this, 'MailIntake', { config });
+
+    // The configuration every handler and the worker read (lambdas/shared/config.ts).
+    const environment: Record<string, string> = {
+      [ENV.mailBucket]: this.mail.bucket.bucketName,
+      [ENV.jobsTable]: this.state.jobs.tableName,
+      [ENV.activeJobsTable]: this.state.activeJobs.tableName,
+      [ENV.interruptionsTable]: this.state.interruptions.tableName,
+      [ENV.projectsTable]: this.state.projects.tableName,
+      [ENV.queuePrefix]: config.queuePrefix,
+      [ENV.mailDomain]: config.mailDomains[0] ?? '',
+    };
+
+    this.workflow = new Workflow(this, 'Workflow', {
+      config,
+      state: this.state,
+      mailBucket: this.mail.bucket,
+      environment,
+    });
+    const intake = this.mail.startExecutionsOn(this.workflow.stateMachine, environment);
+    this.workers = new Workers(this, 'Workers', {
+      config,
+      state: this.state,
+      mailBucket: this.mail.bucket,
+      environment,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      config,
+      stateMachine: this.workflow.stateMachine,
+      executionLogs: this.workflow.logGroup,
+      functions: [
+        intake,
+        ...WORKFLOW_HANDLERS.map((name) => this.workflow.functions[name as Exclude<typeof name, 'intake'>]),
+      ],
+      workers: this.workers,
+    });
+
+    acknowledgeCdkInternals(this);
+  }
+}

@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
+import { loadConfig, type IntakeConfig } from '#shared/config';
+import { readRuntimeInfo, type RuntimeInfo } from './runtime-info.ts';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+export interface CliContext {
+  config: IntakeConfig & { stateMachineArn: string };
+  clients: AwsClients;
+  runtime: RuntimeInfo | undefined;
+  dataDir: string;
+}
+
+/**
+ * Finds the system to talk to: the local runtime that `intake up` started in this data folder, or
+ * (with no runtime file) whatever the environment names — a deployed stack's table and state
+ * machine names, with the AWS credentials and endpoint the SDK finds as usual.
+ */
+export async function cliContext(options: { dataDir: string; endpointUrl?: string }): Promise<CliContext> {
+  const dataDir = resolve(options.dataDir);
+  const runtime = await readRuntimeInfo(dataDir);
+  if (runtime) {
+    for (const [name, value] of Object.entries(runtime.environment)) process.env[name] ??= value;
+  }
+  if (options.endpointUrl) process.env.AWS_ENDPOINT_URL = options.endpointUrl;
+  let config: IntakeConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    throw new CliError(
+      `No running system found in ${dataDir} (start one with "intake up") and the environment does not name one: ${(error as Error).message}`,
+    );
+  }
+  if (!config.stateMachineArn) throw new CliError('STATE_MACHINE_ARN is not set');
+  return {
+    config: { ...config, stateMachineArn: config.stateMachineArn },
+    clients: createAwsClients({ s3ForcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
+    runtime,
+    dataDir,
+  };
+}
+
+/** Accepts an execution ARN or a bare execution (job) name. */
+export const executionArnFor = (context: CliContext, nameOrArn: string): string =>
+  nameOrArn.startsWith('arn:')
+    ? nameOrArn
+    : `${context.config.stateMachineArn.replace(':stateMachine:', ':execution:')}:${nameOrArn}`;

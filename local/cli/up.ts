@@ -1,0 +1,110 @@
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { startWorker, type WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
+import type { ProjectInput } from '#domain/project-config';
+import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
+import { CliError } from './cli-context.ts';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.ts';
+
+export const DEMO_PROJECT: ProjectInput = {
+  id: 'amelia',
+  users: ['scott'],
+  allowedSenders: ['scott@example.com'],
+};
+
+export interface UpOptions {
+  dataDir: string;
+  host: string;
+  edgePort: number;
+  smtpPort: number;
+  mailDomain: string;
+  worker: boolean;
+  maxConcurrency: number;
+  anthropicApiKey: string | undefined;
+  log: (line: string) => void;
+}
+
+export interface RunningSystem {
+  runtime: LocalRuntime;
+  worker: WorkerHandle | undefined;
+  stop(): Promise<void>;
+}
+
+/** Fails with a clear message, not a stack trace, when a port is taken. */
+async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new CliError(
+              `Port ${port} (${what}) is already in use on ${host}. Stop what uses it or pick another with ${flag}.`,
+            )
+          : error,
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolvePort()));
+  });
+}
+
+/** `intake up`: the local runtime, the SMTP front door and the worker, until stopped. */
+export async function startSystem(options: UpOptions): Promise<RunningSystem> {
+  const dataDir = resolve(options.dataDir);
+  await assertPortFree(options.host, options.edgePort, 'AWS edge endpoint', '--edge-port');
+  await assertPortFree(options.host, options.smtpPort, 'SMTP', '--smtp-port');
+  const runtime = await startLocalRuntime({
+    dataDir,
+    host: options.host,
+    edgePort: options.edgePort,
+    smtpPort: options.smtpPort,
+    mailDomain: options.mailDomain || DEFAULT_MAIL_DOMAIN,
+    seedProjects: [DEMO_PROJECT],
+    log: options.log,
+  });
+  let worker: WorkerHandle | undefined;
+  try {
+    if (options.worker) {
+      worker = await startWorker({
+        queuePrefix: runtime.config.queuePrefix,
+        tables: { jobs: runtime.config.jobsTable, activeJobs: runtime.config.activeJobsTable },
+        aws: {
+          sqs: runtime.clients.sqs,
+          sfn: runtime.clients.sfn,
+          documents: runtime.clients.documents,
+          s3: runtime.clients.s3,
+          ses: runtime.clients.ses,
+        },
+        workspaceRoot: join(dataDir, 'workspaces'),
+        anthropic: options.anthropicApiKey ? { apiKey: options.anthropicApiKey } : undefined,
+        secrets: options.anthropicApiKey ? [options.anthropicApiKey] : [],
+        maxConcurrency: options.maxConcurrency,
+        pollWaitSeconds: 2,
+        discoveryIntervalMs: 2_000,
+        logLevel: 'WARN',
+      });
+    }
+    await writeRuntimeInfo(dataDir, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoint: runtime.endpoint,
+      smtp: runtime.smtpPort ? { host: options.host, port: runtime.smtpPort } : null,
+      consoleUrl: null,
+      mailDomain: runtime.config.mailDomain,
+      environment: runtime.environment,
+    });
+  } catch (error) {
+    await worker?.stop();
+    await runtime.stop();
+    throw error;
+  }
+  return {
+    runtime,
+    worker,
+    async stop() {
+      await worker?.stop();
+      await runtime.stop();
+      await removeRuntimeInfo(dataDir);
+    },
+  };
+}

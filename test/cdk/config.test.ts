@@ -1,0 +1,54 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../lib/config.ts';
+
+const configFor = (context: Record<string, unknown>) => resolveConfig(new App({ context }).node, {});
+
+describe('configuration from context', () => {
+  it('defaults to dev with a placeholder domain, destroyable data and workers that scale to zero', () => {
+    const config = configFor({});
+    expect(config).toMatchObject({
+      envName: 'dev',
+      prefix: 'intake-dev',
+      queuePrefix: 'intake-dev',
+      mailDomains: ['intake-dev.example.com'],
+      retainData: false,
+      worker: { minCapacity: 0, maxCapacity: 2 },
+      anthropicSecretName: 'intake/dev/anthropic-api-key',
+      lambdaRoot: 'lambdas',
+      workerBuildContext: '.',
+      workerDockerfile: 'containers/story-processor/Dockerfile',
+    });
+    expect(config.account).toBeUndefined();
+  });
+
+  it('keeps data in prod and requires its mail domains', () => {
+    expect(() => configFor({ env: 'prod' })).toThrow(/mailDomains is required/);
+    const prod = configFor({ env: 'prod', mailDomains: 'a.example.com, B.example.org' });
+    expect(prod).toMatchObject({
+      retainData: true,
+      mailDomains: ['a.example.com', 'b.example.org'],
+      logRetentionDays: 365,
+    });
+  });
+
+  it('reads worker capacity and alarm email, and rejects bad values', () => {
+    expect(
+      configFor({
+        env: 'staging',
+        mailDomains: 'x.example.com',
+        workerMinCapacity: '1',
+        workerMaxCapacity: 3,
+        alarmEmail: 'a@b.co',
+      }),
+    ).toMatchObject({
+      worker: { minCapacity: 1, maxCapacity: 3 },
+      alarmEmail: 'a@b.co',
+    });
+    expect(() => configFor({ env: 'qa' })).toThrow(/env must be one of/);
+    expect(() => configFor({ workerMinCapacity: -1 })).toThrow(/whole number/);
+    expect(() => configFor({ workerMinCapacity: 3, workerMaxCapacity: 2 })).toThrow(/workerMaxCapacity/);
+    expect(() => configFor({ mailDomains: 'not a domain' })).toThrow(/Not a domain/);
+    expect(() => configFor({ queuePrefix: 'a-very-long-queue-prefix-indeed' })).toThrow(/queuePrefix/);
+  });
+});

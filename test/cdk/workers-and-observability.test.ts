@@ -1,0 +1,278 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { HANDLER_NAMES } from '../../lib/handlers.ts';
+import {
+  TEST_ACCOUNT,
+  TEST_REGION,
+  asList,
+  logicalIdOf,
+  statementsOfRole,
+  synthIntake,
+  type JsonObject,
+} from './synth.ts';
+
+// prod: the environment whose data must survive, with a worker minimum of zero to check that it is allowed.
+const { template } = synthIntake({ env: 'prod', context: { workerMinCapacity: 0, workerMaxCapacity: 6 } });
+
+describe('tables', () => {
+  const tables = template.findResources('AWS::DynamoDB::Table') as Record<
+    string,
+    { Properties: JsonObject; DeletionPolicy: string }
+  >;
+
+  it('are on demand, encrypted, with point-in-time recovery, string pk (and sk), TTL where the model has one', () => {
+    const byName = Object.fromEntries(
+      Object.values(tables).map((t) => [t.Properties.TableName, t.Properties]),
+    );
+    expect(Object.keys(byName).sort()).toEqual([
+      'intake-prod-active-jobs',
+      'intake-prod-interruptions',
+      'intake-prod-jobs',
+      'intake-prod-projects',
+    ]);
+    for (const table of Object.values(byName)) {
+      expect(table).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+    }
+    expect(byName['intake-prod-jobs']?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(byName['intake-prod-interruptions']?.TimeToLiveSpecification).toEqual({
+      AttributeName: 'ttl',
+      Enabled: true,
+    });
+    expect(byName['intake-prod-active-jobs']?.TimeToLiveSpecification).toEqual({
+      AttributeName: 'ttl',
+      Enabled: true,
+    });
+    expect(byName['intake-prod-active-jobs']?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(byName['intake-prod-projects']?.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('are kept in prod, as are the mail bucket and the workspaces', () => {
+    for (const table of Object.values(tables)) expect(table.DeletionPolicy).toBe('Retain');
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
+    template.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain' });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+});
+
+describe('workers', () => {
+  it('run an ARM64 Fargate task with the key from Secrets Manager, logs and the EFS workspaces', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      Volumes: [
+        Match.objectLike({
+          Name: 'workspaces',
+          EFSVolumeConfiguration: Match.objectLike({
+            TransitEncryption: 'ENABLED',
+            AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }),
+          }),
+        }),
+      ],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'story-processor',
+          Secrets: [
+            {
+              Name: 'ANTHROPIC_API_KEY',
+              ValueFrom: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:intake/prod/anthropic-api-key`,
+            },
+          ],
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+          MountPoints: [{ ContainerPath: '/workspaces', ReadOnly: false, SourceVolume: 'workspaces' }],
+        }),
+      ],
+    });
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as {
+      Properties: { ContainerDefinitions: { Environment: { Name: string }[] }[] };
+    }[];
+    const names = task?.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name) ?? [];
+    expect(names.some((name) => /KEY|SECRET|TOKEN|PASSWORD/i.test(name))).toBe(false);
+    template.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
+    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+      PosixUser: { Uid: '10001', Gid: '10001' },
+      RootDirectory: Match.objectLike({ Path: '/workspaces' }),
+    });
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it("have a task role with exactly the worker's permissions", () => {
+    const role = logicalIdOf(template, 'AWS::IAM::Role', 'WorkersTaskTaskRole');
+    const bySid = Object.fromEntries(
+      statementsOfRole(template, role).map((s) => [s.Sid ?? asList(s.Action).join(','), s]),
+    );
+    const queues = `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:intake-prod-*`;
+    expect(Object.keys(bySid).sort()).toEqual(
+      [
+        'ConsumeProjectQueues',
+        'DiscoverProjectQueues',
+        'ReportToWorkflow',
+        'RecordResultsAndCheckpoints',
+        'RenewLease',
+        'ReadInstructionsAndAttachments',
+        'ReplyFromMailDomain',
+        'elasticfilesystem:ClientMount,elasticfilesystem:ClientWrite',
+      ].sort(),
+    );
+    expect(bySid.ConsumeProjectQueues?.Resource).toBe(queues);
+    expect(asList(bySid.ConsumeProjectQueues?.Action ?? []).sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(bySid.DiscoverProjectQueues).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    expect(asList(bySid.ReportToWorkflow?.Action ?? []).sort()).toEqual([
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:SendTaskSuccess',
+    ]);
+    expect(JSON.stringify(bySid.RecordResultsAndCheckpoints?.Resource)).toContain('StateJobs');
+    expect(JSON.stringify(bySid.RenewLease?.Resource)).toContain('StateActiveJobs');
+  });
+
+  it('scale on the backlog of the run-time input queues, down to the configured minimum (zero allowed)', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 0,
+      MaxCapacity: 6,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+    const alarms = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: Match.stringLikeRegexp('intake-prod-input-%') }),
+        ]),
+      },
+    });
+    expect(Object.keys(alarms)).toHaveLength(2);
+    for (const alarm of Object.values(alarms) as {
+      Properties: { Metrics: { Expression: string }[]; AlarmActions: JsonObject[] };
+    }[]) {
+      expect(alarm.Properties.Metrics[0]?.Expression).toBe(
+        `SELECT SUM(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'intake-prod-input-%'`,
+      );
+      const policies = Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+      expect(policies).toContain((alarm.Properties.AlarmActions[0] as { Ref: string }).Ref);
+    }
+  });
+});
+
+describe('observability', () => {
+  const alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<
+    string,
+    { Properties: JsonObject & { AlarmName?: string; AlarmActions?: JsonObject[] } }
+  >;
+  const named = Object.fromEntries(
+    Object.values(alarms)
+      .filter((a) => a.Properties.AlarmName)
+      .map((a) => [a.Properties.AlarmName, a.Properties]),
+  );
+  const topic = logicalIdOf(template, 'AWS::SNS::Topic', 'ObservabilityAlarms');
+
+  it('has an encrypted, TLS-only topic with the alarm email subscribed', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('alarms to the topic on failed and timed-out executions, dead letters, heartbeat timeouts, Lambda errors and throttles', () => {
+    const expected = [
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'DeadLetterMessages',
+      'WorkerHeartbeatTimeouts',
+      ...[
+        'IntakeHandler',
+        'ParseEmail',
+        'ClaimJob',
+        'RecordInterruption',
+        'FinishJob',
+        'HandleTimeout',
+      ].flatMap((f) => [`${f}Errors`, `${f}Throttles`]),
+    ].map((name) => `intake-prod-${name}`);
+    expect(Object.keys(named).sort()).toEqual(expected.sort());
+    expect(HANDLER_NAMES).toHaveLength(6);
+    for (const alarm of Object.values(named) as { AlarmActions?: JsonObject[] }[])
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+    expect(named['intake-prod-ExecutionsFailed']).toMatchObject({
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Threshold: 1,
+    });
+    expect(named['intake-prod-ExecutionsTimedOut']).toMatchObject({
+      MetricName: 'ExecutionsTimedOut',
+      Namespace: 'AWS/States',
+    });
+    expect(named['intake-prod-DeadLetterMessages']).toMatchObject({
+      Threshold: 1,
+      Metrics: [
+        expect.objectContaining({
+          Expression: `SELECT MAX(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'intake-prod-dlq-%'`,
+        }),
+      ],
+    });
+    expect(named['intake-prod-WorkerHeartbeatTimeouts']).toMatchObject({
+      MetricName: 'WorkerHeartbeatTimeouts',
+      Namespace: 'Intake',
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.type = "ExecutionFailed") && ($.details.error = "Job.TimedOut") }',
+      MetricTransformations: [
+        Match.objectLike({
+          MetricName: 'WorkerHeartbeatTimeouts',
+          MetricNamespace: 'Intake',
+          MetricValue: '1',
+        }),
+      ],
+    });
+  });
+
+  it('has a dashboard with the seeded metrics', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+      Properties: { DashboardBody: JsonObject };
+    }[];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const metric of [
+      'EmailsReceived',
+      'JobsCompleted',
+      'StoryDurationMs',
+      'ValidationPassed',
+      'ValidationFailed',
+      'AutoFixSucceeded',
+      'AutoFixFailed',
+      'JobsTimedOut',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain('Outcome');
+  });
+});

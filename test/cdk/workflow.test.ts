@@ -1,0 +1,250 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/shared/config.ts';
+import { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES } from '../../lib/handlers.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lib/metrics.ts';
+import {
+  TEST_ACCOUNT,
+  TEST_REGION,
+  asList,
+  logicalIdOf,
+  statementsOfRole,
+  synthIntake,
+  type JsonObject,
+} from './synth.ts';
+
+const { template, outdir } = synthIntake({ bundle: true });
+const functions = template.findResources('AWS::Lambda::Function', {
+  Properties: { FunctionName: Match.stringLikeRegexp('^intake-dev-') },
+}) as Record<
+  string,
+  {
+    Properties: JsonObject & {
+      FunctionName: string;
+      Code: { S3Key: string };
+      Environment: { Variables: JsonObject };
+    };
+  }
+>;
+const functionId = (handler: string): string => {
+  const found = Object.entries(functions).find(
+    ([, fn]) => fn.Properties.FunctionName === `intake-dev-${handler}`,
+  );
+  if (!found) throw new Error(`no function for ${handler}`);
+  return found[0];
+};
+const roleOf = (handler: string): string => {
+  const role = functions[functionId(handler)]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+};
+const tableArn = (prefix: string) => ({
+  'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', prefix), 'Arn'],
+});
+const mailBucket = logicalIdOf(template, 'AWS::S3::Bucket', 'MailIntakeMail');
+const objects = (prefix: string) => ({
+  'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucket, 'Arn'] }, `/${prefix}*`]],
+});
+const queues = (pattern: string) => `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:intake-dev-${pattern}`;
+const identities = ['intake.example.com', 'specs.example.org'].map(
+  (d) => `arn:aws:ses:${TEST_REGION}:${TEST_ACCOUNT}:identity/${d}`,
+);
+
+/** A role's statements minus the two every handler has (own logs, X-Ray), as Sid → {actions, resources}. */
+const sorted = <T>(items: T[]): T[] =>
+  [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+const grantsOf = (handler: string) =>
+  Object.fromEntries(
+    statementsOfRole(template, roleOf(handler))
+      .filter((s) => s.Sid !== 'WriteOwnLogs' && !asList(s.Action).every((a) => a.startsWith('xray:')))
+      .map((s) => [s.Sid, { actions: asList(s.Action).sort(), resources: sorted(asList(s.Resource)) }]),
+  );
+
+describe('Lambda functions', () => {
+  it('exist for every handler, on ARM64 and the latest Node.js runtime, traced, with Powertools settings', () => {
+    expect(
+      Object.values(functions)
+        .map((fn) => fn.Properties.FunctionName)
+        .sort(),
+    ).toEqual(HANDLER_NAMES.map((n) => `intake-dev-${n}`).sort());
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      expect(Number(fn.Properties.Timeout)).toBeLessThanOrEqual(60);
+      expect(Number(fn.Properties.MemorySize)).toBeGreaterThanOrEqual(256);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        [ENV.queuePrefix]: 'intake-dev',
+        [ENV.mailDomain]: 'intake.example.com',
+        [ENV.jobsTable]: { Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'StateJobs') },
+      });
+    }
+  });
+
+  it('are esbuild bundles: one minified ESM file with its source map, the AWS SDK inside', () => {
+    for (const fn of Object.values(functions)) {
+      const dir = path.join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+      expect(existsSync(path.join(dir, 'index.mjs'))).toBe(true);
+      expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      // Minified: few, long lines; no TypeScript left; ESM with the require shim for CJS deps.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      expect(code).toContain('createRequire');
+      expect(code).toMatch(/export\s*\{[^}]*handler/);
+      expect(statSync(path.join(dir, 'index.mjs')).size).toBeGreaterThan(1000);
+      expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+    }
+  });
+
+  it('each write only to their own log group with a retention', () => {
+    for (const handler of HANDLER_NAMES) {
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: `/aws/lambda/intake-dev-${handler}`,
+        RetentionInDays: 14,
+      });
+      const logs = statementsOfRole(template, roleOf(handler)).find((s) => s.Sid === 'WriteOwnLogs');
+      expect(logs?.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    }
+  });
+
+  it('have exactly the permissions their handlers use', () => {
+    expect(grantsOf('parse-email')).toEqual({
+      ReadRawEmails: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
+      StoreInstructionAndAttachments: {
+        actions: ['s3:PutObject'],
+        resources: sorted([objects('instructions/'), objects('attachments/')]),
+      },
+      ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
+      RecordJob: { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+    });
+    expect(grantsOf('claim-job')).toEqual({
+      ClaimSlot: {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [tableArn('StateActiveJobs')],
+      },
+      ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
+      RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      CreateProjectQueues: {
+        actions: [
+          'sqs:CreateQueue',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:SetQueueAttributes',
+          'sqs:TagQueue',
+        ],
+        resources: [queues('*')],
+      },
+    });
+    expect(grantsOf('record-interruption')).toEqual({
+      FlagLease: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },
+      AuditInterruption: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateInterruptions')] },
+      RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+    });
+    expect(grantsOf('finish-job')).toEqual({
+      ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+      RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      ReadRawEmails: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
+      ReplyFromMailDomain: { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: sorted(identities) },
+    });
+    expect(grantsOf('handle-timeout')).toEqual({
+      ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+      RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      DeadLetterJob: { actions: ['sqs:SendMessage'], resources: [queues('dlq-*')] },
+      NotifySender: { actions: ['ses:SendEmail'], resources: sorted(identities) },
+    });
+  });
+});
+
+describe('state machine', () => {
+  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+    Properties: {
+      DefinitionS3Location: { Key: string };
+      DefinitionSubstitutions: Record<string, JsonObject>;
+      RoleArn: JsonObject;
+    } & JsonObject;
+  }[];
+
+  it('deploys the ASL file itself: the definition equals the file after substitution', () => {
+    const file = readFileSync('statemachines/email-processor.asl.json', 'utf8');
+    const substitutions = stateMachine?.Properties.DefinitionSubstitutions ?? {};
+    // Every placeholder in the file is substituted by the ARN of the function lib/handlers.ts names.
+    const placeholders = [...new Set([...file.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]))].sort();
+    expect(placeholders).toEqual(Object.keys(ASL_FUNCTION_PLACEHOLDERS).sort());
+    for (const [placeholder, handler] of Object.entries(ASL_FUNCTION_PLACEHOLDERS)) {
+      expect(substitutions[placeholder]).toEqual({ 'Fn::GetAtt': [functionId(handler), 'Arn'] });
+    }
+    const substitute = (text: string) =>
+      text.replace(/\$\{(\w+)\}/g, (_match, key: string) =>
+        JSON.stringify(`TOKEN[${JSON.stringify(substitutions[key])}]`).slice(1, -1),
+      );
+    // CDK uploads the file unchanged as an asset; CloudFormation applies the substitutions.
+    const deployed = readFileSync(
+      path.join(outdir, `asset.${stateMachine?.Properties.DefinitionS3Location.Key ?? ''}`),
+      'utf8',
+    );
+    expect(deployed).toBe(file);
+    const parsed = JSON.parse(substitute(deployed)) as JsonObject;
+    expect(parsed).toEqual(JSON.parse(substitute(file)));
+    expect(JSON.stringify(parsed)).not.toMatch(/\$\{/);
+    const states = parsed.States as Record<string, { Parameters?: { FunctionName?: string } }>;
+    expect(states.ParseEmail?.Parameters?.FunctionName).toBe(
+      `TOKEN[${JSON.stringify({ 'Fn::GetAtt': [functionId('parse-email'), 'Arn'] })}]`,
+    );
+  });
+
+  it('is a traced Standard workflow that logs everything to a log group with retention', () => {
+    const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'WorkflowExecutionLogs');
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/vendedlogs/states/intake-dev-email-processor',
+      RetentionInDays: 14,
+    });
+    expect(stateMachine?.Properties).toMatchObject({
+      StateMachineName: 'intake-dev-email-processor',
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }],
+      },
+    });
+  });
+
+  it('has a role that may invoke exactly the five functions and send to the input and interrupt queues', () => {
+    const role = logicalIdOf(template, 'AWS::IAM::Role', 'WorkflowRole');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'states.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT } },
+          }),
+        ],
+      },
+    });
+    const statements = statementsOfRole(template, role);
+    const invoke = statements.find((s) => s.Sid === 'InvokeWorkflowFunctions');
+    const arns = [...new Set(Object.values(ASL_FUNCTION_PLACEHOLDERS))].map((h) => ({
+      'Fn::GetAtt': [functionId(h), 'Arn'],
+    }));
+    expect(invoke?.Action).toBe('lambda:InvokeFunction');
+    expect(sorted(asList(invoke?.Resource))).toEqual(
+      sorted([...arns, ...arns.map((arn) => ({ 'Fn::Join': ['', [arn, ':*']] }))]),
+    );
+    expect(statements.find((s) => s.Sid === 'SendToProjectQueues')).toMatchObject({
+      Action: 'sqs:SendMessage',
+      Resource: [queues('input-*'), queues('interrupt-*')],
+    });
+    // The rest is what CDK adds for logging and tracing, and nothing else.
+    const others = statements.filter((s) => s.Sid === undefined).flatMap((s) => asList(s.Action));
+    for (const action of others) expect(action).toMatch(/^(logs|xray):/);
+  });
+});
