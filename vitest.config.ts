@@ -9,7 +9,13 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'json-summary'],
-      include: ['lambdas/**/*.ts', 'local/**/*.ts', 'containers/**/src/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+      include: [
+        'lambdas/**/*.ts',
+        'local/**/*.ts',
+        'containers/**/src/**/*.ts',
+        'lib/**/*.ts',
+        'bin/**/*.ts',
+      ],
       exclude: ['**/*.d.ts'],
     },
   },

@@ -33,6 +33,7 @@ program
   .description('start the local runtime: AWS emulators, the workflow, SMTP in, mail out and the worker')
   .option('--edge-port <port>', 'the one AWS endpoint for every service', env.INTAKE_EDGE_PORT ?? '4566')
   .option('--smtp-port <port>', 'SMTP front door (SES inbound)', env.INTAKE_SMTP_PORT ?? '2525')
+  .option('--console-port <port>', 'the web console', env.INTAKE_CONSOLE_PORT ?? '4570')
   .option('--host <host>', 'loopback address to listen on', env.INTAKE_HOST ?? '127.0.0.1')
   .option(
     '--domain <domain>',
@@ -48,6 +49,7 @@ program
       host: String(options.host),
       edgePort: Number(options.edgePort),
       smtpPort: Number(options.smtpPort),
+      consolePort: Number(options.consolePort),
       mailDomain: String(options.domain),
       worker: options.worker !== false,
       maxConcurrency: Number(options.concurrency),
@@ -61,6 +63,7 @@ program
         'intake is running',
         `  AWS endpoint  ${runtime.endpoint}   (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
         `  SMTP          ${String(options.host)}:${runtime.smtpPort}   (mail for *@${runtime.config.mailDomain})`,
+        `  console       ${system.consoleUrl}`,
         `  data          ${dataDir}`,
         `  demo project  ${address}   (allowed sender scott@example.com)`,
         `  model         ${env.ANTHROPIC_API_KEY ? 'Anthropic (ANTHROPIC_API_KEY)' : 'offline, deterministic (set ANTHROPIC_API_KEY to use Claude)'}`,

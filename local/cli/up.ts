@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startWorker, type WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
 import type { ProjectInput } from '#domain/project-config';
+import { startConsole } from '../console/index.ts';
 import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
 import { CliError } from './cli-context.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.ts';
@@ -17,6 +18,7 @@ export interface UpOptions {
   host: string;
   edgePort: number;
   smtpPort: number;
+  consolePort: number;
   mailDomain: string;
   worker: boolean;
   maxConcurrency: number;
@@ -27,6 +29,7 @@ export interface UpOptions {
 export interface RunningSystem {
   runtime: LocalRuntime;
   worker: WorkerHandle | undefined;
+  consoleUrl: string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   const dataDir = resolve(options.dataDir);
   await assertPortFree(options.host, options.edgePort, 'AWS edge endpoint', '--edge-port');
   await assertPortFree(options.host, options.smtpPort, 'SMTP', '--smtp-port');
+  await assertPortFree(options.host, options.consolePort, 'console', '--console-port');
   const runtime = await startLocalRuntime({
     dataDir,
     host: options.host,
@@ -63,7 +67,16 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     log: options.log,
   });
   let worker: WorkerHandle | undefined;
+  let webConsole: Awaited<ReturnType<typeof startConsole>> | undefined;
   try {
+    webConsole = await startConsole({
+      host: options.host,
+      port: options.consolePort,
+      clients: runtime.clients,
+      config: runtime.config,
+      dataDir,
+      stepFunctions: runtime.stepFunctions,
+    });
     if (options.worker) {
       worker = await startWorker({
         queuePrefix: runtime.config.queuePrefix,
@@ -89,20 +102,24 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       startedAt: new Date().toISOString(),
       endpoint: runtime.endpoint,
       smtp: runtime.smtpPort ? { host: options.host, port: runtime.smtpPort } : null,
-      consoleUrl: null,
+      consoleUrl: webConsole.url,
       mailDomain: runtime.config.mailDomain,
       environment: runtime.environment,
     });
   } catch (error) {
     await worker?.stop();
+    await webConsole?.stop();
     await runtime.stop();
     throw error;
   }
+  const consoleServer = webConsole;
   return {
     runtime,
     worker,
+    consoleUrl: webConsole.url,
     async stop() {
       await worker?.stop();
+      await consoleServer.stop();
       await runtime.stop();
       await removeRuntimeInfo(dataDir);
     },

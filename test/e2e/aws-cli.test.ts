@@ -41,7 +41,13 @@ describe.skipIf(!existsSync(AWS))('the AWS CLI against the local edge endpoint',
     const { raw, messageId } = rawEmail({ subject: 'Uploaded with the AWS CLI' });
     const file = join(runtime.dataDir, 'spec.eml');
     await writeFile(file, raw);
-    await aws('s3', 'cp', '--only-show-errors', file, `s3://${runtime.config.mailBucket}/emails/from the cli.eml`);
+    await aws(
+      's3',
+      'cp',
+      '--only-show-errors',
+      file,
+      `s3://${runtime.config.mailBucket}/emails/from the cli.eml`,
+    );
 
     const job = await waitFor('the job', () => worker.nextJob('amelia', 'scott', 1));
     const jobId = executionNameFor(messageId);

@@ -29,6 +29,15 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
   let up: UpProcess;
   let smtpPort: number;
   let edgePort: number;
+  let consolePort: number;
+  const upArgs = () => [
+    '--edge-port',
+    String(edgePort),
+    '--smtp-port',
+    String(smtpPort),
+    '--console-port',
+    String(consolePort),
+  ];
   const cli = (args: string[], input?: string) => runCli(['-d', dataDir, ...args], { input });
 
   const executionDone = (jobId: string, timeoutMs = 60_000) =>
@@ -48,8 +57,8 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'intake-up-'));
-    [smtpPort, edgePort] = [await freePort(), await freePort()];
-    up = await startUp(['-d', dataDir], ['--edge-port', String(edgePort), '--smtp-port', String(smtpPort)]);
+    [smtpPort, edgePort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    up = await startUp(['-d', dataDir], upArgs());
   }, 90_000);
 
   afterAll(async () => {
@@ -61,6 +70,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     expect(up.output()).toContain(`http://127.0.0.1:${edgePort}`);
     expect(up.output()).toContain(`127.0.0.1:${smtpPort}`);
     expect(up.output()).toContain('amelia.scott@intake.localhost');
+    expect(up.output()).toContain(`http://127.0.0.1:${consolePort}`);
     expect(up.output()).toContain('intake -- send');
   });
 
@@ -173,7 +183,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     expect(queues.map((queue) => queue.name)).toContain('intake-input-amelia-scott.fifo');
     expect(await up.stop()).toBe(0);
 
-    up = await startUp(['-d', dataDir], ['--edge-port', String(edgePort), '--smtp-port', String(smtpPort)]);
+    up = await startUp(['-d', dataDir], upArgs());
     const after = jsonOf<Execution[]>(await cli(['executions', 'list', '--json']));
     expect(after.map((execution) => execution.name).sort()).toEqual(
       before.map((execution) => execution.name).sort(),

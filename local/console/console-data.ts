@@ -1,0 +1,240 @@
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  type DescribeExecutionCommandOutput,
+  type ExecutionListItem,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { simpleParser } from 'mailparser';
+import { listOutbox, readOutboxMessage, type OutboxEntry } from '../outbox/outbox.ts';
+import { executionPath, type ExecutionPath } from './execution-path.ts';
+import { layoutStateGraph, type StateGraph } from './state-graph.ts';
+
+export interface ConsoleConfig {
+  stateMachineArn: string;
+  jobsTable: string;
+  activeJobsTable: string;
+  interruptionsTable: string;
+  queuePrefix: string;
+}
+
+export interface ConsoleClients {
+  sfn: SFNClient;
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+}
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+];
+
+export interface StateMachineView {
+  stateMachineArn: string;
+  name?: string;
+  definition: string;
+  graph: StateGraph;
+}
+
+export interface ExecutionView {
+  execution: Omit<DescribeExecutionCommandOutput, '$metadata'>;
+  /** Every event, exactly as GetExecutionHistory pages them, oldest first. */
+  events: HistoryEvent[];
+  path: ExecutionPath;
+}
+
+export type QueueKind = 'input' | 'dlq' | 'interrupt';
+
+export interface QueueDepth {
+  name: string;
+  url: string;
+  kind: QueueKind | 'other';
+  /** `project-user` from the name (both may hold dashes, so it is not split further). */
+  slot: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export interface OutboxMessage {
+  entry: OutboxEntry;
+  cc: string;
+  replyTo: string;
+  inReplyTo: string;
+  text: string;
+}
+
+type Item = Record<string, unknown>;
+
+/**
+ * Everything the console shows, read through the same APIs an AWS tool would use: Step Functions,
+ * DynamoDB and SQS through the SDK, and the local outbox folder.
+ */
+export class ConsoleData {
+  private graphCache: { definition: string; view: StateMachineView } | undefined;
+
+  constructor(
+    private readonly clients: ConsoleClients,
+    private readonly config: ConsoleConfig,
+    private readonly dataDir: string,
+  ) {}
+
+  async stateMachine(): Promise<StateMachineView> {
+    const described = await this.clients.sfn.send(
+      new DescribeStateMachineCommand({ stateMachineArn: this.config.stateMachineArn }),
+    );
+    const definition = described.definition ?? '{}';
+    if (this.graphCache?.definition !== definition) {
+      this.graphCache = {
+        definition,
+        view: {
+          stateMachineArn: this.config.stateMachineArn,
+          name: described.name,
+          definition,
+          graph: layoutStateGraph(definition),
+        },
+      };
+    }
+    return this.graphCache.view;
+  }
+
+  async listExecutions(query: {
+    status?: ExecutionStatus;
+    nextToken?: string;
+    maxResults?: number;
+  }): Promise<{ executions: ExecutionListItem[]; nextToken?: string }> {
+    const page = await this.clients.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: this.config.stateMachineArn,
+        statusFilter: query.status,
+        nextToken: query.nextToken,
+        maxResults: query.maxResults ?? 50,
+      }),
+    );
+    return { executions: page.executions ?? [], nextToken: page.nextToken };
+  }
+
+  async execution(executionArn: string): Promise<ExecutionView> {
+    const { $metadata: _metadata, ...execution } = await this.clients.sfn.send(
+      new DescribeExecutionCommand({ executionArn }),
+    );
+    const events = await this.history(executionArn);
+    return { execution, events, path: executionPath(events, execution.status) };
+  }
+
+  async history(executionArn: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+      );
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  /** The id of an execution's newest history event, for cheap change detection while polling. */
+  async latestEventId(executionArn: string): Promise<number | undefined> {
+    const page = await this.clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1, reverseOrder: true }),
+    );
+    return page.events?.[0]?.id;
+  }
+
+  jobs(): Promise<Item[]> {
+    return this.scan(this.config.jobsTable);
+  }
+
+  activeJobs(): Promise<Item[]> {
+    return this.scan(this.config.activeJobsTable);
+  }
+
+  interruptions(): Promise<Item[]> {
+    return this.scan(this.config.interruptionsTable);
+  }
+
+  async queues(): Promise<QueueDepth[]> {
+    const prefix = `${this.config.queuePrefix}-`;
+    const urls: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.clients.sqs.send(
+        new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000, NextToken: nextToken }),
+      );
+      urls.push(...(page.QueueUrls ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    const depths = await Promise.all(urls.map((url) => this.queueDepth(url, prefix)));
+    return depths.sort((a, b) => a.slot.localeCompare(b.slot) || a.kind.localeCompare(b.kind));
+  }
+
+  async outbox(): Promise<OutboxEntry[]> {
+    return (await listOutbox(this.dataDir)).reverse();
+  }
+
+  async outboxMessage(id: string): Promise<OutboxMessage | undefined> {
+    const entry = (await listOutbox(this.dataDir)).find((candidate) => candidate.id === id);
+    if (!entry) return undefined;
+    const parsed = await simpleParser(await readOutboxMessage(this.dataDir, entry));
+    const addresses = (field: typeof parsed.cc) =>
+      (Array.isArray(field) ? field : field ? [field] : []).map((group) => group.text).join(', ');
+    return {
+      entry,
+      cc: addresses(parsed.cc),
+      replyTo: addresses(parsed.replyTo),
+      inReplyTo: parsed.inReplyTo ?? '',
+      text: parsed.text ?? '',
+    };
+  }
+
+  private async queueDepth(url: string, prefix: string): Promise<QueueDepth> {
+    const { Attributes = {} } = await this.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    const name = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    const match = /^(input|dlq|interrupt)-(.+?)(?:\.fifo)?$/.exec(name.slice(prefix.length));
+    return {
+      name,
+      url,
+      kind: (match?.[1] as QueueKind | undefined) ?? 'other',
+      slot: match?.[2] ?? name,
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+
+  private async scan(tableName: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: ScanKey;
+    do {
+      const page = await this.clients.dynamodb.send(
+        new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }),
+      );
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+type ScanKey = ScanCommand['input']['ExclusiveStartKey'];

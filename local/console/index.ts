@@ -1,0 +1,3 @@
+export { startConsole } from './console-server.ts';
+export type { ConsoleOptions, ConsoleServer } from './console-server.ts';
+export type { ConsoleClients, ConsoleConfig } from './console-data.ts';
