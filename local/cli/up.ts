@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { startWorker, type WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
+import { resolve } from 'node:path';
+import type { WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
+import { startLocalWorker } from '../local-worker.ts';
 import type { ProjectInput } from '#domain/project-config';
 import { startConsole } from '../console/index.ts';
 import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
@@ -78,17 +79,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
       stepFunctions: runtime.stepFunctions,
     });
     if (options.worker) {
-      worker = await startWorker({
-        queuePrefix: runtime.config.queuePrefix,
-        tables: { jobs: runtime.config.jobsTable, activeJobs: runtime.config.activeJobsTable },
-        aws: {
-          sqs: runtime.clients.sqs,
-          sfn: runtime.clients.sfn,
-          documents: runtime.clients.documents,
-          s3: runtime.clients.s3,
-          ses: runtime.clients.ses,
-        },
-        workspaceRoot: join(dataDir, 'workspaces'),
+      worker = await startLocalWorker(runtime, dataDir, {
         anthropic: options.anthropicApiKey ? { apiKey: options.anthropicApiKey } : undefined,
         secrets: options.anthropicApiKey ? [options.anthropicApiKey] : [],
         maxConcurrency: options.maxConcurrency,

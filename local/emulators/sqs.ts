@@ -71,7 +71,8 @@ export async function startSqs(options: SqsEmulatorOptions): Promise<SqsEmulator
     return writing;
   };
   const changed = (): void => {
-    if (restoring) return;
+    // Queue timers (visibility, delays) keep firing after stop; the final snapshot is already written.
+    if (restoring || stopped) return;
     dirty = true;
     timer ??= setTimeout(() => void flush(), SNAPSHOT_DELAY_MS).unref();
   };

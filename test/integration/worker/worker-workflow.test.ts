@@ -12,7 +12,8 @@ import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime'
 import { waitFor } from '#test/wait';
 import { OFFLINE_VALIDATION_COMMAND } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import type { JobFinished } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
-import { startWorker, type WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
+import type { WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
+import { startLocalWorker } from '#local/local-worker';
 
 const git = promisify(execFile);
 const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
@@ -29,17 +30,7 @@ describe('the story-processing worker with the real workflow', () => {
   const workspaceRoot = () => join(runtime.dataDir, 'workspaces');
 
   const startInProcessWorker = async () =>
-    startWorker({
-      queuePrefix: runtime.config.queuePrefix,
-      tables: { jobs: runtime.config.jobsTable, activeJobs: runtime.config.activeJobsTable },
-      aws: {
-        sqs: runtime.clients.sqs,
-        sfn: runtime.clients.sfn,
-        documents: runtime.clients.documents,
-        s3: runtime.clients.s3,
-        ses: runtime.clients.ses,
-      },
-      workspaceRoot: workspaceRoot(),
+    startLocalWorker(runtime, runtime.dataDir, {
       pollWaitSeconds: 1,
       discoveryIntervalMs: 500,
       interruptWaitSeconds: 1,

@@ -104,24 +104,29 @@ export class Scheduler {
 
   private async pollLoop(): Promise<void> {
     const { signal } = this.stopper;
+    let emptyReceives = 0;
     while (!signal.aborted) {
       const pick = this.pickQueue();
-      if (!pick) {
+      const queueCount = this.discovery.queues.length;
+      // With more queues than pollers a long poll on one empty queue would starve the others: poll
+      // each briefly, and rest only after a whole round found nothing.
+      const fewQueues = queueCount <= this.settings.pollers;
+      if (!pick || (!fewQueues && emptyReceives >= queueCount)) {
+        emptyReceives = 0;
         await this.deps.clock.sleep(this.settings.idleMs, signal).catch(() => undefined);
         continue;
       }
       this.polling.add(pick.url);
       try {
-        const wait =
-          this.discovery.queues.length <= this.settings.pollers ? this.settings.pollWaitSeconds : 1;
         const messages = await this.deps.queue.receive(pick.url, {
           maxMessages: 1,
-          waitSeconds: wait,
+          waitSeconds: fewQueues ? this.settings.pollWaitSeconds : 0,
           visibilitySeconds: this.settings.visibilitySeconds,
           signal,
         });
         if (pick.reserved) this.reserved -= 1;
         pick.reserved = false;
+        emptyReceives = messages.length === 0 ? emptyReceives + 1 : 0;
         for (const message of messages) await this.dispatch(pick.url, message);
       } catch (error) {
         if (pick.reserved) this.reserved -= 1;
