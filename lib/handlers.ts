@@ -1,18 +1,12 @@
 import * as path from 'node:path';
 
-/**
- * The Lambda handlers, in one place: the CDK app, the tests and the bundle benchmark all read this
- * list. Each is `lambdas/<name>/handler.ts` exporting `handler`.
- */
-export const HANDLER_NAMES = [
-  'intake',
-  'parse-email',
-  'claim-job',
-  'record-interruption',
-  'finish-job',
-  'handle-timeout',
-] as const;
-export type HandlerName = (typeof HANDLER_NAMES)[number];
+import {
+  ASL_FUNCTION_PLACEHOLDERS,
+  HANDLER_NAMES,
+  type HandlerName,
+} from '../lambdas/shared/contracts/functions.ts';
+
+export { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES, type HandlerName };
 
 export interface HandlerSpec {
   readonly description: string;
@@ -53,15 +47,6 @@ export const HANDLERS: Record<HandlerName, HandlerSpec> = {
     timeoutSeconds: 30,
   },
 };
-
-/** ASL placeholder → the handler whose ARN replaces it (definition substitutions). */
-export const ASL_FUNCTION_PLACEHOLDERS = {
-  ParseEmailFunctionArn: 'parse-email',
-  ClaimJobFunctionArn: 'claim-job',
-  RecordInterruptionFunctionArn: 'record-interruption',
-  FinishJobFunctionArn: 'finish-job',
-  HandleTimeoutFunctionArn: 'handle-timeout',
-} as const satisfies Record<string, HandlerName>;
 
 /** The handlers the state machine invokes (every one except intake). */
 export const WORKFLOW_HANDLERS: readonly HandlerName[] = [

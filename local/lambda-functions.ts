@@ -1,20 +1,9 @@
-/**
- * The Lambda functions of the workflow, by the name their handler folder has under `lambdas/`. The
- * local runtime invokes them in process; the CDK app deploys the same handler files.
- */
-export const WORKFLOW_FUNCTIONS = {
-  ParseEmailFunctionArn: 'parse-email',
-  ClaimJobFunctionArn: 'claim-job',
-  RecordInterruptionFunctionArn: 'record-interruption',
-  FinishJobFunctionArn: 'finish-job',
-  HandleTimeoutFunctionArn: 'handle-timeout',
-} as const;
-
-export type WorkflowFunction = (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS];
+import { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES, type HandlerName } from '#contracts/functions';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
-const loaders: Record<WorkflowFunction | 'intake', () => Promise<{ handler: Handler }>> = {
+/** The handler modules, loaded on first use: the same files CDK bundles for Lambda. */
+const loaders: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   intake: () => import('../lambdas/intake/handler.ts'),
   'parse-email': () => import('../lambdas/parse-email/handler.ts'),
   'claim-job': () => import('../lambdas/claim-job/handler.ts'),
@@ -26,16 +15,15 @@ const loaders: Record<WorkflowFunction | 'intake', () => Promise<{ handler: Hand
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
 
-export const localFunctionName = (prefix: string, fn: WorkflowFunction | 'intake'): string =>
-  `${prefix}-${fn}`;
+export const localFunctionName = (prefix: string, fn: HandlerName): string => `${prefix}-${fn}`;
 
-export const localFunctionArn = (prefix: string, fn: WorkflowFunction | 'intake'): string =>
+export const localFunctionArn = (prefix: string, fn: HandlerName): string =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(prefix, fn)}`;
 
 /** The definition substitutions for the local runtime: every function ARN placeholder. */
 export function localDefinitionSubstitutions(prefix: string): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(WORKFLOW_FUNCTIONS).map(([placeholder, fn]) => [
+    Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, fn]) => [
       placeholder,
       localFunctionArn(prefix, fn),
     ]),
@@ -47,12 +35,7 @@ export function localDefinitionSubstitutions(prefix: string): Record<string, str
  * so a handler cannot share objects with its caller.
  */
 export function createLocalLambdaInvoker(prefix: string) {
-  const byName = new Map<string, WorkflowFunction | 'intake'>(
-    (['intake', ...Object.values(WORKFLOW_FUNCTIONS)] as const).map((fn) => [
-      localFunctionName(prefix, fn),
-      fn,
-    ]),
-  );
+  const byName = new Map<string, HandlerName>(HANDLER_NAMES.map((fn) => [localFunctionName(prefix, fn), fn]));
   return async (functionNameOrArn: string, payload: unknown): Promise<unknown> => {
     const name = functionNameOrArn.split(':function:').pop()?.split(':')[0] ?? functionNameOrArn;
     const fn = byName.get(name);

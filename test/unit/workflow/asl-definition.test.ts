@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_FUNCTIONS, localDefinitionSubstitutions } from '#local/lambda-functions';
+import { ASL_FUNCTION_PLACEHOLDERS } from '#contracts/functions';
+import { localDefinitionSubstitutions } from '#local/lambda-functions';
 import { validateDefinition } from '#local/stepfunctions/validate-definition';
 
 const text = readFileSync(
@@ -32,7 +33,7 @@ describe('statemachines/email-processor.asl.json', () => {
 
   it('names only the placeholders the deployments substitute', () => {
     const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]));
-    expect([...placeholders].sort()).toEqual(Object.keys(WORKFLOW_FUNCTIONS).sort());
+    expect([...placeholders].sort()).toEqual(Object.keys(ASL_FUNCTION_PLACEHOLDERS).sort());
   });
 
   it('reaches every state, and every failure path ends in a named state', () => {
