@@ -40,6 +40,11 @@ program
     'the mail domain project addresses live on',
     env.INTAKE_MAIL_DOMAIN ?? 'intake.localhost',
   )
+  .option(
+    '--relay <url>',
+    'also deliver replies to this SMTP server, e.g. smtp://127.0.0.1:1025',
+    env.INTAKE_RELAY,
+  )
   .option('--no-worker', 'do not run the story-processing worker')
   .option('--concurrency <n>', 'jobs the worker runs at once', '2')
   .action(async (options: Record<string, string | boolean>) => {
@@ -51,6 +56,7 @@ program
       smtpPort: Number(options.smtpPort),
       consolePort: Number(options.consolePort),
       mailDomain: String(options.domain),
+      relay: options.relay ? String(options.relay) : undefined,
       worker: options.worker !== false,
       maxConcurrency: Number(options.concurrency),
       anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,

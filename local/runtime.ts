@@ -7,6 +7,7 @@ import { ENV, type IntakeConfig } from '#shared/config';
 import { EMAIL_PREFIX } from '#workflow/start-email-execution';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';
+import type { SmtpRelayConfig } from './outbox/relay.ts';
 import { localDefinitionSubstitutions, createLocalLambdaInvoker, LOCAL_REGION } from './lambda-functions.ts';
 import { provisionLocalResources } from './provision.ts';
 import { startSmtpFrontDoor, type SmtpFrontDoor } from './smtp/smtp-front-door.ts';
@@ -32,6 +33,8 @@ export interface LocalRuntimeOptions {
   /** Projects created when the registry is empty (the demo project on a first start). */
   seedProjects?: ProjectInput[];
   onOutboxMessage?: (entry: OutboxEntry) => void;
+  /** Also deliver every reply to this SMTP server (the outbox keeps a copy either way). */
+  relay?: SmtpRelayConfig;
   /** Reports what the runtime does in the background (intake failures and such). */
   log?: (message: string) => void;
 }
@@ -95,7 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (stepFunctionsHandler) stepFunctionsHandler(req, res);
         else res.writeHead(503).end();
       },
-      outbox: options.onOutboxMessage ? { onMessage: options.onOutboxMessage } : undefined,
+      outbox: { onMessage: options.onOutboxMessage, relay: options.relay },
     });
     stops.push(() => emulators.stop());
 

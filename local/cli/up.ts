@@ -5,6 +5,7 @@ import { startLocalWorker } from '../local-worker.ts';
 import type { ProjectInput } from '#domain/project-config';
 import { startConsole } from '../console/index.ts';
 import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
+import type { SmtpRelayConfig } from '../outbox/relay.ts';
 import { CliError } from './cli-context.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.ts';
 
@@ -21,6 +22,8 @@ export interface UpOptions {
   smtpPort: number;
   consolePort: number;
   mailDomain: string;
+  /** `smtp://host:port` (or `smtps://user:pass@host:port`): replies are also sent there. */
+  relay: string | undefined;
   worker: boolean;
   maxConcurrency: number;
   anthropicApiKey: string | undefined;
@@ -32,6 +35,28 @@ export interface RunningSystem {
   worker: WorkerHandle | undefined;
   consoleUrl: string;
   stop(): Promise<void>;
+}
+
+/** Reads `smtp://[user:pass@]host:port` or `smtps://…` into a relay configuration. */
+export function relayConfigOf(url: string): SmtpRelayConfig {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`--relay must be a URL like smtp://127.0.0.1:1025, not "${url}"`, 2);
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new CliError(`--relay must start with smtp:// or smtps://, not "${parsed.protocol}"`, 2);
+  }
+  const secure = parsed.protocol === 'smtps:';
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 25,
+    secure,
+    ...(parsed.username
+      ? { auth: { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } }
+      : {}),
+  };
 }
 
 /** Fails with a clear message, not a stack trace, when a port is taken. */
@@ -65,6 +90,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     smtpPort: options.smtpPort,
     mailDomain: options.mailDomain || DEFAULT_MAIL_DOMAIN,
     seedProjects: [DEMO_PROJECT],
+    relay: options.relay ? relayConfigOf(options.relay) : undefined,
     log: options.log,
   });
   let worker: WorkerHandle | undefined;
