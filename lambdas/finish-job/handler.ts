@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { workflowDeps } from '#runtime/workflow-deps';
+import { jobs, notifier, now, slots } from '#runtime/handler-deps';
 import { finishJob } from '#workflow/finish-job';
 
 const eventSchema = z.object({
@@ -11,5 +11,5 @@ const eventSchema = z.object({
 /** ReleaseJob and the Record* states: release the slot if still ours, record the outcome, notify. */
 export const handler = async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
-  return finishJob(outcome, state, workflowDeps());
+  return finishJob(outcome, state, { slots: slots(), jobs: jobs(), notifier: notifier(), now });
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workflowDeps } from '#runtime/workflow-deps';
+import { blobs, config, jobs, now, projects } from '#runtime/handler-deps';
 import { ingestEmail } from '#workflow/ingest-email';
 
 const eventSchema = z.object({
@@ -10,7 +10,11 @@ const eventSchema = z.object({
 });
 
 /** ParseEmail: parse and admit the stored email; store its instruction and attachments. */
-export const handler = async (event: unknown) => {
-  const deps = workflowDeps();
-  return ingestEmail(eventSchema.parse(event), { ...deps, mailDomain: deps.config.mailDomain });
-};
+export const handler = async (event: unknown) =>
+  ingestEmail(eventSchema.parse(event), {
+    blobs: blobs(),
+    projects: projects(),
+    jobs: jobs(),
+    mailDomain: config().mailDomain,
+    now,
+  });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
-import { workflowDeps } from '#runtime/workflow-deps';
+import { interruptions, jobs, now, slots } from '#runtime/handler-deps';
 import { recordInterruption } from '#workflow/record-interruption';
 
 const INTERRUPTION_RETENTION_DAYS = 30;
@@ -12,5 +12,14 @@ const eventSchema = z.object({
 /** RecordInterruption: flag the interrupt on the holder's lease and write the audit record. */
 export const handler = async (event: unknown) => {
   const { state } = eventSchema.parse(event);
-  return recordInterruption({ state }, { ...workflowDeps(), retentionDays: INTERRUPTION_RETENTION_DAYS });
+  return recordInterruption(
+    { state },
+    {
+      slots: slots(),
+      interruptions: interruptions(),
+      jobs: jobs(),
+      now,
+      retentionDays: INTERRUPTION_RETENTION_DAYS,
+    },
+  );
 };

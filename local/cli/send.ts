@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
-import { messageIdOf } from '#workflow/ingest-email';
+import { messageIdOf } from '#domain/message-id';
 import { executionNameFor } from '#workflow/start-email-execution';
 import { CliError, type CliContext } from './cli-context.ts';
 
@@ -71,7 +71,7 @@ export async function sendEmail(
             ? { inReplyTo: `<${bare(options.replyTo)}>`, references: [`<${bare(options.replyTo)}>`] }
             : {}),
         });
-    const sentId = options.raw ? await messageIdOf(body) : messageId;
+    const sentId = options.raw ? messageIdOf(body) : messageId;
     return {
       messageId: sentId,
       jobId: executionNameFor(sentId),

@@ -7,6 +7,7 @@ import { normaliseAddress, splitAddress } from './email-address.ts';
 import { firstHeader, readHeaderBlock, type RawHeader } from './header-block.ts';
 import type { InboundAttachment, InboundEmail } from './inbound-email.ts';
 import { cleanBodyText, DEFAULT_MAX_SUBJECT_LENGTH, sanitiseSubject } from './sanitise-text.ts';
+import { derivedMessageId, messageIdsIn } from './message-id.ts';
 import { readSesBlock } from './ses-verdicts.ts';
 import { threadIdOf, threadTokenFromAddress } from './thread-id.ts';
 
@@ -23,7 +24,6 @@ export type ParseResult =
   { ok: true; email: InboundEmail } | { ok: false; reason: 'unparseable'; detail: string };
 
 export const DEFAULT_MAX_TEXT_LENGTH = 1_000_000;
-const MAX_MESSAGE_ID_LENGTH = 250;
 const MAX_REFERENCES = 100;
 
 /** Raw MIME bytes → a normalised inbound email. Never throws: anything it cannot read is `unparseable`. */
@@ -101,20 +101,6 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
       warnings,
     },
   };
-}
-
-/** The `<id>` tokens of a Message-ID, In-Reply-To or References value, brackets removed. */
-function messageIdsIn(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  const ids = [...value.matchAll(/<([^<>\s]+)>/g)].map((match) => match[1] ?? '');
-  const candidates = ids.length > 0 ? ids : [value.trim()];
-  // Printable ASCII without brackets: ids end up in headers and in execution-name hashes.
-  return candidates.filter((id) => id.length <= MAX_MESSAGE_ID_LENGTH && /^[!-;=?-~]+$/.test(id));
-}
-
-/** Hashes the message as the sender sent it (without SES's prepended fields), so redeliveries agree. */
-function derivedMessageId(content: Uint8Array): string {
-  return `${createHash('sha256').update(content).digest('hex')}@derived.intake.invalid`;
 }
 
 function flatten(list: readonly EmailAddress[]): EmailAddress[] {

@@ -37,11 +37,3 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ses: new SESv2Client({}),
   };
 }
-
-let shared: AwsClients | undefined;
-
-/** One set of clients per process (per Lambda execution environment), built on first use. */
-export function sharedAwsClients(env: Record<string, string | undefined> = process.env): AwsClients {
-  shared ??= createAwsClients({ s3ForcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
-  return shared;
-}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { StoredAttachment } from '#contracts/messages';
 import { UNROUTED_PROJECT } from '#contracts/tables';
 import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/workflow-state';
@@ -152,12 +151,4 @@ function recordFields(input: IngestEmailInput, email: InboundEmail | undefined) 
     sender: email?.from,
     subject: email?.subject,
   };
-}
-
-/** The message id an email's execution is named after: the parsed one, or a hash of unreadable bytes. */
-export async function messageIdOf(raw: Uint8Array): Promise<string> {
-  const parsed = await parseEmail(raw);
-  return parsed.ok
-    ? parsed.email.messageId
-    : `${createHash('sha256').update(raw).digest('hex')}@unparseable.intake.invalid`;
 }

@@ -39,7 +39,7 @@ export interface StartEmailExecutionDeps {
   blobs: BlobStore;
   starter: ExecutionStarter;
   /** Reads the message id from the raw bytes, deriving a stable one from the content when it is missing. */
-  messageIdOf: (raw: Uint8Array) => Promise<string>;
+  messageIdOf: (raw: Uint8Array) => string;
 }
 
 export type StartedEmail = StartOutcome & { name: string; messageId: string; object: S3ObjectRef };
@@ -50,7 +50,7 @@ export async function startEmailExecution(
   deps: StartEmailExecutionDeps,
 ): Promise<StartedEmail> {
   const raw = await deps.blobs.get(object.bucket, object.key);
-  const messageId = await deps.messageIdOf(raw);
+  const messageId = deps.messageIdOf(raw);
   const name = executionNameFor(messageId);
   // Deterministic input (no timestamps): the same event again is recognised as the same execution.
   const input: ExecutionInput = { bucket: object.bucket, key: object.key };

@@ -234,3 +234,17 @@ describe('detectAutoReply', () => {
     expect(kindOf('Subject: hi', 'MAILER-DAEMON@example.com')).toBe('mailer-daemon');
   });
 });
+
+describe('messageIdOf (header block only)', () => {
+  it('agrees with parseEmail, with and without a Message-ID', async () => {
+    const { messageIdOf } = await import('#domain/message-id');
+    const withId = new TextEncoder().encode('Message-ID: <Abc@Example.com>\r\nSubject: x\r\n\r\nbody');
+    const withoutId = new TextEncoder().encode(
+      'X-SES-Spam-Verdict: PASS\r\nFrom: a@example.com\r\nSubject: x\r\n\r\nbody',
+    );
+    for (const raw of [withId, withoutId]) {
+      const parsed = await parseEmail(raw);
+      expect(parsed.ok && parsed.email.messageId).toBe(messageIdOf(raw));
+    }
+  });
+});

@@ -53,7 +53,7 @@ describe('startEmailExecution', () => {
         put: async () => {},
       },
       starter,
-      messageIdOf: async () => 'm1@x',
+      messageIdOf: () => 'm1@x',
     };
     const object = { bucket: 'intake-mail', key: 'emails/one' };
     const first = await startEmailExecution(object, deps);
