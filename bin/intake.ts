@@ -7,6 +7,7 @@ import { showOutbox } from '../local/cli/outbox.ts';
 import { addProject, listProjects } from '../local/cli/projects.ts';
 import { listQueues } from '../local/cli/queues.ts';
 import { sendEmail } from '../local/cli/send.ts';
+import { storyProgress } from '../local/cli/story-progress.ts';
 import { startSystem } from '../local/cli/up.ts';
 
 const env = process.env;
@@ -119,7 +120,12 @@ program
     else console.log(`sent ${sent.messageId}\njob  ${sent.jobId}`);
     if (options.follow) {
       await waitForExecution(ctx, sent.jobId);
-      await executionHistory(ctx, sent.jobId, { json: options.json === true, watch: true });
+      const projectId = String(options.to).split('@')[0]?.split('.')[0] ?? '';
+      await executionHistory(ctx, sent.jobId, {
+        json: options.json === true,
+        watch: true,
+        progress: storyProgress(ctx, projectId, sent.jobId),
+      });
       const status = await describeExecution(ctx, sent.jobId, options.json === true);
       if (status !== 'SUCCEEDED') process.exitCode = 3;
     }

@@ -91,7 +91,7 @@ function describeEvents(events: HistoryEvent[]): string[][] {
 export async function executionHistory(
   context: CliContext,
   name: string,
-  options: { json: boolean; watch: boolean; intervalMs?: number },
+  options: { json: boolean; watch: boolean; intervalMs?: number; progress?: () => Promise<string[]> },
 ): Promise<void> {
   const executionArn = executionArnFor(context, name);
   if (!options.watch) {
@@ -110,6 +110,7 @@ export async function executionHistory(
       console.log(options.json ? JSON.stringify(event) : (lines[index] ?? []).join('  ').trimEnd());
     }
     printed = events.length;
+    if (!options.json && options.progress) for (const line of await options.progress()) console.log(line);
     const { status } = await context.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (status !== 'RUNNING') return;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));

@@ -104,6 +104,17 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     expect(outbox.to).toContain('scott@example.com');
   }, 120_000);
 
+  it('follows a job with send --follow: states, story progress, exit code 0 on success', async () => {
+    const followed = await cli(
+      ['send', '--subject', 'Followed', '--follow'],
+      '1. Add a README\n2. Add a module',
+    );
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('TaskStateEntered  QueueJob');
+    expect(followed.stdout).toMatch(/story 1\/2 committed: Add a README [0-9a-f]{12}/);
+    expect(followed.stdout).toContain('status:   SUCCEEDED');
+  }, 60_000);
+
   it('lets a reply interrupt the running job, which then runs the reply', async () => {
     const settings = JSON.stringify({
       validationCommands: [{ name: 'pause', command: 'sleep 2', timeoutSeconds: 30 }],

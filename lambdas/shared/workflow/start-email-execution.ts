@@ -17,6 +17,9 @@ interface S3EventLike {
 /** S3 event keys arrive URL-encoded, with spaces as `+`. */
 export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
 
+/** SES writes this object when a receipt rule's S3 action is created: it is not an email. */
+export const SES_SETUP_NOTIFICATION_KEY = `${EMAIL_PREFIX}AMAZON_SES_SETUP_NOTIFICATION`;
+
 /** The created objects under `emails/` in an S3 event notification. */
 export function emailObjectsIn(event: S3EventLike): S3ObjectRef[] {
   return (event.Records ?? []).flatMap((record) => {
@@ -24,7 +27,8 @@ export function emailObjectsIn(event: S3EventLike): S3ObjectRef[] {
     const rawKey = record.s3?.object?.key;
     if (!bucket || !rawKey || !record.eventName?.startsWith('ObjectCreated')) return [];
     const key = decodeS3Key(rawKey);
-    return key.startsWith(EMAIL_PREFIX) && key.length > EMAIL_PREFIX.length ? [{ bucket, key }] : [];
+    const isEmail = key.startsWith(EMAIL_PREFIX) && key.length > EMAIL_PREFIX.length;
+    return isEmail && key !== SES_SETUP_NOTIFICATION_KEY ? [{ bucket, key }] : [];
   });
 }
 

@@ -20,6 +20,7 @@ describe('emailObjectsIn', () => {
         record('attachments/x'),
         record('emails/'),
         record('emails/gone', 'ObjectRemoved:Delete'),
+        record('emails/AMAZON_SES_SETUP_NOTIFICATION'),
       ],
     };
     expect(emailObjectsIn(event)).toEqual([{ bucket: 'intake-mail', key: 'emails/a b+c=.eml' }]);
