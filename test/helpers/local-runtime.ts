@@ -1,11 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProjectInput } from '#domain/project-config';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime';
 import { executionNameFor } from '#workflow/start-email-execution';
 import { rawEmail, type TestEmail } from './emails.ts';
+import { waitFor } from './wait.ts';
 
 export const AMELIA: ProjectInput = {
   id: 'amelia',
@@ -19,6 +23,13 @@ export interface TestRuntime extends LocalRuntime {
   /** Stores an email under emails/ as SES would; returns its execution (job) name. */
   putEmail(email?: TestEmail, key?: string): Promise<{ jobId: string; messageId: string; key: string }>;
   executionArnOf(jobId: string): string;
+  describeExecution(jobId: string): Promise<DescribeExecutionCommandOutput>;
+  /** Waits until the execution is no longer RUNNING and returns it. */
+  executionEnded(jobId: string, timeoutMs?: number): Promise<DescribeExecutionCommandOutput>;
+  /** The jobs-table item of a job, unmarshalled. */
+  jobRecord(projectId: string, jobId: string): Promise<Record<string, unknown> | undefined>;
+  /** The active-jobs lease of a `project#user` slot (consistent read). */
+  activeJob(slot: string): Promise<Record<string, unknown> | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -36,6 +47,10 @@ export async function startTestRuntime(
     seedProjects: options.projects ?? [AMELIA],
   });
   let counter = 0;
+  const executionArnOf = (jobId: string) =>
+    `${runtime.config.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+  const describeExecution = (jobId: string) =>
+    runtime.clients.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(jobId) }));
   return {
     ...runtime,
     dataDir,
@@ -47,8 +62,35 @@ export async function startTestRuntime(
       );
       return { jobId: executionNameFor(messageId), messageId, key: objectKey };
     },
-    executionArnOf(jobId) {
-      return runtime.config.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${jobId}`;
+    executionArnOf,
+    describeExecution,
+    executionEnded: (jobId, timeoutMs = 30_000) =>
+      waitFor(
+        `execution ${jobId} to end`,
+        async () => {
+          const execution = await describeExecution(jobId);
+          return execution.status === 'RUNNING' ? undefined : execution;
+        },
+        { timeoutMs, intervalMs: 200 },
+      ),
+    async jobRecord(projectId, jobId) {
+      const { Item } = await runtime.clients.dynamodb.send(
+        new GetItemCommand({
+          TableName: runtime.config.jobsTable,
+          Key: { pk: { S: projectId }, sk: { S: jobId } },
+        }),
+      );
+      return Item ? unmarshall(Item) : undefined;
+    },
+    async activeJob(slot) {
+      const { Item } = await runtime.clients.dynamodb.send(
+        new GetItemCommand({
+          TableName: runtime.config.activeJobsTable,
+          Key: { pk: { S: slot } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? unmarshall(Item) : undefined;
     },
     async dispose() {
       await runtime.stop();

@@ -3,9 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '#local/outbox/outbox';
 import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
@@ -38,28 +36,9 @@ describe('the story-processing worker with the real workflow', () => {
       onJobFinished: (job) => finished.push(job),
     });
 
-  const execution = (jobId: string) =>
-    runtime.clients.sfn.send(new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(jobId) }));
-
-  const ended = (jobId: string, timeoutMs = 60_000) =>
-    waitFor(
-      `execution ${jobId} to end`,
-      async () => {
-        const described = await execution(jobId);
-        return described.status === 'RUNNING' ? undefined : described;
-      },
-      { timeoutMs, intervalMs: 200 },
-    );
-
-  const jobRecord = async (projectId: string, jobId: string) => {
-    const { Item } = await runtime.clients.dynamodb.send(
-      new GetItemCommand({
-        TableName: runtime.config.jobsTable,
-        Key: { pk: { S: projectId }, sk: { S: jobId } },
-      }),
-    );
-    return Item ? unmarshall(Item) : undefined;
-  };
+  const execution = (jobId: string) => runtime.describeExecution(jobId);
+  const ended = (jobId: string, timeoutMs = 60_000) => runtime.executionEnded(jobId, timeoutMs);
+  const jobRecord = (projectId: string, jobId: string) => runtime.jobRecord(projectId, jobId);
 
   /** Commits on a thread's branch, oldest first, with the trailers the worker writes. */
   const branchLog = async (projectId: string, threadId: string) => {

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-} from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { listOutbox } from '#local/outbox/outbox';
 import { ScriptedWorker, type ReceivedJob } from '#test/scripted-worker';
@@ -34,39 +30,10 @@ describe('email-processor workflow on the local runtime', () => {
   });
   afterAll(async () => runtime?.dispose());
 
-  const describeExecution = (jobId: string) =>
-    runtime.clients.sfn.send(new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(jobId) }));
-
-  const finished = (jobId: string, timeoutMs = 30_000) =>
-    waitFor(
-      `execution ${jobId} to finish`,
-      async () => {
-        const execution = await describeExecution(jobId);
-        return execution.status === 'RUNNING' ? undefined : execution;
-      },
-      { timeoutMs },
-    );
-
-  const jobRecord = async (projectId: string, jobId: string) => {
-    const { Item } = await runtime.clients.dynamodb.send(
-      new GetItemCommand({
-        TableName: runtime.config.jobsTable,
-        Key: { pk: { S: projectId }, sk: { S: jobId } },
-      }),
-    );
-    return Item ? unmarshall(Item) : undefined;
-  };
-
-  const activeJob = async (slot: string) => {
-    const { Item } = await runtime.clients.dynamodb.send(
-      new GetItemCommand({
-        TableName: runtime.config.activeJobsTable,
-        Key: { pk: { S: slot } },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? unmarshall(Item) : undefined;
-  };
+  const describeExecution = (jobId: string) => runtime.describeExecution(jobId);
+  const finished = (jobId: string, timeoutMs?: number) => runtime.executionEnded(jobId, timeoutMs);
+  const jobRecord = (projectId: string, jobId: string) => runtime.jobRecord(projectId, jobId);
+  const activeJob = (slot: string) => runtime.activeJob(slot);
 
   const nextJob = (projectId: string, userId: string, timeoutMs = 20_000) =>
     waitFor(`a job on ${projectId}/${userId}'s queue`, () => worker.nextJob(projectId, userId, 1), {
