@@ -93,6 +93,7 @@ const EVENTS: Record<HandlerName, unknown> = {
   'claim-job': { mode: 'try', state: admittedState('bench-job') },
   'record-interruption': { state: { ...admittedState('bench-job'), claim: busyClaim } },
   'finish-job': { outcome: 'succeeded', state: { ...admittedState('bench-job'), claim: heldClaim } },
+  'queue-backlog': {},
   'handle-timeout': {
     state: { ...admittedState('bench-job'), claim: heldClaim, error: { Error: 'States.HeartbeatTimeout' } },
   },

@@ -46,6 +46,11 @@ export const HANDLERS: Record<HandlerName, HandlerSpec> = {
     memorySize: 256,
     timeoutSeconds: 30,
   },
+  'queue-backlog': {
+    description: 'Every minute: total depth of the run-time project queues, published for scaling and alarms',
+    memorySize: 256,
+    timeoutSeconds: 50,
+  },
 };
 
 /** The handlers the state machine invokes (every one except intake). */

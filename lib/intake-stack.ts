@@ -67,7 +67,10 @@ export class IntakeStack extends Stack {
       executionLogs: this.workflow.logGroup,
       functions: [
         intake,
-        ...WORKFLOW_HANDLERS.map((name) => this.workflow.functions[name as Exclude<typeof name, 'intake'>]),
+        ...WORKFLOW_HANDLERS.map(
+          (name) => this.workflow.functions[name as Exclude<typeof name, 'intake' | 'queue-backlog'>],
+        ),
+        this.workers.backlogFunction,
       ],
       workers: this.workers,
     });

@@ -10,6 +10,7 @@ const loaders: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   'record-interruption': () => import('../lambdas/record-interruption/handler.ts'),
   'finish-job': () => import('../lambdas/finish-job/handler.ts'),
   'handle-timeout': () => import('../lambdas/handle-timeout/handler.ts'),
+  'queue-backlog': () => import('../lambdas/queue-backlog/handler.ts'),
 };
 
 export const LOCAL_ACCOUNT = '000000000000';

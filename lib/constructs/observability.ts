@@ -18,7 +18,8 @@ import {
 } from '../metrics.ts';
 import { JOB_OUTCOMES } from '../../lambdas/shared/contracts/tables.ts';
 import type { HandlerFunction } from './handler-function.ts';
-import { queueMetricsQuery, type Workers } from './workers.ts';
+import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
+import { backlogMetric, type Workers } from './workers.ts';
 
 export interface ObservabilityProps {
   readonly config: IntakeConfig;
@@ -119,16 +120,7 @@ export class Observability extends Construct {
     alarm('DeadLetterMessages', {
       ...anyInFiveMinutes,
       alarmDescription: `A message is waiting in a ${config.queuePrefix}-dlq-* queue. Inspect with aws sqs list-queues --queue-name-prefix ${config.queuePrefix}-dlq-`,
-      metric: new cloudwatch.MathExpression({
-        label: 'Messages in dead-letter queues',
-        expression: queueMetricsQuery(
-          `${config.queuePrefix}-dlq-`,
-          'ApproximateNumberOfMessagesVisible',
-          'MAX',
-        ),
-        usingMetrics: {},
-        period: Duration.minutes(5),
-      }),
+      metric: backlogMetric(config, BACKLOG_METRICS.deadLetterMessages, Duration.minutes(5)),
     });
 
     for (const handler of props.functions) {

@@ -7,15 +7,19 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import type { IntakeConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { retentionDays } from '../retention.ts';
+import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
 import { sesIdentityArns } from './workflow.ts';
@@ -48,18 +52,19 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
   });
 };
 
-/**
- * A Metrics Insights query for the total of one SQS metric over every run-time queue of a kind.
- * Queues created at run time cannot be listed at synth time, and alarms (so also scaling policies)
- * cannot use SEARCH expressions; a Metrics Insights query with a name prefix returns one series that
- * follows queues as they appear.
- */
-export const queueMetricsQuery = (
-  queueNamePrefix: string,
-  metric: string,
-  fn: 'SUM' | 'MAX' = 'SUM',
-): string =>
-  `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE '${queueNamePrefix}%'`;
+/** The queue-backlog function's metric of this environment (see lambdas/queue-backlog). */
+export const backlogMetric = (
+  config: Pick<IntakeConfig, 'queuePrefix'>,
+  metricName: string,
+  period: Duration,
+): cloudwatch.Metric =>
+  new cloudwatch.Metric({
+    namespace: BACKLOG_METRICS.namespace,
+    metricName,
+    dimensionsMap: { [BACKLOG_METRICS.dimension]: config.queuePrefix },
+    statistic: 'Maximum',
+    period,
+  });
 
 export interface WorkersProps {
   readonly config: IntakeConfig;
@@ -85,7 +90,9 @@ export class Workers extends Construct {
   readonly fileSystem: efs.FileSystem;
   readonly logGroup: logs.LogGroup;
   /** Visible messages over every `<queuePrefix>-input-*` queue. */
-  readonly backlog: cloudwatch.MathExpression;
+  readonly backlog: cloudwatch.Metric;
+  /** Publishes the run-time queues' totals every minute (the scaling and DLQ alarm metrics). */
+  readonly backlogFunction: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
@@ -275,12 +282,40 @@ export class Workers extends Construct {
     });
     this.fileSystem.connections.allowDefaultPortFrom(this.service, 'workers mount the workspaces');
 
-    this.backlog = new cloudwatch.MathExpression({
-      label: 'Jobs waiting in project input queues',
-      expression: queueMetricsQuery(`${config.queuePrefix}-input-`, 'ApproximateNumberOfMessagesVisible'),
-      usingMetrics: {},
-      period: Duration.minutes(1),
+    // Queues appear at run time, where no alarm can follow them: a scheduled function measures them.
+    this.backlogFunction = new HandlerFunction(this, 'QueueBacklog', {
+      config,
+      name: 'queue-backlog',
+      environment: props.environment,
     });
+    this.backlogFunction.allow(
+      'ReadProjectQueueDepths',
+      ['sqs:GetQueueAttributes'],
+      [state.queueArnPattern('input'), state.queueArnPattern('dlq')],
+      REASONS.queuesAtRunTime,
+    );
+    this.backlogFunction.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ListProjectQueues', actions: ['sqs:ListQueues'], resources: ['*'] }),
+    );
+    this.backlogFunction.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishBacklogMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': BACKLOG_METRICS.namespace } },
+      }),
+    );
+    Validations.of(this.backlogFunction.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Resource "*" only where the action has no resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords (active tracing), sqs:ListQueues (listed by this environment\'s name prefix; depths are read only from prefix-scoped queues) and cloudwatch:PutMetricData (restricted by the cloudwatch:namespace condition to the Intake namespace).',
+    });
+    new events.Rule(this, 'EveryMinute', {
+      description: `Measure the ${config.queuePrefix} project queues for scaling and alarms`,
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.backlogFunction.function, { retryAttempts: 0 })],
+    });
+    this.backlog = backlogMetric(config, BACKLOG_METRICS.waitingJobs, Duration.minutes(1));
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: config.worker.minCapacity,
       maxCapacity: config.worker.maxCapacity,

@@ -20,7 +20,7 @@ export interface WorkflowProps {
   readonly environment: Record<string, string>;
 }
 
-type WorkflowHandler = Exclude<HandlerName, 'intake'>;
+type WorkflowHandler = Exclude<HandlerName, 'intake' | 'queue-backlog'>;
 
 /** `arn:aws:ses:<region>:<account>:identity/<domain>` for each mail domain. */
 export const sesIdentityArns = (scope: Construct, domains: readonly string[]): string[] =>

@@ -30,6 +30,8 @@ const STAR_RESOURCE_ACTIONS = new Set([
   'states:SendTaskFailure',
   'states:SendTaskHeartbeat',
   'ses:SetActiveReceiptRuleSet',
+  // no resource types; the queue-backlog role restricts it to the Intake namespace by condition
+  'cloudwatch:PutMetricData',
   // CDK's own bucket-notifications handler
   's3:PutBucketNotification',
   // CDK's own VPC default-security-group restriction handler (scoped by its own statement)

@@ -156,23 +156,49 @@ describe('workers', () => {
     });
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
     const alarms = template.findResources('AWS::CloudWatch::Alarm', {
-      Properties: {
-        Metrics: Match.arrayWith([
-          Match.objectLike({ Expression: Match.stringLikeRegexp('intake-prod-input-%') }),
-        ]),
-      },
+      Properties: { MetricName: 'WaitingJobs' },
     });
     expect(Object.keys(alarms)).toHaveLength(2);
     for (const alarm of Object.values(alarms) as {
-      Properties: { Metrics: { Expression: string }[]; AlarmActions: JsonObject[] };
+      Properties: JsonObject & { AlarmActions: JsonObject[] };
     }[]) {
-      expect(alarm.Properties.Metrics[0]?.Expression).toBe(
-        `SELECT SUM(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'intake-prod-input-%'`,
-      );
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'Intake',
+        Dimensions: [{ Name: 'QueuePrefix', Value: 'intake-prod' }],
+        Statistic: 'Maximum',
+        Period: 60,
+      });
       const policies = Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
       expect(policies).toContain((alarm.Properties.AlarmActions[0] as { Ref: string }).Ref);
     }
+  });
+
+  it('measures the run-time queues every minute with a function that may only read their depths and publish', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('QueueBacklogFunction'), 'Arn'] } }),
+      ],
+    });
+    const roles = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('QueueBacklogRole') }] },
+    });
+    const statements = Object.values(roles).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: JsonObject[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+    const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+    expect(bySid.PublishBacklogMetrics).toMatchObject({
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'Intake' } },
+    });
+    expect(bySid.ListProjectQueues).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    expect(bySid.ReadProjectQueueDepths).toMatchObject({ Action: 'sqs:GetQueueAttributes' });
+    expect(JSON.stringify(bySid.ReadProjectQueueDepths)).toContain('intake-prod-input-*');
+    expect(JSON.stringify(bySid.ReadProjectQueueDepths)).toContain('intake-prod-dlq-*');
   });
 });
 
@@ -217,10 +243,11 @@ describe('observability', () => {
         'RecordInterruption',
         'FinishJob',
         'HandleTimeout',
+        'QueueBacklog',
       ].flatMap((f) => [`${f}Errors`, `${f}Throttles`]),
     ].map((name) => `intake-prod-${name}`);
     expect(Object.keys(named).sort()).toEqual(expected.sort());
-    expect(HANDLER_NAMES).toHaveLength(6);
+    expect(HANDLER_NAMES).toHaveLength(7);
     for (const alarm of Object.values(named) as { AlarmActions?: JsonObject[] }[])
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
     expect(named['intake-prod-ExecutionsFailed']).toMatchObject({
@@ -234,11 +261,9 @@ describe('observability', () => {
     });
     expect(named['intake-prod-DeadLetterMessages']).toMatchObject({
       Threshold: 1,
-      Metrics: [
-        expect.objectContaining({
-          Expression: `SELECT MAX(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) WHERE QueueName LIKE 'intake-prod-dlq-%'`,
-        }),
-      ],
+      Namespace: 'Intake',
+      MetricName: 'DeadLetterMessages',
+      Dimensions: [{ Name: 'QueuePrefix', Value: 'intake-prod' }],
     });
     expect(named['intake-prod-WorkerHeartbeatTimeouts']).toMatchObject({
       MetricName: 'WorkerHeartbeatTimeouts',

@@ -10,6 +10,7 @@ export const HANDLER_NAMES = [
   'record-interruption',
   'finish-job',
   'handle-timeout',
+  'queue-backlog',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

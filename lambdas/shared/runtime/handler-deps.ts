@@ -1,9 +1,11 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
@@ -12,6 +14,7 @@ import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
 import { SqsFifoSender } from '#adapters/sqs-fifo-sender';
+import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
 import { composeReply } from '#domain/compose-reply';
 import { loadConfig, type IntakeConfig } from '#shared/config';
@@ -63,3 +66,7 @@ export const starter = /* @__PURE__ */ once(() => {
   if (!stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set: executions cannot be started');
   return new SfnExecutionStarter(new SFNClient({}), stateMachineArn);
 });
+export const queueDepths = /* @__PURE__ */ once(() => new SqsQueueDepths(sqs()));
+export const backlogPublisher = /* @__PURE__ */ once(
+  () => new CloudWatchBacklogPublisher(new CloudWatchClient({}), now),
+);
