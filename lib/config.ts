@@ -17,6 +17,8 @@ export interface WorkerConfig {
    * @default dev 2, staging 4, prod 10
    */
   readonly maxCapacity: number;
+  /** Jobs one task runs at once (the worker's WORKER_MAX_CONCURRENCY). @default 2 */
+  readonly jobsPerTask: number;
   /** Fargate CPU units. @default 1024 */
   readonly cpu: number;
   /** Fargate memory in MiB. @default 2048 */
@@ -82,19 +84,19 @@ const DEFAULTS: Record<
     retainData: false,
     logRetentionDays: 14,
     natGateways: 1,
-    worker: { minCapacity: 0, maxCapacity: 2, cpu: 1024, memoryMiB: 2048 },
+    worker: { minCapacity: 0, maxCapacity: 2, jobsPerTask: 2, cpu: 1024, memoryMiB: 2048 },
   },
   staging: {
     retainData: false,
     logRetentionDays: 30,
     natGateways: 1,
-    worker: { minCapacity: 0, maxCapacity: 4, cpu: 1024, memoryMiB: 2048 },
+    worker: { minCapacity: 0, maxCapacity: 4, jobsPerTask: 2, cpu: 1024, memoryMiB: 2048 },
   },
   prod: {
     retainData: true,
     logRetentionDays: 365,
     natGateways: 2,
-    worker: { minCapacity: 1, maxCapacity: 10, cpu: 1024, memoryMiB: 2048 },
+    worker: { minCapacity: 1, maxCapacity: 10, jobsPerTask: 2, cpu: 1024, memoryMiB: 2048 },
   },
 };
 

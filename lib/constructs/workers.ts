@@ -15,7 +15,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
-import type { IntakeConfig } from '../config.ts';
+import type { IntakeConfig, WorkerConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { retentionDays } from '../retention.ts';
@@ -52,6 +52,24 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
   });
 };
 
+/**
+ * Exact task counts for the number of jobs: enough tasks for every job at `jobsPerTask` each,
+ * between the minimum and the maximum capacity.
+ */
+export function capacitySteps(
+  worker: Pick<WorkerConfig, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
+): appscaling.ScalingInterval[] {
+  const steps: appscaling.ScalingInterval[] = [{ upper: 1, change: worker.minCapacity }];
+  for (let tasks = 1; tasks <= worker.maxCapacity; tasks++) {
+    const lower = (tasks - 1) * worker.jobsPerTask + 1;
+    const change = Math.max(tasks, worker.minCapacity);
+    steps.push(
+      tasks === worker.maxCapacity ? { lower, change } : { lower, upper: lower + worker.jobsPerTask, change },
+    );
+  }
+  return steps;
+}
+
 /** The queue-backlog function's metric of this environment (see lambdas/queue-backlog). */
 export const backlogMetric = (
   config: Pick<IntakeConfig, 'queuePrefix'>,
@@ -78,8 +96,8 @@ export interface WorkersProps {
  * The story-processing workers: an ECS cluster (Container Insights on) running an ARM64 Fargate
  * service from `containers/story-processor`, in private subnets, with the Anthropic key injected from
  * Secrets Manager, the project workspaces on an encrypted EFS file system (git repositories survive a
- * task), and scaling on the total backlog of the per project-user input queues, down to a configurable
- * minimum that may be zero.
+ * task), and a task count that follows the jobs waiting in or held from the project queues, down
+ * to a configurable minimum that may be zero.
  */
 export class Workers extends Construct {
   readonly vpc: ec2.Vpc;
@@ -90,7 +108,7 @@ export class Workers extends Construct {
   readonly fileSystem: efs.FileSystem;
   readonly logGroup: logs.LogGroup;
   /** Visible messages over every `<queuePrefix>-input-*` queue. */
-  readonly backlog: cloudwatch.Metric;
+  readonly backlog: cloudwatch.MathExpression;
   /** Publishes the run-time queues' totals every minute (the scaling and DLQ alarm metrics). */
   readonly backlogFunction: HandlerFunction;
 
@@ -191,6 +209,7 @@ export class Workers extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
         WORKSPACE_ROOT: WORKSPACE_PATH,
+        WORKER_MAX_CONCURRENCY: String(config.worker.jobsPerTask),
       },
       secrets: { ANTHROPIC_API_KEY: ecs.Secret.fromSecretsManager(anthropicKey) },
       // Fargate's maximum: time to checkpoint, report and stop at a safe point after SIGTERM.
@@ -315,22 +334,27 @@ export class Workers extends Construct {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.backlogFunction.function, { retryAttempts: 0 })],
     });
-    this.backlog = backlogMetric(config, BACKLOG_METRICS.waitingJobs, Duration.minutes(1));
+    this.backlog = new cloudwatch.MathExpression({
+      label: 'Jobs waiting for or held by a worker',
+      expression: 'waiting + running',
+      usingMetrics: {
+        waiting: backlogMetric(config, BACKLOG_METRICS.waitingJobs, Duration.minutes(1)),
+        running: backlogMetric(config, BACKLOG_METRICS.runningJobs, Duration.minutes(1)),
+      },
+      period: Duration.minutes(1),
+    });
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: config.worker.minCapacity,
       maxCapacity: config.worker.maxCapacity,
     });
-    scaling.scaleOnMetric('ScaleOnBacklog', {
+    // The task count follows the jobs there are (waiting plus running), never a running job's
+    // absence from the queue: a busy worker is not scaled in just because nothing waits.
+    scaling.scaleOnMetric('ScaleOnJobs', {
       metric: this.backlog,
-      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-      scalingSteps: [
-        { upper: 0, change: -1 },
-        { lower: 1, change: +1 },
-        { lower: 5, change: +2 },
-        { lower: 20, change: +4 },
-      ],
-      evaluationPeriods: 3,
-      cooldown: Duration.minutes(2),
+      adjustmentType: appscaling.AdjustmentType.EXACT_CAPACITY,
+      scalingSteps: capacitySteps(config.worker),
+      evaluationPeriods: 2,
+      cooldown: Duration.minutes(1),
       metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
     });
   }

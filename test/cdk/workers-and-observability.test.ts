@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { capacitySteps } from '../../lib/constructs/workers.ts';
 import { HANDLER_NAMES } from '../../lib/handlers.ts';
 import {
   TEST_ACCOUNT,
@@ -156,22 +157,64 @@ describe('workers', () => {
     });
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
     const alarms = template.findResources('AWS::CloudWatch::Alarm', {
-      Properties: { MetricName: 'WaitingJobs' },
+      Properties: {
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: 'waiting + running' })]),
+      },
     });
     expect(Object.keys(alarms)).toHaveLength(2);
     for (const alarm of Object.values(alarms) as {
-      Properties: JsonObject & { AlarmActions: JsonObject[] };
+      Properties: { Metrics: JsonObject[]; AlarmActions: JsonObject[] };
     }[]) {
-      expect(alarm.Properties).toMatchObject({
-        Namespace: 'Intake',
-        Dimensions: [{ Name: 'QueuePrefix', Value: 'intake-prod' }],
-        Statistic: 'Maximum',
-        Period: 60,
-      });
+      const inputs = alarm.Properties.Metrics.filter((metric) => metric.MetricStat);
+      expect(inputs.map((metric) => metric.MetricStat)).toEqual([
+        expect.objectContaining({
+          Metric: {
+            Namespace: 'Intake',
+            MetricName: 'WaitingJobs',
+            Dimensions: [{ Name: 'QueuePrefix', Value: 'intake-prod' }],
+          },
+          Stat: 'Maximum',
+          Period: 60,
+        }),
+        expect.objectContaining({
+          Metric: {
+            Namespace: 'Intake',
+            MetricName: 'RunningJobs',
+            Dimensions: [{ Name: 'QueuePrefix', Value: 'intake-prod' }],
+          },
+        }),
+      ]);
       const policies = Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
       expect(policies).toContain((alarm.Properties.AlarmActions[0] as { Ref: string }).Ref);
     }
+    const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')) as {
+      Properties: {
+        StepScalingPolicyConfiguration: { AdjustmentType: string; StepAdjustments: JsonObject[] };
+      };
+    }[];
+    for (const policy of policies) {
+      expect(policy.Properties.StepScalingPolicyConfiguration.AdjustmentType).toBe('ExactCapacity');
+    }
+    const capacities = policies.flatMap((policy) =>
+      policy.Properties.StepScalingPolicyConfiguration.StepAdjustments.map((step) => step.ScalingAdjustment),
+    );
+    expect(Math.min(...(capacities as number[]))).toBe(0);
+    expect(Math.max(...(capacities as number[]))).toBe(6);
+  });
+
+  it('sizes the service to the jobs: enough tasks for every waiting or running job, within the bounds', () => {
+    expect(capacitySteps({ minCapacity: 0, maxCapacity: 3, jobsPerTask: 2 })).toEqual([
+      { upper: 1, change: 0 },
+      { lower: 1, upper: 3, change: 1 },
+      { lower: 3, upper: 5, change: 2 },
+      { lower: 5, change: 3 },
+    ]);
+    expect(capacitySteps({ minCapacity: 2, maxCapacity: 3, jobsPerTask: 1 })[1]).toEqual({
+      lower: 1,
+      upper: 2,
+      change: 2,
+    });
   });
 
   it('measures the run-time queues every minute with a function that may only read their depths and publish', () => {
