@@ -73,6 +73,7 @@ export class IntakeStack extends Stack {
         this.workers.backlogFunction,
       ],
       workers: this.workers,
+      intakeFailures: this.mail.intakeFailures,
     });
 
     acknowledgeCdkInternals(this);

@@ -1,8 +1,10 @@
 import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -40,6 +42,11 @@ export class MailIntake extends Construct {
   readonly rule: ses.ReceiptRule;
   readonly ruleSetName: string;
   readonly ruleName: string;
+  /**
+   * S3 events whose intake invocation still failed after Lambda's two retries: the email is in S3
+   * but has no execution yet. Each message holds the event, so a person can replay it.
+   */
+  readonly intakeFailures: sqs.Queue;
   private readonly config: IntakeConfig;
 
   constructor(scope: Construct, id: string, props: MailIntakeProps) {
@@ -50,6 +57,19 @@ export class MailIntake extends Construct {
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.ruleSetName = `${config.prefix}-inbound`;
     this.ruleName = `${config.prefix}-store-in-s3`;
+
+    this.intakeFailures = new sqs.Queue(this, 'IntakeFailures', {
+      queueName: `${config.prefix}-intake-failures`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(this.intakeFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination of the intake Lambda; failed S3 events stay here, with an alarm, until a person replays them.',
+    });
 
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -178,6 +198,10 @@ export class MailIntake extends Construct {
       REASONS.rawEmails,
     );
     intake.allow('StartWorkflow', ['states:StartExecution'], [stateMachine.stateMachineArn]);
+    intake.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new SqsDestination(this.intakeFailures),
+    });
     this.bucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
       new s3n.LambdaDestination(intake.function),

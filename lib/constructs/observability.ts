@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -27,6 +28,8 @@ export interface ObservabilityProps {
   readonly executionLogs: logs.ILogGroup;
   readonly functions: readonly HandlerFunction[];
   readonly workers: Workers;
+  /** The intake Lambda's failure destination: S3 events that started no execution. */
+  readonly intakeFailures: sqs.IQueue;
 }
 
 /** Name of the metric the execution-log filter publishes for `Job.TimedOut` failures. */
@@ -97,6 +100,16 @@ export class Observability extends Construct {
       ...anyInFiveMinutes,
       alarmDescription: 'An email-processor execution hit its state-machine timeout.',
       metric: stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+    });
+
+    alarm('IntakeFailures', {
+      ...anyInFiveMinutes,
+      alarmDescription:
+        'An S3 event for a stored email failed the intake Lambda three times; the email is in S3 without an execution. The event is in the intake-failures queue for replay.',
+      metric: props.intakeFailures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
     });
 
     const heartbeatTimeouts = new logs.MetricFilter(this, 'HeartbeatTimeoutFilter', {

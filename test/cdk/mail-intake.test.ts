@@ -182,7 +182,7 @@ describe('intake trigger', () => {
     });
   });
 
-  it('gives the intake Lambda the state machine ARN and only GetObject on emails/ and StartExecution', () => {
+  it('gives the intake Lambda the state machine ARN and only GetObject on emails/, StartExecution and its failure queue', () => {
     const stateMachine = logicalIdOf(template, 'AWS::StepFunctions::StateMachine', 'WorkflowStateMachine');
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'intake-dev-intake',
@@ -204,6 +204,37 @@ describe('intake trigger', () => {
         Action: 'states:StartExecution',
         Resource: { Ref: stateMachine },
       }),
+      expect.objectContaining({
+        // CDK's grant for a failure destination: send, and find the queue.
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Resource: {
+          'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'MailIntakeIntakeFailures'), 'Arn'],
+        },
+      }),
     ]);
+  });
+});
+
+describe('intake failures', () => {
+  const queue = logicalIdOf(template, 'AWS::SQS::Queue', 'MailIntakeIntakeFailures');
+
+  it('sends S3 events that failed the intake three times to an encrypted, TLS-only queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'intake-dev-intake-failures',
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
   });
 });

@@ -278,6 +278,7 @@ describe('observability', () => {
       'ExecutionsFailed',
       'ExecutionsTimedOut',
       'DeadLetterMessages',
+      'IntakeFailures',
       'WorkerHeartbeatTimeouts',
       ...[
         'IntakeHandler',
