@@ -1,5 +1,6 @@
 import { printTable, type BenchRow } from './lib/stats.ts';
 import { benchBundles } from './bundles.ts';
+import { benchInterrupt } from './interrupt.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
@@ -11,6 +12,7 @@ import { benchWorkflow } from './workflow.ts';
 const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   workflow: () => benchWorkflow(100),
   worker: () => benchWorker(),
+  interrupt: () => benchInterrupt(20),
   throughput: () => benchThroughput(200, 50),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [

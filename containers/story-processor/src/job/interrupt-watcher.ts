@@ -15,22 +15,31 @@ export interface InterruptWatchInput {
 /**
  * Long-polls the project-user's interrupt queue while a job runs. A message for this job stops it;
  * one for any other job is stale (only the slot holder is ever interrupted) and is deleted.
+ *
+ * Stopping does not abort the poll in flight: SQS would still hand a message to an abandoned long
+ * poll and keep it invisible for the visibility timeout, so the next job's interrupt could wait that
+ * long. The last poll runs out instead, and anything it receives for another job is made visible
+ * again at once.
  */
 export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<void> } {
-  const stopper = new AbortController();
+  let stopped = false;
   const loop = (async () => {
-    while (!stopper.signal.aborted) {
+    while (!stopped) {
       try {
         const messages = await input.queue.receive(input.queueUrl, {
           maxMessages: 10,
           waitSeconds: input.waitSeconds,
           visibilitySeconds: 30,
-          signal: stopper.signal,
         });
         for (const message of messages) {
           const parsed = safeJson(message.body);
           const interrupt = interruptMessageSchema.safeParse(parsed);
-          if (interrupt.success && interrupt.data.targetJobId === input.jobId) {
+          const forThisJob = interrupt.success && interrupt.data.targetJobId === input.jobId;
+          if (stopped && !forThisJob && interrupt.success) {
+            await input.queue.changeVisibility(input.queueUrl, message.receiptHandle, 0);
+            continue;
+          }
+          if (interrupt.success && forThisJob) {
             input.control.requestStop({
               kind: 'interrupt',
               byJobId: interrupt.data.byJobId,
@@ -44,16 +53,17 @@ export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<v
           await input.queue.delete(input.queueUrl, message.receiptHandle);
         }
       } catch (error) {
-        if (stopper.signal.aborted) return;
+        if (stopped) return;
         input.log.warn('interrupt poll failed', { jobId: input.jobId, error: String(error) });
-        await input.clock.sleep(1000, stopper.signal).catch(() => undefined);
+        await input.clock.sleep(1000).catch(() => undefined);
       }
     }
   })();
   return {
+    /** Stops polling; the poll in flight finishes by itself within `waitSeconds`. */
     async stop() {
-      stopper.abort();
-      await loop;
+      stopped = true;
+      void loop;
     },
   };
 }

@@ -1,0 +1,77 @@
+import { pathToFileURL } from 'node:url';
+import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { startLocalWorker } from '../local/local-worker.ts';
+import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
+import { median, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
+
+const history = async (runtime: TestRuntime, jobId: string): Promise<HistoryEvent[]> => {
+  const { events = [] } = await runtime.clients.sfn.send(
+    new GetExecutionHistoryCommand({ executionArn: runtime.executionArnOf(jobId), maxResults: 1000 }),
+  );
+  return events;
+};
+
+/** When the state with this name was left (its TaskSucceeded/TaskFailed answer), in ms. */
+const answeredAt = (events: HistoryEvent[], state: string): number | undefined => {
+  let current = '';
+  for (const event of events) {
+    current = event.stateEnteredEventDetails?.name ?? current;
+    if (current === state && (event.type === 'TaskSucceeded' || event.type === 'TaskFailed')) {
+      return event.timestamp?.getTime();
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Interrupt latency on the local runtime with the real worker: from the moment the reply's
+ * execution has sent the interrupt (SendInterrupt answered) to the moment the running job's
+ * QueueJob state got its Job.Interrupted callback. The job is mid-story in a slow model call.
+ */
+export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
+  const runtime = await startTestRuntime();
+  const worker = await startLocalWorker(runtime, runtime.dataDir, {
+    pollWaitSeconds: 1,
+    interruptWaitSeconds: 20,
+    discoveryIntervalMs: 500,
+    logLevel: 'ERROR',
+  });
+  const latencies: number[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      const first = await runtime.putEmail({
+        subject: `long ${run}`,
+        text: '1. Slow story [offline:slow=30000]',
+      });
+      for (;;) {
+        const record = await runtime.jobRecord('amelia', first.jobId);
+        if (record?.workerId) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const reply = await runtime.putEmail({
+        subject: `re ${run}`,
+        inReplyTo: first.messageId,
+        text: '1. Quick',
+      });
+      await runtime.executionEnded(first.jobId, 60_000);
+      await runtime.executionEnded(reply.jobId, 60_000);
+      const sent = answeredAt(await history(runtime, reply.jobId), 'SendInterrupt');
+      const stopped = answeredAt(await history(runtime, first.jobId), 'QueueJob');
+      if (sent !== undefined && stopped !== undefined) latencies.push(stopped - sent);
+    }
+  } finally {
+    await worker.stop();
+    await runtime.dispose();
+  }
+  const name = 'interrupt → Job.Interrupted callback (local runtime, real worker)';
+  return [
+    { benchmark: name, metric: 'runs', value: String(latencies.length) },
+    { benchmark: name, metric: 'median', value: ms(median(latencies)) },
+    { benchmark: name, metric: 'p95', value: ms(percentile(latencies, 95)) },
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  printTable(await benchInterrupt(Number(process.argv[2] ?? 20)));
+}
