@@ -166,9 +166,6 @@ describe('the story-processing worker with the real workflow', () => {
   it('finishes a job after the worker is killed with SIGKILL mid-job, without redoing committed stories', async () => {
     await worker?.stop();
     worker = undefined;
-    // A long poll the stopped worker abandoned stays open on the queue until its wait ends, and
-    // a message it received then would stay invisible for the visibility timeout.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
     let workerErrors = '';
     const env = {
       ...process.env,

@@ -118,11 +118,12 @@ export class Scheduler {
       }
       this.polling.add(pick.url);
       try {
+        // Not aborted on stop: SQS would still hand a message to an abandoned long poll and hide it
+        // for the visibility timeout. A poll that returns after stop puts its message straight back.
         const messages = await this.deps.queue.receive(pick.url, {
           maxMessages: 1,
           waitSeconds: fewQueues ? this.settings.pollWaitSeconds : 0,
           visibilitySeconds: this.settings.visibilitySeconds,
-          signal,
         });
         if (pick.reserved) this.reserved -= 1;
         pick.reserved = false;
