@@ -33,20 +33,26 @@ const interrupt = (targetJobId: string, receiptHandle: string): ReceivedMessage 
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
+/** A watcher for job-1 whose first long poll is open. */
+async function watchJobOne() {
+  const queue = new HandQueue();
+  const control = new JobControl();
+  const watcher = watchInterrupts({
+    queue,
+    queueUrl: 'q',
+    jobId: 'job-1',
+    control,
+    clock: systemClock,
+    log: silentLog,
+    waitSeconds: 20,
+  });
+  await settle();
+  return { queue, control, watcher };
+}
+
 describe('watchInterrupts', () => {
   it('stops the job on an interrupt for it and deletes the message', async () => {
-    const queue = new HandQueue();
-    const control = new JobControl();
-    const watcher = watchInterrupts({
-      queue,
-      queueUrl: 'q',
-      jobId: 'job-1',
-      control,
-      clock: systemClock,
-      log: silentLog,
-      waitSeconds: 20,
-    });
-    await settle();
+    const { queue, control, watcher } = await watchJobOne();
     queue.pending?.([interrupt('job-1', 'r1')]);
     await settle();
     expect(control.stopReason).toMatchObject({ kind: 'interrupt', byJobId: 'newer' });
@@ -55,18 +61,7 @@ describe('watchInterrupts', () => {
   });
 
   it('hands an interrupt for the next job, received by its last poll after stop, back to the queue', async () => {
-    const queue = new HandQueue();
-    const control = new JobControl();
-    const watcher = watchInterrupts({
-      queue,
-      queueUrl: 'q',
-      jobId: 'job-1',
-      control,
-      clock: systemClock,
-      log: silentLog,
-      waitSeconds: 20,
-    });
-    await settle();
+    const { queue, control, watcher } = await watchJobOne();
     await watcher.stop();
     queue.pending?.([interrupt('job-2', 'r2')]);
     await settle();
