@@ -94,6 +94,9 @@ const EVENTS: Record<HandlerName, unknown> = {
   'record-interruption': { state: { ...admittedState('bench-job'), claim: busyClaim } },
   'finish-job': { outcome: 'succeeded', state: { ...admittedState('bench-job'), claim: heldClaim } },
   'queue-backlog': {},
+  'record-execution-end': {
+    detail: { executionArn: admitted.executionArn, name: 'bench-job', status: 'ABORTED' },
+  },
   'handle-timeout': {
     state: { ...admittedState('bench-job'), claim: heldClaim, error: { Error: 'States.HeartbeatTimeout' } },
   },

@@ -46,6 +46,12 @@ export const HANDLERS: Record<HandlerName, HandlerSpec> = {
     memorySize: 256,
     timeoutSeconds: 30,
   },
+  'record-execution-end': {
+    description:
+      'An execution ended without recording (stopped, timed out, failed Record step): release, record',
+    memorySize: 256,
+    timeoutSeconds: 30,
+  },
   'queue-backlog': {
     description: 'Every minute: total depth of the run-time project queues, published for scaling and alarms',
     memorySize: 256,

@@ -68,8 +68,12 @@ export class IntakeStack extends Stack {
       functions: [
         intake,
         ...WORKFLOW_HANDLERS.map(
-          (name) => this.workflow.functions[name as Exclude<typeof name, 'intake' | 'queue-backlog'>],
+          (name) =>
+            this.workflow.functions[
+              name as Exclude<typeof name, 'intake' | 'queue-backlog' | 'record-execution-end'>
+            ],
         ),
+        this.workflow.executionEndRecorder,
         this.workers.backlogFunction,
       ],
       workers: this.workers,

@@ -11,6 +11,7 @@ const loaders: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
   'finish-job': () => import('../lambdas/finish-job/handler.ts'),
   'handle-timeout': () => import('../lambdas/handle-timeout/handler.ts'),
   'queue-backlog': () => import('../lambdas/queue-backlog/handler.ts'),
+  'record-execution-end': () => import('../lambdas/record-execution-end/handler.ts'),
 };
 
 export const LOCAL_ACCOUNT = '000000000000';

@@ -53,7 +53,8 @@ export interface LocalRuntime {
 
 export const DEFAULT_MAIL_DOMAIN = 'intake.localhost';
 const DEFAULT_PREFIX = 'intake';
-const INTAKE_ATTEMPTS = 3;
+const DELIVERY_ATTEMPTS = 3;
+const ENDED_WITHOUT_SUCCESS = new Set(['ABORTED', 'TIMED_OUT', 'FAILED']);
 
 /** The configuration the handlers read, for resources named with this prefix. */
 export function localConfig(prefix: string, mailDomain: string): IntakeConfig {
@@ -128,17 +129,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stepFunctionsHandler = createStepFunctionsHandler(stepFunctions);
 
-    const invokeIntake = createLocalLambdaInvoker(prefix);
+    const invoke = createLocalLambdaInvoker(prefix);
     const deliver = (record: S3EventRecord) =>
-      deliverS3Event(
-        () => invokeIntake(`${prefix}-intake`, { Records: [record] }),
+      deliverWithRetries(
+        () => invoke(`${prefix}-intake`, { Records: [record] }),
         log,
-        record.s3.object.key,
+        `intake of ${record.s3.object.key} (the email stays in S3)`,
       );
+    // EventBridge's "Execution Status Change" rule on AWS: executions that did not succeed.
+    const stopWatchingEnds = stepFunctions.onExecutionEvent((change) => {
+      if (change.kind !== 'status' || !ENDED_WITHOUT_SUCCESS.has(change.execution.status)) return;
+      const { executionArn, name, status, error, cause, stateMachineArn } = change.execution;
+      const event = {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn, stateMachineArn, name, status, error: error ?? null, cause: cause ?? null },
+      };
+      void deliverWithRetries(
+        () => invoke(`${prefix}-record-execution-end`, event),
+        log,
+        `recording ${name}`,
+      );
+    });
+    stops.push(async () => stopWatchingEnds());
     const unsubscribe = emulators.onObjectCreated((record) => void deliver(record));
     stops.push(async () => unsubscribe());
     void catchUpStoredEmails(clients, config, (key) =>
-      invokeIntake(`${prefix}-intake`, { Records: [syntheticRecord(config.mailBucket, key)] }),
+      invoke(`${prefix}-intake`, { Records: [syntheticRecord(config.mailBucket, key)] }),
     ).catch((error: unknown) => log(`catch-up of stored emails failed: ${String(error)}`));
 
     let smtp: SmtpFrontDoor | undefined;
@@ -214,15 +231,15 @@ async function seedProjects(
   for (const project of projects) await registry.put(parseProject(project));
 }
 
-/** S3 invokes its Lambda asynchronously and retries twice; so does the local runtime. */
-async function deliverS3Event(invoke: () => Promise<unknown>, log: (m: string) => void, key: string) {
-  for (let attempt = 1; attempt <= INTAKE_ATTEMPTS; attempt++) {
+/** S3 and EventBridge invoke their Lambdas asynchronously and retry; so does the local runtime. */
+async function deliverWithRetries(invoke: () => Promise<unknown>, log: (m: string) => void, what: string) {
+  for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
     try {
       await invoke();
       return;
     } catch (error) {
-      if (attempt === INTAKE_ATTEMPTS) {
-        log(`intake failed for ${key} after ${attempt} attempts (the email stays in S3): ${String(error)}`);
+      if (attempt === DELIVERY_ATTEMPTS) {
+        log(`${what} failed after ${attempt} attempts: ${String(error)}`);
       } else {
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }

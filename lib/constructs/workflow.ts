@@ -1,4 +1,6 @@
-import { Arn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -20,7 +22,7 @@ export interface WorkflowProps {
   readonly environment: Record<string, string>;
 }
 
-type WorkflowHandler = Exclude<HandlerName, 'intake' | 'queue-backlog'>;
+type WorkflowHandler = Exclude<HandlerName, 'intake' | 'queue-backlog' | 'record-execution-end'>;
 
 /** `arn:aws:ses:<region>:<account>:identity/<domain>` for each mail domain. */
 export const sesIdentityArns = (scope: Construct, domains: readonly string[]): string[] =>
@@ -39,12 +41,14 @@ export class Workflow extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly functions: Record<WorkflowHandler, HandlerFunction>;
+  /** Records executions that ended without an outcome (stopped, timed out, a failed Record step). */
+  readonly executionEndRecorder: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     const { config, state, mailBucket, environment } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const fn = (name: WorkflowHandler, logicalId: string) =>
+    const fn = (name: WorkflowHandler | 'record-execution-end', logicalId: string) =>
       new HandlerFunction(this, logicalId, { config, name, environment });
     const emails = mailBucket.arnForObjects(`${MAIL_PREFIX.emails}*`);
     const identities = sesIdentityArns(this, config.mailDomains);
@@ -166,6 +170,38 @@ export class Workflow extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       removalPolicy,
+    });
+
+    // Every email ends in one recorded outcome, also when its execution ends without a Record* state.
+    this.executionEndRecorder = fn('record-execution-end', 'RecordExecutionEnd');
+    const executions = Arn.format(
+      {
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      Stack.of(this),
+    );
+    this.executionEndRecorder.allow(
+      'ReadExecutionHistory',
+      ['states:GetExecutionHistory'],
+      [executions],
+      'Execution ARNs are created per email at run time; the grant covers the executions of this one state machine only.',
+    );
+    this.executionEndRecorder.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
+    this.executionEndRecorder.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
+    new events.Rule(this, 'ExecutionEnded', {
+      description: `${stateMachineName} executions that did not succeed`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        },
+      },
+      targets: [new targets.LambdaFunction(this.executionEndRecorder.function, { retryAttempts: 8 })],
     });
   }
 }

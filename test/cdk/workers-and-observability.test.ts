@@ -287,11 +287,12 @@ describe('observability', () => {
         'RecordInterruption',
         'FinishJob',
         'HandleTimeout',
+        'RecordExecutionEnd',
         'QueueBacklog',
       ].flatMap((f) => [`${f}Errors`, `${f}Throttles`]),
     ].map((name) => `intake-prod-${name}`);
     expect(Object.keys(named).sort()).toEqual(expected.sort());
-    expect(HANDLER_NAMES).toHaveLength(7);
+    expect(HANDLER_NAMES).toHaveLength(8);
     for (const alarm of Object.values(named) as { AlarmActions?: JsonObject[] }[])
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
     expect(named['intake-prod-ExecutionsFailed']).toMatchObject({

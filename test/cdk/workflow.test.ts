@@ -160,6 +160,36 @@ describe('Lambda functions', () => {
       DeadLetterJob: { actions: ['sqs:SendMessage'], resources: [queues('dlq-*')] },
       NotifySender: { actions: ['ses:SendEmail'], resources: sorted(identities) },
     });
+    const recorder = grantsOf('record-execution-end');
+    expect(Object.keys(recorder).sort()).toEqual(['ReadExecutionHistory', 'RecordOutcome', 'ReleaseSlot']);
+    expect(recorder.ReleaseSlot).toEqual({
+      actions: ['dynamodb:DeleteItem'],
+      resources: [tableArn('StateActiveJobs')],
+    });
+    expect(recorder.RecordOutcome).toEqual({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [tableArn('StateJobs')],
+    });
+    expect(recorder.ReadExecutionHistory?.actions).toEqual(['states:GetExecutionHistory']);
+    expect(JSON.stringify(recorder.ReadExecutionHistory?.resources)).toContain(
+      ':execution:intake-dev-email-processor:*',
+    );
+  });
+
+  it('hand every execution that did not succeed to the recorder, which records it unless the workflow did', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkflowRecordExecutionEndFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8 },
+        }),
+      ],
+    });
   });
 });
 

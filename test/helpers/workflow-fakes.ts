@@ -1,5 +1,5 @@
 import { slotIdOf } from '#contracts/identifiers';
-import type { ActiveJobItem, JobOutcome } from '#contracts/tables';
+import { FINAL_OUTCOMES, type ActiveJobItem, type JobOutcome } from '#contracts/tables';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
 import type {
   ClaimAttempt,
@@ -68,6 +68,18 @@ export class MemoryJobRecords implements JobRecords {
   ): Promise<void> {
     const key = `${projectId}/${jobId}`;
     this.items.set(key, { ...this.items.get(key), ...fields, outcome });
+  }
+
+  async recordIfOpen(
+    projectId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    fields: JobRecordFields,
+  ): Promise<boolean> {
+    const current = this.items.get(`${projectId}/${jobId}`)?.outcome;
+    if (current && FINAL_OUTCOMES.includes(current)) return false;
+    await this.record(projectId, jobId, outcome, fields);
+    return true;
   }
 
   async annotate(projectId: string, jobId: string, fields: JobRecordFields): Promise<void> {

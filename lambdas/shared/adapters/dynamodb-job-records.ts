@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
 import type { JobRecordFields, JobRecords } from '#workflow/ports';
@@ -6,6 +7,7 @@ interface UpdateParts {
   sets: string[];
   names: Record<string, string>;
   values: Record<string, unknown>;
+  condition?: string;
 }
 
 /** The jobs table: pk = projectId, sk = jobId. */
@@ -29,6 +31,33 @@ export class DynamoDbJobRecords implements JobRecords {
     };
     if (FINAL_OUTCOMES.includes(outcome)) parts.sets.push('finishedAt = if_not_exists(finishedAt, :now)');
     await this.update(projectId, jobId, fields, parts, now);
+  }
+
+  async recordIfOpen(
+    projectId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    fields: JobRecordFields,
+    now: Date,
+  ): Promise<boolean> {
+    try {
+      await this.update(
+        projectId,
+        jobId,
+        fields,
+        {
+          sets: ['#outcome = :outcome', 'createdAt = if_not_exists(createdAt, :now)', 'finishedAt = :now'],
+          names: { '#outcome': 'outcome' },
+          values: { ':outcome': outcome },
+          condition: 'attribute_not_exists(finishedAt)',
+        },
+        now,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async annotate(projectId: string, jobId: string, fields: JobRecordFields, now: Date): Promise<void> {
@@ -58,6 +87,7 @@ export class DynamoDbJobRecords implements JobRecords {
         UpdateExpression: `SET ${sets.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ...(parts.condition ? { ConditionExpression: parts.condition } : {}),
       }),
     );
   }

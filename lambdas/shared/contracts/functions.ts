@@ -11,6 +11,7 @@ export const HANDLER_NAMES = [
   'finish-job',
   'handle-timeout',
   'queue-backlog',
+  'record-execution-end',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

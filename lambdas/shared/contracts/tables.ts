@@ -47,6 +47,7 @@ export const JOB_OUTCOMES = [
   'rejected',
   'ignored',
   'slot-unavailable',
+  'aborted',
 ] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
@@ -59,6 +60,7 @@ export const FINAL_OUTCOMES: readonly JobOutcome[] = [
   'rejected',
   'ignored',
   'slot-unavailable',
+  'aborted',
 ];
 
 /** Rejected or ignored emails that could not be routed to a project are recorded under this pk. */

@@ -13,6 +13,7 @@ import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
+import { SfnExecutionStates } from '#adapters/sfn-execution-states';
 import { SqsFifoSender } from '#adapters/sqs-fifo-sender';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
@@ -61,10 +62,12 @@ export const deadLetters = /* @__PURE__ */ once(() => new SqsFifoSender(sqs()));
 export const notifier = /* @__PURE__ */ once(
   () => new MailNotifier(new SesMailer(ses()), config().mailDomain, composeReply),
 );
+const sfn = /* @__PURE__ */ once(() => new SFNClient({}));
+export const executionStates = /* @__PURE__ */ once(() => new SfnExecutionStates(sfn()));
 export const starter = /* @__PURE__ */ once(() => {
   const { stateMachineArn } = config();
   if (!stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set: executions cannot be started');
-  return new SfnExecutionStarter(new SFNClient({}), stateMachineArn);
+  return new SfnExecutionStarter(sfn(), stateMachineArn);
 });
 export const queueDepths = /* @__PURE__ */ once(() => new SqsQueueDepths(sqs()));
 export const backlogPublisher = /* @__PURE__ */ once(

@@ -54,6 +54,18 @@ export interface JobRecords {
     fields: JobRecordFields,
     now: Date,
   ): Promise<void>;
+  /**
+   * Records a final outcome only if the job has none yet; false when one was already recorded (the
+   * workflow's own Record* states come first, this is the safety net for executions that ended
+   * without them).
+   */
+  recordIfOpen(
+    projectId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    fields: JobRecordFields,
+    now: Date,
+  ): Promise<boolean>;
   /** Adds fields without changing the outcome (for example, who interrupted a running job). */
   annotate(projectId: string, jobId: string, fields: JobRecordFields, now: Date): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { listOutbox } from '#local/outbox/outbox';
 import { ScriptedWorker, type ReceivedJob } from '#test/scripted-worker';
@@ -188,6 +188,21 @@ describe('email-processor workflow on the local runtime', () => {
     });
     expect(await activeJob('amelia#scott')).toBeUndefined();
     expect(await jobRecord('amelia', email.jobId)).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
+  });
+
+  it('records an execution stopped by an operator as aborted and releases its slot', async () => {
+    const email = await runtime.putEmail({ subject: 'Stopped by an operator' });
+    await nextJob('amelia', 'scott');
+    expect((await activeJob('amelia#scott'))?.jobId).toBe(email.jobId);
+    await runtime.clients.sfn.send(
+      new StopExecutionCommand({ executionArn: runtime.executionArnOf(email.jobId), error: 'Operator.Stop' }),
+    );
+    const record = await waitFor('the aborted outcome', async () => {
+      const item = await jobRecord('amelia', email.jobId);
+      return item?.outcome === 'aborted' ? item : undefined;
+    });
+    expect(record).toMatchObject({ error: 'Operator.Stop', finishedAt: expect.any(String) });
+    expect(await activeJob('amelia#scott')).toBeUndefined();
   });
 
   it('records a rejected email without claiming a slot, and tells an authenticated sender why', async () => {

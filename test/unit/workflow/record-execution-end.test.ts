@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkflowState } from '#contracts/workflow-state';
+import { claimJob } from '#workflow/claim-job';
+import { recordExecutionEnd } from '#workflow/record-execution-end';
+import { FakeQueues, MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
+import { admittedState } from '#test/workflow-states';
+
+const now = new Date('2026-11-22T10:00:00Z');
+
+async function claimedState(jobId: string) {
+  const slots = new MemorySlotStore();
+  const jobs = new MemoryJobRecords();
+  const claim = await claimJob(admittedState(jobId), 'try', {
+    slots,
+    jobs,
+    queues: new FakeQueues(),
+    now: () => now,
+  });
+  const state: WorkflowState = { ...admittedState(jobId), claim };
+  return { slots, jobs, states: { lastState: async () => state } };
+}
+
+describe('recordExecutionEnd', () => {
+  it('releases the slot of a stopped execution and records it as aborted', async () => {
+    const { slots, jobs, states } = await claimedState('job-a');
+    const result = await recordExecutionEnd(
+      { executionArn: 'arn:job-a', name: 'job-a', status: 'ABORTED', error: 'Operator.Stop' },
+      { states, slots, jobs, now: () => now },
+    );
+    expect(result).toEqual({ recorded: true, released: true });
+    expect(slots.items.size).toBe(0);
+    expect(jobs.items.get('amelia/job-a')).toMatchObject({ outcome: 'aborted', error: 'Operator.Stop' });
+  });
+
+  it('leaves an outcome the workflow recorded alone', async () => {
+    const { slots, jobs, states } = await claimedState('job-b');
+    await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' });
+    const result = await recordExecutionEnd(
+      { executionArn: 'arn:job-b', name: 'job-b', status: 'FAILED', error: 'Job.Failed' },
+      { states, slots, jobs, now: () => now },
+    );
+    expect(result.recorded).toBe(false);
+    expect(jobs.items.get('amelia/job-b')).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
+  });
+
+  it('records an execution that never parsed its email under the unrouted project', async () => {
+    const jobs = new MemoryJobRecords();
+    const result = await recordExecutionEnd(
+      { executionArn: 'arn:job-c', name: 'job-c', status: 'TIMED_OUT' },
+      { states: { lastState: async () => undefined }, slots: new MemorySlotStore(), jobs, now: () => now },
+    );
+    expect(result).toEqual({ recorded: true, released: false });
+    expect(jobs.items.get('_unrouted/job-c')).toMatchObject({
+      outcome: 'timed-out',
+      error: 'Execution.TIMED_OUT',
+    });
+  });
+});
