@@ -1,11 +1,16 @@
-import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { BACKLOG_METRICS } from '#contracts/metrics';
 import type { BacklogPublisher, BacklogSample } from '#workflow/queue-backlog';
+
+/** The one call this adapter makes; a CloudWatchClient satisfies it. */
+export interface MetricDataClient {
+  send(command: PutMetricDataCommand): Promise<unknown>;
+}
 
 /** Publishes the backlog totals as custom metrics, one dimension: the environment's queue prefix. */
 export class CloudWatchBacklogPublisher implements BacklogPublisher {
   constructor(
-    private readonly client: CloudWatchClient,
+    private readonly client: MetricDataClient,
     private readonly now: () => Date,
   ) {}
 
