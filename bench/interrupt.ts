@@ -1,15 +1,12 @@
 import { pathToFileURL } from 'node:url';
-import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { executionHistory } from '../local/execution-history.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
 import { median, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
-const history = async (runtime: TestRuntime, jobId: string): Promise<HistoryEvent[]> => {
-  const { events = [] } = await runtime.clients.sfn.send(
-    new GetExecutionHistoryCommand({ executionArn: runtime.executionArnOf(jobId), maxResults: 1000 }),
-  );
-  return events;
-};
+const history = (runtime: TestRuntime, jobId: string): Promise<HistoryEvent[]> =>
+  executionHistory(runtime.clients.sfn, runtime.executionArnOf(jobId));
 
 /** When the state with this name was left (its TaskSucceeded/TaskFailed answer), in ms. */
 const answeredAt = (events: HistoryEvent[], state: string): number | undefined => {

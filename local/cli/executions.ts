@@ -1,10 +1,10 @@
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   type ExecutionStatus,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { executionHistory as readHistory } from '../execution-history.ts';
 import { executionArnFor, type CliContext } from './cli-context.ts';
 import { durationOf, isoOrEmpty, output, table } from './format.ts';
 
@@ -55,19 +55,6 @@ export async function describeExecution(context: CliContext, name: string, json:
   return execution.status ?? 'UNKNOWN';
 }
 
-async function historyOf(context: CliContext, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await context.clients.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
-
 /** One line per event: what happened, in which state, with the error where there is one. */
 export function describeEvent(event: HistoryEvent, currentState = ''): string[] {
   const details = Object.entries(event).find(([key]) => key.endsWith('EventDetails'))?.[1] as
@@ -95,7 +82,7 @@ export async function executionHistory(
 ): Promise<void> {
   const executionArn = executionArnFor(context, name);
   if (!options.watch) {
-    const events = await historyOf(context, executionArn);
+    const events = await readHistory(context.clients.sfn, executionArn);
     output(options.json, events, () =>
       table(['ID', 'TIME', 'TYPE', 'STEP', 'ERROR'], describeEvents(events)),
     );
@@ -103,7 +90,7 @@ export async function executionHistory(
   }
   let printed = 0;
   for (;;) {
-    const events = await historyOf(context, executionArn);
+    const events = await readHistory(context.clients.sfn, executionArn);
     const lines = describeEvents(events);
     for (const [index, event] of events.entries()) {
       if (index < printed) continue;

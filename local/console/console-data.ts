@@ -10,9 +10,11 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { simpleParser } from 'mailparser';
+import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
+import { executionHistory } from '../execution-history.ts';
 import { listOutbox, readOutboxMessage, type OutboxEntry } from '../outbox/outbox.ts';
 import { executionPath, type ExecutionPath } from './execution-path.ts';
 import { layoutStateGraph, type StateGraph } from './state-graph.ts';
@@ -132,17 +134,8 @@ export class ConsoleData {
     return { execution, events, path: executionPath(events, execution.status) };
   }
 
-  async history(executionArn: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.clients.sfn.send(
-        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-      );
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+  history(executionArn: string): Promise<HistoryEvent[]> {
+    return executionHistory(this.clients.sfn, executionArn);
   }
 
   /** The id of an execution's newest history event, for cheap change detection while polling. */
@@ -167,15 +160,7 @@ export class ConsoleData {
 
   async queues(): Promise<QueueDepth[]> {
     const prefix = `${this.config.queuePrefix}-`;
-    const urls: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.clients.sqs.send(
-        new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000, NextToken: nextToken }),
-      );
-      urls.push(...(page.QueueUrls ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const urls = await new SqsQueueDepths(this.clients.sqs).list(prefix);
     const depths = await Promise.all(urls.map((url) => this.queueDepth(url, prefix)));
     return depths.sort((a, b) => a.slot.localeCompare(b.slot) || a.kind.localeCompare(b.kind));
   }

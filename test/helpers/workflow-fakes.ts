@@ -1,6 +1,7 @@
 import { slotIdOf } from '#contracts/identifiers';
 import { FINAL_OUTCOMES, type ActiveJobItem, type JobOutcome } from '#contracts/tables';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
+import { epochSeconds, leaseItemFor } from '#workflow/lease-item';
 import type {
   ClaimAttempt,
   FifoSender,
@@ -19,27 +20,12 @@ export class MemorySlotStore implements SlotStore {
   readonly items = new Map<string, ActiveJobItem>();
 
   async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const pk = slotIdOf(claim.projectId, claim.userId);
-    const current = this.items.get(pk);
-    const nowSeconds = Math.floor(claim.now.getTime() / 1000);
-    if (current && current.expiresAt >= nowSeconds && current.jobId !== claim.jobId) {
+    const current = this.items.get(slotIdOf(claim.projectId, claim.userId));
+    if (current && current.expiresAt >= epochSeconds(claim.now) && current.jobId !== claim.jobId) {
       return { claimed: false, holder: current };
     }
-    const expires = new Date(claim.now.getTime() + claim.leaseSeconds * 1000);
-    const item: ActiveJobItem = {
-      pk,
-      projectId: claim.projectId,
-      userId: claim.userId,
-      jobId: claim.jobId,
-      threadId: claim.threadId,
-      executionArn: claim.executionArn,
-      interruptQueueUrl: claim.interruptQueueUrl,
-      claimedAt: claim.now.toISOString(),
-      expiresAt: Math.floor(expires.getTime() / 1000),
-      expiresAtIso: expires.toISOString(),
-      ttl: 0,
-    };
-    this.items.set(pk, item);
+    const item = leaseItemFor(claim);
+    this.items.set(item.pk, item);
     return { claimed: true, item };
   }
 

@@ -7,11 +7,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { slotIdOf } from '#contracts/identifiers';
 import type { ActiveJobItem } from '#contracts/tables';
+import { epochSeconds, leaseItemFor } from '#workflow/lease-item';
 import type { ClaimAttempt, SlotClaim, SlotStore } from '#workflow/ports';
-
-const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /**
  * The active-jobs lease on DynamoDB. The lease's expiry is checked in the condition expression:
@@ -24,20 +22,7 @@ export class DynamoDbSlotStore implements SlotStore {
   ) {}
 
   async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const expires = new Date(claim.now.getTime() + claim.leaseSeconds * 1000);
-    const item: ActiveJobItem = {
-      pk: slotIdOf(claim.projectId, claim.userId),
-      projectId: claim.projectId,
-      userId: claim.userId,
-      jobId: claim.jobId,
-      threadId: claim.threadId,
-      executionArn: claim.executionArn,
-      interruptQueueUrl: claim.interruptQueueUrl,
-      claimedAt: claim.now.toISOString(),
-      expiresAt: epochSeconds(expires),
-      expiresAtIso: expires.toISOString(),
-      ttl: epochSeconds(expires) + 86_400,
-    };
+    const item = leaseItemFor(claim);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.client.send(

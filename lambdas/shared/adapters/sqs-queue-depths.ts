@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueDepth, QueueDepthReader } from '#workflow/queue-backlog';
 
 export class SqsQueueDepths implements QueueDepthReader {
@@ -6,14 +6,11 @@ export class SqsQueueDepths implements QueueDepthReader {
 
   async list(namePrefix: string): Promise<string[]> {
     const urls: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListQueuesCommand({ QueueNamePrefix: namePrefix, NextToken: nextToken, MaxResults: 1000 }),
-      );
-      urls.push(...(page.QueueUrls ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const pages = paginateListQueues(
+      { client: this.client, pageSize: 1000 },
+      { QueueNamePrefix: namePrefix },
+    );
+    for await (const page of pages) urls.push(...(page.QueueUrls ?? []));
     return urls;
   }
 

@@ -1,9 +1,9 @@
-import { slotIdOf } from '#contracts/identifiers';
 import { JOB_ERRORS } from '#contracts/messages';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { Notification, NotificationKind, SenderNotifier } from './notifications.ts';
 import type { JobRecords, SlotStore } from './ports.ts';
+import { releaseIfClaimed } from './release-slot.ts';
 
 export type FinishKind = 'not-accepted' | 'succeeded' | 'interrupted' | 'failed' | 'slot-unavailable';
 
@@ -37,10 +37,7 @@ export async function finishJob(
   const now = deps.now();
   const email = state.email;
   const projectId = email?.projectId ?? UNROUTED_PROJECT;
-  const released =
-    email?.projectId && email.userId && state.claim?.claimed
-      ? await deps.slots.release(slotIdOf(email.projectId, email.userId), state.jobId)
-      : false;
+  const released = await releaseIfClaimed(state, deps.slots);
 
   const outcome = outcomeOf(kind, state);
   const reason = kind === 'not-accepted' ? (state.admission?.reason ?? null) : (state.error?.Error ?? null);

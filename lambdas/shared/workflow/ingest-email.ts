@@ -4,7 +4,7 @@ import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/w
 import { admitEmail, type Admission } from '#domain/admission';
 import type { InboundEmail } from '#domain/inbound-email';
 import { parseEmail } from '#domain/parse-email';
-import { jobSettingsOf } from '#domain/project-config';
+import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
 import { replyAddressFor } from '#domain/thread-id';
 import type { BlobStore, JobRecords } from './ports.ts';
@@ -36,7 +36,16 @@ export const attachmentKeyFor = (jobId: string, index: number, filename: string)
 export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps): Promise<WorkflowState> {
   const raw = await deps.blobs.get(input.bucket, input.key);
   const parsed = await parseEmail(raw, { domain: deps.mailDomain });
-  const admission = await admitEmail(parsed, { domain: deps.mailDomain, registry: deps.projects });
+  // Admission looks the recipients' projects up; the accepted one's settings come from the same read.
+  const lookups = new Map<string, Promise<Project | undefined>>();
+  const registry = {
+    get: (projectId: string) => {
+      const pending = lookups.get(projectId) ?? deps.projects.get(projectId);
+      lookups.set(projectId, pending);
+      return pending;
+    },
+  };
+  const admission = await admitEmail(parsed, { domain: deps.mailDomain, registry });
   const base = { jobId: input.jobId, executionArn: input.executionArn, bucket: input.bucket, key: input.key };
   if (!parsed.ok) {
     const summary = admissionSummaryOf(admission);
@@ -75,8 +84,8 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
     return { ...base, admission: admissionSummaryOf(admission), email: summary };
   }
 
-  const project = await deps.projects.get(admission.projectId);
-  if (!project) throw new Error(`Project ${admission.projectId} disappeared during admission`);
+  const project = await registry.get(admission.projectId);
+  if (!project) throw new Error(`Project ${admission.projectId} was admitted but could not be read`);
   const instructionKey = instructionKeyFor(input.jobId);
   await deps.blobs.put(input.bucket, instructionKey, email.instruction, 'text/plain; charset=utf-8');
   const attachments: StoredAttachment[] = [];

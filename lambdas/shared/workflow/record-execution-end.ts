@@ -1,7 +1,7 @@
-import { slotIdOf } from '#contracts/identifiers';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { JobRecords, SlotStore } from './ports.ts';
+import { releaseIfClaimed } from './release-slot.ts';
 
 /** An execution that ended, as Step Functions reports it (EventBridge "Execution Status Change"). */
 export interface ExecutionEnd {
@@ -41,10 +41,7 @@ export async function recordExecutionEnd(
 ): Promise<{ recorded: boolean; released: boolean }> {
   const state = await deps.states.lastState(end.executionArn);
   const email = state?.email;
-  const released =
-    email?.projectId && email.userId && state?.claim?.claimed
-      ? await deps.slots.release(slotIdOf(email.projectId, email.userId), end.name)
-      : false;
+  const released = await releaseIfClaimed(state, deps.slots);
   const recorded = await deps.jobs.recordIfOpen(
     email?.projectId ?? UNROUTED_PROJECT,
     end.name,

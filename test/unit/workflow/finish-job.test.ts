@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { finishJob } from '#workflow/finish-job';
-import { claimJob } from '#workflow/claim-job';
-import { FakeQueues, MemoryJobRecords, MemorySlotStore, RecordingNotifier } from '#test/workflow-fakes';
+import { RecordingNotifier } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
+import { claimedJob, TEST_NOW } from '#test/claimed-job';
 import type { WorkflowState } from '#contracts/workflow-state';
 
-const now = new Date('2026-11-22T10:00:00Z');
+const now = TEST_NOW;
 
 async function claimed(jobId: string) {
-  const slots = new MemorySlotStore();
-  const jobs = new MemoryJobRecords();
+  const { slots, jobs, state } = await claimedJob(jobId);
   const notifier = new RecordingNotifier();
-  const claim = await claimJob(admittedState(jobId), 'try', {
-    slots,
-    jobs,
-    queues: new FakeQueues(),
-    now: () => now,
-  });
-  const state: WorkflowState = { ...admittedState(jobId), claim };
   return { slots, jobs, notifier, state, deps: { slots, jobs, notifier, now: () => now } };
 }
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { claimJob } from '#workflow/claim-job';
 import { handleTimeout } from '#workflow/handle-timeout';
 import { recordInterruption } from '#workflow/record-interruption';
 import {
-  FakeQueues,
   MemoryInterruptionLog,
   MemoryJobRecords,
   MemorySlotStore,
@@ -11,26 +9,17 @@ import {
   RecordingSender,
 } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
+import { claimedJob, TEST_NOW } from '#test/claimed-job';
 
-const now = new Date('2026-11-22T10:00:00Z');
+const now = TEST_NOW;
 
 describe('handleTimeout', () => {
   it('releases the slot, dead-letters the job with its context, records and notifies', async () => {
-    const slots = new MemorySlotStore();
-    const jobs = new MemoryJobRecords();
+    const claimed = await claimedJob('job-a');
+    const { slots, jobs } = claimed;
     const deadLetters = new RecordingSender();
     const notifier = new RecordingNotifier();
-    const claim = await claimJob(admittedState('job-a'), 'try', {
-      slots,
-      jobs,
-      queues: new FakeQueues(),
-      now: () => now,
-    });
-    const state = {
-      ...admittedState('job-a'),
-      claim,
-      error: { Error: 'States.HeartbeatTimeout', Cause: null },
-    };
+    const state = { ...claimed.state, error: { Error: 'States.HeartbeatTimeout', Cause: null } };
 
     const result = await handleTimeout(state, { slots, jobs, deadLetters, notifier, now: () => now });
 
@@ -60,16 +49,9 @@ describe('handleTimeout', () => {
 
 describe('recordInterruption', () => {
   it('flags the lease, writes the audit record and annotates the interrupted job', async () => {
-    const slots = new MemorySlotStore();
-    const jobs = new MemoryJobRecords();
+    const { slots, jobs } = await claimedJob('job-a');
+    const busy = (await claimedJob('job-b', { slots, jobs })).state.claim;
     const interruptions = new MemoryInterruptionLog();
-    await claimJob(admittedState('job-a'), 'try', { slots, jobs, queues: new FakeQueues(), now: () => now });
-    const busy = await claimJob(admittedState('job-b'), 'try', {
-      slots,
-      jobs,
-      queues: new FakeQueues(),
-      now: () => now,
-    });
 
     const result = await recordInterruption(
       { state: { ...admittedState('job-b'), claim: busy } },
@@ -88,16 +70,9 @@ describe('recordInterruption', () => {
   });
 
   it('records an undelivered interrupt when the queue send failed', async () => {
-    const slots = new MemorySlotStore();
-    const jobs = new MemoryJobRecords();
+    const { slots, jobs } = await claimedJob('job-a');
+    const busy = (await claimedJob('job-b', { slots, jobs })).state.claim;
     const interruptions = new MemoryInterruptionLog();
-    await claimJob(admittedState('job-a'), 'try', { slots, jobs, queues: new FakeQueues(), now: () => now });
-    const busy = await claimJob(admittedState('job-b'), 'try', {
-      slots,
-      jobs,
-      queues: new FakeQueues(),
-      now: () => now,
-    });
     const state = {
       ...admittedState('job-b'),
       claim: busy,

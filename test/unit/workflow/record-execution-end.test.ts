@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkflowState } from '#contracts/workflow-state';
-import { claimJob } from '#workflow/claim-job';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
-import { FakeQueues, MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
-import { admittedState } from '#test/workflow-states';
+import { MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
+import { claimedJob, TEST_NOW } from '#test/claimed-job';
 
-const now = new Date('2026-11-22T10:00:00Z');
+const now = TEST_NOW;
 
 async function claimedState(jobId: string) {
-  const slots = new MemorySlotStore();
-  const jobs = new MemoryJobRecords();
-  const claim = await claimJob(admittedState(jobId), 'try', {
-    slots,
-    jobs,
-    queues: new FakeQueues(),
-    now: () => now,
-  });
-  const state: WorkflowState = { ...admittedState(jobId), claim };
+  const { slots, jobs, state } = await claimedJob(jobId);
   return { slots, jobs, states: { lastState: async () => state } };
 }
 

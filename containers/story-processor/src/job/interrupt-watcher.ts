@@ -23,7 +23,7 @@ export interface InterruptWatchInput {
  */
 export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<void> } {
   let stopped = false;
-  const loop = (async () => {
+  void (async () => {
     while (!stopped) {
       try {
         const messages = await input.queue.receive(input.queueUrl, {
@@ -63,7 +63,6 @@ export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<v
     /** Stops polling; the poll in flight finishes by itself within `waitSeconds`. */
     async stop() {
       stopped = true;
-      void loop;
     },
   };
 }
