@@ -56,6 +56,8 @@ export class FakeQueue implements WorkQueue {
   readonly visibilityChanges: Array<{ url: string; seconds: number }> = [];
   /** Receives per message id. */
   readonly receives = new Map<string, number>();
+  /** Calls of `receive`, to wait for polls rather than for time. */
+  receiveCalls = 0;
   private seq = 0;
   private readonly waiters = new Set<() => void>();
 
@@ -84,6 +86,7 @@ export class FakeQueue implements WorkQueue {
   }
 
   async receive(url: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {
+    this.receiveCalls += 1;
     const deadline = Date.now() + options.waitSeconds * 1000;
     for (;;) {
       options.signal?.throwIfAborted();

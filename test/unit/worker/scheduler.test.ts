@@ -6,6 +6,7 @@ import {
   type SchedulerSettings,
 } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
 import type { LeaseClaim } from '../../../containers/story-processor/src/ports.ts';
+import { waitFor } from '#test/wait';
 import { branchLog, createHarness, FakeLeases, makeJob, type Harness } from './fakes.ts';
 
 const settings = (overrides: Partial<SchedulerSettings> = {}): SchedulerSettings => ({
@@ -86,7 +87,7 @@ describe('scheduler', () => {
     const h = await createHarness({ leases: new OpenLeases() });
     const first = makeJob({ userId: 'ann' });
     const second = makeJob({ userId: 'ann' });
-    sendJob(h, first, '- slow [offline:slow=800]');
+    sendJob(h, first, '- slow [offline:slow=600000]');
     sendJob(h, second, '- quick');
     const done = collect();
     const scheduler = new Scheduler(
@@ -95,9 +96,20 @@ describe('scheduler', () => {
       done.onJobFinished,
     );
     await scheduler.start();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // The queue is skipped while its project-user is busy, so the second message waits in the queue.
+    await waitFor('the first job to run', () => (scheduler.runningJobs.length > 0 ? true : undefined));
+    // The first job holds its project-user until it is interrupted, so the second waits in the queue
+    // however long the poller runs; a few more polls prove it is skipped rather than started.
+    const receivesBefore = h.queue.receiveCalls;
+    await waitFor('three more polls', () => (h.queue.receiveCalls >= receivesBefore + 3 ? true : undefined));
     expect(scheduler.runningJobs).toEqual([first.jobId]);
+    expect(h.queue.visible(second.inputQueueUrl)).toBe(1);
+    h.queue.send(first.interruptQueueUrl, {
+      version: 1,
+      kind: 'interrupt',
+      targetJobId: first.jobId,
+      byJobId: 'job-newer',
+      reason: 'test releases the slot',
+    });
     await done.waitFor(2);
     await scheduler.stop();
     expect(done.finished.map((f) => f.jobId)).toEqual([first.jobId, second.jobId]);
@@ -133,11 +145,13 @@ describe('scheduler', () => {
     const h = await createHarness();
     const job = makeJob();
     h.leases.seed(`${job.projectId}#${job.userId}`, job.jobId);
-    sendJob(h, job, '- one [offline:slow=300]\n- two [offline:slow=300]\n- three [offline:slow=300]');
+    sendJob(h, job, '- one [offline:slow=300]\n- two [offline:slow=2000]\n- three [offline:slow=2000]');
     const first = collect();
     const workerA = new Scheduler(h.deps, settings(), first.onJobFinished);
     await workerA.start();
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await waitFor('the first story to be committed', async () =>
+      (await branchLog(h, job)).length > 0 ? true : undefined,
+    );
     await workerA.stop();
 
     expect(first.finished[0]?.result.kind).toBe('handed-over');
