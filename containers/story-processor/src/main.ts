@@ -1,5 +1,6 @@
 /**
- * The worker as a process: `npx tsx containers/story-processor/src/main.ts` (the container's CMD).
+ * The worker as a process: `npx tsx containers/story-processor/src/main.ts` locally; the container runs
+ * its esbuild bundle (`node /app/main.mjs`, the Dockerfile's CMD).
  * The only place that reads the environment and builds AWS clients.
  */
 import { hostname } from 'node:os';

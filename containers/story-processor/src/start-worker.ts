@@ -78,7 +78,7 @@ export interface StartWorkerOptions {
   discoveryIntervalMs?: number;
   /** Default 1 000. */
   idleMs?: number;
-  /** How far each extension pushes a job message's visibility. Default 300. */
+  /** How far each extension pushes a job message's visibility. Default 30, so that a dead worker's job is visible again soon. */
   visibilitySeconds?: number;
   /** Default 43 200 (SQS's 12-hour cap). */
   maxVisibilityWindowSeconds?: number;

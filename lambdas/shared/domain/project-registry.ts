@@ -1,6 +1,6 @@
 import type { Project } from './project-config.ts';
 
-/** Where projects live. An in-memory one now; a DynamoDB-backed one implements the same interface. */
+/** Where projects live: the projects table (`DynamoDbProjectRegistry`), or in memory in tests. */
 export interface ProjectRegistry {
   get(projectId: string): Promise<Project | undefined>;
   list(): Promise<Project[]>;

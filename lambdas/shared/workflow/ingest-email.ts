@@ -24,7 +24,7 @@ export interface IngestEmailDeps {
   now: () => Date;
 }
 
-/** S3 keys the parse step writes; the raw email itself is never moved or deleted. */
+/** S3 keys the parse step writes; the raw email itself stays where SES stored it. */
 export const instructionKeyFor = (jobId: string): string => `instructions/${jobId}.txt`;
 export const attachmentKeyFor = (jobId: string, index: number, filename: string): string =>
   `attachments/${jobId}/${index}-${filename}`;
