@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import type { ProjectInput } from '../lambdas/shared/domain/project-config.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
+import { PROCESS_CREDENTIALS } from '../test/helpers/local-runtime.ts';
 import { executionNameFor } from '../lambdas/shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
@@ -36,6 +37,7 @@ export async function benchThroughput(emails = 200, projectUsers = 50): Promise<
     edgePort: 0,
     smtpPort: 0,
     seedProjects: projects,
+    credentials: PROCESS_CREDENTIALS,
     log: () => {},
   });
   const worker = await startLocalWorker(runtime, dataDir, {

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S npx tsx
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
 import { describeExecution, executionHistory, listExecutions } from '../local/cli/executions.ts';
@@ -7,8 +8,10 @@ import { showOutbox } from '../local/cli/outbox.ts';
 import { addProject, listProjects } from '../local/cli/projects.ts';
 import { listQueues } from '../local/cli/queues.ts';
 import { sendEmail } from '../local/cli/send.ts';
+import { shellEnvironment } from '../local/cli/shell-env.ts';
 import { storyProgress } from '../local/cli/story-progress.ts';
 import { startSystem } from '../local/cli/up.ts';
+import { credentialsFileOf } from '../local/edge/local-credentials.ts';
 
 const env = process.env;
 const program = new Command()
@@ -69,6 +72,8 @@ program
       [
         'intake is running',
         `  AWS endpoint  ${runtime.endpoint}   (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
+        `  credentials   access key ${runtime.emulators.credentials.accessKeyId}, secret in ${credentialsFileOf(dataDir)} (owner-only)`,
+        `                for the AWS CLI or an SDK in a shell: eval "$(npm run -s intake -- env)"`,
         `  SMTP          ${String(options.host)}:${runtime.smtpPort}   (mail for *@${runtime.config.mailDomain})`,
         `  console       ${system.consoleUrl}`,
         `  data          ${dataDir}`,
@@ -92,6 +97,13 @@ program
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
     });
+  });
+
+program
+  .command('env')
+  .description('print the shell exports (endpoint, local credentials, region) for the AWS CLI and SDKs')
+  .action(async () => {
+    console.log(await shellEnvironment(resolve(program.opts<{ dataDir: string }>().dataDir)));
   });
 
 program

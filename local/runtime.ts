@@ -5,6 +5,7 @@ import { parseProject, type ProjectInput } from '#domain/project-config';
 import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
 import { ENV, type IntakeConfig } from '#shared/config';
 import { EMAIL_PREFIX } from '#workflow/start-email-execution';
+import type { LocalCredentials } from './edge/local-credentials.ts';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';
 import type { SmtpRelayConfig } from './outbox/relay.ts';
@@ -20,7 +21,10 @@ export const STATE_MACHINE_FILE = new URL('../statemachines/email-processor.asl.
 export interface LocalRuntimeOptions {
   /** Everything the runtime keeps lives here; a restart with the same folder loses nothing. */
   dataDir: string;
+  /** A loopback address or name (default 127.0.0.1). */
   host?: string;
+  /** The key pair the edge accepts; default: the data folder's own (credentials.json). */
+  credentials?: LocalCredentials;
   /** The one AWS endpoint (default 4566; 0 picks a free port). */
   edgePort?: number;
   /** The SMTP front door (default 2525; 0 picks a free port; null leaves it off). */
@@ -95,6 +99,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       host,
       edgePort: options.edgePort ?? 4566,
       region: LOCAL_REGION,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       stepFunctions: (req, res) => {
         if (stepFunctionsHandler) stepFunctionsHandler(req, res);
         else res.writeHead(503).end();
@@ -107,11 +112,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const stateMachineName = `${prefix}-email-processor`;
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${stateMachineName}`;
     const config = { ...base, stateMachineArn };
-    const environment = runtimeEnvironment(emulators.endpoint, config);
+    const environment = runtimeEnvironment(emulators, config);
     // The handlers and the worker run in this process and read their configuration from it.
     Object.assign(process.env, environment);
 
-    const clients = createAwsClients({ s3ForcePathStyle: true });
+    const clients = createAwsClients({ s3ForcePathStyle: true, credentials: emulators.credentials });
     await provisionLocalResources(config, clients);
     await seedProjects(clients, config, options.seedProjects ?? []);
 
@@ -198,13 +203,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /** The variables the handlers, the worker and AWS tools need to reach this runtime. */
-function runtimeEnvironment(endpoint: string, config: IntakeConfig & { stateMachineArn: string }) {
+function runtimeEnvironment(emulators: Emulators, config: IntakeConfig & { stateMachineArn: string }) {
   return {
-    AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL: emulators.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
     AWS_S3_FORCE_PATH_STYLE: 'true',
     // The handlers run in this process; their Powertools logs would drown the runtime's own output.
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

@@ -31,6 +31,7 @@ export async function cliContext(options: { dataDir: string; endpointUrl?: strin
     for (const [name, value] of Object.entries(runtime.environment)) process.env[name] ??= value;
   }
   if (options.endpointUrl) process.env.AWS_ENDPOINT_URL = options.endpointUrl;
+  else if (runtime) useRuntimeCredentials(runtime.environment);
   let config: IntakeConfig;
   try {
     config = loadConfig(process.env);
@@ -46,6 +47,19 @@ export async function cliContext(options: { dataDir: string; endpointUrl?: strin
     runtime,
     dataDir,
   };
+}
+
+/**
+ * The local edge accepts only its own key pair: whatever AWS credentials the shell holds (for a
+ * real account) give way to it, and a session token or profile of that account is not sent along.
+ */
+function useRuntimeCredentials(environment: Record<string, string>): void {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = environment;
+  if (!accessKeyId || !secretAccessKey) return;
+  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
 }
 
 /** Accepts an execution ARN or a bare execution (job) name. */

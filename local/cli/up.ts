@@ -6,6 +6,7 @@ import type { ProjectInput } from '#domain/project-config';
 import { startConsole } from '../console/index.ts';
 import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
 import type { SmtpRelayConfig } from '../outbox/relay.ts';
+import { isLoopbackHost } from '../edge/loopback.ts';
 import { CliError } from './cli-context.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.ts';
 
@@ -79,6 +80,13 @@ async function assertPortFree(host: string, port: number, what: string, flag: st
 
 /** `intake up`: the local runtime, the SMTP front door and the worker, until stopped. */
 export async function startSystem(options: UpOptions): Promise<RunningSystem> {
+  // Before anything binds, even the port probes below: these endpoints are for this machine only.
+  if (!isLoopbackHost(options.host)) {
+    throw new CliError(
+      `--host ${options.host} is not a loopback address: the local runtime serves this machine only (use 127.0.0.1, ::1 or localhost)`,
+      2,
+    );
+  }
   const dataDir = resolve(options.dataDir);
   await assertPortFree(options.host, options.edgePort, 'AWS edge endpoint', '--edge-port');
   await assertPortFree(options.host, options.smtpPort, 'SMTP', '--smtp-port');

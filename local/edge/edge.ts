@@ -1,11 +1,21 @@
 import { Agent, createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EDGE_TOKEN_HEADER } from '#local/emulators/backend-guard';
 import { closeServer, endpointOf, listen } from '#local/emulators/net';
 import type { RunningService } from '#local/emulators/net';
-import { proxy, readBody, sendJson } from '#local/emulators/http-util';
+import { proxy, readCappedBody, replayRequest, sendJson } from '#local/emulators/http-util';
 import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './aws-chunked';
-import { isSqsQueryBody, requestInfo, routeOf } from './route';
+import { sendAwsError } from './aws-error';
+import type { AwsError, ErrorProtocol } from './aws-error';
+import { browserRefusal } from './browser-guard';
+import type { LocalCredentials } from './local-credentials';
+import { assertLoopbackHost, isOwnHost } from './loopback';
+import { PayloadHashCheck } from './payload-check';
+import { corsRefused, errorProtocolOf, forbidden, invalidS3Path, signatureError, tooLarge } from './refusals';
+import { requestInfo, routeOf } from './route';
 import type { Backend, RequestInfo } from './route';
+import { s3PathRefusal } from './s3-paths';
+import { checkScope, signedScopeOf, verifySignature } from './sigv4';
 
 export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export type EdgeMatcher = (req: IncomingMessage, info: RequestInfo) => boolean;
@@ -17,6 +27,10 @@ export interface EdgeOptions {
   port?: number;
   /** Base URLs of the HTTP emulators the edge forwards to. */
   backends: { s3: string; dynamodb: string; sqs: string };
+  /** The only credentials whose signatures the edge accepts. */
+  credentials: LocalCredentials;
+  /** Sent to the emulators behind, which serve nothing without it. */
+  edgeToken: string;
   /** Handles AWSStepFunctions.* requests (in process). */
   stepFunctions?: EdgeHandler;
   /** Handles SES v2 requests (in process), e.g. the outbox. */
@@ -24,7 +38,7 @@ export interface EdgeOptions {
 }
 
 export interface Edge extends RunningService {
-  /** Handlers registered here are asked first, in order; returns an unregister function. */
+  /** Handlers registered here are asked first (after the edge's checks), in order; returns an unregister function. */
   registerHandler(matcher: EdgeMatcher, handler: EdgeHandler): () => void;
   /** Sets or replaces the in-process handler of a service (e.g. Step Functions started later). */
   setServiceHandler(service: 'states' | 'ses', handler: EdgeHandler | undefined): void;
@@ -32,13 +46,50 @@ export interface Edge extends RunningService {
 
 export const DEFAULT_EDGE_PORT = 4566;
 
+const MiB = 1024 * 1024;
+/**
+ * The most each buffered service reads, as AWS caps its requests: DynamoDB 16 MB; SQS a 256 KiB
+ * message (or batch) in its JSON or percent-encoded form plus the envelope; the Step Functions API
+ * 256 KiB inputs and outputs, JSON-escaped; SES v2 40 MB of raw message, base64-encoded. S3 is
+ * streamed, never buffered.
+ */
+export const BODY_LIMITS: Record<Exclude<Backend, 's3'>, number> = {
+  dynamodb: 16 * MiB,
+  sqs: 1 * MiB,
+  states: 1 * MiB,
+  ses: Math.ceil((40 * MiB * 4) / 3) + 1 * MiB,
+};
+
 // <bucket>.localhost: virtual-hosted addressing mapped onto s3rver's path style.
 const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.localhost(:\d+)?$/;
 
-/** One endpoint for every emulated service, so AWS_ENDPOINT_URL can name it alone. */
+/** The path-style target of an S3 request (s3rver knows no virtual hosts). */
+function pathStyleOf(req: IncomingMessage): { path: string; host: string | undefined } {
+  const url = req.url ?? '/';
+  const vhost = VIRTUAL_HOST.exec(String(req.headers.host ?? ''));
+  if (!vhost) return { path: url, host: req.headers.host };
+  return { path: `/${vhost[1]}${url}`, host: `localhost${vhost[2] ?? ''}` };
+}
+
+/** Ends the connection once the answer is out, so a body nobody reads is not received either. */
+function stopReading(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  req.pause();
+  res.on('finish', () => req.socket.destroy());
+}
+
+/**
+ * One endpoint for every emulated service, so AWS_ENDPOINT_URL can name it alone; for this
+ * machine's tools only. Each request must name this endpoint in Host (a loopback name and its
+ * port: no DNS rebinding), must not come from a web page of another origin, and must carry a
+ * SigV4 signature made with the local credentials, recomputed over the request as received.
+ * Bodies are read up to each service's limit; S3 bodies are streamed.
+ */
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
+  assertLoopbackHost(host);
   const agent = new Agent({ keepAlive: true });
+  const { credentials, edgeToken } = options;
   const backends = {
     s3: new URL(options.backends.s3),
     dynamodb: new URL(options.backends.dynamodb),
@@ -49,71 +100,99 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     ...(options.ses ? { ses: options.ses } : {}),
   };
   const registered: { matcher: EdgeMatcher; handler: EdgeHandler }[] = [];
+  let port = 0;
 
-  function toS3(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
-    let headers = req.headers;
-    let path = req.url ?? '/';
-    const vhost = VIRTUAL_HOST.exec(String(headers.host ?? ''));
-    if (vhost) {
-      path = `/${vhost[1]}${path}`;
-      headers = { ...headers, host: `localhost${vhost[2] ?? ''}` };
-    }
-    if (!body && isAwsChunked(headers)) {
+  function toS3(req: IncomingMessage, res: ServerResponse, payloadHash: string | undefined): void {
+    const { path, host: pathStyleHost } = pathStyleOf(req);
+    const headers = { ...req.headers, host: pathStyleHost, [EDGE_TOKEN_HEADER]: edgeToken };
+    const checked = payloadHash ? req.pipe(new PayloadHashCheck(payloadHash)) : undefined;
+    if (isAwsChunked(headers)) {
       proxy(req, res, backends.s3, {
         agent,
         path,
         headers: decodedHeaders(headers),
-        body: req.pipe(new AwsChunkedDecoder()),
+        body: (checked ?? req).pipe(new AwsChunkedDecoder()),
       });
       return;
     }
-    proxy(req, res, backends.s3, { agent, path, headers, ...(body ? { body } : {}) });
+    proxy(req, res, backends.s3, { agent, path, headers, ...(checked ? { body: checked } : {}) });
   }
 
-  async function forward(
-    backend: Backend,
-    req: IncomingMessage,
-    res: ServerResponse,
-    body?: Buffer,
-  ): Promise<void> {
-    if (backend === 's3') {
-      toS3(req, res, body);
-      return;
-    }
+  async function forward(backend: Backend, req: IncomingMessage, res: ServerResponse, body: Buffer) {
     if (backend === 'dynamodb' || backend === 'sqs') {
-      proxy(req, res, backends[backend], { agent, ...(body ? { body } : {}) });
+      proxy(req, res, backends[backend], {
+        agent,
+        body,
+        headers: { ...req.headers, [EDGE_TOKEN_HEADER]: edgeToken },
+      });
       return;
     }
-    const handler = inProcess[backend];
+    const handler = backend === 's3' ? undefined : inProcess[backend];
     if (!handler) {
       sendJson(res, 501, { __type: 'NotImplemented', message: `${backend} is not running on this endpoint` });
       return;
     }
-    await handler(req, res);
+    await handler(replayRequest(req, body), res);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
     const info = requestInfo(url, req.headers);
-    const custom = registered.find((r) => r.matcher(req, info));
-    if (custom) {
-      await custom.handler(req, res);
-      return;
+    let protocol: ErrorProtocol = errorProtocolOf(info.service, req.headers);
+    const refuse = (error: AwsError): void => {
+      stopReading(req, res);
+      sendAwsError(res, protocol, error, { close: !req.complete });
+    };
+
+    if (method === 'OPTIONS') return refuse(corsRefused());
+    if (!isOwnHost(req.headers.host, port)) {
+      return refuse(
+        forbidden(
+          protocol,
+          `Host "${String(req.headers.host ?? '')}" is not this endpoint: only loopback names with port ${port} are served (a DNS-rebinding page?)`,
+        ),
+      );
     }
-    const route = routeOf(req.method ?? 'GET', url, req.headers, info);
+    const fromPage = browserRefusal(req.headers, port);
+    if (fromPage) return refuse(forbidden(protocol, fromPage));
+
+    const scope = signedScopeOf({ method, url, headers: req.headers });
+    if ('problem' in scope) return refuse(signatureError(scope, protocol));
+    protocol = errorProtocolOf(scope.service, req.headers);
+    const scopeProblem = checkScope(scope, credentials, new Date());
+    if (scopeProblem) return refuse(signatureError(scopeProblem, protocol));
+
+    const route = routeOf(method, url, req.headers, info);
     if (typeof route === 'object') {
+      stopReading(req, res);
       sendJson(res, 501, {
         __type: 'NotImplemented',
         message: `service ${route.unsupported} is not emulated`,
       });
       return;
     }
-    if (route === 'form') {
-      const body = await readBody(req);
-      await forward(isSqsQueryBody(body) ? 'sqs' : 's3', req, res, body);
+
+    if (route === 's3') {
+      const pathProblem = s3PathRefusal(pathStyleOf(req).path.split('?')[0] ?? '/', url, req.headers);
+      if (pathProblem) return refuse(invalidS3Path(pathProblem));
+      const bad = await verifySignature({ method, url, headers: req.headers }, scope, credentials);
+      if (bad) return refuse(signatureError(bad, protocol));
+      const custom = registered.find((r) => r.matcher(req, info));
+      if (custom) return custom.handler(req, res);
+      const claimed = scope.expiresSeconds === undefined ? String(req.headers['x-amz-content-sha256']) : '';
+      toS3(req, res, /^[0-9a-f]{64}$/.test(claimed) ? claimed : undefined);
       return;
     }
-    await forward(route, req, res);
+
+    const limit = BODY_LIMITS[route];
+    const body = await readCappedBody(req, limit);
+    if (!body) return refuse(tooLarge(protocol, route, limit));
+    const bad = await verifySignature({ method, url, headers: req.headers }, scope, credentials, body);
+    if (bad) return refuse(signatureError(bad, protocol));
+    const custom = registered.find((r) => r.matcher(req, info));
+    if (custom) return custom.handler(replayRequest(req, body), res);
+    await forward(route, req, res, body);
   }
 
   const server = createServer((req, res) => {
@@ -123,7 +202,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       else res.destroy(err);
     });
   });
-  const port = await listen(server, options.port ?? DEFAULT_EDGE_PORT, host);
+  port = await listen(server, options.port ?? DEFAULT_EDGE_PORT, host);
 
   return {
     endpoint: endpointOf(host, port),

@@ -3,8 +3,8 @@ import { SES_SEND_EMAIL_PATH } from '#local/outbox/ses-handler';
 
 export type Backend = 's3' | 'dynamodb' | 'sqs' | 'states' | 'ses';
 
-/** Route known from the headers alone, or 'form' when only the body can tell (SQS query vs S3). */
-export type Route = Backend | 'form' | { unsupported: string };
+/** The backend of a request, or the service it names that is not emulated. */
+export type Route = Backend | { unsupported: string };
 
 export interface RequestInfo {
   /** Signing service from the SigV4 credential scope, when the request is signed. */
@@ -37,8 +37,8 @@ export function requestInfo(url: string, headers: IncomingHttpHeaders): RequestI
 }
 
 /**
- * Picks the backend: the credential scope first (most reliable), then the protocol's own marks
- * (X-Amz-Target, SES's REST path, a form body), and S3 for everything else.
+ * Picks the backend: the credential scope first (every request the edge serves is signed), then
+ * the protocol's own marks (X-Amz-Target, SES's REST path), and S3 for everything else.
  */
 export function routeOf(
   method: string,
@@ -56,11 +56,5 @@ export function routeOf(
   if (target.startsWith('AWSStepFunctions.')) return 'states';
   const path = url.split('?')[0] ?? '';
   if (method === 'POST' && path === SES_SEND_EMAIL_PATH) return 'ses';
-  const contentType = String(headers['content-type'] ?? '');
-  if (method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) return 'form';
   return 's3';
-}
-
-export function isSqsQueryBody(body: Buffer): boolean {
-  return /(^|&)Action=/.test(body.toString('latin1'));
 }

@@ -7,11 +7,14 @@ import { TtlSettings } from './dynamodb-ttl';
 import { closeServer, endpointOf, listen } from './net';
 import type { RunningService } from './net';
 import { proxy, readBody, send, sendJson } from './http-util';
+import { edgeOnly, guardServer } from './backend-guard';
 
 export interface DynamoDbEmulatorOptions {
   dataDir: string;
   port?: number;
   host?: string;
+  /** Requests must carry this edge token (see backend-guard). */
+  edgeToken: string;
 }
 
 type AttributeMap = Record<string, unknown>;
@@ -46,18 +49,22 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // The front forwards the edge's headers, token included, to dynalite on a port of its own.
+  guardServer(backend, options.edgeToken);
   const backendUrl = new URL(endpointOf(host, await listen(backend, 0, host)));
   const agent = new Agent({ keepAlive: true });
-  const front = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
-      if (!res.headersSent)
-        sendJson(res, 500, {
-          __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-          message: err.message,
-        });
-      else res.destroy(err);
-    });
-  });
+  const front = createServer(
+    edgeOnly(options.edgeToken, (req, res) => {
+      handle(req, res).catch((err: Error) => {
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: err.message,
+          });
+        else res.destroy(err);
+      });
+    }),
+  );
 
   async function call<T>(
     req: IncomingMessage,

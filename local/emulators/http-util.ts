@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { Agent, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 export function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -17,6 +18,52 @@ export function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promis
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Reads a body of at most `limit` bytes, or resolves `undefined` the moment it is known to be
+ * larger (by its Content-Length or by counting), having stopped reading: the caller answers and
+ * closes the connection, and nothing past the limit is ever held.
+ */
+export function readCappedBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.pause();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A request whose body was already read, readable again for a handler that reads `req` itself. */
+export function replayRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  headers: IncomingHttpHeaders = req.headers,
+): IncomingMessage {
+  const stream = Readable.from([body]);
+  return Object.assign(stream, {
+    headers: { ...headers, 'content-length': String(body.length) },
+    method: req.method,
+    url: req.url,
+    socket: req.socket,
+  }) as unknown as IncomingMessage;
 }
 
 export interface BufferedResponse {
@@ -82,7 +129,7 @@ export function proxy(
       agent: options.agent,
     },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      res.writeHead(answer.statusCode ?? 502, withoutCorsGrants(answer.rawHeaders));
       answer.pipe(res);
       answer.on('error', () => res.destroy());
     },
@@ -100,7 +147,21 @@ export function proxy(
   });
   const body = options.body ?? req;
   if (Buffer.isBuffer(body)) upstream.end(body);
-  else body.pipe(upstream);
+  else {
+    // A body that fails on the way (a bad chunk, a payload hash mismatch) must not complete upstream.
+    if (body !== req) body.on('error', (err: Error) => upstream.destroy(err));
+    body.pipe(upstream);
+  }
+}
+
+/** Local endpoints grant no cross-origin access, whatever an emulator would answer. */
+function withoutCorsGrants(rawHeaders: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (!/^access-control-/i.test(name)) kept.push(name, rawHeaders[i + 1] ?? '');
+  }
+  return kept;
 }
 
 export function sendJson(

@@ -2,9 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import type { S3EventRecord } from 'aws-lambda';
 import { DEFAULT_EDGE_PORT, startEdge } from '#local/edge/edge';
 import type { Edge, EdgeHandler } from '#local/edge/edge';
+import { loadLocalCredentials } from '#local/edge/local-credentials';
+import { assertLoopbackHost } from '#local/edge/loopback';
+import type { LocalCredentials } from '#local/edge/local-credentials';
 import { createSesOutboxHandler } from '#local/outbox/ses-handler';
 import type { OutboxEntry } from '#local/outbox/outbox';
 import type { SmtpRelayConfig } from '#local/outbox/relay';
+import { newEdgeToken } from './backend-guard';
 import { startDynamoDb } from './dynamodb';
 import type { RunningService } from './net';
 import { startS3 } from './s3';
@@ -12,13 +16,15 @@ import type { ObjectCreatedListener } from './s3';
 import { startSqs } from './sqs';
 
 export interface EmulatorsOptions {
-  /** Everything is kept under this folder: s3/, dynamodb/, sqs/, outbox/. */
+  /** Everything is kept under this folder: s3/, dynamodb/, sqs/, outbox/, credentials.json. */
   dataDir: string;
   /** Default 4566; 0 picks a free port. */
   edgePort?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1; a loopback address or name only. */
   host?: string;
   region?: string;
+  /** The key pair the edge accepts; default: the data folder's own (credentials.json). */
+  credentials?: LocalCredentials;
   /** Ports of the individual emulators; default 0 (free ports). */
   ports?: { s3?: number; dynamodb?: number; sqs?: number };
   stepFunctions?: EdgeHandler;
@@ -30,6 +36,8 @@ export interface Emulators {
   endpoint: string;
   endpoints: { edge: string; s3: string; dynamodb: string; sqs: string };
   edge: Edge;
+  /** The key pair the edge accepts (this data folder's credentials.json). */
+  credentials: LocalCredentials;
   dataDir: string;
   onObjectCreated(listener: ObjectCreatedListener): () => void;
   stop(): Promise<void>;
@@ -39,8 +47,12 @@ export type { S3EventRecord };
 
 export async function startEmulators(options: EmulatorsOptions): Promise<Emulators> {
   const host = options.host ?? '127.0.0.1';
+  assertLoopbackHost(host);
   const { dataDir } = options;
   await mkdir(dataDir, { recursive: true });
+  const credentials = options.credentials ?? (await loadLocalCredentials(dataDir));
+  // Only the edge knows this: the emulators behind it serve nothing to anyone else.
+  const edgeToken = newEdgeToken();
   const started: RunningService[] = [];
   const stopAll = async (): Promise<void> => {
     const results = await Promise.allSettled(started.reverse().map((s) => s.stop()));
@@ -54,21 +66,30 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Emulato
       host,
       port: options.ports?.s3 ?? 0,
       region: options.region ?? 'us-east-1',
+      edgeToken,
     });
     started.push(s3);
-    const dynamodb = await startDynamoDb({ dataDir, host, port: options.ports?.dynamodb ?? 0 });
+    const dynamodb = await startDynamoDb({
+      dataDir,
+      host,
+      port: options.ports?.dynamodb ?? 0,
+      edgeToken,
+    });
     started.push(dynamodb);
     const sqs = await startSqs({
       dataDir,
       host,
       port: options.ports?.sqs ?? 0,
       region: options.region ?? 'us-east-1',
+      edgeToken,
     });
     started.push(sqs);
     const edge = await startEdge({
       host,
       port: options.edgePort ?? DEFAULT_EDGE_PORT,
       backends: { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sqs: sqs.endpoint },
+      credentials,
+      edgeToken,
       ses: createSesOutboxHandler({ dataDir, ...options.outbox }),
       ...(options.stepFunctions ? { stepFunctions: options.stepFunctions } : {}),
     });
@@ -79,6 +100,7 @@ export async function startEmulators(options: EmulatorsOptions): Promise<Emulato
       endpoint: edge.endpoint,
       endpoints: { edge: edge.endpoint, s3: s3.endpoint, dynamodb: dynamodb.endpoint, sqs: sqs.endpoint },
       edge,
+      credentials,
       dataDir,
       onObjectCreated: (listener) => s3.onObjectCreated(listener),
       stop: stopAll,

@@ -1,9 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import S3rver from 's3rver';
+import type { S3rverStore } from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
+import S3Error from 's3rver/lib/models/error.js';
 import type { S3EventRecord } from 'aws-lambda';
-import { closeServer, endpointOf } from './net';
+import { edgeOnly } from './backend-guard';
+import { unsafeKeyReason } from './s3-keys';
+import { closeServer, endpointOf, listen } from './net';
 import type { RunningService } from './net';
 import { toS3EventRecord } from './s3-event';
 
@@ -12,6 +17,8 @@ export interface S3EmulatorOptions {
   port?: number;
   host?: string;
   region?: string;
+  /** Requests must carry this edge token (see backend-guard). */
+  edgeToken: string;
 }
 
 export type ObjectCreatedListener = (record: S3EventRecord) => void;
@@ -26,6 +33,35 @@ function acceptAnyAccessKey(): void {
   const { registry, DUMMY_ACCOUNT } = AWSAccount;
   const get = Map.prototype.get;
   registry.get = (key: string) => get.call(registry, key) ?? DUMMY_ACCOUNT;
+}
+
+/**
+ * Every path s3rver derives stays in its folder, whatever a key holds (a multi-object delete
+ * names keys in its XML body, out of the edge's sight): a bucket's folder directly under the S3
+ * folder, an object's files under its bucket's folder. A path that would leave is an error.
+ */
+function confineStore(store: S3rverStore): void {
+  const within = (root: string, path: string, what: string): string => {
+    const rel = relative(root, path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new S3Error('InvalidArgument', `the ${what} leads outside its folder`);
+    }
+    return path;
+  };
+  const bucketPath = store.getBucketPath.bind(store);
+  const resourcePath = store.getResourcePath.bind(store);
+  store.getBucketPath = (bucket) => {
+    const path = within(store.rootDirectory, bucketPath(bucket), 'bucket name');
+    if (dirname(path) !== resolve(store.rootDirectory))
+      throw new S3Error('InvalidBucketName', 'not a bucket name');
+    return path;
+  };
+  store.getResourcePath = (bucket, key, resource) => {
+    // A key with `..` could also alias another key of the same bucket (`../b/k` is `k` in b).
+    const unsafe = key === undefined ? undefined : unsafeKeyReason(key);
+    if (unsafe) throw new S3Error('InvalidArgument', `the object key ${unsafe}`);
+    return within(store.getBucketPath(bucket), resourcePath(bucket, key, resource), 'object key');
+  };
 }
 
 export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
@@ -58,7 +94,9 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
       }
     }
   });
-  const { port } = await server.run();
+  confineStore(server.store);
+  const httpServer = createServer(edgeOnly(options.edgeToken, server.callback()));
+  const port = await listen(httpServer, options.port ?? 0, host);
 
   return {
     endpoint: endpointOf(host, port),
@@ -69,7 +107,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
     },
     async stop() {
       listeners.clear();
-      if (server.httpServer) await closeServer(server.httpServer);
+      await closeServer(httpServer);
     },
   };
 }

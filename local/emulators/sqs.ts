@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import type { Queue } from 'local-aws-sqs/dist/lib/queue';
+import { edgeOnly } from './backend-guard';
 import { closeServer, endpointOf, listen } from './net';
 import type { RunningService } from './net';
 import { patchQueue } from './sqs/patch-queue';
@@ -19,6 +20,8 @@ export interface SqsEmulatorOptions {
   accountId?: string;
   /** Base URL that queue URLs name (normally the edge); defaults to this emulator's own endpoint. */
   advertisedEndpoint?: string;
+  /** Requests must carry this edge token (see backend-guard). */
+  edgeToken: string;
 }
 
 export interface SqsEmulator extends RunningService {
@@ -108,15 +111,17 @@ export async function startSqs(options: SqsEmulatorOptions): Promise<SqsEmulator
   }
   restoring = false;
 
-  const server = createServer((req, res) => {
-    normalizeRequest(req)
-      .then((normalized) => requestHandler(normalized, res))
-      .then(changed, (err: unknown) => {
-        console.error('SQS request failed', err);
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-  });
+  const server = createServer(
+    edgeOnly(options.edgeToken, (req, res) => {
+      normalizeRequest(req)
+        .then((normalized) => requestHandler(normalized, res))
+        .then(changed, (err: unknown) => {
+          console.error('SQS request failed', err);
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
+    }),
+  );
   const port = await listen(server, options.port ?? 0, host);
   const setAdvertisedEndpoint = (url: string): void => {
     const parsed = new URL(url);

@@ -35,6 +35,29 @@ class SmtpResponseError extends Error {
   }
 }
 
+const tooBig = (limit: number): string => `5.3.4 Message too big: the limit is ${limit} bytes`;
+
+/** What smtp-server keeps of each open connection (its `connections` set is untyped). */
+interface OpenConnection {
+  session: SMTPServerSession;
+  send(code: number, message: string): void;
+  close(): void;
+}
+
+/**
+ * Answers 552 in the middle of DATA and closes the connection (RFC 1870 lets a server refuse a
+ * message as soon as it passes the advertised SIZE), so a sender that ignores SIZE cannot make
+ * the front door read, or keep, more than the limit.
+ */
+function refuseOversized(server: SMTPServer, session: SMTPServerSession, limit: number): void {
+  const connections = server.connections as Set<OpenConnection>;
+  for (const connection of connections) {
+    if (connection.session !== session) continue;
+    connection.send(552, tooBig(limit));
+    connection.close();
+  }
+}
+
 /** SES message ids are 20 bytes of hex-like text; the object key is `emails/` plus that id. */
 const newMessageKey = (): string => `emails/${randomBytes(20).toString('hex')}`;
 
@@ -64,15 +87,20 @@ export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const onChunk = (chunk: Buffer): void => {
+        if (!stream.sizeExceeded) {
+          chunks.push(chunk);
+          return;
+        }
+        // Over the limit: answer now and hang up, rather than read (and hold) the rest.
+        stream.off('data', onChunk);
+        chunks.length = 0;
+        refuseOversized(server, session, options.maxMessageBytes);
+      };
+      stream.on('data', onChunk);
       stream.on('end', () => {
         if (stream.sizeExceeded) {
-          callback(
-            new SmtpResponseError(
-              552,
-              `5.3.4 Message too big: the limit is ${options.maxMessageBytes} bytes`,
-            ),
-          );
+          callback(new SmtpResponseError(552, tooBig(options.maxMessageBytes)));
           return;
         }
         const key = newMessageKey();

@@ -6,6 +6,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProjectInput } from '#domain/project-config';
+import { newLocalCredentials } from '#local/edge/local-credentials';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime';
 import { executionNameFor } from '#workflow/start-email-execution';
 import { rawEmail, type TestEmail } from './emails.ts';
@@ -17,6 +18,12 @@ export const AMELIA: ProjectInput = {
   allowedSenders: ['scott@example.com'],
   settings: { heartbeatSeconds: 5, leaseSeconds: 20, jobTimeoutSeconds: 120 },
 };
+
+/**
+ * One key pair for every runtime this process starts: the Lambda handlers run in process and, as on
+ * Lambda, keep their SDK clients (and the credentials those resolved) for the life of the process.
+ */
+export const PROCESS_CREDENTIALS = newLocalCredentials();
 
 export interface TestRuntime extends LocalRuntime {
   dataDir: string;
@@ -42,6 +49,7 @@ export async function startTestRuntime(
     edgePort: 0,
     smtpPort: null,
     log: () => undefined,
+    credentials: PROCESS_CREDENTIALS,
     ...options,
     dataDir,
     seedProjects: options.projects ?? [AMELIA],

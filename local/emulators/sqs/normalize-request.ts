@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { readBody } from '../http-util';
+import { readBody, replayRequest } from '../http-util';
 
 /**
  * Current SDKs ask ReceiveMessage for system attributes with MessageSystemAttributeNames
@@ -12,7 +11,7 @@ export async function normalizeRequest(req: IncomingMessage): Promise<IncomingMe
   const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   if (target !== 'AmazonSQS.ReceiveMessage' && !isForm) return req;
   const body = await readBody(req);
-  return replay(req, target ? rewriteJson(body) : rewriteForm(body));
+  return replayRequest(req, target ? rewriteJson(body) : rewriteForm(body));
 }
 
 function rewriteJson(body: Buffer): Buffer {
@@ -33,13 +32,4 @@ function rewriteForm(body: Buffer): Buffer {
   for (const [key, value] of form)
     rewritten.append(key.replace(/^MessageSystemAttributeName\./, 'AttributeName.'), value);
   return Buffer.from(rewritten.toString());
-}
-
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const stream = Readable.from([body]);
-  return Object.assign(stream, {
-    headers: { ...req.headers, 'content-length': String(body.length) },
-    method: req.method,
-    url: req.url,
-  }) as unknown as IncomingMessage;
 }

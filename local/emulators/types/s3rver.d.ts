@@ -2,7 +2,14 @@
 declare module 's3rver' {
   import type { EventEmitter } from 'node:events';
   import type { AddressInfo } from 'node:net';
-  import type { Server } from 'node:http';
+  import type { RequestListener, Server } from 'node:http';
+
+  /** The filesystem store: every object and bucket path is derived by these two. */
+  export interface S3rverStore {
+    rootDirectory: string;
+    getBucketPath(bucket: string): string;
+    getResourcePath(bucket: string, key?: string, resource?: string): string;
+  }
 
   export interface S3rverOptions {
     address?: string;
@@ -39,6 +46,9 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: Server;
+    /** The Koa request listener, for a server of one's own. */
+    callback(): RequestListener;
+    store: S3rverStore;
     on(event: 'event', listener: (event: { Records: S3rverEventRecord[] }) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
@@ -55,4 +65,11 @@ declare module 's3rver/lib/models/account.js' {
     DUMMY_ACCOUNT: AwsAccount;
   };
   export = AWSAccount;
+}
+
+declare module 's3rver/lib/models/error.js' {
+  class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, string>);
+  }
+  export = S3Error;
 }

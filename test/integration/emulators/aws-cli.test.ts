@@ -18,8 +18,8 @@ async function aws(...args: string[]): Promise<string> {
     env: {
       PATH: process.env.PATH,
       HOME: dataDir,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_PAGER: '',
     },

@@ -25,7 +25,7 @@ const TableName = 'active-jobs';
 beforeAll(async () => {
   dataDir = await tempDataDir();
   emulators = await start(dataDir);
-  client = new DynamoDBClient(clientConfig(emulators.endpoint));
+  client = new DynamoDBClient(clientConfig(emulators));
   doc = DynamoDBDocumentClient.from(client);
   await client.send(
     new CreateTableCommand({

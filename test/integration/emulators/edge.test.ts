@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulators } from '#local/emulators/index';
 import { routeOf } from '#local/edge/route';
+import { signedRequest } from '#test/signed-http';
 import { clientConfig, removeDir, start, tempDataDir } from './harness';
 
 let dataDir: string;
@@ -36,13 +36,13 @@ afterAll(async () => {
 
 describe('edge routing', () => {
   it('hands Step Functions requests to the pluggable handler', async () => {
-    const sfn = new SFNClient(clientConfig(emulators.endpoint));
+    const sfn = new SFNClient(clientConfig(emulators));
     const { stateMachines } = await sfn.send(new ListStateMachinesCommand({}));
     expect(stateMachines?.[0]?.name).toBe('AWSStepFunctions.ListStateMachines');
     sfn.destroy();
   });
 
-  it('lets registered handlers take requests first', async () => {
+  it('lets registered handlers take signed requests first', async () => {
     const unregister = emulators.edge.registerHandler(
       (req) => req.url === '/custom',
       (_req, res) => {
@@ -50,33 +50,27 @@ describe('edge routing', () => {
         res.end();
       },
     );
-    expect((await fetch(`${emulators.endpoint}/custom`)).status).toBe(204);
+    const { credentials, endpoint } = emulators;
+    const answer = await signedRequest({
+      endpoint,
+      credentials,
+      service: 'states',
+      method: 'GET',
+      path: '/custom',
+    });
+    expect(answer.status).toBe(204);
     unregister();
   });
 
   it('maps <bucket>.localhost (virtual-hosted style) onto path style', async () => {
-    const { port } = new URL(emulators.endpoint);
-    const call = (
-      method: string,
-      host: string,
-      path: string,
-      body?: string,
-    ): Promise<{ status: number; text: string }> =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, method, path, headers: { host } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
-    expect((await call('PUT', `127.0.0.1:${port}`, '/vhost-bucket')).status).toBe(200);
-    expect((await call('PUT', `vhost-bucket.localhost:${port}`, '/hello.txt', 'hi')).status).toBe(200);
-    expect(await call('GET', `127.0.0.1:${port}`, '/vhost-bucket/hello.txt')).toEqual({
-      status: 200,
-      text: 'hi',
-    });
+    const { credentials, endpoint } = emulators;
+    const { port } = new URL(endpoint);
+    const s3 = (method: string, host: string, path: string, body?: string) =>
+      signedRequest({ endpoint, credentials, service: 's3', method, host, path, ...(body ? { body } : {}) });
+    expect((await s3('PUT', `127.0.0.1:${port}`, '/vhost-bucket')).status).toBe(200);
+    expect((await s3('PUT', `vhost-bucket.localhost:${port}`, '/hello.txt', 'hi')).status).toBe(200);
+    const read = await s3('GET', `127.0.0.1:${port}`, '/vhost-bucket/hello.txt');
+    expect({ status: read.status, text: read.text }).toEqual({ status: 200, text: 'hi' });
   });
 
   it('routes by credential scope first, then by protocol marks', () => {
@@ -93,7 +87,6 @@ describe('edge routing', () => {
     ).toBe('s3');
     expect(routeOf('POST', '/', { 'x-amz-target': 'AmazonSQS.SendMessage' })).toBe('sqs');
     expect(routeOf('POST', '/', { 'x-amz-target': 'DynamoDB_20120810.PutItem' })).toBe('dynamodb');
-    expect(routeOf('POST', '/', { 'content-type': 'application/x-www-form-urlencoded' })).toBe('form');
     expect(routeOf('GET', '/bucket', {})).toBe('s3');
     expect(routeOf('POST', '/', signed('lambda'))).toEqual({ unsupported: 'lambda' });
   });

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulators } from '#local/emulators/index';
 import type { Emulators, EmulatorsOptions } from '#local/emulators/index';
+import type { LocalCredentials } from '#local/edge/local-credentials';
 
-export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-export function clientConfig(endpoint: string): {
+/** SDK client settings for the edge of running emulators: their endpoint and their credentials. */
+export function clientConfig(emulators: Pick<Emulators, 'endpoint' | 'credentials'>): {
   endpoint: string;
   region: string;
-  credentials: typeof credentials;
+  credentials: LocalCredentials;
 } {
-  return { endpoint, region: 'us-east-1', credentials };
+  return { endpoint: emulators.endpoint, region: 'us-east-1', credentials: emulators.credentials };
 }
 
 export function tempDataDir(): Promise<string> {

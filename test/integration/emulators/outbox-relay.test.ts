@@ -41,7 +41,7 @@ describe('outbox relay to an SMTP server', () => {
       edgePort: 0,
       outbox: { relay: relayConfigOf(`smtp://127.0.0.1:${receiverPort}`) },
     });
-    ses = new SESv2Client(clientConfig(emulators.endpoint));
+    ses = new SESv2Client(clientConfig(emulators));
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ let ses: SESv2Client;
 beforeAll(async () => {
   dataDir = await tempDataDir();
   emulators = await start(dataDir);
-  ses = new SESv2Client(clientConfig(emulators.endpoint));
+  ses = new SESv2Client(clientConfig(emulators));
 });
 
 afterAll(async () => {

@@ -30,7 +30,7 @@ describe('emulator data survives a stop and start with the same data folder', ()
     const first = await start(dataDir);
     let messageId: string | undefined;
     try {
-      const config = clientConfig(first.endpoint);
+      const config = clientConfig(first);
       const s3 = new S3Client({ ...config, forcePathStyle: true });
       await s3.send(new CreateBucketCommand({ Bucket: 'kept-bucket' }));
       await s3.send(new PutObjectCommand({ Bucket: 'kept-bucket', Key: 'emails/a.eml', Body: 'kept' }));
@@ -89,7 +89,7 @@ describe('emulator data survives a stop and start with the same data folder', ()
 
     const second = await start(dataDir);
     try {
-      const config = clientConfig(second.endpoint);
+      const config = clientConfig(second);
       const s3 = new S3Client({ ...config, forcePathStyle: true });
       const object = await s3.send(new GetObjectCommand({ Bucket: 'kept-bucket', Key: 'emails/a.eml' }));
       expect(await object.Body?.transformToString()).toBe('kept');

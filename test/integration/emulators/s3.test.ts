@@ -21,7 +21,7 @@ const Bucket = 'intake-emails';
 beforeAll(async () => {
   dataDir = await tempDataDir();
   emulators = await start(dataDir);
-  s3 = new S3Client({ ...clientConfig(emulators.endpoint), forcePathStyle: true });
+  s3 = new S3Client({ ...clientConfig(emulators), forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket }));
 });
 

@@ -12,6 +12,7 @@ import {
 import type { Message, QueueAttributeName } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulators } from '#local/emulators/index';
+import { signedRequest } from '#test/signed-http';
 import { clientConfig, removeDir, sleep, start, tempDataDir } from './harness';
 
 let dataDir: string;
@@ -21,7 +22,7 @@ let sqs: SQSClient;
 beforeAll(async () => {
   dataDir = await tempDataDir();
   emulators = await start(dataDir);
-  sqs = new SQSClient(clientConfig(emulators.endpoint));
+  sqs = new SQSClient(clientConfig(emulators));
 });
 
 afterAll(async () => {
@@ -241,24 +242,27 @@ describe('SQS through the edge (JSON protocol)', () => {
 });
 
 describe('SQS through the edge (query protocol)', () => {
-  it('answers form-encoded requests with Action=', async () => {
-    const post = (form: Record<string, string>): Promise<Response> =>
-      fetch(emulators.endpoint, {
+  it('answers signed form-encoded requests with Action=', async () => {
+    const post = (form: Record<string, string>) =>
+      signedRequest({
+        endpoint: emulators.endpoint,
+        credentials: emulators.credentials,
+        service: 'sqs',
         method: 'POST',
+        path: '/',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ Version: '2012-11-05', ...form }).toString(),
       });
     const created = await post({ Action: 'CreateQueue', QueueName: 'query-protocol' });
     expect(created.status).toBe(200);
-    const xml = await created.text();
-    expect(xml).toContain('<QueueUrl>');
-    const queueUrl = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(xml)?.[1] ?? '';
+    expect(created.text).toContain('<QueueUrl>');
+    const queueUrl = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(created.text)?.[1] ?? '';
     expect((await post({ Action: 'SendMessage', QueueUrl: queueUrl, MessageBody: 'via query' })).status).toBe(
       200,
     );
-    const listed = await (await post({ Action: 'ListQueues', QueueNamePrefix: 'query-' })).text();
-    expect(listed).toContain('query-protocol');
-    const received = await (await post({ Action: 'ReceiveMessage', QueueUrl: queueUrl })).text();
-    expect(received).toContain('via query');
+    expect((await post({ Action: 'ListQueues', QueueNamePrefix: 'query-' })).text).toContain(
+      'query-protocol',
+    );
+    expect((await post({ Action: 'ReceiveMessage', QueueUrl: queueUrl })).text).toContain('via query');
   });
 });

@@ -99,7 +99,7 @@ beforeAll(async () => {
   const common = {
     endpoint: emulators.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: emulators.credentials,
   };
   sqs = new SQSClient(common);
   s3 = new S3Client({ ...common, forcePathStyle: true });
