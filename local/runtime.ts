@@ -29,7 +29,7 @@ export interface LocalRuntimeOptions {
   /** Names every resource: `${prefix}-mail`, `${prefix}-jobs`, queues `${prefix}-input-…`. */
   prefix?: string;
   maxMessageBytes?: number;
-  verdicts?: LocalVerdicts;
+  verdicts?: Partial<LocalVerdicts>;
   /** Projects created when the registry is empty (the demo project on a first start). */
   seedProjects?: ProjectInput[];
   onOutboxMessage?: (entry: OutboxEntry) => void;
