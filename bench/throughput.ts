@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import type { ProjectInput } from '../lambdas/shared/domain/project-config.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
+import { storedKeyOf } from '../local/smtp/smtp-front-door.ts';
 import { executionNameFor } from '../lambdas/shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
@@ -67,14 +68,16 @@ export async function benchThroughput(emails = 200, projectUsers = 50): Promise<
         const user = `u${slotIndex % 5}`;
         const messageId = `bench-${index}-${Date.now()}@example.com`;
         const sentAt = performance.now();
-        await transport.sendMail({
+        const info = await transport.sendMail({
           from: `sender${index}@example.com`,
           to: `${project}.${user}@intake.localhost`,
           subject: `Spec ${index}`,
           messageId: `<${messageId}>`,
           text: '1. Add a README\n2. Add a module\n3. Add a test',
         });
-        sent.push({ jobId: executionNameFor(messageId), slot: `${project}#${user}`, sentAt });
+        const key = storedKeyOf(info.response);
+        if (!key) throw new Error(`the front door named no stored object: ${info.response}`);
+        sent.push({ jobId: executionNameFor(messageId, key), slot: `${project}#${user}`, sentAt });
       }),
     );
     const deadline = Date.now() + 600_000;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { messageIdOf } from '#domain/message-id';
 import { executionNameFor } from '#workflow/start-email-execution';
+import { storedKeyOf } from '../smtp/smtp-front-door.ts';
 import { CliError, type CliContext } from './cli-context.ts';
 
 export interface SendOptions {
@@ -18,7 +19,8 @@ export interface SendOptions {
 
 export interface SentEmail {
   messageId: string;
-  jobId: string;
+  /** Undefined when the server did not say where it stored the message (not the local front door). */
+  jobId: string | undefined;
   accepted: string[];
   response: string;
 }
@@ -72,9 +74,10 @@ export async function sendEmail(
             : {}),
         });
     const sentId = options.raw ? messageIdOf(body) : messageId;
+    const key = storedKeyOf(info.response);
     return {
       messageId: sentId,
-      jobId: executionNameFor(sentId),
+      jobId: key === undefined ? undefined : executionNameFor(sentId, key),
       accepted: info.accepted.map(String),
       response: info.response,
     };

@@ -39,6 +39,12 @@ class SmtpResponseError extends Error {
 /** SES message ids are 20 bytes of hex-like text; the object key is `emails/` plus that id. */
 const newMessageKey = (): string => `emails/${randomBytes(20).toString('hex')}`;
 
+/** The S3 key a `250 Ok: queued as <id>` answer names, as a client reads it back. */
+export function storedKeyOf(smtpResponse: string): string | undefined {
+  const id = /\bqueued as ([0-9a-f]{40})\b/.exec(smtpResponse)?.[1];
+  return id === undefined ? undefined : `emails/${id}`;
+}
+
 /** The local stand-in for SES inbound: SMTP in, raw MIME with verdict headers out to S3. */
 export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise<SmtpFrontDoor> {
   const domain = options.mailDomain.toLowerCase();

@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(AWS))('the AWS CLI against the local edge endpoint',
     );
 
     const job = await waitFor('the job', () => worker.nextJob('amelia', 'scott', 1));
-    const jobId = executionNameFor(messageId);
+    const jobId = executionNameFor(messageId, 'emails/from the cli.eml');
     expect(job.message.job.jobId).toBe(jobId);
     await worker.succeed(job);
 

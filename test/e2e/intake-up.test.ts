@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, jsonOf, runCli, startUp, type UpProcess } from '#test/cli-process';
 import { waitFor } from '#test/wait';
 import { executionNameFor } from '#workflow/start-email-execution';
+import { storedKeyOf } from '#local/smtp/smtp-front-door';
 
 const run = promisify(execFile);
 const SWAKS = '/usr/bin/swaks';
@@ -76,7 +77,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
 
   it('turns a spec sent with swaks into three commits, a succeeded execution and a reply', async () => {
     const messageId = `swaks-${Date.now()}@example.com`;
-    await run(SWAKS, [
+    const swaks = await run(SWAKS, [
       '--server',
       `127.0.0.1:${smtpPort}`,
       '--from',
@@ -90,7 +91,9 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
       '--body',
       '1. Add a README\n2. Add a greeting module\n3. Add a test for the greeting',
     ]);
-    const jobId = executionNameFor(messageId);
+    const key = storedKeyOf(swaks.stdout);
+    if (!key) throw new Error(`swaks saw no "queued as": ${swaks.stdout}`);
+    const jobId = executionNameFor(messageId, key);
     expect((await executionDone(jobId)).status).toBe('SUCCEEDED');
 
     const job = (await jobsOf('amelia')).find((item) => item.sk === jobId);

@@ -60,7 +60,7 @@ export async function startTestRuntime(
       await runtime.clients.s3.send(
         new PutObjectCommand({ Bucket: runtime.config.mailBucket, Key: objectKey, Body: raw }),
       );
-      return { jobId: executionNameFor(messageId), messageId, key: objectKey };
+      return { jobId: executionNameFor(messageId, objectKey), messageId, key: objectKey };
     },
     executionArnOf,
     describeExecution,

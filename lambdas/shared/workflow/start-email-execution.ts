@@ -33,11 +33,16 @@ export function emailObjectsIn(event: S3EventLike): S3ObjectRef[] {
 }
 
 /**
- * The execution (and job) name for an email: derived from its message id, so a duplicate S3 event
- * or a second delivery of the same message maps to the same execution. 1-80 chars of [0-9a-z-].
+ * The execution (and job) name for a stored email: derived from its message id and its S3 key, so a
+ * duplicate S3 event for the same object maps to the same execution, while another object that
+ * reuses the Message-ID (a squatter's, sent first) gets its own execution and outcome and cannot
+ * make this one vanish. 1-80 chars of [0-9a-z-].
  */
-export const executionNameFor = (messageId: string): string =>
-  `email-${createHash('sha256').update(messageId.trim().toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
+export const executionNameFor = (messageId: string, key: string): string =>
+  `email-${createHash('sha256')
+    .update(`${messageId.trim().toLowerCase()}\n${key}`, 'utf8')
+    .digest('hex')
+    .slice(0, 40)}`;
 
 export interface StartEmailExecutionDeps {
   blobs: BlobStore;
@@ -55,7 +60,7 @@ export async function startEmailExecution(
 ): Promise<StartedEmail> {
   const raw = await deps.blobs.get(object.bucket, object.key);
   const messageId = deps.messageIdOf(raw);
-  const name = executionNameFor(messageId);
+  const name = executionNameFor(messageId, object.key);
   // Deterministic input (no timestamps): the same event again is recognised as the same execution.
   const input: ExecutionInput = { bucket: object.bucket, key: object.key };
   const outcome = await deps.starter.start(name, JSON.stringify(input));

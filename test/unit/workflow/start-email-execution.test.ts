@@ -30,11 +30,17 @@ describe('emailObjectsIn', () => {
 });
 
 describe('executionNameFor', () => {
-  it('is stable, case-insensitive and a valid execution name', () => {
-    const name = executionNameFor('<ABC@example.com>'.slice(1, -1));
-    expect(name).toBe(executionNameFor('abc@EXAMPLE.com'));
+  it('is stable, case-insensitive in the message id and a valid execution name', () => {
+    const name = executionNameFor('<ABC@example.com>'.slice(1, -1), 'emails/k1');
+    expect(name).toBe(executionNameFor('abc@EXAMPLE.com', 'emails/k1'));
     expect(name).toMatch(/^[0-9A-Za-z_-]{1,80}$/);
-    expect(executionNameFor('other@example.com')).not.toBe(name);
+    expect(executionNameFor('other@example.com', 'emails/k1')).not.toBe(name);
+  });
+
+  it('gives another stored object with the same Message-ID its own name', () => {
+    expect(executionNameFor('victim@example.com', 'emails/squatter')).not.toBe(
+      executionNameFor('victim@example.com', 'emails/victim'),
+    );
   });
 });
 
@@ -59,7 +65,11 @@ describe('startEmailExecution', () => {
     const object = { bucket: 'intake-mail', key: 'emails/one' };
     const first = await startEmailExecution(object, deps);
     const second = await startEmailExecution(object, deps);
-    expect(first).toMatchObject({ status: 'started', name: executionNameFor('m1@x'), messageId: 'm1@x' });
+    expect(first).toMatchObject({
+      status: 'started',
+      name: executionNameFor('m1@x', 'emails/one'),
+      messageId: 'm1@x',
+    });
     expect(second.status).toBe('already-started');
     expect(JSON.parse(started.get(first.name)!)).toEqual({ bucket: 'intake-mail', key: 'emails/one' });
   });
