@@ -9,7 +9,8 @@ import type { ProjectInput } from '../lambdas/shared/domain/project-config.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { storedKeyOf } from '../local/smtp/smtp-front-door.ts';
-import { executionNameFor } from '../lambdas/shared/workflow/start-email-execution.ts';
+import { S3BlobStore } from '../lambdas/shared/adapters/s3-blob-store.ts';
+import { executionNameOf } from '../lambdas/shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
 interface Sent {
@@ -77,7 +78,8 @@ export async function benchThroughput(emails = 200, projectUsers = 50): Promise<
         });
         const key = storedKeyOf(info.response);
         if (!key) throw new Error(`the front door named no stored object: ${info.response}`);
-        sent.push({ jobId: executionNameFor(messageId, key), slot: `${project}#${user}`, sentAt });
+        const raw = await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key);
+        sent.push({ jobId: executionNameOf(raw), slot: `${project}#${user}`, sentAt });
       }),
     );
     const deadline = Date.now() + 600_000;
