@@ -105,7 +105,8 @@ export async function admitEmail(
  * 5. Routing by the envelope recipients SES recorded (never To/Cc): `no-project-address` or
  *    `unknown-project`; then `unauthorised-sender` (bare From address
  *    against the project's allowed senders).
- * 6. `too-large`: the whole message over `limits.maxEmailBytes`.
+ * 6. `too-large`: the whole message over `limits.maxEmailBytes`, or an instruction over
+ *    `maxInstructionChars` or with a line over `maxLineChars` (refused here, not in the worker).
  * 7. Attachments over `maxAttachmentBytes`, past `maxAttachments`, or past `maxTotalAttachmentBytes`
  *    are dropped with a note; the email is still accepted.
  * 8. `empty`: no instruction text (after quoted history and signature are removed) and no kept
@@ -165,6 +166,8 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
     const detail = `the message is ${formatBytes(email.size)}; the limit is ${formatBytes(limits.maxEmailBytes)}`;
     return { ...reject('too-large', detail, replySafe), ...at };
   }
+  const tooLong = instructionTooLong(email.instruction, limits);
+  if (tooLong) return { ...reject('too-large', tooLong, replySafe), ...at };
   const { kept, dropped } = selectAttachments(email.attachments, limits);
   if (email.instruction.trim() === '' && kept.length === 0) {
     const detail = ['no instruction text and no attachment', ...email.warnings].join('; ');
@@ -183,6 +186,17 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
 /** SPF or DKIM passed and DMARC did not fail. */
 export function isAuthenticated(verdicts: SesVerdicts): boolean {
   return (verdicts.spf === 'PASS' || verdicts.dkim === 'PASS') && verdicts.dmarc !== 'FAIL';
+}
+
+function instructionTooLong(instruction: string, limits: Limits): string | undefined {
+  if (instruction.length > limits.maxInstructionChars) {
+    return `the instruction is ${instruction.length} characters; the limit is ${limits.maxInstructionChars}`;
+  }
+  const longest = instruction.split('\n').reduce((max, line) => Math.max(max, line.length), 0);
+  if (longest > limits.maxLineChars) {
+    return `the instruction has a line of ${longest} characters; the limit is ${limits.maxLineChars}`;
+  }
+  return undefined;
 }
 
 /** Applies the attachment limits in message order; what does not fit is dropped, never the email. */
