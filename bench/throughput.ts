@@ -9,7 +9,9 @@ import type { ProjectInput } from '../lambdas/shared/domain/project-config.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { PROCESS_CREDENTIALS } from '../test/helpers/local-runtime.ts';
-import { executionNameFor } from '../lambdas/shared/workflow/start-email-execution.ts';
+import { storedKeyOf } from '../local/smtp/smtp-front-door.ts';
+import { S3BlobStore } from '../lambdas/shared/adapters/s3-blob-store.ts';
+import { executionNameOf } from '../lambdas/shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
 interface Sent {
@@ -69,14 +71,17 @@ export async function benchThroughput(emails = 200, projectUsers = 50): Promise<
         const user = `u${slotIndex % 5}`;
         const messageId = `bench-${index}-${Date.now()}@example.com`;
         const sentAt = performance.now();
-        await transport.sendMail({
+        const info = await transport.sendMail({
           from: `sender${index}@example.com`,
           to: `${project}.${user}@intake.localhost`,
           subject: `Spec ${index}`,
           messageId: `<${messageId}>`,
           text: '1. Add a README\n2. Add a module\n3. Add a test',
         });
-        sent.push({ jobId: executionNameFor(messageId), slot: `${project}#${user}`, sentAt });
+        const key = storedKeyOf(info.response);
+        if (!key) throw new Error(`the front door named no stored object: ${info.response}`);
+        const raw = await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key);
+        sent.push({ jobId: executionNameOf(raw), slot: `${project}#${user}`, sentAt });
       }),
     );
     const deadline = Date.now() + 600_000;

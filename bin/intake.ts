@@ -129,16 +129,22 @@ program
       json: options.json === true,
     });
     if (options.json) console.log(JSON.stringify(sent, null, 2));
-    else console.log(`sent ${sent.messageId}\njob  ${sent.jobId}`);
+    else
+      console.log(
+        `sent ${sent.messageId}\njob  ${sent.jobId ?? '(unknown: the server did not name the stored object)'}`,
+      );
     if (options.follow) {
-      await waitForExecution(ctx, sent.jobId);
+      const jobId = sent.jobId;
+      if (jobId === undefined)
+        throw new CliError('Cannot follow: the SMTP server did not name the stored object');
+      await waitForExecution(ctx, jobId);
       const projectId = String(options.to).split('@')[0]?.split('.')[0] ?? '';
-      await executionHistory(ctx, sent.jobId, {
+      await executionHistory(ctx, jobId, {
         json: options.json === true,
         watch: true,
-        progress: storyProgress(ctx, projectId, sent.jobId),
+        progress: storyProgress(ctx, projectId, jobId),
       });
-      const status = await describeExecution(ctx, sent.jobId, options.json === true);
+      const status = await describeExecution(ctx, jobId, options.json === true);
       if (status !== 'SUCCEEDED') process.exitCode = 3;
     }
   });

@@ -44,6 +44,7 @@ export class IntakeStack extends Stack {
       [ENV.activeJobsTable]: this.state.activeJobs.tableName,
       [ENV.interruptionsTable]: this.state.interruptions.tableName,
       [ENV.projectsTable]: this.state.projects.tableName,
+      [ENV.admissionWindowsTable]: this.state.admissionWindows.tableName,
       [ENV.queuePrefix]: config.queuePrefix,
       [ENV.mailDomain]: config.mailDomains[0] ?? '',
     };

@@ -17,6 +17,7 @@ const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
   jobs: config.jobsTable,
   interruptions: config.interruptionsTable,
   projects: config.projectsTable,
+  admissionWindows: config.admissionWindowsTable,
 });
 
 /**

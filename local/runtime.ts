@@ -33,7 +33,7 @@ export interface LocalRuntimeOptions {
   /** Names every resource: `${prefix}-mail`, `${prefix}-jobs`, queues `${prefix}-input-…`. */
   prefix?: string;
   maxMessageBytes?: number;
-  verdicts?: LocalVerdicts;
+  verdicts?: Partial<LocalVerdicts>;
   /** Projects created when the registry is empty (the demo project on a first start). */
   seedProjects?: ProjectInput[];
   onOutboxMessage?: (entry: OutboxEntry) => void;
@@ -68,6 +68,7 @@ export function localConfig(prefix: string, mailDomain: string): IntakeConfig {
     activeJobsTable: `${prefix}-active-jobs`,
     interruptionsTable: `${prefix}-interruptions`,
     projectsTable: `${prefix}-projects`,
+    admissionWindowsTable: `${prefix}-admission-windows`,
     queuePrefix: prefix,
     mailDomain,
     stateMachineArn: undefined,
@@ -218,6 +219,7 @@ function runtimeEnvironment(emulators: Emulators, config: IntakeConfig & { state
     [ENV.jobsTable]: config.jobsTable,
     [ENV.activeJobsTable]: config.activeJobsTable,
     [ENV.interruptionsTable]: config.interruptionsTable,
+    [ENV.admissionWindowsTable]: config.admissionWindowsTable,
     [ENV.projectsTable]: config.projectsTable,
     [ENV.queuePrefix]: config.queuePrefix,
     [ENV.mailDomain]: config.mailDomain,

@@ -1,13 +1,13 @@
 import { loggerFor } from '#runtime/logger';
 import { blobs, starter } from '#runtime/handler-deps';
-import { messageIdOf } from '#domain/message-id';
+import { storedEmailIdentity } from '#domain/message-id';
 import { emailObjectsIn, startEmailExecution } from '#workflow/start-email-execution';
 
 const logger = loggerFor('intake');
 
 /** S3 ObjectCreated under `emails/` → one email-processor execution per message id. */
 export const handler = async (event: unknown) => {
-  const deps = { blobs: blobs(), starter: starter(), messageIdOf };
+  const deps = { blobs: blobs(), starter: starter(), identityOf: storedEmailIdentity };
   const results = [];
   for (const object of emailObjectsIn(event as Parameters<typeof emailObjectsIn>[0])) {
     const started = await startEmailExecution(object, deps);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blobs, config, jobs, now, projects } from '#runtime/handler-deps';
+import { admissionWindows, blobs, config, jobs, now, projects } from '#runtime/handler-deps';
 import { ingestEmail } from '#workflow/ingest-email';
 
 const eventSchema = z.object({
@@ -15,6 +15,7 @@ export const handler = async (event: unknown) =>
     blobs: blobs(),
     projects: projects(),
     jobs: jobs(),
+    windows: admissionWindows(),
     mailDomain: config().mailDomain,
     now,
   });

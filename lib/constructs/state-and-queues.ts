@@ -25,6 +25,8 @@ export class StateAndQueues extends Construct {
   readonly jobs: dynamodb.Table;
   readonly activeJobs: dynamodb.Table;
   readonly interruptions: dynamodb.Table;
+  /** Admission rate-limit windows per sender and per project. */
+  readonly admissionWindows: dynamodb.Table;
   readonly projects: dynamodb.Table;
   readonly queuePrefix: string;
 
@@ -54,6 +56,7 @@ export class StateAndQueues extends Construct {
     this.activeJobs = table('ActiveJobs', 'active-jobs', TABLE_KEYS.activeJobs);
     this.interruptions = table('Interruptions', 'interruptions', TABLE_KEYS.interruptions);
     this.projects = table('Projects', 'projects', TABLE_KEYS.projects);
+    this.admissionWindows = table('AdmissionWindows', 'admission-windows', TABLE_KEYS.admissionWindows);
   }
 
   /** `arn:aws:sqs:<region>:<account>:<queuePrefix>-<kind>-*`, or every queue of the prefix. */

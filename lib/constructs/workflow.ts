@@ -66,6 +66,7 @@ export class Workflow extends Construct {
     );
     parseEmail.allow('ReadProjects', ['dynamodb:GetItem'], [state.projects.tableArn]);
     parseEmail.allow('RecordJob', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [state.jobs.tableArn]);
+    parseEmail.allow('CountAdmissions', ['dynamodb:UpdateItem'], [state.admissionWindows.tableArn]);
 
     const claimJob = fn('claim-job', 'ClaimJob');
     claimJob.allow('ClaimSlot', ['dynamodb:PutItem', 'dynamodb:GetItem'], [state.activeJobs.tableArn]);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { messageIdOf } from '#domain/message-id';
-import { executionNameFor } from '#workflow/start-email-execution';
+import { S3BlobStore } from '#adapters/s3-blob-store';
+import { executionNameOf } from '#workflow/start-email-execution';
+import { storedKeyOf } from '../smtp/smtp-front-door.ts';
 import { CliError, type CliContext } from './cli-context.ts';
 
 export interface SendOptions {
@@ -18,7 +20,8 @@ export interface SendOptions {
 
 export interface SentEmail {
   messageId: string;
-  jobId: string;
+  /** Undefined when the server did not say where it stored the message (not the local front door). */
+  jobId: string | undefined;
   accepted: string[];
   response: string;
 }
@@ -41,6 +44,17 @@ function smtpTarget(context: CliContext, smtp: string | undefined): { host: stri
 }
 
 const bare = (id: string) => id.trim().replace(/^<|>$/g, '');
+
+/**
+ * The job a send started: named from the object the front door stored (its answer names the key),
+ * read back from the mail bucket. Undefined for a server that is not the local front door.
+ */
+async function storedJobId(context: CliContext, smtpResponse: string): Promise<string | undefined> {
+  const key = storedKeyOf(smtpResponse);
+  if (key === undefined) return undefined;
+  const raw = await new S3BlobStore(context.clients.s3).get(context.config.mailBucket, key);
+  return executionNameOf(raw);
+}
 
 /** Sends a spec (or a reply to one) over SMTP, as any mail client would. */
 export async function sendEmail(
@@ -74,7 +88,7 @@ export async function sendEmail(
     const sentId = options.raw ? messageIdOf(body) : messageId;
     return {
       messageId: sentId,
-      jobId: executionNameFor(sentId),
+      jobId: await storedJobId(context, info.response),
       accepted: info.accepted.map(String),
       response: info.response,
     };

@@ -5,7 +5,7 @@ import {
   type SMTPServerDataStream,
   type SMTPServerSession,
 } from 'smtp-server';
-import { PASSING_VERDICTS, sesHeaders, type LocalVerdicts } from './ses-headers.ts';
+import { localVerdictsFor, sesHeaders, type LocalVerdicts } from './ses-headers.ts';
 
 export interface SmtpFrontDoorOptions {
   host: string;
@@ -17,7 +17,8 @@ export interface SmtpFrontDoorOptions {
   maxMessageBytes: number;
   /** Stores the raw message (SES headers prepended) under `emails/`; returns the object key. */
   store: (key: string, raw: Buffer) => Promise<void>;
-  verdicts?: LocalVerdicts;
+  /** Forces some verdicts (a test's spam or virus FAIL); the rest are decided per message. */
+  verdicts?: Partial<LocalVerdicts>;
   onStored?: (key: string) => void;
 }
 
@@ -61,10 +62,15 @@ function refuseOversized(server: SMTPServer, session: SMTPServerSession, limit: 
 /** SES message ids are 20 bytes of hex-like text; the object key is `emails/` plus that id. */
 const newMessageKey = (): string => `emails/${randomBytes(20).toString('hex')}`;
 
+/** The S3 key a `250 Ok: queued as <id>` answer names, as a client reads it back. */
+export function storedKeyOf(smtpResponse: string): string | undefined {
+  const id = /\bqueued as ([0-9a-f]{40})\b/.exec(smtpResponse)?.[1];
+  return id === undefined ? undefined : `emails/${id}`;
+}
+
 /** The local stand-in for SES inbound: SMTP in, raw MIME with verdict headers out to S3. */
 export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise<SmtpFrontDoor> {
   const domain = options.mailDomain.toLowerCase();
-  const verdicts = options.verdicts ?? PASSING_VERDICTS;
   const server = new SMTPServer({
     name: 'inbound-smtp.intake.localhost',
     banner: `intake local SES inbound for ${domain}`,
@@ -106,12 +112,20 @@ export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise
         const key = newMessageKey();
         const envelope = {
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          recipients: session.envelope.rcptTo.map((recipient) => recipient.address),
           clientAddress: session.remoteAddress,
           clientHostname: session.clientHostname,
           heloName: session.hostNameAppearsAs,
         };
         const raw = Buffer.concat([
-          Buffer.from(sesHeaders(envelope, verdicts, new Date(), key.slice('emails/'.length))),
+          Buffer.from(
+            sesHeaders(
+              envelope,
+              { ...localVerdictsFor(envelope), ...options.verdicts },
+              new Date(),
+              key.slice('emails/'.length),
+            ),
+          ),
           ...chunks,
         ]);
         options

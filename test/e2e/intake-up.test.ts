@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, jsonOf, runCli, startUp, type UpProcess } from '#test/cli-process';
 import { waitFor } from '#test/wait';
-import { executionNameFor } from '#workflow/start-email-execution';
 
 const run = promisify(execFile);
 const SWAKS = '/usr/bin/swaks';
@@ -21,6 +20,7 @@ interface JobItem {
   pk: string;
   sk: string;
   outcome: string;
+  messageId?: string;
   summary?: { commits?: string[]; stories?: unknown[] };
 }
 
@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
 
   it('turns a spec sent with swaks into three commits, a succeeded execution and a reply', async () => {
     const messageId = `swaks-${Date.now()}@example.com`;
-    await run(SWAKS, [
+    const swaks = await run(SWAKS, [
       '--server',
       `127.0.0.1:${smtpPort}`,
       '--from',
@@ -90,7 +90,10 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
       '--body',
       '1. Add a README\n2. Add a greeting module\n3. Add a test for the greeting',
     ]);
-    const jobId = executionNameFor(messageId);
+    expect(swaks.stdout).toMatch(/<~ {1,2}250 Ok: queued as/);
+    const { sk: jobId } = await waitFor('the job record', async () =>
+      (await jobsOf('amelia')).find((item) => item.messageId === messageId),
+    );
     expect((await executionDone(jobId)).status).toBe('SUCCEEDED');
 
     const job = (await jobsOf('amelia')).find((item) => item.sk === jobId);

@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProjectInput } from '#domain/project-config';
 import { newLocalCredentials } from '#local/edge/local-credentials';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime';
-import { executionNameFor } from '#workflow/start-email-execution';
+import { executionNameOf } from '#workflow/start-email-execution';
 import { rawEmail, type TestEmail } from './emails.ts';
 import { waitFor } from './wait.ts';
 
@@ -68,7 +68,7 @@ export async function startTestRuntime(
       await runtime.clients.s3.send(
         new PutObjectCommand({ Bucket: runtime.config.mailBucket, Key: objectKey, Body: raw }),
       );
-      return { jobId: executionNameFor(messageId), messageId, key: objectKey };
+      return { jobId: executionNameOf(new TextEncoder().encode(raw)), messageId, key: objectKey };
     },
     executionArnOf,
     describeExecution,

@@ -13,7 +13,24 @@ export const TABLE_KEYS = {
   interruptions: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
   /** pk = projectId; the project registry. */
   projects: { partitionKey: 'pk', ttlAttribute: undefined },
+  /**
+   * pk = `${projectId}#sender#${address}#${windowStartIso}` or `${projectId}#project#${windowStartIso}`;
+   * the admission rate-limit windows (see `AdmissionWindowItem`), expiring after their window.
+   */
+  admissionWindows: { partitionKey: 'pk', ttlAttribute: 'ttl' },
 } as const;
+
+/**
+ * An item of the admission-windows table: the jobs admitted in one window, as a string set, so that
+ * counting a job twice (a retried ParseEmail) changes nothing; and the one job whose refusal in this
+ * window may be answered.
+ */
+export interface AdmissionWindowItem {
+  pk: string;
+  admitted?: Set<string>;
+  repliedFor?: string;
+  ttl: number;
+}
 
 /** An item of the active-jobs table. */
 export interface ActiveJobItem {
@@ -48,6 +65,7 @@ export const JOB_OUTCOMES = [
   'ignored',
   'slot-unavailable',
   'aborted',
+  'rate-limited',
 ] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
@@ -61,6 +79,7 @@ export const FINAL_OUTCOMES: readonly JobOutcome[] = [
   'ignored',
   'slot-unavailable',
   'aborted',
+  'rate-limited',
 ];
 
 /** Rejected or ignored emails that could not be routed to a project are recorded under this pk. */

@@ -1,4 +1,5 @@
-import { isBounce } from './auto-reply.ts';
+import { alignedCheck } from './alignment.ts';
+import { isAutomatedAddress, isBounce } from './auto-reply.ts';
 import type { InboundAttachment, SesVerdicts } from './inbound-email.ts';
 import type { ParseResult } from './parse-email.ts';
 import { isSenderAllowed, type Limits, type Project } from './project-config.ts';
@@ -7,6 +8,7 @@ import { projectAddressOf, routeRecipients } from './routing.ts';
 
 export type RejectionReason =
   | 'unparseable'
+  | 'malformed'
   | 'virus'
   | 'spam'
   | 'failed-authentication'
@@ -14,7 +16,8 @@ export type RejectionReason =
   | 'unknown-project'
   | 'unauthorised-sender'
   | 'too-large'
-  | 'empty';
+  | 'empty'
+  | 'rate-limited';
 
 export interface AttachmentSummary {
   /** Position in `InboundEmail.attachments`. */
@@ -91,21 +94,27 @@ export async function admitEmail(
  *
  * 1. `unparseable`.
  * 2. Auto-replies and bounces are `ignored`, before anything that could answer them: no mail loops.
+ *    Then `malformed` when From names no mailbox or several (two fields, or a mailbox list).
  * 3. `virus` (SES virus verdict FAIL, GRAY or PROCESSING_FAILED: an unscanned attachment is not trusted),
  *    `spam` (spam verdict FAIL).
- * 4. `failed-authentication`: DMARC FAIL, or neither SPF nor DKIM PASS. One of the two is enough, as
- *    forwarders break SPF and mailing lists break DKIM; with neither, the From is anyone's to write,
- *    and the sender check below would mean nothing. Missing SES headers count as not passing.
- * 5. Routing: `no-project-address` or `unknown-project`; then `unauthorised-sender` (bare From address
+ * 4. `failed-authentication`: DMARC FAIL, or no passing check aligned with the From domain (DMARC
+ *    style, relaxed: same organisational domain): SPF passing for the envelope domain, a passing DKIM
+ *    signature's `d=`, or DMARC pass. One is enough, as forwarders break SPF and mailing lists break
+ *    DKIM; an SPF pass for `bad.com` says nothing about `From: scott@example.com`, and without an
+ *    aligned pass the From is anyone's to write. Missing SES headers count as not passing.
+ * 5. Routing by the envelope recipients SES recorded (never To/Cc): `no-project-address` or
+ *    `unknown-project`; then `unauthorised-sender` (bare From address
  *    against the project's allowed senders).
- * 6. `too-large`: the whole message over `limits.maxEmailBytes`.
+ * 6. `too-large`: the whole message over `limits.maxEmailBytes`, or an instruction over
+ *    `maxInstructionChars` or with a line over `maxLineChars` (refused here, not in the worker).
  * 7. Attachments over `maxAttachmentBytes`, past `maxAttachments`, or past `maxTotalAttachmentBytes`
  *    are dropped with a note; the email is still accepted.
  * 8. `empty`: no instruction text (after quoted history and signature are removed) and no kept
  *    attachment.
  *
- * Rejections are `replySafe` only once the sender is authenticated (SPF or DKIM passed, DMARC did not
- * fail); never for virus, spam or failed authentication, whose From may be forged.
+ * Rejections are `replySafe` only once the sender is authenticated and aligned, and never to a
+ * machine's address (postmaster, mailer-daemon, no-reply, with any `+tag`): anything else would be
+ * backscatter. Never for malformed, virus, spam or failed authentication, whose From may be forged.
  */
 export function decideAdmission(parse: ParseResult, context: AdmissionContext): Admission {
   if (!parse.ok) return reject('unparseable', parse.detail, false);
@@ -114,16 +123,33 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
     const reason = isBounce(email.autoReply) ? 'bounce' : 'auto-reply';
     return { decision: 'ignored', reason, detail: `${reason} (${email.autoReply})` };
   }
+  if (email.fromCount !== 1 || email.from === undefined) {
+    const detail =
+      email.fromCount > 1
+        ? `From names ${email.fromCount} mailboxes; exactly one is allowed`
+        : 'no From address';
+    return reject('malformed', detail, false);
+  }
   const { virus, spam } = email.verdicts;
   if (virus === 'FAIL' || virus === 'GRAY' || virus === 'PROCESSING_FAILED') {
     return reject('virus', `SES virus verdict ${virus}`, false);
   }
   if (spam === 'FAIL') return reject('spam', 'SES spam verdict FAIL', false);
-  if (!isAuthenticated(email.verdicts)) {
+  const from = email.from;
+  if (!isAuthenticated(email.verdicts) || alignedCheck(from, email.passing) === undefined) {
     const { spf, dkim, dmarc } = email.verdicts;
-    return reject('failed-authentication', `spf=${spf} dkim=${dkim} dmarc=${dmarc}`, false);
+    const passing = email.passing;
+    const vouched = [
+      passing.spf && `spf=pass for ${passing.spf}`,
+      ...passing.dkim.map((domain) => `dkim=pass for ${domain}`),
+      passing.dmarc && `dmarc=pass for ${passing.dmarc}`,
+    ].filter(Boolean);
+    const detail = isAuthenticated(email.verdicts)
+      ? `no passing check aligns with the From domain (${vouched.join(', ')})`
+      : `spf=${spf} dkim=${dkim} dmarc=${dmarc}`;
+    return reject('failed-authentication', detail, false);
   }
-  const replySafe = email.from !== undefined;
+  const replySafe = !isAutomatedAddress(from);
 
   const route = routeRecipients(email.recipients, context.domain, (projectId, userId) =>
     Boolean(context.projectOf(projectId)?.users.includes(userId)),
@@ -131,9 +157,8 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
   if (!route.ok) return reject(route.reason, route.detail, replySafe);
   const project = context.projectOf(route.projectId);
   const at = { projectId: route.projectId, userId: route.userId };
-  if (!project || email.from === undefined || !isSenderAllowed(project, email.from)) {
-    const who = email.from ?? 'a message without a From address';
-    return { ...reject('unauthorised-sender', `${who} may not send to ${route.address}`, replySafe), ...at };
+  if (!project || !isSenderAllowed(project, from)) {
+    return { ...reject('unauthorised-sender', `${from} may not send to ${route.address}`, replySafe), ...at };
   }
 
   const limits = project.settings.limits;
@@ -141,6 +166,8 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
     const detail = `the message is ${formatBytes(email.size)}; the limit is ${formatBytes(limits.maxEmailBytes)}`;
     return { ...reject('too-large', detail, replySafe), ...at };
   }
+  const tooLong = instructionTooLong(email.instruction, limits);
+  if (tooLong) return { ...reject('too-large', tooLong, replySafe), ...at };
   const { kept, dropped } = selectAttachments(email.attachments, limits);
   if (email.instruction.trim() === '' && kept.length === 0) {
     const detail = ['no instruction text and no attachment', ...email.warnings].join('; ');
@@ -159,6 +186,17 @@ export function decideAdmission(parse: ParseResult, context: AdmissionContext): 
 /** SPF or DKIM passed and DMARC did not fail. */
 export function isAuthenticated(verdicts: SesVerdicts): boolean {
   return (verdicts.spf === 'PASS' || verdicts.dkim === 'PASS') && verdicts.dmarc !== 'FAIL';
+}
+
+function instructionTooLong(instruction: string, limits: Limits): string | undefined {
+  if (instruction.length > limits.maxInstructionChars) {
+    return `the instruction is ${instruction.length} characters; the limit is ${limits.maxInstructionChars}`;
+  }
+  const longest = instruction.split('\n').reduce((max, line) => Math.max(max, line.length), 0);
+  if (longest > limits.maxLineChars) {
+    return `the instruction has a line of ${longest} characters; the limit is ${limits.maxLineChars}`;
+  }
+  return undefined;
 }
 
 /** Applies the attachment limits in message order; what does not fit is dropped, never the email. */

@@ -3,6 +3,19 @@ import { firstHeader, type RawHeader } from './header-block.ts';
 import type { AutoReplyKind } from './inbound-email.ts';
 
 const AUTOMATED_SENDERS = new Set(['mailer-daemon', 'postmaster']);
+/** Mailboxes that do not read replies; answering them only adds to someone's bounce pile. */
+const NO_REPLY_SENDERS = new Set(['noreply', 'no-reply', 'donotreply', 'do-not-reply', 'bounce', 'bounces']);
+
+/** The local part without its `+tag` sub-address: `postmaster+x` is still the postmaster. */
+const baseLocalPart = (local: string): string => local.split('+', 1)[0] ?? local;
+
+/** Whether an address belongs to a machine (postmaster, mailer-daemon, no-reply, …), tags ignored. */
+export function isAutomatedAddress(address: string): boolean {
+  const parts = splitAddress(address);
+  if (!parts) return true;
+  const base = baseLocalPart(parts.local);
+  return AUTOMATED_SENDERS.has(base) || NO_REPLY_SENDERS.has(base);
+}
 const BULK_PRECEDENCE = new Set(['bulk', 'junk', 'list', 'auto_reply']);
 const BOUNCE_KINDS: ReadonlySet<AutoReplyKind> = new Set(['delivery-report', 'mailer-daemon', 'null-sender']);
 
@@ -17,7 +30,7 @@ export function detectAutoReply(
   const value = (name: string): string | undefined => firstHeader(headers, name)?.value.trim().toLowerCase();
   if (/^multipart\/report\b/.test(value('content-type') ?? '')) return 'delivery-report';
   const sender = from === undefined ? undefined : splitAddress(from);
-  if (sender && AUTOMATED_SENDERS.has(sender.local)) return 'mailer-daemon';
+  if (sender && AUTOMATED_SENDERS.has(baseLocalPart(sender.local))) return 'mailer-daemon';
   const autoSubmitted = value('auto-submitted')?.split(/[\s;(]/, 1)[0];
   if (autoSubmitted !== undefined && autoSubmitted !== '' && autoSubmitted !== 'no') return 'auto-submitted';
   if (BULK_PRECEDENCE.has(value('precedence') ?? '')) return 'precedence';

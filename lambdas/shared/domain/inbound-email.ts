@@ -10,8 +10,13 @@ export interface InboundEmail {
   references: string[];
   /** Lower-cased bare address of the From header; undefined when missing or unparseable. */
   from: string | undefined;
+  /** How many mailboxes the From field(s) name: anything but 1 is malformed for admission. */
+  fromCount: number;
   fromDisplayName: string | undefined;
-  /** Lower-cased bare addresses from To, Cc and (when present) X-Original-To / Delivered-To. */
+  /**
+   * The SMTP envelope recipients, lower-cased, as SES recorded them in its `Received` field. To and Cc
+   * are the sender's words and never route a message.
+   */
   recipients: string[];
   /** Decoded, with CR/LF and control characters removed, length capped. */
   subject: string;
@@ -22,6 +27,8 @@ export interface InboundEmail {
   instruction: string;
   attachments: InboundAttachment[];
   verdicts: SesVerdicts;
+  /** The domains SES's passing checks vouch for (from the topmost block only). */
+  passing: PassingIdentities;
   autoReply: AutoReplyKind | undefined;
   /** Total raw size in bytes. */
   size: number;
@@ -49,6 +56,16 @@ export interface SesVerdicts {
   spf: Verdict;
   dkim: Verdict;
   dmarc: Verdict;
+}
+
+/** The domains each passing SES check vouches for; undefined or empty when the check did not pass. */
+export interface PassingIdentities {
+  /** The envelope (MAIL FROM) domain when SPF passed. */
+  spf: string | undefined;
+  /** The signing domains (`d=`) of the DKIM signatures that passed. */
+  dkim: string[];
+  /** The header From domain DMARC evaluated, when DMARC passed. */
+  dmarc: string | undefined;
 }
 
 /** Why a message counts as machine-sent. `delivery-report`, `mailer-daemon` and `null-sender` are bounces. */

@@ -23,9 +23,27 @@ export function derivedMessageId(content: Uint8Array): string {
  * the intake can name an execution cheaply: the Message-ID, else a hash of the sender's message.
  */
 export function messageIdOf(raw: Uint8Array): string {
+  return storedEmailIdentity(raw).messageId;
+}
+
+/** What names a stored email's execution. */
+export interface StoredEmailIdentity {
+  messageId: string;
+  /**
+   * SHA-256 of the sender's message (without SES's prepended fields, which differ per delivery) and
+   * of what SES found about it (verdicts, the domains they vouch for, the envelope recipients). A
+   * redelivery of the same message agrees; another message reusing the Message-ID (a squatter's,
+   * or the same bytes from an unauthenticated sender) does not.
+   */
+  fingerprint: string;
+}
+
+export function storedEmailIdentity(raw: Uint8Array): StoredEmailIdentity {
   const block = readHeaderBlock(raw);
+  const ses = readSesBlock(block.headers);
+  const content = raw.subarray(ses.headers.at(-1)?.end ?? 0);
   const own = messageIdsIn(firstHeader(block.headers, 'message-id')?.value)[0];
-  if (own) return own;
-  const sesEnd = readSesBlock(block.headers).headers.at(-1)?.end ?? 0;
-  return derivedMessageId(raw.subarray(sesEnd));
+  const findings = JSON.stringify([ses.verdicts, ses.passing, ses.envelopeRecipients]);
+  const fingerprint = createHash('sha256').update(findings).update('\n').update(content).digest('hex');
+  return { messageId: own ?? derivedMessageId(content), fingerprint };
 }

@@ -4,7 +4,7 @@ import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } 
 import { sanitiseAttachmentName, sanitiseContentType, uniqueNames } from './attachment-name.ts';
 import { detectAutoReply } from './auto-reply.ts';
 import { normaliseAddress, splitAddress } from './email-address.ts';
-import { firstHeader, readHeaderBlock, type RawHeader } from './header-block.ts';
+import { firstHeader, readHeaderBlock } from './header-block.ts';
 import type { InboundAttachment, InboundEmail } from './inbound-email.ts';
 import { cleanBodyText, DEFAULT_MAX_SUBJECT_LENGTH, sanitiseSubject } from './sanitise-text.ts';
 import { derivedMessageId, messageIdsIn } from './message-id.ts';
@@ -57,15 +57,12 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
   const references = messageIdsIn(header('references')).slice(0, MAX_REFERENCES);
   const inReplyTo = messageIdsIn(header('in-reply-to'))[0];
 
-  const senders = addressesOf(parsed.from);
-  if (senders.length > 1) warnings.push('several From addresses; the first one counts');
-  const from = senders[0];
-  const recipients = unique([
-    ...addressesOf(parsed.to),
-    ...addressesOf(parsed.cc),
-    ...rawAddresses(block.headers, 'x-original-to'),
-    ...rawAddresses(block.headers, 'delivered-to'),
-  ]);
+  const senders = entriesOf(parsed.from);
+  const fromFields = block.headers.filter((field) => field.name === 'from').length;
+  const fromCount = fromFields > 1 ? fromFields : senders.length;
+  const from = fromCount === 1 ? normaliseAddress(senders[0]?.address ?? '') : undefined;
+  // Routing follows the envelope SES recorded, never To/Cc, which say whatever the sender wrote.
+  const recipients = unique(ses.envelopeRecipients);
 
   const maxSubject = options.maxSubjectLength ?? DEFAULT_MAX_SUBJECT_LENGTH;
   const subject = sanitiseSubject(parsed.subject ?? '', maxSubject);
@@ -88,6 +85,7 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
       inReplyTo,
       references,
       from,
+      fromCount,
       fromDisplayName: displayNameOf(parsed.from),
       recipients,
       subject,
@@ -96,6 +94,7 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
       instruction: instructionOf(text, subject),
       attachments: attachmentsOf(parsed),
       verdicts: ses.verdicts,
+      passing: ses.passing,
       autoReply: detectAutoReply(block.headers, from ?? header('from')),
       size: raw.length,
       warnings,
@@ -112,19 +111,9 @@ function entriesOf(field: AddressObject | AddressObject[] | undefined): EmailAdd
   return flatten((Array.isArray(field) ? field : [field]).flatMap((object) => object.value));
 }
 
-function addressesOf(field: AddressObject | AddressObject[] | undefined): string[] {
-  return unique(entriesOf(field).flatMap((entry) => normaliseAddress(entry.address ?? '') ?? []));
-}
-
 function displayNameOf(field: AddressObject | undefined): string | undefined {
   const name = sanitiseSubject(entriesOf(field)[0]?.name ?? '', 200);
   return name === '' ? undefined : name;
-}
-
-function rawAddresses(headers: readonly RawHeader[], name: string): string[] {
-  return headers
-    .filter((header) => header.name === name)
-    .flatMap((header) => normaliseAddress(header.value.replace(/^<|>$/g, '')) ?? []);
 }
 
 function threadTokenIn(recipients: readonly string[], domain: string | undefined): string | undefined {

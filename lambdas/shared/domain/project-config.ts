@@ -11,12 +11,17 @@ const MIB = 1024 * 1024;
  * - `maxAttachmentBytes` 10 MiB: a bigger attachment is dropped with a note.
  * - `maxAttachments` 20: attachments past the 20th are dropped with a note.
  * - `maxTotalAttachmentBytes` 20 MiB: an attachment that would take the kept total past it is dropped.
+ * - `maxInstructionChars` 200,000 and `maxLineChars` 20,000: a longer instruction, or one with a longer
+ *   line, is rejected `too-large` at admission rather than failing in the worker (a story title is
+ *   one line, and it ends up in a commit subject, a git argument and the job's summary).
  */
 export const DEFAULT_LIMITS = {
   maxEmailBytes: 25 * MIB,
   maxAttachmentBytes: 10 * MIB,
   maxAttachments: 20,
   maxTotalAttachmentBytes: 20 * MIB,
+  maxInstructionChars: 200_000,
+  maxLineChars: 20_000,
 } as const;
 
 export const DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -26,10 +31,27 @@ const positiveInt = z.number().int().positive();
 export const limitsSchema = z.strictObject({
   maxEmailBytes: positiveInt.default(DEFAULT_LIMITS.maxEmailBytes),
   maxAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxAttachmentBytes),
-  maxAttachments: z.number().int().nonnegative().default(DEFAULT_LIMITS.maxAttachments),
+  // Each kept attachment is a line of the workflow state: bounded so the state stays far below 256 KiB.
+  maxAttachments: z.number().int().nonnegative().max(100).default(DEFAULT_LIMITS.maxAttachments),
   maxTotalAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxTotalAttachmentBytes),
+  maxInstructionChars: positiveInt.max(1_000_000).default(DEFAULT_LIMITS.maxInstructionChars),
+  maxLineChars: positiveInt.max(100_000).default(DEFAULT_LIMITS.maxLineChars),
 });
 export type Limits = z.infer<typeof limitsSchema>;
+
+/**
+ * Admission rate limits, counted per fixed window of `windowSeconds`. Defaults: 20 emails per sender
+ * and 100 per project each hour. The excess is recorded `rate-limited` (the email stays in S3, to be
+ * replayed), and the first refusal in a window is answered, no other.
+ */
+export const DEFAULT_RATE_LIMITS = { windowSeconds: 3600, perSender: 20, perProject: 100 } as const;
+
+export const rateLimitsSchema = z.strictObject({
+  windowSeconds: positiveInt.min(60).max(86_400).default(DEFAULT_RATE_LIMITS.windowSeconds),
+  perSender: positiveInt.max(1000).default(DEFAULT_RATE_LIMITS.perSender),
+  perProject: positiveInt.max(1000).default(DEFAULT_RATE_LIMITS.perProject),
+});
+export type RateLimits = z.infer<typeof rateLimitsSchema>;
 
 export const validationCommandSchema = z.strictObject({
   name: z.string().min(1),
@@ -57,6 +79,7 @@ export const projectSettingsSchema = z
     leaseSeconds: positiveInt.min(3).default(30),
     jobTimeoutSeconds: positiveInt.default(3600),
     limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
+    rateLimits: rateLimitsSchema.default(() => ({ ...DEFAULT_RATE_LIMITS })),
     promptOverrides: z.record(z.string(), z.string()).default({}),
   })
   .refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
@@ -152,7 +175,7 @@ export function isSenderAllowed(project: Pick<Project, 'allowedSenders'>, addres
 
 /** The settings copied into each job (the limits stay with admission). */
 export function jobSettingsOf(project: Project): JobSettings {
-  const { limits: _limits, ...settings } = project.settings;
+  const { limits: _limits, rateLimits: _rateLimits, ...settings } = project.settings;
   return settings;
 }
 

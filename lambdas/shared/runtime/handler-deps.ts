@@ -6,6 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher';
+import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
@@ -51,6 +52,9 @@ export const slots = /* @__PURE__ */ once(() => new DynamoDbSlotStore(documents(
 export const jobs = /* @__PURE__ */ once(() => new DynamoDbJobRecords(documents(), config().jobsTable));
 export const interruptions = /* @__PURE__ */ once(
   () => new DynamoDbInterruptionLog(documents(), config().interruptionsTable),
+);
+export const admissionWindows = /* @__PURE__ */ once(
+  () => new DynamoDbAdmissionWindows(documents(), config().admissionWindowsTable),
 );
 export const projects = /* @__PURE__ */ once(
   () => new DynamoDbProjectRegistry(documents(), config().projectsTable),

@@ -72,7 +72,8 @@ export async function finishJob(
 function outcomeOf(kind: FinishKind, state: WorkflowState): JobOutcome {
   switch (kind) {
     case 'not-accepted':
-      return state.admission?.decision === 'ignored' ? 'ignored' : 'rejected';
+      if (state.admission?.decision === 'ignored') return 'ignored';
+      return state.admission?.reason === 'rate-limited' ? 'rate-limited' : 'rejected';
     case 'succeeded':
       return 'succeeded';
     case 'interrupted':

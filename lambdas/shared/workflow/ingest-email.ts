@@ -7,7 +7,9 @@ import { parseEmail } from '#domain/parse-email';
 import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
 import { replyAddressFor } from '#domain/thread-id';
-import type { BlobStore, JobRecords } from './ports.ts';
+import { isAutomatedAddress } from '#domain/auto-reply';
+import { takeAdmission } from './admission-windows.ts';
+import type { AdmissionWindows, BlobStore, JobRecords } from './ports.ts';
 
 export interface IngestEmailInput {
   bucket: string;
@@ -20,6 +22,7 @@ export interface IngestEmailDeps {
   blobs: BlobStore;
   projects: ProjectRegistry;
   jobs: JobRecords;
+  windows: AdmissionWindows;
   mailDomain: string;
   now: () => Date;
 }
@@ -28,6 +31,14 @@ export interface IngestEmailDeps {
 export const instructionKeyFor = (jobId: string): string => `instructions/${jobId}.txt`;
 export const attachmentKeyFor = (jobId: string, index: number, filename: string): string =>
   `attachments/${jobId}/${index}-${filename}`;
+/** Where the full list of dropped attachments goes when it is too long for the state. */
+export const droppedListKeyFor = (jobId: string): string => `attachments/${jobId}/dropped.json`;
+
+/**
+ * The state and the job record carry at most this many dropped-attachment notes; a longer list (an
+ * email with 990 attachments) goes to S3, so no payload nears Step Functions' 256 KiB.
+ */
+export const MAX_DROPPED_IN_STATE = 20;
 
 /**
  * ParseEmail: reads the raw email, parses and admits it, stores the instruction and the kept
@@ -86,6 +97,34 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
 
   const project = await registry.get(admission.projectId);
   if (!project) throw new Error(`Project ${admission.projectId} was admitted but could not be read`);
+  const sender = email.from ?? '';
+  const rate = await takeAdmission(
+    {
+      projectId: admission.projectId,
+      sender,
+      jobId: input.jobId,
+      limits: project.settings.rateLimits,
+      now: deps.now(),
+    },
+    deps.windows,
+  );
+  if (!rate.admitted) {
+    const routed = { ...summary, projectId: admission.projectId, userId: admission.userId };
+    await deps.jobs.record(
+      admission.projectId,
+      input.jobId,
+      'received',
+      { ...recordFields(input, email), userId: admission.userId },
+      deps.now(),
+    );
+    const limited: AdmissionSummary = {
+      decision: 'rejected',
+      reason: 'rate-limited',
+      detail: `${rate.detail ?? 'over the rate limit'}; the email is kept and can be replayed`,
+      replySafe: rate.replyAllowed && !isAutomatedAddress(sender),
+    };
+    return { ...base, admission: limited, email: routed };
+  }
   const instructionKey = instructionKeyFor(input.jobId);
   await deps.blobs.put(input.bucket, instructionKey, email.instruction, 'text/plain; charset=utf-8');
   const attachments: StoredAttachment[] = [];
@@ -109,10 +148,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
     instructionKey,
     replyFrom: replyAddressFor(admission.projectId, admission.userId, email.threadId, deps.mailDomain),
     attachments,
-    droppedAttachments: admission.dropped.map((dropped, index) => ({
-      filename: dropped.filename,
-      reason: admission.notes[index] ?? dropped.reason,
-    })),
+    droppedAttachments: await droppedForState(input, admission, deps.blobs),
   };
   await deps.jobs.record(
     admission.projectId,
@@ -132,6 +168,29 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
     email: accepted,
     settings: jobSettingsOf(project),
   };
+}
+
+/** The dropped-attachment notes, bounded: past `MAX_DROPPED_IN_STATE`, one line points to the full list in S3. */
+async function droppedForState(
+  input: IngestEmailInput,
+  admission: Extract<Admission, { decision: 'accepted' }>,
+  blobs: BlobStore,
+): Promise<EmailSummary['droppedAttachments']> {
+  const all = admission.dropped.map((dropped, index) => ({
+    filename: dropped.filename,
+    reason: admission.notes[index] ?? dropped.reason,
+  }));
+  if (all.length <= MAX_DROPPED_IN_STATE) return all;
+  const key = droppedListKeyFor(input.jobId);
+  await blobs.put(input.bucket, key, JSON.stringify(all), 'application/json');
+  const rest = all.length - (MAX_DROPPED_IN_STATE - 1);
+  return [
+    ...all.slice(0, MAX_DROPPED_IN_STATE - 1),
+    {
+      filename: `${rest} more attachments`,
+      reason: `also dropped; the full list is at s3://${input.bucket}/${key}`,
+    },
+  ];
 }
 
 function admissionSummaryOf(admission: Admission): AdmissionSummary {

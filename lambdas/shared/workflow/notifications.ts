@@ -26,6 +26,8 @@ const REJECTION_TEXT: Record<string, string> = {
   empty: 'The email had no instruction in it.',
   'too-large': 'The email is larger than this project accepts.',
   unparseable: 'The email could not be read.',
+  'rate-limited':
+    'Too many emails arrived from you or for this project within the hour; this one was not started. Later emails in this hour are set aside without another note.',
 };
 
 /** The body of a notification: plain text, built from reason codes, never from raw headers. */

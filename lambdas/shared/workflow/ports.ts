@@ -44,6 +44,24 @@ export interface JobRecordFields {
   summary?: unknown;
 }
 
+/** One admission rate-limit window: its item key, how many jobs it admits, when it may be deleted. */
+export interface CountedWindow {
+  key: string;
+  limit: number;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+/** The admission-windows table: counts admitted jobs per window atomically, like the slot. */
+export interface AdmissionWindows {
+  /** Counts the job in the window unless it is full; true when counted (also when it already was). */
+  take(window: CountedWindow, jobId: string): Promise<boolean>;
+  /** Removes the job's count (another window refused it). */
+  giveBack(window: CountedWindow, jobId: string): Promise<void>;
+  /** True for the first job refused in the window (and for that job again): only it gets a reply. */
+  claimReply(window: CountedWindow, jobId: string): Promise<boolean>;
+}
+
 /** The jobs table: every email's outcome, queryable by project. */
 export interface JobRecords {
   /** Sets the job's status and fields; `final` outcomes also set `finishedAt` once. */

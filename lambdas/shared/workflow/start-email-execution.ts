@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionInput } from '#contracts/workflow-state';
+import { storedEmailIdentity, type StoredEmailIdentity } from '#domain/message-id';
 import type { BlobStore, ExecutionStarter, StartOutcome } from './ports.ts';
 
 /** Where SES (and the local SMTP server) store raw mail; only these objects start executions. */
@@ -33,17 +34,26 @@ export function emailObjectsIn(event: S3EventLike): S3ObjectRef[] {
 }
 
 /**
- * The execution (and job) name for an email: derived from its message id, so a duplicate S3 event
- * or a second delivery of the same message maps to the same execution. 1-80 chars of [0-9a-z-].
+ * The execution (and job) name for a stored email: derived from its message id and the fingerprint
+ * of what was stored (`storedEmailIdentity`), so a duplicate S3 event or a second delivery of the
+ * same message maps to the same execution, while another email that reuses the Message-ID (a
+ * squatter's, sent first) gets its own execution and outcome and cannot make this one vanish.
+ * 1-80 chars of [0-9a-z-].
  */
-export const executionNameFor = (messageId: string): string =>
-  `email-${createHash('sha256').update(messageId.trim().toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
+export const executionNameFor = (identity: StoredEmailIdentity): string =>
+  `email-${createHash('sha256')
+    .update(`${identity.messageId.trim().toLowerCase()}\n${identity.fingerprint}`, 'utf8')
+    .digest('hex')
+    .slice(0, 40)}`;
+
+/** The execution name of a stored email's raw bytes. */
+export const executionNameOf = (raw: Uint8Array): string => executionNameFor(storedEmailIdentity(raw));
 
 export interface StartEmailExecutionDeps {
   blobs: BlobStore;
   starter: ExecutionStarter;
-  /** Reads the message id from the raw bytes, deriving a stable one from the content when it is missing. */
-  messageIdOf: (raw: Uint8Array) => string;
+  /** Reads the message id (derived from the content when missing) and the stored email's fingerprint. */
+  identityOf: (raw: Uint8Array) => StoredEmailIdentity;
 }
 
 export type StartedEmail = StartOutcome & { name: string; messageId: string; object: S3ObjectRef };
@@ -54,8 +64,9 @@ export async function startEmailExecution(
   deps: StartEmailExecutionDeps,
 ): Promise<StartedEmail> {
   const raw = await deps.blobs.get(object.bucket, object.key);
-  const messageId = deps.messageIdOf(raw);
-  const name = executionNameFor(messageId);
+  const identity = deps.identityOf(raw);
+  const messageId = identity.messageId;
+  const name = executionNameFor(identity);
   // Deterministic input (no timestamps): the same event again is recognised as the same execution.
   const input: ExecutionInput = { bucket: object.bucket, key: object.key };
   const outcome = await deps.starter.start(name, JSON.stringify(input));

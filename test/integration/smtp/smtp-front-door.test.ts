@@ -35,13 +35,43 @@ describe('SMTP front door', () => {
     expect(key).toMatch(/^emails\/[0-9a-f]{40}$/);
     expect(raw.toString('latin1')).toMatch(/^Return-Path: <scott@example.com>\r\nReceived: from /);
     const parsed = await parseEmail(raw);
+    // SPF passes for the envelope domain (the client is this machine); no DKIM or DMARC without DNS.
     expect(parsed.ok && parsed.email.verdicts).toEqual({
       spam: 'PASS',
       virus: 'PASS',
       spf: 'PASS',
-      dkim: 'PASS',
-      dmarc: 'PASS',
+      dkim: 'NONE',
+      dmarc: 'NONE',
     });
+    expect(parsed.ok && parsed.email.passing).toEqual({ spf: 'example.com', dkim: [], dmarc: undefined });
+  });
+
+  it('records the SMTP envelope, not the headers: SPF for the MAIL FROM domain, RCPT TO as recipients', async () => {
+    await transport().sendMail({
+      envelope: { from: 'evil@bad.com', to: ['amelia.scott@intake.localhost'] },
+      from: 'scott@example.com',
+      to: 'someone.else@intake.localhost',
+      subject: 'Spoof',
+      text: 'Build a thing',
+    });
+    const raw = [...stored.values()].at(-1)!;
+    const parsed = await parseEmail(raw);
+    if (!parsed.ok) throw new Error(parsed.detail);
+    expect(parsed.email).toMatchObject({
+      from: 'scott@example.com',
+      recipients: ['amelia.scott@intake.localhost'],
+      passing: { spf: 'bad.com', dkim: [], dmarc: undefined },
+    });
+  });
+
+  it('stamps no SPF pass for the null sender', async () => {
+    await transport().sendMail({
+      envelope: { from: '', to: ['amelia.scott@intake.localhost'] },
+      from: 'scott@example.com',
+      text: 'x',
+    });
+    const parsed = await parseEmail([...stored.values()].at(-1)!);
+    expect(parsed.ok && parsed.email.verdicts.spf).toBe('NONE');
   });
 
   it('refuses recipients on other domains at RCPT with 550', async () => {

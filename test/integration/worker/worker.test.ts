@@ -26,6 +26,7 @@ const config = {
   jobsTable: 'jobs',
   activeJobsTable: 'active-jobs',
   interruptionsTable: 'interruptions',
+  admissionWindowsTable: 'admission-windows',
   projectsTable: 'projects',
   queuePrefix: 'itw',
   mailDomain: 'intake.test',

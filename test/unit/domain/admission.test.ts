@@ -23,6 +23,7 @@ function email(overrides: Partial<InboundEmail> = {}): ParseResult {
       inReplyTo: undefined,
       references: [],
       from: 'scott@example.com',
+      fromCount: 1,
       fromDisplayName: 'Scott',
       recipients: ['amelia.scott@intake.localhost'],
       subject: 'Spec',
@@ -31,6 +32,7 @@ function email(overrides: Partial<InboundEmail> = {}): ParseResult {
       instruction: 'Build it.',
       attachments: [],
       verdicts: { ...pass },
+      passing: { spf: 'example.com', dkim: ['example.com'], dmarc: 'example.com' },
       autoReply: undefined,
       size: 1000,
       warnings: [],
@@ -124,8 +126,9 @@ describe('decideAdmission', () => {
   });
 
   it('routes before it checks the sender', () => {
+    const mallory = { spf: 'evil.example', dkim: [], dmarc: undefined };
     expect(
-      decide(email({ from: 'mallory@evil.example', recipients: ['x@elsewhere.example'] })),
+      decide(email({ from: 'mallory@evil.example', passing: mallory, recipients: ['x@elsewhere.example'] })),
     ).toMatchObject({
       reason: 'no-project-address',
       replySafe: true,
@@ -136,9 +139,35 @@ describe('decideAdmission', () => {
     });
   });
 
-  it('rejects senders that are not allowed, and a missing From without a reply', () => {
+  it('never replies to an unaligned or automated sender (no backscatter)', () => {
     expect(
-      decide(email({ from: 'mallory@evil.example', fromDisplayName: 'scott@example.com' })),
+      decide(
+        email({
+          passing: { spf: 'bad.com', dkim: [], dmarc: undefined },
+          verdicts: { ...pass, dkim: 'NONE', dmarc: 'NONE' },
+        }),
+      ),
+    ).toMatchObject({ reason: 'failed-authentication', replySafe: false });
+    const machine = { spf: 'example.com', dkim: [], dmarc: undefined };
+    expect(decide(email({ from: 'no-reply@example.com', passing: machine }))).toMatchObject({
+      reason: 'unauthorised-sender',
+      replySafe: false,
+    });
+    expect(decide(email({ from: 'scott+x@example.com', passing: machine }))).toMatchObject({
+      reason: 'unauthorised-sender',
+      replySafe: true,
+    });
+  });
+
+  it('rejects senders that are not allowed, and a missing From as malformed without a reply', () => {
+    expect(
+      decide(
+        email({
+          from: 'mallory@evil.example',
+          fromDisplayName: 'scott@example.com',
+          passing: { spf: 'mail.evil.example', dkim: [], dmarc: undefined },
+        }),
+      ),
     ).toMatchObject({
       decision: 'rejected',
       reason: 'unauthorised-sender',
@@ -146,8 +175,8 @@ describe('decideAdmission', () => {
       projectId: 'amelia',
       userId: 'scott',
     });
-    expect(decide(email({ from: undefined }))).toMatchObject({
-      reason: 'unauthorised-sender',
+    expect(decide(email({ from: undefined, fromCount: 0 }))).toMatchObject({
+      reason: 'malformed',
       replySafe: false,
     });
   });

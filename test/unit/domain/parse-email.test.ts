@@ -6,17 +6,19 @@ import { readSesBlock } from '#domain/ses-verdicts';
 import { threadIdOf } from '#domain/thread-id';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text.replace(/\r?\n/g, '\r\n'));
-const SES = [
-  'Return-Path: <scott@example.com>',
-  'Received: from mail.example.com by inbound-smtp.us-east-1.amazonaws.com with SMTP id x',
-  'X-SES-Spam-Verdict: PASS',
-  'X-SES-Virus-Verdict: PASS',
-  'Received-SPF: pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender)',
-  'Authentication-Results: amazonses.com;',
-  ' spf=pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender) client-ip=1.2.3.4;',
-  ' dkim=pass header.i=@example.com;',
-  ' dmarc=pass header.from=example.com;',
-].join('\n');
+const sesFor = (recipient: string): string =>
+  [
+    'Return-Path: <scott@example.com>',
+    `Received: from mail.example.com by inbound-smtp.us-east-1.amazonaws.com with SMTP id x for ${recipient}; Tue, 04 Mar 2025 09:15:27 +0000`,
+    'X-SES-Spam-Verdict: PASS',
+    'X-SES-Virus-Verdict: PASS',
+    'Received-SPF: pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender)',
+    'Authentication-Results: amazonses.com;',
+    ' spf=pass (spfCheck: domain of example.com designates 1.2.3.4 as permitted sender) client-ip=1.2.3.4;',
+    ' dkim=pass header.i=@example.com;',
+    ' dmarc=pass header.from=example.com;',
+  ].join('\n');
+const SES = sesFor('amelia.scott@intake.localhost');
 
 function message(headers: string, body = 'Build it.\n'): Uint8Array {
   return bytes(`${headers}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n${body}`);
@@ -41,7 +43,10 @@ describe('parseEmail', () => {
       threadId: threadIdOf('a1@example.com'),
       from: 'scott@example.com',
       fromDisplayName: 'Scott',
-      recipients: ['amelia.scott@intake.localhost', 'other@example.com', 'alias.user@intake.localhost'],
+      // The envelope SES recorded; To, Cc, Delivered-To and X-Original-To are the sender's to write.
+      recipients: ['amelia.scott@intake.localhost'],
+      fromCount: 1,
+      passing: { spf: 'example.com', dkim: ['example.com'], dmarc: 'example.com' },
       subject: 'Hello',
       date: '2025-03-04T09:15:27.000Z',
       text: 'Build it.',
@@ -65,8 +70,9 @@ describe('parseEmail', () => {
   });
 
   it('takes the thread from References, then In-Reply-To, then a token, then its own id', async () => {
-    const base = 'From: scott@example.com\nMessage-ID: <own@x>';
-    const to = 'To: amelia.scott+t0123456789abcdef01234567@intake.localhost';
+    const tokenSes = sesFor('amelia.scott+t0123456789abcdef01234567@intake.localhost');
+    const base = `${tokenSes}\nFrom: scott@example.com\nMessage-ID: <own@x>`;
+    const to = 'To: amelia.scott@intake.localhost';
     expect(
       (await parsed(message(`${base}\n${to}\nReferences: <Root@X> <mid@x>\nIn-Reply-To: <mid@x>`))).threadId,
     ).toBe(threadIdOf('root@x'));
@@ -76,9 +82,10 @@ describe('parseEmail', () => {
     expect((await parsed(message(`${base}\n${to}`), { domain: 'other.example' })).threadId).toBe(
       threadIdOf('own@x'),
     );
-    expect((await parsed(message(`${base}\nTo: amelia.scott@intake.localhost`))).threadId).toBe(
-      threadIdOf('own@x'),
-    );
+    expect(
+      (await parsed(message(`${SES}\n${base}\nTo: amelia.scott+t0123456789abcdef01234567@intake.localhost`)))
+        .threadId,
+    ).toBe(threadIdOf('own@x'));
   });
 
   it('accepts a Message-ID without brackets and ignores one that is garbage', async () => {
@@ -88,15 +95,19 @@ describe('parseEmail', () => {
     );
   });
 
-  it('records several From addresses and keeps the first', async () => {
-    const email = await parsed(message('From: first@example.com, second@example.com\nTo: a@b.example'));
-    expect(email.from).toBe('first@example.com');
-    expect(email.warnings).toContain('several From addresses; the first one counts');
+  it('counts the mailboxes of a From list or of two From fields, and then names no sender', async () => {
+    const list = await parsed(message('From: first@example.com, second@example.com\nTo: a@b.example'));
+    expect(list).toMatchObject({ from: undefined, fromCount: 2 });
+    const twice = await parsed(message('From: first@example.com\nFrom: second@example.com\nTo: a@b.example'));
+    expect(twice).toMatchObject({ from: undefined, fromCount: 2 });
+    const group = await parsed(message('From: Team: one@example.com, two@example.com;\nTo: a@b.example'));
+    expect(group).toMatchObject({ from: undefined, fromCount: 2 });
   });
 
-  it('reads group syntax and tolerates a missing From', async () => {
+  it('tolerates a missing From and routes nothing by To', async () => {
     const email = await parsed(message('To: Team: one@example.com, two@example.com;\nSubject: x'));
-    expect(email.recipients).toEqual(['one@example.com', 'two@example.com']);
+    expect(email.recipients).toEqual([]);
+    expect(email.fromCount).toBe(0);
     expect(email.from).toBeUndefined();
     expect(email.fromDisplayName).toBeUndefined();
   });

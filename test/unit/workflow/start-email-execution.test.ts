@@ -3,6 +3,7 @@ import {
   decodeS3Key,
   emailObjectsIn,
   executionNameFor,
+  executionNameOf,
   startEmailExecution,
 } from '#workflow/start-email-execution';
 import type { ExecutionStarter, StartOutcome } from '#workflow/ports';
@@ -30,11 +31,23 @@ describe('emailObjectsIn', () => {
 });
 
 describe('executionNameFor', () => {
-  it('is stable, case-insensitive and a valid execution name', () => {
-    const name = executionNameFor('<ABC@example.com>'.slice(1, -1));
-    expect(name).toBe(executionNameFor('abc@EXAMPLE.com'));
+  it('is stable, case-insensitive in the message id and a valid execution name', () => {
+    const name = executionNameFor({ messageId: '<ABC@example.com>'.slice(1, -1), fingerprint: 'f1' });
+    expect(name).toBe(executionNameFor({ messageId: 'abc@EXAMPLE.com', fingerprint: 'f1' }));
     expect(name).toMatch(/^[0-9A-Za-z_-]{1,80}$/);
-    expect(executionNameFor('other@example.com')).not.toBe(name);
+    expect(executionNameFor({ messageId: 'other@example.com', fingerprint: 'f1' })).not.toBe(name);
+  });
+
+  it('collapses a redelivery but not another email that reuses the Message-ID', () => {
+    const ses = (id: string, spf: string) =>
+      `Return-Path: <${spf}>\r\nReceived: from x by inbound-smtp.us-east-1.amazonaws.com with SMTP id ${id} for amelia.scott@intake.localhost; Sun, 22 Nov 2026 10:00:00 +0000\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\nAuthentication-Results: amazonses.com; spf=pass smtp.mailfrom=${spf}; dkim=none; dmarc=none;\r\n`;
+    const victim = 'From: scott@example.com\r\nMessage-ID: <v1@example.com>\r\n\r\nBuild it.\r\n';
+    const squatter = 'From: scott@example.com\r\nMessage-ID: <v1@example.com>\r\n\r\nDo nothing.\r\n';
+    const name = (text: string) => executionNameOf(new TextEncoder().encode(text));
+    const original = name(ses('a', 'scott@example.com') + victim);
+    expect(name(ses('b', 'scott@example.com') + victim)).toBe(original);
+    expect(name(ses('a', 'scott@example.com') + squatter)).not.toBe(original);
+    expect(name(ses('a', 'evil@bad.com') + victim)).not.toBe(original);
   });
 });
 
@@ -54,12 +67,16 @@ describe('startEmailExecution', () => {
         put: async () => {},
       },
       starter,
-      messageIdOf: () => 'm1@x',
+      identityOf: () => ({ messageId: 'm1@x', fingerprint: 'f' }),
     };
     const object = { bucket: 'intake-mail', key: 'emails/one' };
     const first = await startEmailExecution(object, deps);
     const second = await startEmailExecution(object, deps);
-    expect(first).toMatchObject({ status: 'started', name: executionNameFor('m1@x'), messageId: 'm1@x' });
+    expect(first).toMatchObject({
+      status: 'started',
+      name: executionNameFor({ messageId: 'm1@x', fingerprint: 'f' }),
+      messageId: 'm1@x',
+    });
     expect(second.status).toBe('already-started');
     expect(JSON.parse(started.get(first.name)!)).toEqual({ bucket: 'intake-mail', key: 'emails/one' });
   });

@@ -3,6 +3,7 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
 import type { CommitRequest, GitWorkspace, WorkspaceProvider } from '../ports.ts';
+import { quotedCommitBody } from './commit-message.ts';
 import type { GitRunner } from './git-cli.ts';
 
 export const JOB_TRAILER = 'Intake-Job';
@@ -106,7 +107,8 @@ function gitWorkspace(git: GitRunner, dir: string, branch: string): GitWorkspace
     async commit(request: CommitRequest) {
       await git(['add', '-A'], dir);
       const args = ['commit', '-q', '--no-verify', '--allow-empty', '-m', clean(request.subject) || 'Story'];
-      if (request.body.trim()) args.push('-m', request.body.trim());
+      const body = quotedCommitBody(request.body);
+      if (body) args.push('-m', body);
       for (const [key, value] of request.trailers) args.push('--trailer', `${key}: ${clean(value)}`);
       await git(args, dir);
       return (await git(['rev-parse', 'HEAD'], dir)).trim();

@@ -1,0 +1,69 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AdmissionWindowItem } from '#contracts/tables';
+import type { AdmissionWindows, CountedWindow } from '#workflow/ports';
+
+type Attribute = keyof AdmissionWindowItem;
+const attr = <K extends Attribute>(name: K): K => name;
+
+/**
+ * Admission windows on DynamoDB (`AdmissionWindowItem`). Each decision is one conditional update:
+ * the job joins the window's `admitted` string set only while the set is smaller than the limit (or
+ * already holds it), so concurrent ParseEmail calls can never admit more than the limit.
+ */
+export class DynamoDbAdmissionWindows implements AdmissionWindows {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async take(window: CountedWindow, jobId: string): Promise<boolean> {
+    return this.conditionally({
+      TableName: this.tableName,
+      Key: { pk: window.key },
+      UpdateExpression: 'ADD #admitted :job SET #ttl = :ttl',
+      ConditionExpression:
+        'attribute_not_exists(#admitted) OR size(#admitted) < :limit OR contains(#admitted, :jobId)',
+      ExpressionAttributeNames: { '#admitted': attr('admitted'), '#ttl': attr('ttl') },
+      ExpressionAttributeValues: {
+        ':job': new Set([jobId]),
+        ':jobId': jobId,
+        ':limit': window.limit,
+        ':ttl': window.expiresAt,
+      },
+    });
+  }
+
+  async giveBack(window: CountedWindow, jobId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: window.key },
+        UpdateExpression: 'DELETE #admitted :job',
+        ExpressionAttributeNames: { '#admitted': attr('admitted') },
+        ExpressionAttributeValues: { ':job': new Set([jobId]) },
+      }),
+    );
+  }
+
+  async claimReply(window: CountedWindow, jobId: string): Promise<boolean> {
+    return this.conditionally({
+      TableName: this.tableName,
+      Key: { pk: window.key },
+      UpdateExpression: 'SET #repliedFor = :jobId, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(#repliedFor) OR #repliedFor = :jobId',
+      ExpressionAttributeNames: { '#repliedFor': attr('repliedFor'), '#ttl': attr('ttl') },
+      ExpressionAttributeValues: { ':jobId': jobId, ':ttl': window.expiresAt },
+    });
+  }
+
+  private async conditionally(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
