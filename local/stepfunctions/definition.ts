@@ -4,6 +4,7 @@ import type { StateMachineDefinition } from './interpreter';
 import { parseTaskResource } from './resource';
 import type { TaskResource } from './resource';
 import type { Retrier } from './retry-policy';
+import { RETRY_DECIDED } from './task-error';
 import { validateDefinition } from './validate-definition';
 
 /** A Task state as written in the registered definition, with what the runtime needs to run it. */
@@ -14,6 +15,8 @@ export interface TaskStateSpec {
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   retriers: Retrier[];
+  /** A state of the top-level States (checkpointed, resumable in place); not inside Parallel/Map. */
+  topLevel: boolean;
 }
 
 export interface PreparedDefinition {
@@ -21,6 +24,10 @@ export interface PreparedDefinition {
   interpreterDefinition: StateMachineDefinition;
   tasksByName: ReadonlyMap<string, TaskStateSpec>;
   tasksByHook: ReadonlyMap<string, TaskStateSpec>;
+  /** The top-level states as registered (before the rewrites), by name. */
+  topLevelStates: ReadonlyMap<string, JsonObject>;
+  /** The definition's own TimeoutSeconds. */
+  timeoutSeconds?: number;
 }
 
 /** Keys the rewrite adds to a Task's Parameters; the task runner strips them again. */
@@ -31,6 +38,8 @@ export const HOOK_KEYS = {
   heartbeatSeconds: '__heartbeatSeconds',
 } as const;
 export const HOOKS_CONTEXT_KEY = '__hooks';
+/** The interpreter sets `$$.Execution.Input`/`StartTime` from the run; a resumed run needs the originals. */
+export const EXECUTION_CONTEXT_KEY = '__execution';
 
 // setTimeout overflows above 2^31-1 ms; the interpreter enforces a Task's TimeoutSeconds (default 60 s)
 // with one, so it gets a far-away backstop and the runtime enforces the real timeouts itself.
@@ -45,44 +54,63 @@ const TIMER_LIMIT_SECONDS = 2_000_000;
 export function prepareDefinition(definitionText: string): PreparedDefinition {
   const validation = validateDefinition(definitionText);
   if (!validation.valid) throw new Error(validation.errors.join('; '));
-  const definition = JSON.parse(definitionText) as JsonObject;
+  const original = JSON.parse(definitionText) as JsonObject;
+  const definition = JSON.parse(
+    definitionText.replace(/\$\$\.Execution\.(Input|StartTime)\b/g, `$$$$.${EXECUTION_CONTEXT_KEY}.$1`),
+  ) as JsonObject;
 
+  const topLevelStates = new Map<string, JsonObject>();
+  const originalStates = original['States'];
+  if (isJsonObject(originalStates)) {
+    for (const [name, state] of Object.entries(originalStates)) {
+      if (isJsonObject(state)) topLevelStates.set(name, state);
+    }
+  }
   const tasksByName = new Map<string, TaskStateSpec>();
   const tasksByHook = new Map<string, TaskStateSpec>();
-  const visit = (container: JsonObject): void => {
+  const visit = (container: JsonObject, topLevel: boolean): void => {
     const states = container['States'];
     if (!isJsonObject(states)) return;
     for (const [name, state] of Object.entries(states)) {
       if (!isJsonObject(state)) continue;
       includeHeartbeatTimeouts(state);
       if (state['Type'] === 'Task') {
-        const spec = rewriteTask(name, state, `h${tasksByHook.size}`);
+        const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
         tasksByName.set(name, spec);
         tasksByHook.set(spec.hookId, spec);
       }
       const branches = state['Branches'];
-      if (Array.isArray(branches)) branches.filter(isJsonObject).forEach(visit);
+      if (Array.isArray(branches)) branches.filter(isJsonObject).forEach((branch) => visit(branch, false));
       const processor = state['ItemProcessor'] ?? state['Iterator'];
-      if (isJsonObject(processor)) visit(processor);
+      if (isJsonObject(processor)) visit(processor, false);
     }
   };
-  visit(definition);
+  visit(definition, true);
 
   const timeout = definition['TimeoutSeconds'];
-  if (typeof timeout === 'number' && timeout > TIMER_LIMIT_SECONDS) delete definition['TimeoutSeconds'];
+  const timeoutSeconds = typeof timeout === 'number' ? timeout : undefined;
+  if (timeoutSeconds !== undefined && timeoutSeconds > TIMER_LIMIT_SECONDS)
+    delete definition['TimeoutSeconds'];
 
-  // Validated above with asl-validator; the interpreter's type is structural ASL.
-  return { interpreterDefinition: definition as unknown as StateMachineDefinition, tasksByName, tasksByHook };
+  return {
+    // Validated above with asl-validator; the interpreter's type is structural ASL.
+    interpreterDefinition: definition as unknown as StateMachineDefinition,
+    tasksByName,
+    tasksByHook,
+    topLevelStates,
+    timeoutSeconds,
+  };
 }
 
-function rewriteTask(name: string, state: JsonObject, hookId: string): TaskStateSpec {
+function rewriteTask(name: string, state: JsonObject, hookId: string, topLevel: boolean): TaskStateSpec {
   const resource = state['Resource'];
   if (typeof resource !== 'string') throw new Error(`Task state '${name}' has no Resource`);
   const spec: TaskStateSpec = {
     name,
     hookId,
     resource: parseTaskResource(resource),
-    retriers: Array.isArray(state['Retry']) ? (state['Retry'] as unknown as Retrier[]) : [],
+    retriers: Array.isArray(state['Retry']) ? (structuredClone(state['Retry']) as unknown as Retrier[]) : [],
+    topLevel,
   };
   if (typeof state['TimeoutSeconds'] === 'number') spec.timeoutSeconds = state['TimeoutSeconds'];
   if (typeof state['HeartbeatSeconds'] === 'number') spec.heartbeatSeconds = state['HeartbeatSeconds'];
@@ -97,6 +125,10 @@ function rewriteTask(name: string, state: JsonObject, hookId: string): TaskState
   delete state['HeartbeatSeconds'];
   delete state['HeartbeatSecondsPath'];
   state['TimeoutSeconds'] = TIMER_LIMIT_SECONDS;
+  // The runtime decides retries (and persists them); the interpreter only carries them out.
+  if (spec.retriers.length > 0) {
+    state['Retry'] = [{ ErrorEquals: [RETRY_DECIDED], MaxAttempts: 2_147_483_647, IntervalSeconds: 0 }];
+  }
   return spec;
 }
 

@@ -1,6 +1,8 @@
-import { HOOKS_CONTEXT_KEY } from './definition';
+import type { AttemptCheckpoint, StateCheckpoint } from './checkpoint';
+import { EXECUTION_CONTEXT_KEY, HOOKS_CONTEXT_KEY } from './definition';
 import type { TaskStateSpec } from './definition';
-import { willRetry } from './retry-policy';
+import type { JsonValue } from './json';
+import { decideRetry } from './retry-policy';
 
 /** One evaluation of a Task state: a new entry (retryCount 0) or a retry of it. */
 export interface TaskAttempt {
@@ -8,20 +10,28 @@ export interface TaskAttempt {
   retryCount: number;
   enteredTime: string;
   token?: string;
+  /** The attempt that was in progress when the runtime stopped: continue it, do not start anew. */
+  resumed?: AttemptCheckpoint;
+  /** A retry whose backoff began before the runtime stopped starts no earlier than this (epoch ms). */
+  notBefore?: number;
 }
 
 export interface ExecutionContextInit {
   executionArn: string;
   executionName: string;
+  executionInput: JsonValue;
+  startDate: number;
   roleArn: string;
   redriveCount: number;
   stateMachineArn: string;
   stateMachineName: string;
   tasksByHook: ReadonlyMap<string, TaskStateSpec>;
   issueToken: (stateName: string) => string;
+  /** The state the execution resumes in, from its checkpoint. */
+  resume?: StateCheckpoint;
 }
 
-interface StateEntry {
+export interface StateEntry {
   retryCount: number;
   enteredTime: string;
   retrierAttempts: number[];
@@ -31,31 +41,39 @@ interface StateEntry {
 /**
  * The context object (`$$`) of one execution. The interpreter copies its top level but keeps the
  * nested objects by reference, so `State` and `Task` are updated in place by the Parameters hooks
- * (see definition.ts) right before a Task's Parameters are evaluated.
+ * (see definition.ts) right before a Task's Parameters are evaluated. It also keeps each Task state's
+ * retry bookkeeping: the runtime, not the interpreter, decides retries and their backoff.
  */
 export class ExecutionContext {
   readonly contextObject: Record<string, unknown>;
+  /** For the interpreter's `retryIntervalOverrides`: the backoff decided for each Task state. */
+  readonly retryIntervals: Record<string, number> = {};
   private readonly state: { Name?: string; EnteredTime?: string; RetryCount?: number } = {};
   private readonly task: { Token?: string } = {};
   private readonly entries = new Map<string, StateEntry>();
   private pending: TaskAttempt | undefined;
+  private resume: StateCheckpoint | undefined;
 
   constructor(private readonly init: ExecutionContextInit) {
     const hooks: Record<string, string> = {};
     for (const [hookId, spec] of init.tasksByHook) {
       Object.defineProperty(hooks, hookId, { enumerable: true, get: () => this.beginAttempt(spec) });
     }
+    this.resume = init.resume?.type === 'Task' ? init.resume : undefined;
+    const startTime = new Date(init.startDate).toISOString();
     this.contextObject = {
       Execution: {
         Id: init.executionArn,
         Name: init.executionName,
         RoleArn: init.roleArn,
         RedriveCount: init.redriveCount,
+        StartTime: startTime,
       },
       StateMachine: { Id: init.stateMachineArn, Name: init.stateMachineName },
       State: this.state,
       Task: this.task,
       [HOOKS_CONTEXT_KEY]: hooks,
+      [EXECUTION_CONTEXT_KEY]: { Input: init.executionInput, StartTime: startTime },
     };
   }
 
@@ -67,22 +85,47 @@ export class ExecutionContext {
     throw new Error(`Task '${stateName}' ran without its Parameters hook`);
   }
 
+  /** The retry bookkeeping of the current entry of a Task state. */
+  entryOf(stateName: string): Readonly<StateEntry> | undefined {
+    return this.entries.get(stateName);
+  }
+
   attemptSucceeded(spec: TaskStateSpec): void {
     const entry = this.entries.get(spec.name);
     if (entry) entry.retryPending = false;
   }
 
-  attemptFailed(spec: TaskStateSpec, errorName: string, isTimeout: boolean): void {
+  /** Decides whether the failed attempt is retried; returns the backoff in ms, or `undefined`. */
+  attemptFailed(spec: TaskStateSpec, errorName: string, isTimeout: boolean): number | undefined {
     const entry = this.entries.get(spec.name);
-    if (entry) entry.retryPending = willRetry(spec.retriers, entry.retrierAttempts, errorName, isTimeout);
+    if (!entry) return undefined;
+    const delay = decideRetry(spec.retriers, entry.retrierAttempts, errorName, isTimeout);
+    entry.retryPending = delay !== undefined;
+    if (delay !== undefined) this.retryIntervals[spec.name] = delay;
+    return delay;
   }
 
   private beginAttempt(spec: TaskStateSpec): string {
+    const resume = this.resume?.name === spec.name ? this.resume : undefined;
+    this.resume = undefined;
     let entry = this.entries.get(spec.name);
+    let resumed: AttemptCheckpoint | undefined;
+    let notBefore: number | undefined;
+    if (resume) {
+      entry = {
+        retryCount: resume.retryCount,
+        enteredTime: resume.enteredTime ?? new Date(resume.enteredAt).toISOString(),
+        retrierAttempts: [...resume.retrierAttempts],
+        retryPending: resume.retryPending,
+      };
+      this.entries.set(spec.name, entry);
+      if (resume.retryPending) notBefore = resume.retryDueAt;
+      else resumed = resume.attempt;
+    }
     if (entry?.retryPending) {
       entry.retryCount += 1;
       entry.retryPending = false;
-    } else {
+    } else if (!resume) {
       entry = {
         retryCount: 0,
         enteredTime: new Date().toISOString(),
@@ -91,14 +134,22 @@ export class ExecutionContext {
       };
       this.entries.set(spec.name, entry);
     }
+    if (!entry) throw new Error(`Task '${spec.name}' has no state entry`);
     const waitsForToken = spec.resource.kind === 'service' && spec.resource.waitForTaskToken;
-    const token = waitsForToken ? this.init.issueToken(spec.name) : undefined;
+    const token = waitsForToken ? (resumed?.token ?? this.init.issueToken(spec.name)) : undefined;
     this.state.Name = spec.name;
     this.state.EnteredTime = entry.enteredTime;
     this.state.RetryCount = entry.retryCount;
     if (token === undefined) delete this.task.Token;
     else this.task.Token = token;
-    this.pending = { spec, retryCount: entry.retryCount, enteredTime: entry.enteredTime, token };
+    this.pending = {
+      spec,
+      retryCount: entry.retryCount,
+      enteredTime: entry.enteredTime,
+      token,
+      resumed,
+      notBefore,
+    };
     return spec.name;
   }
 }

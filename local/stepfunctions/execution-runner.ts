@@ -1,9 +1,10 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import type { ExecutionJournal, StateCheckpoint } from './checkpoint';
 import type { PreparedDefinition } from './definition';
 import type { ExecutionContext } from './execution-context';
 import type { HistoryWriter } from './history-writer';
 import { StateMachine } from './interpreter';
-import type { InterpreterJson } from './interpreter';
+import type { InterpreterJson, StateMachineDefinition } from './interpreter';
 import { InterpreterEventMapper } from './interpreter-events';
 import type { JsonValue } from './json';
 import { describeError } from './task-error';
@@ -24,17 +25,27 @@ export interface RunningExecution {
 
 export interface RunExecutionOptions {
   prepared: PreparedDefinition;
+  /** The execution's input, or on resume the input of the state it resumes in. */
   input: JsonValue;
   context: ExecutionContext;
   history: HistoryWriter;
-  taskDeps: Omit<TaskRunnerDeps, 'signal' | 'history' | 'context'>;
+  journal: ExecutionJournal;
+  /** Resume in the checkpointed state instead of starting at StartAt. */
+  resume?: { checkpoint: StateCheckpoint; startDate: number };
+  taskDeps: Omit<TaskRunnerDeps, 'signal' | 'history' | 'context' | 'journal'>;
 }
 
 /** Runs one execution on aws-local-stepfunctions, every Task state through our task runner. */
 export function runExecution(options: RunExecutionOptions): RunningExecution {
-  const { prepared, context, history } = options;
+  const { prepared, context, history, journal, resume } = options;
   const controller = new AbortController();
-  const taskDeps: TaskRunnerDeps = { ...options.taskDeps, history, context, signal: controller.signal };
+  const taskDeps: TaskRunnerDeps = {
+    ...options.taskDeps,
+    history,
+    context,
+    journal,
+    signal: controller.signal,
+  };
   const handlers = Object.fromEntries(
     [...prepared.tasksByName.keys()].map((name) => [
       name,
@@ -43,16 +54,28 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     ]),
   );
 
-  const machine = new StateMachine(prepared.interpreterDefinition, {
-    validationOptions: { noValidate: true },
-  });
+  const machine = new StateMachine(
+    resume ? resumedDefinition(prepared, resume) : prepared.interpreterDefinition,
+    {
+      validationOptions: { noValidate: true },
+    },
+  );
   const run = machine.run(options.input as InterpreterJson, {
-    overrides: { taskResourceLocalHandlers: handlers },
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      retryIntervalOverrides: context.retryIntervals,
+      waitTimeOverrides: resume ? remainingWait(resume.checkpoint) : {},
+    },
     context: context.contextObject,
     noThrowOnAbort: true,
   });
 
-  const mapper = new InterpreterEventMapper(history);
+  const mapper = new InterpreterEventMapper({
+    history,
+    journal,
+    topLevelStates: prepared.topLevelStates,
+    resumedState: resume?.checkpoint.name,
+  });
   const consumed = (async () => {
     for await (const event of run.eventLogs) mapper.handle(event);
   })();
@@ -80,6 +103,37 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
       run.abort();
     },
   };
+}
+
+/** The interpreter's definition for a resumed run: it starts in the checkpointed state, and the
+ * execution's TimeoutSeconds counts from the original start. */
+function resumedDefinition(
+  prepared: PreparedDefinition,
+  resume: { checkpoint: StateCheckpoint; startDate: number },
+): StateMachineDefinition {
+  const definition = { ...prepared.interpreterDefinition, StartAt: resume.checkpoint.name };
+  if (definition.TimeoutSeconds !== undefined && prepared.timeoutSeconds !== undefined) {
+    const elapsed = (Date.now() - resume.startDate) / 1000;
+    definition.TimeoutSeconds = Math.max(0.001, prepared.timeoutSeconds - elapsed);
+  }
+  return definition;
+}
+
+/** A Wait state resumed after a restart waits only until its original deadline, once. */
+function remainingWait(checkpoint: StateCheckpoint): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  const { waitUntil } = checkpoint;
+  if (checkpoint.type !== 'Wait' || waitUntil === undefined) return overrides;
+  let used = false;
+  Object.defineProperty(overrides, checkpoint.name, {
+    enumerable: true,
+    get: () => {
+      if (used) return undefined;
+      used = true;
+      return Math.max(0, waitUntil - Date.now());
+    },
+  });
+  return overrides;
 }
 
 function classify(error: unknown): ExecutionOutcome {

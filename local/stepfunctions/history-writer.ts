@@ -38,6 +38,21 @@ export class HistoryWriter {
   close(): void {
     this.closed = true;
   }
+
+  /** Index of the last event of one of `types` (-1 when none). */
+  lastIndexOf(types: ReadonlySet<string>): number {
+    return this.events.findLastIndex((event) => types.has(event.type));
+  }
+
+  /** Whether the history already holds `<Type>StateExited` for the last entry of `stateName`. */
+  hasExitedLastEntry(stateName: string): boolean {
+    for (let index = this.events.length - 1; index >= 0; index -= 1) {
+      const event = this.events[index];
+      if (event?.stateExitedEventDetails?.name === stateName) return true;
+      if (event?.stateEnteredEventDetails?.name === stateName) return false;
+    }
+    return false;
+  }
 }
 
 export const json = (value: unknown): string => JSON.stringify(value ?? null);

@@ -1,25 +1,48 @@
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
+import type { ExecutionJournal } from './checkpoint';
 import { json } from './history-writer';
 import type { HistoryWriter } from './history-writer';
 import type { InterpreterEvent } from './interpreter';
+import type { JsonObject, JsonValue } from './json';
+import { waitDeadline } from './wait-deadline';
+
+export interface EventMapperOptions {
+  history: HistoryWriter;
+  journal: ExecutionJournal;
+  /** The registered top-level states by name: their entries are checkpointed. */
+  topLevelStates: ReadonlyMap<string, JsonObject>;
+  /** The state a resumed run starts in: its entry (and exit, if recorded) is already in the history. */
+  resumedState?: string;
+}
 
 const ABORTABLE = new Set(['Task', 'Wait', 'Map', 'Parallel']);
 
 /**
  * Turns the interpreter's event stream into AWS history events for states. Task attempts
  * (TaskScheduled ... TaskSucceeded) are written by the task runner, and execution-level events by the
- * service, so they are ignored here.
+ * service, so they are ignored here. Entering a top-level state saves the execution's checkpoint first
+ * (with a Wait state's deadline).
  */
 export class InterpreterEventMapper {
   private readonly active = new Map<string, string>();
+  private readonly history: HistoryWriter;
+  private resumedState: string | undefined;
 
-  constructor(private readonly history: HistoryWriter) {}
+  constructor(private readonly options: EventMapperOptions) {
+    this.history = options.history;
+    this.resumedState = options.resumedState;
+  }
 
   handle(event: InterpreterEvent): void {
     switch (event.type) {
       case 'StateEntered': {
         const { name, type, input } = event.state;
         this.active.set(name, type);
+        if (name === this.resumedState) {
+          this.resumedState = undefined;
+          return;
+        }
+        this.checkpointEntry(name, type, input as JsonValue, event.timestamp);
         this.append(`${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } });
         if (type === 'Parallel' || type === 'Map') this.append(`${type}StateStarted`);
         return;
@@ -27,6 +50,7 @@ export class InterpreterEventMapper {
       case 'StateExited': {
         const { name, type, output } = event.state;
         this.active.delete(name);
+        if (this.options.topLevelStates.has(name) && this.history.hasExitedLastEntry(name)) return;
         if (type === 'Parallel' || type === 'Map') this.append(`${type}StateSucceeded`);
         this.append(`${type}StateExited`, {
           name,
@@ -48,6 +72,13 @@ export class InterpreterEventMapper {
       default:
         return;
     }
+  }
+
+  private checkpointEntry(name: string, type: string, input: JsonValue, enteredAt: number): void {
+    const state = this.options.topLevelStates.get(name);
+    if (!state) return;
+    const waitUntil = type === 'Wait' ? waitDeadline(state, input, enteredAt) : undefined;
+    this.options.journal.enterState({ name, type, input, enteredAt, waitUntil });
   }
 
   /** Records `<Type>StateAborted` for the states in progress when the execution is stopped. */

@@ -27,6 +27,8 @@ export interface ExecutionRecord {
   stopDate?: number;
   redriveCount: number;
   redriveDate?: number;
+  /** The definition the execution started with (it keeps it across UpdateStateMachine and restarts). */
+  definition?: string;
 }
 
 /** A history event in the AWS shape (`id`, `type`, `<type>EventDetails`), timestamp in epoch ms. */

@@ -9,6 +9,8 @@ import {
 } from './arns';
 import type { ArnScope } from './arns';
 import { CallbackRegistry } from './callback-registry';
+import { ExecutionJournal } from './checkpoint';
+import type { StateCheckpoint } from './checkpoint';
 import { prepareDefinition } from './definition';
 import type { PreparedDefinition } from './definition';
 import { SfnApiError } from './errors';
@@ -58,6 +60,7 @@ interface ExecutionEntry {
   record: ExecutionRecord;
   events: StoredHistoryEvent[];
   history: HistoryWriter;
+  journal: ExecutionJournal;
   running?: RunningExecution;
 }
 
@@ -82,7 +85,7 @@ export class StepFunctionsService {
     this.emitter.setMaxListeners(0);
   }
 
-  /** Loads what the data folder holds and re-drives, from its start, every execution left RUNNING. */
+  /** Loads what the data folder holds and resumes every execution left RUNNING where it was. */
   static async create(options: StepFunctionsServiceOptions = {}): Promise<StepFunctionsService> {
     const TimeoutError = await statesTimeoutErrorClass();
     class HeartbeatTimeoutError extends TimeoutError {
@@ -203,8 +206,9 @@ export class StepFunctionsService {
       input: inputText,
       startDate: Date.now(),
       redriveCount: 0,
+      definition: machine.record.definition,
     };
-    const entry = this.addExecution(record, []);
+    const entry = this.addExecution(record, [], undefined);
     this.store.saveExecution(record);
     entry.history.append('ExecutionStarted', {
       input: inputText,
@@ -258,14 +262,15 @@ export class StepFunctionsService {
   }
 
   /**
-   * Stops running executions without recording an outcome: they stay RUNNING on disk and are
-   * re-driven by the next `create` on the same data folder.
+   * Stops running executions without recording an outcome: they stay RUNNING on disk, with their
+   * checkpoints, and resume where they were on the next `create` on the same data folder.
    */
   async close(): Promise<void> {
     this.closed = true;
     const outcomes: Promise<unknown>[] = [];
     for (const entry of this.executions.values()) {
       if (entry.record.status !== 'RUNNING' || !entry.running) continue;
+      entry.journal.close();
       entry.history.close();
       entry.running.stop(false);
       outcomes.push(entry.running.outcome);
@@ -279,31 +284,38 @@ export class StepFunctionsService {
     for (const record of this.store.loadStateMachines()) {
       this.machines.set(record.stateMachineArn, { record, prepared: prepare(record.definition) });
     }
-    const toRedrive: ExecutionEntry[] = [];
+    const toResume: ExecutionEntry[] = [];
     for (const record of this.store.loadExecutions()) {
-      const entry = this.addExecution(record, this.store.loadHistory(record.executionArn));
-      if (record.status === 'RUNNING') toRedrive.push(entry);
+      const checkpoint =
+        record.status === 'RUNNING' ? this.store.loadCheckpoint(record.executionArn) : undefined;
+      const entry = this.addExecution(record, this.store.loadHistory(record.executionArn), checkpoint);
+      if (record.status === 'RUNNING') toResume.push(entry);
     }
-    for (const entry of toRedrive) this.redrive(entry);
+    for (const entry of toResume) this.resume(entry);
   }
 
-  private redrive(entry: ExecutionEntry): void {
+  /**
+   * Continues an execution left RUNNING by the previous process, with the definition it started with,
+   * in the state its checkpoint names (or from StartAt when it stopped before entering one).
+   */
+  private resume(entry: ExecutionEntry): void {
     const { record } = entry;
-    const machine = this.machines.get(record.stateMachineArn);
+    const definition = record.definition ?? this.machines.get(record.stateMachineArn)?.record.definition;
     const input = tryParseJson(record.input);
-    record.redriveCount += 1;
-    record.redriveDate = Date.now();
-    this.store.saveExecution(record);
-    entry.history.append('ExecutionRedriven', { redriveCount: record.redriveCount });
-    if (!machine || input === undefined) {
-      const cause = machine ? 'Execution input is not JSON' : 'State machine no longer exists';
+    if (definition === undefined || input === undefined) {
+      const cause =
+        definition === undefined ? 'State machine no longer exists' : 'Execution input is not JSON';
       this.finish(entry, { status: 'FAILED', error: 'States.Runtime', cause });
       return;
     }
-    this.launch(entry, machine.prepared, input);
+    this.launch(entry, this.preparedFor(definition), input, entry.journal.state);
   }
 
-  private addExecution(record: ExecutionRecord, events: StoredHistoryEvent[]): ExecutionEntry {
+  private addExecution(
+    record: ExecutionRecord,
+    events: StoredHistoryEvent[],
+    checkpoint: StateCheckpoint | undefined,
+  ): ExecutionEntry {
     const history = new HistoryWriter(events, (event) => {
       this.store.appendHistory(record.executionArn, event);
       this.emitter.emit('change', {
@@ -313,29 +325,42 @@ export class StepFunctionsService {
         event,
       } satisfies ExecutionChange);
     });
-    const entry: ExecutionEntry = { record, events, history };
+    const journal = new ExecutionJournal(checkpoint, (state) =>
+      this.store.saveCheckpoint(record.executionArn, state),
+    );
+    const entry: ExecutionEntry = { record, events, history, journal };
     this.executions.set(record.executionArn, entry);
     return entry;
   }
 
-  private launch(entry: ExecutionEntry, prepared: PreparedDefinition, input: JsonValue): void {
+  private launch(
+    entry: ExecutionEntry,
+    prepared: PreparedDefinition,
+    executionInput: JsonValue,
+    checkpoint?: StateCheckpoint,
+  ): void {
     const { record } = entry;
     const machine = this.requireMachine(record.stateMachineArn).record;
     const context = new ExecutionContext({
       executionArn: record.executionArn,
       executionName: record.name,
+      executionInput,
+      startDate: record.startDate,
       roleArn: machine.roleArn,
       redriveCount: record.redriveCount,
       stateMachineArn: machine.stateMachineArn,
       stateMachineName: machine.name,
       tasksByHook: prepared.tasksByHook,
       issueToken: (stateName) => encodeTaskToken({ executionArn: record.executionArn, stateName }),
+      resume: checkpoint,
     });
     const running = runExecution({
       prepared,
-      input,
+      input: checkpoint ? checkpoint.input : executionInput,
       context,
       history: entry.history,
+      journal: entry.journal,
+      resume: checkpoint ? { checkpoint, startDate: record.startDate } : undefined,
       taskDeps: {
         executionArn: record.executionArn,
         region: this.scope.region,
@@ -350,6 +375,14 @@ export class StepFunctionsService {
         this.finish(entry, outcome);
       }
     });
+  }
+
+  /** Prepared definitions by text: executions that started with the same definition share one. */
+  private preparedFor(definition: string): PreparedDefinition {
+    for (const machine of this.machines.values()) {
+      if (machine.record.definition === definition) return machine.prepared;
+    }
+    return prepare(definition);
   }
 
   private finish(
@@ -381,8 +414,10 @@ export class StepFunctionsService {
         break;
     }
     history.close();
+    entry.journal.close();
     this.callbacks.closeExecution(record.executionArn);
     this.store.saveExecution(record);
+    this.store.deleteCheckpoint(record.executionArn);
     this.emitStatus(record);
   }
 

@@ -5,15 +5,17 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { StateCheckpoint } from './checkpoint';
 import type { ExecutionRecord, StateMachineRecord, StoredHistoryEvent } from './records';
 
 /**
- * Files under `<dataDir>/stepfunctions/`: one JSON document per state machine and per execution
- * (replaced atomically: write a temporary file, then rename) and an append-only JSONL history per
- * execution. Without a data folder nothing is persisted. Synchronous I/O keeps the history order
+ * Files under `<dataDir>/stepfunctions/`: one JSON document per state machine and per execution, and
+ * per running execution its checkpoint (each replaced atomically: write a temporary file, then
+ * rename), and an append-only JSONL history per execution. Without a data folder nothing is persisted. Synchronous I/O keeps the history order
  * exactly the order of events.
  */
 export class StepFunctionsStore {
@@ -49,6 +51,20 @@ export class StepFunctionsStore {
     this.writeDocument(`${executionPath(record.executionArn)}.json`, record);
   }
 
+  saveCheckpoint(executionArn: string, checkpoint: StateCheckpoint): void {
+    this.writeDocument(`${executionPath(executionArn)}.checkpoint.json`, checkpoint);
+  }
+
+  loadCheckpoint(executionArn: string): StateCheckpoint | undefined {
+    if (!this.root) return undefined;
+    const path = join(this.root, `${executionPath(executionArn)}.checkpoint.json`);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StateCheckpoint) : undefined;
+  }
+
+  deleteCheckpoint(executionArn: string): void {
+    if (this.root) rmSync(join(this.root, `${executionPath(executionArn)}.checkpoint.json`), { force: true });
+  }
+
   appendHistory(executionArn: string, event: StoredHistoryEvent): void {
     if (!this.root) return;
     appendFileSync(
@@ -77,7 +93,7 @@ export class StepFunctionsStore {
     if (!this.root) return [];
     const dir = join(this.root, folder);
     return readdirSync(dir)
-      .filter((name) => name.endsWith('.json'))
+      .filter((name) => name.endsWith('.json') && !name.endsWith('.checkpoint.json'))
       .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as T);
   }
 

@@ -1,4 +1,5 @@
 import type { CallbackOutcome, CallbackRegistry } from './callback-registry';
+import type { AttemptOutcome, ExecutionJournal, StateCheckpoint } from './checkpoint';
 import { HOOK_KEYS } from './definition';
 import type { ExecutionContext, TaskAttempt } from './execution-context';
 import { json } from './history-writer';
@@ -9,7 +10,7 @@ import { isJsonObject } from './json';
 import type { JsonValue } from './json';
 import { TaskClock } from './task-clock';
 import type { TaskClockErrors } from './task-clock';
-import { TaskError, describeError } from './task-error';
+import { RetryDecidedError, TaskError, describeError } from './task-error';
 
 export interface TaskRunnerDeps {
   executionArn: string;
@@ -18,51 +19,121 @@ export interface TaskRunnerDeps {
   callbacks: CallbackRegistry;
   history: HistoryWriter;
   context: ExecutionContext;
+  /** Write-ahead record of top-level states; attempts of nested states are not checkpointed. */
+  journal: ExecutionJournal;
   timeoutErrors: TaskClockErrors & { isTimeout: (error: unknown) => boolean };
   /** Aborted when the execution ends or is stopped: the attempt stops waiting and records nothing. */
   signal: AbortSignal;
 }
 
+const RESULT_EVENTS = new Set([
+  'TaskSucceeded',
+  'TaskFailed',
+  'TaskTimedOut',
+  'LambdaFunctionSucceeded',
+  'LambdaFunctionFailed',
+  'LambdaFunctionTimedOut',
+]);
+const SCHEDULED_EVENTS = new Set(['TaskScheduled', 'LambdaFunctionScheduled']);
+
 /**
  * Runs one attempt of a Task state (called by the interpreter with the wrapped Parameters) and
  * records it in the history as AWS does: TaskScheduled, TaskStarted, [TaskSubmitted],
  * TaskSucceeded | TaskFailed | TaskTimedOut — or the LambdaFunction* events for a Lambda ARN resource.
+ *
+ * For a top-level state each step is saved in the execution's journal before it becomes visible: the
+ * attempt (with its task token) before the integration is called, `submitted` once it returned, the
+ * outcome before the interpreter sees it (a callback's outcome before SendTaskSuccess is answered),
+ * and the retry decision with its due time. An attempt resumed after a restart continues from there.
  */
 export async function runTaskAttempt(
   attempt: TaskAttempt,
   input: unknown,
   deps: TaskRunnerDeps,
 ): Promise<JsonValue> {
-  const { spec } = attempt;
+  const { spec, resumed } = attempt;
   const wrapped = isJsonObject(input) ? input : {};
   const parameters = wrapped[HOOK_KEYS.params] ?? null;
-  const timeoutSeconds = spec.timeoutSeconds ?? positiveInteger(wrapped[HOOK_KEYS.timeoutSeconds]);
-  const heartbeatSeconds = spec.heartbeatSeconds ?? positiveInteger(wrapped[HOOK_KEYS.heartbeatSeconds]);
+  const timeoutSeconds =
+    resumed?.timeoutSeconds ?? spec.timeoutSeconds ?? positiveInteger(wrapped[HOOK_KEYS.timeoutSeconds]);
+  const heartbeatSeconds =
+    resumed?.heartbeatSeconds ??
+    spec.heartbeatSeconds ??
+    positiveInteger(wrapped[HOOK_KEYS.heartbeatSeconds]);
   const events = eventsFor(attempt, deps);
+  const journal = spec.topLevel ? deps.journal : undefined;
+  const save = (change: (checkpoint: StateCheckpoint) => void): void => journal?.update(spec.name, change);
 
   // The interpreter announced the state synchronously; let that event reach the history first.
   await new Promise((resolve) => setImmediate(resolve));
   const stopped = abortPromise(deps.signal);
   if (deps.signal.aborted) throw new TaskError('States.Runtime', 'Execution is no longer running');
+  if (attempt.notBefore !== undefined) await Promise.race([sleepUntil(attempt.notBefore), stopped]);
 
-  events.scheduled(parameters, timeoutSeconds, heartbeatSeconds);
-  const clock = new TaskClock(timeoutSeconds, heartbeatSeconds, deps.timeoutErrors);
+  const startedAt = resumed?.startedAt ?? Date.now();
+  if (!resumed) {
+    save((checkpoint) => {
+      checkpoint.enteredTime = attempt.enteredTime;
+      checkpoint.retryCount = attempt.retryCount;
+      checkpoint.retryPending = false;
+      delete checkpoint.retryDueAt;
+      checkpoint.attempt = {
+        retryCount: attempt.retryCount,
+        startedAt,
+        token: attempt.token,
+        timeoutSeconds,
+        heartbeatSeconds,
+        submitted: false,
+      };
+    });
+    events.scheduled(parameters, timeoutSeconds, heartbeatSeconds);
+  }
+  const resultRecorded =
+    resumed?.outcome !== undefined &&
+    deps.history.lastIndexOf(RESULT_EVENTS) > deps.history.lastIndexOf(SCHEDULED_EVENTS);
+  const clock = new TaskClock(
+    { timeoutSeconds, heartbeatSeconds, startedAt, heartbeatAt: resumed?.heartbeatAt },
+    deps.timeoutErrors,
+  );
   try {
-    const work =
-      attempt.token === undefined
-        ? invokeIntegration(spec.resource, parameters, deps.integrations)
-        : runCallback(attempt.token, parameters, clock, events, deps);
+    let work: Promise<JsonValue>;
+    if (resumed?.outcome) work = replayOutcome(resumed.outcome, deps);
+    else if (attempt.token === undefined)
+      work = invokeIntegration(spec.resource, parameters, deps.integrations);
+    else
+      work = runCallback(attempt.token, parameters, clock, events, deps, save, resumed?.submitted ?? false);
     const output = await Promise.race([work, clock.expired, stopped]);
-    events.succeeded(output);
+    if (!resumed?.outcome) {
+      save((checkpoint) => {
+        if (checkpoint.attempt) checkpoint.attempt.outcome = { kind: 'success', output };
+      });
+    }
+    if (!resultRecorded) events.succeeded(output);
     deps.context.attemptSucceeded(spec);
     return output;
   } catch (error) {
     if (deps.signal.aborted) throw error;
     const isTimeout = deps.timeoutErrors.isTimeout(error);
     const { name, message } = describeError(error);
-    if (isTimeout) events.timedOut(name, message);
-    else events.failed(name, message);
-    deps.context.attemptFailed(spec, name, isTimeout);
+    if (!resultRecorded) {
+      if (isTimeout) events.timedOut(name, message);
+      else events.failed(name, message);
+    }
+    const delay = deps.context.attemptFailed(spec, name, isTimeout);
+    const retrierAttempts = [...(deps.context.entryOf(spec.name)?.retrierAttempts ?? [])];
+    save((checkpoint) => {
+      checkpoint.retrierAttempts = retrierAttempts;
+      if (delay === undefined) {
+        if (checkpoint.attempt) {
+          checkpoint.attempt.outcome = { kind: 'failure', error: name, cause: message, timeout: isTimeout };
+        }
+      } else {
+        checkpoint.retryPending = true;
+        checkpoint.retryDueAt = Date.now() + delay;
+        delete checkpoint.attempt;
+      }
+    });
+    if (delay !== undefined) throw new RetryDecidedError(message);
     throw error;
   } finally {
     clock.stop();
@@ -76,20 +147,61 @@ async function runCallback(
   clock: TaskClock,
   events: TaskEvents,
   deps: TaskRunnerDeps,
+  save: (change: (checkpoint: StateCheckpoint) => void) => void,
+  alreadySubmitted: boolean,
 ): Promise<JsonValue> {
   const outcome = new Promise<CallbackOutcome>((settle) => {
     // Open before sending: a fast worker may answer before the send returns.
     deps.callbacks.register(token, {
       executionArn: deps.executionArn,
-      settle,
-      heartbeat: () => clock.heartbeat(),
+      settle: (result) => {
+        // Saved before SendTaskSuccess/Failure is answered: an acknowledged callback is never lost.
+        save((checkpoint) => {
+          if (checkpoint.attempt)
+            checkpoint.attempt.outcome =
+              result.kind === 'success'
+                ? result
+                : { kind: 'failure', error: result.error, cause: result.cause };
+        });
+        settle(result);
+      },
+      heartbeat: () => {
+        const at = Date.now();
+        save((checkpoint) => {
+          if (checkpoint.attempt) checkpoint.attempt.heartbeatAt = at;
+        });
+        clock.heartbeat(at);
+      },
     });
   });
-  const submitted = await invokeIntegration(events.resource, parameters, deps.integrations);
-  events.submitted(submitted);
+  if (!alreadySubmitted) {
+    // After a restart between the send and its checkpoint the send is repeated with the same
+    // parameters (same token, EnteredTime and RetryCount): idempotent where the call is (FIFO dedup).
+    const submitted = await invokeIntegration(events.resource, parameters, deps.integrations);
+    save((checkpoint) => {
+      if (checkpoint.attempt) checkpoint.attempt.submitted = true;
+    });
+    events.submitted(submitted);
+  }
   const result = await outcome;
   if (result.kind === 'failure') throw new TaskError(result.error, result.cause);
   return result.output;
+}
+
+/** An attempt whose outcome was saved before the restart ends the same way again. */
+function replayOutcome(outcome: AttemptOutcome, deps: TaskRunnerDeps): Promise<JsonValue> {
+  if (outcome.kind === 'success') return Promise.resolve(outcome.output);
+  const { error, cause } = outcome;
+  if (!outcome.timeout) return Promise.reject(new TaskError(error, cause));
+  const timeout =
+    error === 'States.HeartbeatTimeout'
+      ? deps.timeoutErrors.heartbeat(cause)
+      : deps.timeoutErrors.timeout(cause);
+  return Promise.reject(timeout);
+}
+
+function sleepUntil(instant: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, instant - Date.now())));
 }
 
 interface TaskEvents {

@@ -3,7 +3,6 @@ import {
   ListExecutionsCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
-  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callbackOpenEnded, passOnly } from './definitions';
@@ -20,7 +19,7 @@ describe('Step Functions persistence', () => {
   const data = temporaryDataDir();
   afterAll(() => data.remove());
 
-  it('keeps executions and histories across a restart and re-drives a running one from its start', async () => {
+  it('keeps executions and histories across a restart and resumes a running one in place with its token', async () => {
     const sqsBefore = fakeClient();
     const before = await startHarness({ dataDir: data.dir, clients: { sqs: sqsBefore } });
     const waitingArn = before.service.registerStateMachine({
@@ -57,30 +56,21 @@ describe('Step Functions persistence', () => {
         'ExecutionSucceeded',
       );
 
-      // Re-driven: the message is sent again with a new token; the old one is closed.
-      const newToken = tokenFrom(await sqsAfter.next());
-      expect(newToken).not.toBe(oldToken);
-      await expect(
-        after.sfn.send(new SendTaskSuccessCommand({ taskToken: oldToken, output: '{}' })),
-      ).rejects.toBeInstanceOf(TaskTimedOut);
-      const redriven = await after.sfn.send(
+      // Resumed in place: no second message, the old token is still the open one.
+      const resumed = await after.sfn.send(
         new DescribeExecutionCommand({ executionArn: running.executionArn }),
       );
-      expect(redriven).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
-      expect(redriven.startDate?.getTime()).toBe(running.startDate?.getTime());
+      expect(resumed).toMatchObject({ status: 'RUNNING', redriveCount: 0 });
+      expect(resumed.startDate?.getTime()).toBe(running.startDate?.getTime());
 
-      await after.sfn.send(new SendTaskSuccessCommand({ taskToken: newToken, output: '{"ok":true}' }));
+      await after.sfn.send(new SendTaskSuccessCommand({ taskToken: oldToken, output: '{"ok":true}' }));
       const completed = await waitForCompletion(after.sfn, running.executionArn!);
       expect(completed.status).toBe('SUCCEEDED');
+      expect(sqsAfter.sent).toHaveLength(0);
 
       const types = (await historyOf(after.sfn, running.executionArn!)).map((event) => event.type);
       expect(types).toEqual([
         'ExecutionStarted',
-        'TaskStateEntered',
-        'TaskScheduled',
-        'TaskStarted',
-        'TaskSubmitted',
-        'ExecutionRedriven',
         'TaskStateEntered',
         'TaskScheduled',
         'TaskStarted',

@@ -1,0 +1,89 @@
+import type { JsonValue } from './json';
+
+/** How a Task attempt ended, once known: kept so a replay returns it instead of running it again. */
+export type AttemptOutcome =
+  | { kind: 'success'; output: JsonValue }
+  | { kind: 'failure'; error: string; cause: string; timeout?: boolean };
+
+/** One attempt of a top-level Task state, as far as it got. Times are epoch milliseconds. */
+export interface AttemptCheckpoint {
+  retryCount: number;
+  startedAt: number;
+  token?: string;
+  timeoutSeconds?: number;
+  heartbeatSeconds?: number;
+  /** The last SendTaskHeartbeat (the heartbeat clock restarts from here). */
+  heartbeatAt?: number;
+  /** The integration call returned (for a callback task: the token was handed out). */
+  submitted: boolean;
+  outcome?: AttemptOutcome;
+}
+
+/** The top-level state an execution is in, with what resuming it needs. */
+export interface StateCheckpoint {
+  name: string;
+  type: string;
+  /** The state's raw input (before InputPath). */
+  input: JsonValue;
+  enteredAt: number;
+  /** `$$.State.EnteredTime` as the state's Parameters saw it. */
+  enteredTime?: string;
+  /** Task states: the retry bookkeeping of this state entry. */
+  retryCount: number;
+  retrierAttempts: number[];
+  retryPending: boolean;
+  /** When the pending retry's backoff ends. */
+  retryDueAt?: number;
+  attempt?: AttemptCheckpoint;
+  /** Wait states: when the wait ends. */
+  waitUntil?: number;
+}
+
+/**
+ * The write-ahead record of one running execution: every change is saved (synchronously, by the
+ * sink) before the step it describes becomes visible — a task token handed out, a callback answered,
+ * a heartbeat acknowledged, a retry scheduled. After `close()` (runtime shutting down) nothing is
+ * written, so the file keeps the last acknowledged step for the next start.
+ */
+export class ExecutionJournal {
+  private current: StateCheckpoint | undefined;
+  private closed = false;
+
+  constructor(
+    initial: StateCheckpoint | undefined,
+    private readonly sink: (checkpoint: StateCheckpoint) => void,
+  ) {
+    this.current = initial;
+  }
+
+  get state(): Readonly<StateCheckpoint> | undefined {
+    return this.current;
+  }
+
+  /** The checkpoint of `stateName` when it is the state in progress, else `undefined`. */
+  stateNamed(stateName: string): Readonly<StateCheckpoint> | undefined {
+    return this.current?.name === stateName ? this.current : undefined;
+  }
+
+  enterState(checkpoint: Omit<StateCheckpoint, 'retryCount' | 'retrierAttempts' | 'retryPending'>): void {
+    this.write({ ...checkpoint, retryCount: 0, retrierAttempts: [], retryPending: false });
+  }
+
+  /** Applies `change` to the checkpoint of `stateName` (if that is the state in progress) and saves it. */
+  update(stateName: string, change: (checkpoint: StateCheckpoint) => void): void {
+    if (this.current?.name !== stateName) return;
+    const next = structuredClone(this.current);
+    change(next);
+    this.write(next);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private write(checkpoint: StateCheckpoint): void {
+    if (this.closed) return;
+    this.current = checkpoint;
+    this.sink(checkpoint);
+  }
+}
