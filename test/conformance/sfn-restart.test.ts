@@ -13,7 +13,8 @@ import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#test/cli-process';
 import { waitFor } from '#test/wait';
-import { callsIn, historyOf, sfnClient, startRuntimeProcess, type RuntimeProcess } from './sfn-runtime';
+import type { NodeProcess } from '#test/node-process';
+import { callsIn, historyOf, sfnClient, startRuntimeProcess } from './sfn-runtime';
 
 const ROLE = 'arn:aws:iam::000000000000:role/conformance';
 const WAIT_SECONDS = 6;
@@ -62,7 +63,7 @@ const at = (event: HistoryEvent | undefined) => event?.timestamp?.getTime() ?? N
 describe('the local Step Functions runtime killed with SIGKILL resumes every execution in place', () => {
   let dataDir: string;
   let port: number;
-  let runtime: RuntimeProcess;
+  let runtime: NodeProcess;
   let sfn: SFNClient;
   const arns: Record<'callback' | 'wait' | 'retry', string> = { callback: '', wait: '', retry: '' };
   const before: Record<'callback' | 'wait' | 'retry', HistoryEvent[]> = { callback: [], wait: [], retry: [] };
