@@ -1,3 +1,4 @@
+import { diagnoseDefinition } from './definition-diagnostics';
 import { SfnApiError } from './errors';
 import { isJsonObject } from './json';
 import type { JsonObject } from './json';
@@ -17,8 +18,57 @@ const ACTIONS: Readonly<Record<string, Action>> = {
       name: requireString(body, 'name'),
       definition: requireString(body, 'definition'),
       roleArn: optionalString(body, 'roleArn'),
+      type: optionalString(body, 'type'),
+      tags: tagsOf(body),
     });
     return { stateMachineArn: record.stateMachineArn, creationDate: seconds(record.creationDate) };
+  },
+  DeleteStateMachine(service, body) {
+    service.deleteStateMachine(requireString(body, 'stateMachineArn'));
+    return {};
+  },
+  DescribeStateMachineForExecution(service, body) {
+    const record = service.describeStateMachineForExecution(requireString(body, 'executionArn'));
+    return {
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      definition: record.definition,
+      roleArn: record.roleArn,
+      updateDate: seconds(record.updateDate ?? record.creationDate),
+    };
+  },
+  TagResource(service, body) {
+    service.tagResource(requireString(body, 'resourceArn'), tagsOf(body) ?? {});
+    return {};
+  },
+  UntagResource(service, body) {
+    const keys = body['tagKeys'];
+    if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) {
+      throw new SfnApiError('ValidationException', "'tagKeys' is required and must be a list of strings");
+    }
+    service.untagResource(requireString(body, 'resourceArn'), keys as string[]);
+    return {};
+  },
+  ListTagsForResource(service, body) {
+    const tags = service.listTags(requireString(body, 'resourceArn'));
+    return { tags: Object.entries(tags).map(([key, value]) => ({ key, value })) };
+  },
+  ValidateStateMachineDefinition(_service, body) {
+    const type = optionalString(body, 'type');
+    const diagnostics = diagnoseDefinition(requireString(body, 'definition'));
+    if (type === 'EXPRESS') {
+      diagnostics.push({
+        severity: 'ERROR',
+        code: 'UNSUPPORTED_TYPE',
+        message: 'This local runtime runs STANDARD state machines only',
+      });
+    }
+    const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'ERROR');
+    return { result: errors.length === 0 ? 'OK' : 'FAIL', diagnostics, truncated: false };
+  },
+  RedriveExecution(service, body) {
+    const record = service.redriveExecution(requireString(body, 'executionArn'));
+    return { redriveDate: seconds(record.redriveDate) };
   },
   UpdateStateMachine(service, body) {
     const record = service.updateStateMachine({
@@ -179,6 +229,21 @@ function paginate<T>(
     items: items.slice(offset, end),
     nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined,
   };
+}
+
+/** `[{ key, value }]` → record; `undefined` when absent. */
+function tagsOf(body: JsonObject): Record<string, string> | undefined {
+  const tags = body['tags'];
+  if (tags === undefined || tags === null) return undefined;
+  if (!Array.isArray(tags)) throw new SfnApiError('ValidationException', "'tags' must be a list");
+  const record: Record<string, string> = {};
+  for (const tag of tags) {
+    if (!isJsonObject(tag) || typeof tag['key'] !== 'string') {
+      throw new SfnApiError('ValidationException', "Each tag needs a string 'key'");
+    }
+    record[tag['key']] = typeof tag['value'] === 'string' ? tag['value'] : '';
+  }
+  return record;
 }
 
 function requireString(body: JsonObject, key: string): string {

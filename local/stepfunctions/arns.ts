@@ -5,11 +5,18 @@ export interface ArnScope {
   accountId: string;
 }
 
-const NAME_PATTERN = /^[0-9A-Za-z_-]{1,80}$/;
+/**
+ * AWS's rule for state machine and execution names: 1-80 characters, none of them whitespace, brackets
+ * `< > { } [ ]`, wildcards `? *`, the characters `" # % \ ^ | ~ $ & , ; : /` and the backquote, or a
+ * control character. So
+ * `my.machine+v2` and `run.2024-01-01` are legal.
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
 
-export function assertValidName(name: string, what: string): void {
-  if (!NAME_PATTERN.test(name)) {
-    throw new SfnApiError('InvalidName', `Invalid ${what} name '${name}': 1-80 characters of [0-9A-Za-z_-]`);
+export function assertValidName(name: string): void {
+  if (name.length === 0 || [...name].length > 80 || FORBIDDEN.test(name)) {
+    throw new SfnApiError('InvalidName', `Invalid Name: '${name}'`);
   }
 }
 

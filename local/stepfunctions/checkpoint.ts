@@ -81,6 +81,11 @@ export class ExecutionJournal {
     this.closed = true;
   }
 
+  /** RedriveExecution: the execution runs again, checkpointed from its redrive state on. */
+  reopen(): void {
+    this.closed = false;
+  }
+
   private write(checkpoint: StateCheckpoint): void {
     if (this.closed) return;
     this.current = checkpoint;

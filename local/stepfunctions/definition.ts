@@ -5,7 +5,7 @@ import { parseTaskResource } from './resource';
 import type { TaskResource } from './resource';
 import type { Retrier } from './retry-policy';
 import { RETRY_DECIDED } from './task-error';
-import { validateDefinition } from './validate-definition';
+import { diagnoseDefinition, invalidDefinitionMessage } from './definition-diagnostics';
 
 /** A Task state as written in the registered definition, with what the runtime needs to run it. */
 export interface TaskStateSpec {
@@ -30,6 +30,9 @@ export interface PreparedDefinition {
   timeoutSeconds?: number;
 }
 
+/** A definition CreateStateMachine refuses; the message is AWS's `Invalid State Machine Definition: '...'`. */
+export class InvalidDefinitionError extends Error {}
+
 /** Keys the rewrite adds to a Task's Parameters; the task runner strips them again. */
 export const HOOK_KEYS = {
   hook: '__hook',
@@ -52,8 +55,8 @@ const TIMER_LIMIT_SECONDS = 2_000_000;
  * real Parameters are evaluated, which is when `$$.State` and `$$.Task.Token` must be current.
  */
 export function prepareDefinition(definitionText: string): PreparedDefinition {
-  const validation = validateDefinition(definitionText);
-  if (!validation.valid) throw new Error(validation.errors.join('; '));
+  const problems = diagnoseDefinition(definitionText).filter((problem) => problem.severity === 'ERROR');
+  if (problems.length > 0) throw new InvalidDefinitionError(invalidDefinitionMessage(problems));
   const original = JSON.parse(definitionText) as JsonObject;
   const definition = JSON.parse(
     definitionText.replace(/\$\$\.Execution\.(Input|StartTime)\b/g, `$$$$.${EXECUTION_CONTEXT_KEY}.$1`),
@@ -74,6 +77,7 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
     for (const [name, state] of Object.entries(states)) {
       if (!isJsonObject(state)) continue;
       includeHeartbeatTimeouts(state);
+      if (state['Type'] === 'Fail') evaluateFailPathsAsParameters(state);
       if (state['Type'] === 'Task') {
         const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
         tasksByName.set(name, spec);
@@ -135,6 +139,25 @@ function rewriteTask(name: string, state: JsonObject, hookId: string, topLevel: 
 function copyPath(state: JsonObject, field: string, wrapped: JsonObject, key: string): void {
   const path = state[field];
   if (typeof path === 'string') wrapped[`${key}.$`] = path;
+}
+
+/**
+ * AWS accepts intrinsic functions in a Fail state's ErrorPath/CausePath; the interpreter evaluates them
+ * as JSONPath only. Its copy evaluates them as Parameters (which it applies to any state) and reads them
+ * from there.
+ */
+function evaluateFailPathsAsParameters(state: JsonObject): void {
+  const parameters: JsonObject = {};
+  for (const [field, key] of [
+    ['ErrorPath', 'error'],
+    ['CausePath', 'cause'],
+  ] as const) {
+    const path = state[field];
+    if (typeof path !== 'string' || !path.startsWith('States.')) continue;
+    parameters[`${key}.$`] = path;
+    state[field] = `$.${key}`;
+  }
+  if (Object.keys(parameters).length > 0) state['Parameters'] = parameters;
 }
 
 /** On AWS `States.Timeout` also matches a heartbeat timeout; the interpreter matches names exactly. */

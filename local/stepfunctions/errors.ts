@@ -2,6 +2,9 @@
 export type SfnErrorCode =
   | 'ExecutionAlreadyExists'
   | 'ExecutionDoesNotExist'
+  | 'ExecutionNotRedrivable'
+  | 'ResourceNotFound'
+  | 'StateMachineTypeNotSupported'
   | 'InvalidArn'
   | 'InvalidDefinition'
   | 'InvalidExecutionInput'

@@ -7,7 +7,7 @@ import { StateMachine } from './interpreter';
 import type { InterpreterJson, StateMachineDefinition } from './interpreter';
 import { InterpreterEventMapper } from './interpreter-events';
 import type { JsonValue } from './json';
-import { describeError } from './task-error';
+import { TaskError, describeError } from './task-error';
 import { runTaskAttempt } from './task-runner';
 import type { TaskRunnerDeps } from './task-runner';
 
@@ -23,6 +23,12 @@ export interface RunningExecution {
   stop(recordAborted: boolean): void;
 }
 
+export interface ResumePoint {
+  checkpoint: StateCheckpoint;
+  startDate: number;
+  entryRecorded: boolean;
+}
+
 export interface RunExecutionOptions {
   prepared: PreparedDefinition;
   /** The execution's input, or on resume the input of the state it resumes in. */
@@ -30,8 +36,12 @@ export interface RunExecutionOptions {
   context: ExecutionContext;
   history: HistoryWriter;
   journal: ExecutionJournal;
-  /** Resume in the checkpointed state instead of starting at StartAt. */
-  resume?: { checkpoint: StateCheckpoint; startDate: number };
+  /**
+   * Start in the checkpointed state instead of StartAt. `startDate`: when the execution's
+   * TimeoutSeconds began; `entryRecorded`: the state's entry is already in the history (a restart,
+   * not a redrive).
+   */
+  resume?: ResumePoint;
   taskDeps: Omit<TaskRunnerDeps, 'signal' | 'history' | 'context' | 'journal'>;
 }
 
@@ -74,7 +84,7 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     history,
     journal,
     topLevelStates: prepared.topLevelStates,
-    resumedState: resume?.checkpoint.name,
+    resumedState: resume?.entryRecorded ? resume.checkpoint.name : undefined,
   });
   const consumed = (async () => {
     for await (const event of run.eventLogs) mapper.handle(event);
@@ -107,10 +117,7 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
 
 /** The interpreter's definition for a resumed run: it starts in the checkpointed state, and the
  * execution's TimeoutSeconds counts from the original start. */
-function resumedDefinition(
-  prepared: PreparedDefinition,
-  resume: { checkpoint: StateCheckpoint; startDate: number },
-): StateMachineDefinition {
+function resumedDefinition(prepared: PreparedDefinition, resume: ResumePoint): StateMachineDefinition {
   const definition = { ...prepared.interpreterDefinition, StartAt: resume.checkpoint.name };
   if (definition.TimeoutSeconds !== undefined && prepared.timeoutSeconds !== undefined) {
     const elapsed = (Date.now() - resume.startDate) / 1000;
@@ -136,6 +143,8 @@ function remainingWait(checkpoint: StateCheckpoint): Record<string, number> {
   return overrides;
 }
 
+const JAVASCRIPT_ERRORS = new Set(['SyntaxError', 'TypeError', 'RangeError', 'ReferenceError']);
+
 function classify(error: unknown): ExecutionOutcome {
   if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
   if (error instanceof ExecutionTimeoutError) {
@@ -147,5 +156,14 @@ function classify(error: unknown): ExecutionOutcome {
   }
   const failure = error instanceof ExecutionError ? error.cause : error;
   const { name, message } = describeError(failure);
+  // A JavaScript error escaping the interpreter (an intrinsic given bad input, e.g. States.StringToJson
+  // on text that is not JSON) is what AWS reports as a States.Runtime error.
+  if (!(failure instanceof TaskError) && JAVASCRIPT_ERRORS.has(name)) {
+    return {
+      status: 'FAILED',
+      error: 'States.Runtime',
+      cause: `An error occurred while executing the state: ${message}`,
+    };
+  }
   return { status: 'FAILED', error: name, cause: message };
 }

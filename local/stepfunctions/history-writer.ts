@@ -39,6 +39,11 @@ export class HistoryWriter {
     this.closed = true;
   }
 
+  /** RedriveExecution: the closed history continues. */
+  reopen(): void {
+    this.closed = false;
+  }
+
   /** Index of the last event of one of `types` (-1 when none). */
   lastIndexOf(types: ReadonlySet<string>): number {
     return this.events.findLastIndex((event) => types.has(event.type));

@@ -84,8 +84,16 @@ async function callLambda(
   try {
     return toJsonValue(await deps.invokeLambda(functionName, payload));
   } catch (error) {
-    // As AWS reports a function error: the error type as name, a JSON document as cause.
     const { name, message, stack } = describeError(error);
+    // The Lambda service refused the call (no such function, ...): no function ran, so no trace.
+    if (name.startsWith('Lambda.')) {
+      const code = name.slice('Lambda.'.length);
+      throw new TaskError(
+        name,
+        `${message} (Service: Lambda, Status Code: ${code === 'ResourceNotFoundException' ? 404 : 400}, Error Code: ${code}, Request ID: ${crypto.randomUUID()})`,
+      );
+    }
+    // As AWS reports a function error: the error type as name, a JSON document as cause.
     const cause = { errorType: name, errorMessage: message, trace: (stack ?? '').split('\n') };
     throw new TaskError(name, JSON.stringify(cause));
   }

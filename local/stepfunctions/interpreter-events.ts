@@ -25,6 +25,8 @@ const ABORTABLE = new Set(['Task', 'Wait', 'Map', 'Parallel']);
  */
 export class InterpreterEventMapper {
   private readonly active = new Map<string, string>();
+  /** Parallel/Map states whose current run failed: a Catch exits them without a Succeeded event. */
+  private readonly failed = new Set<string>();
   private readonly history: HistoryWriter;
   private resumedState: string | undefined;
 
@@ -51,7 +53,9 @@ export class InterpreterEventMapper {
         const { name, type, output } = event.state;
         this.active.delete(name);
         if (this.options.topLevelStates.has(name) && this.history.hasExitedLastEntry(name)) return;
-        if (type === 'Parallel' || type === 'Map') this.append(`${type}StateSucceeded`);
+        if ((type === 'Parallel' || type === 'Map') && !this.failed.delete(name)) {
+          this.append(`${type}StateSucceeded`);
+        }
         this.append(`${type}StateExited`, {
           name,
           output: json(output),
@@ -60,10 +64,16 @@ export class InterpreterEventMapper {
         return;
       }
       case 'StateFailed': {
-        const { type } = event.state;
-        if (type === 'Parallel' || type === 'Map') this.append(`${type}StateFailed`);
+        const { name, type } = event.state;
+        if (type === 'Parallel' || type === 'Map') {
+          this.failed.add(name);
+          this.append(`${type}StateFailed`);
+        }
         return;
       }
+      case 'StateRetried':
+        this.failed.delete(event.state.name);
+        return;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':

@@ -12,6 +12,7 @@ export interface StateMachineRecord {
   type: 'STANDARD';
   creationDate: number;
   updateDate?: number;
+  tags?: Record<string, string>;
 }
 
 export interface ExecutionRecord {

@@ -11,17 +11,17 @@ import type { ArnScope } from './arns';
 import { CallbackRegistry } from './callback-registry';
 import { ExecutionJournal } from './checkpoint';
 import type { StateCheckpoint } from './checkpoint';
-import { prepareDefinition } from './definition';
+import { InvalidDefinitionError, prepareDefinition } from './definition';
 import type { PreparedDefinition } from './definition';
 import { SfnApiError } from './errors';
 import { ExecutionContext } from './execution-context';
 import { runExecution } from './execution-runner';
-import type { ExecutionOutcome, RunningExecution } from './execution-runner';
+import type { ExecutionOutcome, ResumePoint, RunningExecution } from './execution-runner';
 import { HistoryWriter } from './history-writer';
 import type { InvokeLambda, ServiceClients } from './integrations';
 import { statesTimeoutErrorClass } from './interpreter';
 import { tryParseJson } from './json';
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 import type {
   ExecutionChange,
   ExecutionRecord,
@@ -127,8 +127,15 @@ export class StepFunctionsService {
   }
 
   /** CreateStateMachine: idempotent for the same name and definition, else StateMachineAlreadyExists. */
-  createStateMachine(input: { name: string; definition: string; roleArn?: string }): StateMachineRecord {
-    assertValidName(input.name, 'state machine');
+  createStateMachine(input: {
+    name: string;
+    definition: string;
+    roleArn?: string;
+    type?: string;
+    tags?: Record<string, string>;
+  }): StateMachineRecord {
+    assertValidName(input.name);
+    assertStandardType(input.type);
     const arn = stateMachineArn(this.scope, input.name);
     const existing = this.machines.get(arn);
     if (existing) {
@@ -143,6 +150,7 @@ export class StepFunctionsService {
       roleArn: input.roleArn ?? DEFAULT_ROLE,
       type: 'STANDARD',
       creationDate: Date.now(),
+      tags: input.tags,
     };
     this.machines.set(arn, { record, prepared });
     this.store.saveStateMachine(record);
@@ -179,12 +187,95 @@ export class StepFunctionsService {
     return [...this.machines.values()].map((machine) => machine.record);
   }
 
+  /**
+   * DeleteStateMachine: the machine is gone at once (idempotent for an unknown ARN); its executions
+   * stay readable and running ones finish with the definition they started with.
+   */
+  deleteStateMachine(arn: string): void {
+    const machine = this.machines.get(assertStateMachineArn(arn));
+    if (!machine) return;
+    this.machines.delete(arn);
+    this.store.deleteStateMachine(machine.record.name);
+  }
+
+  /** DescribeStateMachineForExecution: the definition the execution runs, even after an update. */
+  describeStateMachineForExecution(executionArn: string): StateMachineRecord {
+    const { record } = this.requireExecution(executionArn);
+    const machine = this.machines.get(record.stateMachineArn)?.record;
+    const definition = record.definition ?? machine?.definition;
+    if (!machine || definition === undefined) {
+      throw new SfnApiError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${record.stateMachineArn}'`,
+      );
+    }
+    return { ...machine, definition };
+  }
+
+  tagResource(arn: string, tags: Record<string, string>): void {
+    const machine = this.requireTaggable(arn);
+    machine.tags = { ...machine.tags, ...tags };
+    this.store.saveStateMachine(machine);
+  }
+
+  untagResource(arn: string, keys: readonly string[]): void {
+    const machine = this.requireTaggable(arn);
+    const tags = { ...machine.tags };
+    for (const key of keys) delete tags[key];
+    machine.tags = tags;
+    this.store.saveStateMachine(machine);
+  }
+
+  listTags(arn: string): Record<string, string> {
+    return { ...this.requireTaggable(arn).tags };
+  }
+
+  /**
+   * RedriveExecution: a FAILED, ABORTED or TIMED_OUT execution continues from the top-level state
+   * that did not succeed (entered again, with its retry counts reset), with its original definition.
+   */
+  redriveExecution(arn: string): ExecutionRecord {
+    const entry = this.requireExecution(arn);
+    const { record } = entry;
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw new SfnApiError(
+        'ExecutionNotRedrivable',
+        `Execution with status ${record.status} cannot be redriven: '${arn}'`,
+      );
+    }
+    const definition = record.definition ?? this.machines.get(record.stateMachineArn)?.record.definition;
+    const input = tryParseJson(record.input);
+    if (definition === undefined || input === undefined) {
+      throw new SfnApiError('ExecutionNotRedrivable', `Execution cannot be redriven: '${arn}'`);
+    }
+    const prepared = this.preparedFor(definition);
+    const from = lastTopLevelEntry(entry.events, prepared.topLevelStates);
+    record.status = 'RUNNING';
+    record.redriveCount += 1;
+    record.redriveDate = Date.now();
+    for (const key of ['stopDate', 'output', 'error', 'cause'] as const) delete record[key];
+    entry.history.reopen();
+    entry.journal.reopen();
+    if (from) entry.journal.enterState({ ...from, enteredAt: record.redriveDate });
+    this.store.saveExecution(record);
+    entry.history.append('ExecutionRedriven', { redriveCount: record.redriveCount });
+    this.emitStatus(record);
+    const checkpoint = entry.journal.state;
+    this.launch(
+      entry,
+      prepared,
+      input,
+      from && checkpoint ? { checkpoint, startDate: record.redriveDate, entryRecorded: false } : undefined,
+    );
+    return record;
+  }
+
   /** StartExecution with AWS name idempotency. */
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): ExecutionRecord {
     if (this.closed) throw new SfnApiError('InternalFailure', 'The service is shutting down', 500);
     const machine = this.requireMachine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
-    assertValidName(name, 'execution');
+    assertValidName(name);
     const inputText = input.input ?? '{}';
     const parsedInput = tryParseJson(inputText);
     if (parsedInput === undefined)
@@ -308,7 +399,13 @@ export class StepFunctionsService {
       this.finish(entry, { status: 'FAILED', error: 'States.Runtime', cause });
       return;
     }
-    this.launch(entry, this.preparedFor(definition), input, entry.journal.state);
+    const checkpoint = entry.journal.state;
+    this.launch(
+      entry,
+      this.preparedFor(definition),
+      input,
+      checkpoint && { checkpoint, startDate: record.redriveDate ?? record.startDate, entryRecorded: true },
+    );
   }
 
   private addExecution(
@@ -337,19 +434,20 @@ export class StepFunctionsService {
     entry: ExecutionEntry,
     prepared: PreparedDefinition,
     executionInput: JsonValue,
-    checkpoint?: StateCheckpoint,
+    resume?: ResumePoint,
   ): void {
     const { record } = entry;
-    const machine = this.requireMachine(record.stateMachineArn).record;
+    const machine = this.machines.get(record.stateMachineArn)?.record;
+    const checkpoint = resume?.checkpoint;
     const context = new ExecutionContext({
       executionArn: record.executionArn,
       executionName: record.name,
       executionInput,
       startDate: record.startDate,
-      roleArn: machine.roleArn,
+      roleArn: machine?.roleArn ?? DEFAULT_ROLE,
       redriveCount: record.redriveCount,
-      stateMachineArn: machine.stateMachineArn,
-      stateMachineName: machine.name,
+      stateMachineArn: record.stateMachineArn,
+      stateMachineName: record.stateMachineArn.split(':').at(-1) ?? '',
       tasksByHook: prepared.tasksByHook,
       issueToken: (stateName) => encodeTaskToken({ executionArn: record.executionArn, stateName }),
       resume: checkpoint,
@@ -360,7 +458,7 @@ export class StepFunctionsService {
       context,
       history: entry.history,
       journal: entry.journal,
-      resume: checkpoint ? { checkpoint, startDate: record.startDate } : undefined,
+      resume,
       taskDeps: {
         executionArn: record.executionArn,
         region: this.scope.region,
@@ -431,6 +529,12 @@ export class StepFunctionsService {
     return machine;
   }
 
+  private requireTaggable(arn: string): StateMachineRecord {
+    const machine = this.machines.get(arn);
+    if (!machine) throw new SfnApiError('ResourceNotFound', `Resource not found: '${arn}'`);
+    return machine.record;
+  }
+
   private requireExecution(arn: string): ExecutionEntry {
     const entry = this.executions.get(assertExecutionArn(arn));
     if (!entry) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
@@ -442,9 +546,40 @@ function prepare(definition: string): PreparedDefinition {
   try {
     return prepareDefinition(definition);
   } catch (error) {
+    const message = (error as Error).message;
     throw new SfnApiError(
       'InvalidDefinition',
-      `Invalid State Machine Definition: ${(error as Error).message}`,
+      error instanceof InvalidDefinitionError ? message : `Invalid State Machine Definition: '${message}'`,
     );
   }
+}
+
+/** Only STANDARD workflows run here; EXPRESS is refused as AWS refuses an unsupported type. */
+function assertStandardType(type: string | undefined): void {
+  if (type === undefined || type === 'STANDARD') return;
+  if (type === 'EXPRESS') {
+    throw new SfnApiError(
+      'StateMachineTypeNotSupported',
+      'This local runtime runs STANDARD state machines only; EXPRESS is not supported',
+    );
+  }
+  throw new SfnApiError(
+    'ValidationException',
+    `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+  );
+}
+
+/** The top-level state entered last (where a redrive continues), from the history. */
+function lastTopLevelEntry(
+  events: readonly StoredHistoryEvent[],
+  topLevelStates: ReadonlyMap<string, JsonObject>,
+): { name: string; type: string; input: JsonValue } | undefined {
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const details = events[index]?.stateEnteredEventDetails;
+    const state = details?.name === undefined ? undefined : topLevelStates.get(details.name);
+    if (!details?.name || !state) continue;
+    const input = tryParseJson(details.input ?? 'null');
+    return { name: details.name, type: String(state['Type']), input: input ?? null };
+  }
+  return undefined;
 }

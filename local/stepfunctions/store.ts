@@ -37,6 +37,10 @@ export class StepFunctionsStore {
     this.writeDocument(join('state-machines', `${fileName(record.name)}.json`), record);
   }
 
+  deleteStateMachine(name: string): void {
+    if (this.root) rmSync(join(this.root, 'state-machines', `${fileName(name)}.json`), { force: true });
+  }
+
   loadExecutions(): ExecutionRecord[] {
     if (!this.root) return [];
     const dir = join(this.root, 'executions');

@@ -38,7 +38,9 @@ const service = await StepFunctionsService.create({
   invokeLambda: async (name, payload) => {
     const handler = functions[name];
     if (!handler)
-      throw Object.assign(new Error(`Function not found: ${name}`), { name: 'ResourceNotFoundException' });
+      throw Object.assign(new Error(`Function not found: ${name}`), {
+        name: 'Lambda.ResourceNotFoundException',
+      });
     return handler(payload);
   },
 });
