@@ -7,6 +7,7 @@ import { StateMachine } from './interpreter';
 import type { InterpreterJson, StateMachineDefinition } from './interpreter';
 import { InterpreterEventMapper } from './interpreter-events';
 import type { JsonValue } from './json';
+import { dataLimitCause } from './payload-limit';
 import { TaskError, describeError } from './task-error';
 import { runTaskAttempt } from './task-runner';
 import type { TaskRunnerDeps } from './task-runner';
@@ -80,11 +81,22 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     noThrowOnAbort: true,
   });
 
+  let limitExceeded: ExecutionOutcome | undefined;
   const mapper = new InterpreterEventMapper({
     history,
     journal,
     topLevelStates: prepared.topLevelStates,
     resumedState: resume?.entryRecorded ? resume.checkpoint.name : undefined,
+    onDataLimitExceeded(stateName, what) {
+      if (limitExceeded) return;
+      limitExceeded = {
+        status: 'FAILED',
+        error: 'States.DataLimitExceeded',
+        cause: dataLimitCause(stateName, what),
+      };
+      controller.abort();
+      run.abort();
+    },
   });
   const consumed = (async () => {
     for await (const event of run.eventLogs) mapper.handle(event);
@@ -102,7 +114,7 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     }
     controller.abort();
     await consumed;
-    return result;
+    return limitExceeded ?? result;
   })();
 
   return {

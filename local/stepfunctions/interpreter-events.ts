@@ -4,6 +4,7 @@ import { json } from './history-writer';
 import type { HistoryWriter } from './history-writer';
 import type { InterpreterEvent } from './interpreter';
 import type { JsonObject, JsonValue } from './json';
+import { MAX_PAYLOAD_BYTES, payloadBytes } from './payload-limit';
 import { waitDeadline } from './wait-deadline';
 
 export interface EventMapperOptions {
@@ -13,6 +14,8 @@ export interface EventMapperOptions {
   topLevelStates: ReadonlyMap<string, JsonObject>;
   /** The state a resumed run starts in: its entry (and exit, if recorded) is already in the history. */
   resumedState?: string;
+  /** A state's input or output is above the payload limit: the execution fails. */
+  onDataLimitExceeded(stateName: string, what: 'input' | 'output'): void;
 }
 
 const ABORTABLE = new Set(['Task', 'Wait', 'Map', 'Parallel']);
@@ -45,7 +48,9 @@ export class InterpreterEventMapper {
           return;
         }
         this.checkpointEntry(name, type, input as JsonValue, event.timestamp);
-        this.append(`${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } });
+        const inputText = json(input);
+        this.append(`${type}StateEntered`, { name, input: inputText, inputDetails: { truncated: false } });
+        if (payloadBytes(inputText) > MAX_PAYLOAD_BYTES) this.options.onDataLimitExceeded(name, 'input');
         if (type === 'Parallel' || type === 'Map') this.append(`${type}StateStarted`);
         return;
       }
@@ -56,11 +61,12 @@ export class InterpreterEventMapper {
         if ((type === 'Parallel' || type === 'Map') && !this.failed.delete(name)) {
           this.append(`${type}StateSucceeded`);
         }
-        this.append(`${type}StateExited`, {
-          name,
-          output: json(output),
-          outputDetails: { truncated: false },
-        });
+        const outputText = json(output);
+        if (payloadBytes(outputText) > MAX_PAYLOAD_BYTES) {
+          this.options.onDataLimitExceeded(name, 'output');
+          return;
+        }
+        this.append(`${type}StateExited`, { name, output: outputText, outputDetails: { truncated: false } });
         return;
       }
       case 'StateFailed': {

@@ -14,6 +14,7 @@ import type { StateCheckpoint } from './checkpoint';
 import { InvalidDefinitionError, prepareDefinition } from './definition';
 import type { PreparedDefinition } from './definition';
 import { SfnApiError } from './errors';
+import { assertApiPayload } from './payload-limit';
 import { ExecutionContext } from './execution-context';
 import { runExecution } from './execution-runner';
 import type { ExecutionOutcome, ResumePoint, RunningExecution } from './execution-runner';
@@ -277,6 +278,7 @@ export class StepFunctionsService {
     const name = input.name ?? randomUUID();
     assertValidName(name);
     const inputText = input.input ?? '{}';
+    assertApiPayload('input', inputText);
     const parsedInput = tryParseJson(inputText);
     if (parsedInput === undefined)
       throw new SfnApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
@@ -339,6 +341,7 @@ export class StepFunctionsService {
   }
 
   sendTaskSuccess(taskToken: string, output: string): void {
+    assertApiPayload('output', output);
     const parsed = tryParseJson(output);
     if (parsed === undefined) throw new SfnApiError('InvalidOutput', 'Invalid output: not JSON');
     this.callbacks.settle(taskToken, { kind: 'success', output: parsed });

@@ -7,6 +7,7 @@ import type { HistoryWriter } from './history-writer';
 import { invokeIntegration } from './integrations';
 import type { IntegrationDeps } from './integrations';
 import { isJsonObject } from './json';
+import { MAX_PAYLOAD_BYTES, dataLimitCause, payloadBytes } from './payload-limit';
 import type { JsonValue } from './json';
 import { TaskClock } from './task-clock';
 import type { TaskClockErrors } from './task-clock';
@@ -103,6 +104,9 @@ export async function runTaskAttempt(
     else
       work = runCallback(attempt.token, parameters, clock, events, deps, save, resumed?.submitted ?? false);
     const output = await Promise.race([work, clock.expired, stopped]);
+    if (payloadBytes(json(output)) > MAX_PAYLOAD_BYTES) {
+      throw new TaskError('States.DataLimitExceeded', dataLimitCause(spec.name, 'result'));
+    }
     if (!resumed?.outcome) {
       save((checkpoint) => {
         if (checkpoint.attempt) checkpoint.attempt.outcome = { kind: 'success', output };

@@ -2,7 +2,8 @@
  * The local Step Functions runtime alone, as a child process for the conformance suite:
  * `tsx sfn-process.ts <dataDir> <port>`. It prints `ready` once it serves. Its Lambda functions:
  * - `record`: appends its payload to `<dataDir>/calls.jsonl` and returns `{}`;
- * - `fail-once`: the first call per `key` throws `Flaky.Error`, later calls return `{ ok: true }`.
+ * - `fail-once`: the first call per `key` throws `Flaky.Error`, later calls return `{ ok: true }`;
+ * - `sized`: returns `{ text }` with `size` characters.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,10 @@ function keyOf(payload: unknown): string {
 }
 
 const functions: Record<string, (payload: unknown) => unknown> = {
+  sized(payload) {
+    const size = typeof payload === 'object' && payload !== null && 'size' in payload ? payload.size : 0;
+    return { text: 'x'.repeat(typeof size === 'number' ? size : 0) };
+  },
   record(payload) {
     appendFileSync(callsFile, `${JSON.stringify(payload)}\n`);
     return {};
