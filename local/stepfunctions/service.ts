@@ -523,7 +523,9 @@ export class StepFunctionsService {
   }
 
   private emitStatus(record: ExecutionRecord): void {
-    this.emitter.emit('change', { kind: 'status', execution: { ...record } } satisfies ExecutionChange);
+    // Listeners (the console) get the status, not the definition text every execution carries.
+    const { definition: _definition, ...execution } = record;
+    this.emitter.emit('change', { kind: 'status', execution } satisfies ExecutionChange);
   }
 
   private requireMachine(arn: string): { record: StateMachineRecord; prepared: PreparedDefinition } {
