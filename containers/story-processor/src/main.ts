@@ -27,6 +27,10 @@ const envSchema = z.object({
   WORKER_VISIBILITY_SECONDS: int.optional(),
   AWS_S3_FORCE_PATH_STYLE: z.string().optional(),
   POWERTOOLS_LOG_LEVEL: z.string().optional(),
+  /** `bwrap` (default) or `uid` (Fargate: see the README's "Sandbox"). */
+  SANDBOX_MODE: z.enum(['bwrap', 'uid']).optional(),
+  /** `accept`: uid mode runs commands without a network cut (the task's egress rules are the fence). */
+  SANDBOX_UID_NETWORK: z.enum(['accept']).optional(),
 });
 
 async function main(): Promise<void> {
@@ -74,6 +78,8 @@ async function main(): Promise<void> {
     ...(env.WORKER_SHUTDOWN_GRACE_MS ? { shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS } : {}),
     ...(env.WORKER_VISIBILITY_SECONDS ? { visibilitySeconds: env.WORKER_VISIBILITY_SECONDS } : {}),
     ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL } : {}),
+    ...(env.SANDBOX_MODE ? { sandboxMode: env.SANDBOX_MODE } : {}),
+    ...(env.SANDBOX_UID_NETWORK === 'accept' ? { sandboxUidSharesNetwork: true } : {}),
   });
 
   let stopping = false;

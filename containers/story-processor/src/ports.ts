@@ -250,13 +250,30 @@ export interface CommandResult {
   output: string;
 }
 
+/** How one project's commands are isolated; `worker` resolves to the worker's own mode. */
+export type SandboxMode = 'worker' | 'bwrap' | 'uid' | 'none';
+
+export interface SandboxPolicy {
+  mode: SandboxMode;
+  /** All or nothing: true shares the worker's network. */
+  network: boolean;
+  /** Data segment and private mappings per process (RLIMIT_DATA). */
+  memoryMb: number;
+  /** Processes and threads the command may have at once (RLIMIT_NPROC). */
+  maxProcesses: number;
+}
+
 export interface CommandRunner {
   run(input: {
     command: string;
     cwd: string;
     timeoutMs: number;
     signal: AbortSignal;
+    /** Absent: the runner's default policy. */
+    policy?: SandboxPolicy;
   }): Promise<CommandResult>;
+  /** Proves the sandbox for `policy` can start; throws a SandboxUnavailableError naming why not. */
+  ensureReady?(policy: SandboxPolicy): Promise<void>;
 }
 
 export interface PlanRequest {

@@ -19,10 +19,10 @@ import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
 import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/anthropic-provider.ts';
 import { OfflineModelProvider } from './models/offline-provider.ts';
-import { createCommandRunner } from './pipeline/command-runner.ts';
 import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
 import type { ReplyComposer } from './ports.ts';
+import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
 import { createGitWorkspaces } from './workspace/git-workspaces.ts';
@@ -63,8 +63,13 @@ export interface StartWorkerOptions {
   anthropic?: AnthropicProviderOptions;
   /** PATH for git and the validation commands. Default `/usr/local/bin:/usr/bin:/bin`. */
   pathEnv?: string;
-  /** Extra variables for validation commands (the worker's own environment never reaches them). */
-  validationEnv?: Record<string, string>;
+  /**
+   * How validation commands are isolated when a project leaves it to the worker: `bwrap` (default;
+   * namespaces) or `uid` (a separate uid, for hosts that refuse namespaces, like Fargate).
+   */
+  sandboxMode?: 'bwrap' | 'uid';
+  /** uid mode cannot cut the network; true accepts that (the task's network rules are the fence). */
+  sandboxUidSharesNetwork?: boolean;
   /** Values redacted from records, logs, prompts and causes (API keys, AWS secrets). */
   secrets?: string[];
   workerId?: string;
@@ -162,9 +167,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       ),
     commands:
       o.commands ??
-      createCommandRunner({
-        env: { PATH: pathEnv, HOME: home, LANG: 'C.UTF-8', CI: 'true', ...options.validationEnv },
+      createSandboxedCommandRunner({
+        defaultMode: options.sandboxMode ?? 'bwrap',
+        pathEnv,
         maxOutputBytes: options.maxValidationOutputBytes ?? 64 * 1024,
+        log,
+        ...(options.sandboxUidSharesNetwork
+          ? ({ uidModeSharesNetwork: true } satisfies Partial<SandboxedRunnerOptions>)
+          : {}),
       }),
     metrics: o.metrics ?? createPowertoolsMetrics(),
   };

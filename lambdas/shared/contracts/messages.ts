@@ -11,6 +11,34 @@ export const storedAttachmentSchema = z.object({
 });
 export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
 
+/**
+ * How a project's validation commands are isolated (see containers/story-processor/src/sandbox/).
+ * `worker`: the worker's own mode (bubblewrap by default); `bwrap`: user/pid/net/mount namespaces;
+ * `uid`: a separate unprivileged uid (for hosts that refuse new namespaces, like Fargate); `none`:
+ * the project opts out and its commands run as the worker, logged loudly. A bare string is the mode.
+ * Defaults: no network, 2048 MiB of data per process, 256 processes.
+ */
+export const sandboxSettingsSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { mode: value } : value),
+  z.strictObject({
+    mode: z.enum(['worker', 'bwrap', 'uid', 'none']).default('worker'),
+    /** All or nothing: true shares the worker's network (no per-host allowlist yet). */
+    network: z.boolean().default(false),
+    memoryMb: z.number().int().min(64).max(65_536).default(2048),
+    maxProcesses: z.number().int().min(8).max(4096).default(256),
+  }),
+);
+export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>;
+
+/** What one job may spend on the model; the job stops with `Budget.Exceeded` when it is reached. */
+export const budgetSchema = z.strictObject({
+  /** Input + output tokens (cache reads and writes included). */
+  maxTokens: z.number().int().positive().optional(),
+  /** Estimated US dollars (see the worker's price table). */
+  maxDollars: z.number().positive().optional(),
+});
+export type Budget = z.infer<typeof budgetSchema>;
+
 /** Per-project settings the worker needs, copied into each job so a job is self-contained. */
 export const jobSettingsSchema = z.object({
   model: z.string().min(1),
@@ -26,6 +54,8 @@ export const jobSettingsSchema = z.object({
   leaseSeconds: z.number().int().positive(),
   jobTimeoutSeconds: z.number().int().positive(),
   promptOverrides: z.record(z.string(), z.string()).default({}),
+  sandbox: sandboxSettingsSchema.optional(),
+  budget: budgetSchema.optional(),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 

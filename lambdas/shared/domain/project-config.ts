@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema, userIdSchema } from '#contracts/identifiers';
-import type { JobSettings } from '#contracts/messages';
+import { budgetSchema, sandboxSettingsSchema, type JobSettings } from '#contracts/messages';
 import { splitAddress } from './email-address.ts';
 
 const MIB = 1024 * 1024;
@@ -24,7 +24,8 @@ export const DEFAULT_LIMITS = {
   maxLineChars: 20_000,
 } as const;
 
-export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+/** The current Claude Sonnet (see the `Model` type of @anthropic-ai/sdk); any project can pick another. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 const positiveInt = z.number().int().positive();
 
@@ -60,9 +61,9 @@ export const validationCommandSchema = z.strictObject({
 });
 
 /**
- * Per-project settings. Defaults: model `claude-sonnet-4-5`, no validation commands, 2 fix attempts,
+ * Per-project settings. Defaults: model `claude-sonnet-5-5`, no validation commands, 2 fix attempts,
  * a heartbeat at least every 60 s, a 30 s job lease, a job runs at most 3600 s, the limits above, no
- * prompt overrides.
+ * prompt overrides, validation commands in the worker's sandbox without network, no budget.
  *
  * The worker renews the lease (and extends its message's visibility) every third of the shorter of
  * the heartbeat, the lease and its visibility window, so any lease works while the worker lives.
@@ -81,6 +82,8 @@ export const projectSettingsSchema = z
     limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
     rateLimits: rateLimitsSchema.default(() => ({ ...DEFAULT_RATE_LIMITS })),
     promptOverrides: z.record(z.string(), z.string()).default({}),
+    sandbox: sandboxSettingsSchema.default(() => sandboxSettingsSchema.parse({})),
+    budget: budgetSchema.optional(),
   })
   .refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
     message: 'must be longer than heartbeatSeconds',

@@ -20,7 +20,7 @@ describe('loadProjectsFromJson', () => {
   it('applies the documented defaults', () => {
     const [project] = loadProjectsFromJson(JSON.stringify({ projects: [minimal] }));
     expect(project?.settings).toEqual({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       validationCommands: [],
       maxFixAttempts: 2,
       heartbeatSeconds: 60,
@@ -28,6 +28,7 @@ describe('loadProjectsFromJson', () => {
       jobTimeoutSeconds: 3600,
       limits: DEFAULT_LIMITS,
       promptOverrides: {},
+      sandbox: { mode: 'worker', network: false, memoryMb: 2048, maxProcesses: 256 },
     });
   });
 

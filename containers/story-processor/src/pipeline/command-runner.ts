@@ -8,59 +8,111 @@ export interface CommandRunnerOptions {
   maxOutputBytes: number;
 }
 
+export interface ProcessLaunch {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Open file descriptors handed to the child as fd 3, 4, … (bubblewrap's --bind-fd). */
+  extraFds?: number[];
+  timeoutMs: number;
+  signal: AbortSignal;
+  maxOutputBytes: number;
+  /**
+   * Kills what may have left the process group (setsid, double fork); called when the leader exits,
+   * times out or is aborted.
+   */
+  reap?: () => Promise<void>;
+}
+
+/** How long output pipes may stay open after the leader exited (held by a leftover) before they are cut. */
+const PIPE_GRACE_MS = 500;
+
 /**
  * Runs a project's validation command with `/bin/sh -c` in its own process group, so that a timeout or
- * an abort kills everything it started. Commands come from project settings only.
+ * an abort kills everything it started — unsandboxed: the sandbox (src/sandbox/) wraps this for jobs.
+ * Commands come from project settings only.
  */
 export function createCommandRunner(options: CommandRunnerOptions): CommandRunner {
   return {
-    run({ command, cwd, timeoutMs, signal }) {
-      return new Promise<CommandResult>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const started = Date.now();
-        const capture = new OutputCapture(options.maxOutputBytes);
-        const child = spawn('/bin/sh', ['-c', command], {
-          cwd,
-          env: options.env,
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let timedOut = false;
-        const killGroup = (): void => {
-          try {
-            if (child.pid) process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        };
-        const timer = setTimeout(() => {
-          timedOut = true;
-          killGroup();
-        }, timeoutMs);
-        const onAbort = (): void => killGroup();
-        signal.addEventListener('abort', onAbort, { once: true });
-        child.stdout.on('data', (chunk: Buffer) => capture.add(chunk));
-        child.stderr.on('data', (chunk: Buffer) => capture.add(chunk));
-        child.on('error', (error) => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        });
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) return reject(signal.reason);
-          const note = timedOut ? `\n[killed after ${Math.round(timeoutMs / 1000)} s time limit]` : '';
-          resolve({
-            exitCode: code,
-            timedOut,
-            durationMs: Date.now() - started,
-            output: capture.text() + note,
-          });
-        });
-      });
-    },
+    run: ({ command, cwd, timeoutMs, signal }) =>
+      runProcess({
+        file: '/bin/sh',
+        args: ['-c', command],
+        cwd,
+        env: options.env,
+        timeoutMs,
+        signal,
+        maxOutputBytes: options.maxOutputBytes,
+      }),
   };
+}
+
+/**
+ * Spawns one process as the leader of a new process group; on timeout or abort the whole group gets
+ * SIGKILL. Rejects with the signal's reason on abort; a timeout resolves with `timedOut`.
+ */
+export function runProcess(launch: ProcessLaunch): Promise<CommandResult> {
+  const { signal, timeoutMs } = launch;
+  return new Promise<CommandResult>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const started = Date.now();
+    const capture = new OutputCapture(launch.maxOutputBytes);
+    const child = spawn(launch.file, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', ...(launch.extraFds ?? [])],
+    });
+    let timedOut = false;
+    const killGroup = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+      reap();
+    }, timeoutMs);
+    const reap = (): void => void launch.reap?.().catch(() => undefined);
+    const onAbort = (): void => {
+      killGroup();
+      reap();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => capture.add(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => capture.add(chunk));
+    let pipeTimer: NodeJS.Timeout | undefined;
+    child.on('exit', () => {
+      reap();
+      pipeTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      clearTimeout(pipeTimer);
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearTimeout(pipeTimer);
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return reject(signal.reason);
+      const note = timedOut ? `\n[killed after ${Math.round(timeoutMs / 1000)} s time limit]` : '';
+      resolve({
+        exitCode: code,
+        timedOut,
+        durationMs: Date.now() - started,
+        output: capture.text() + note,
+      });
+    });
+  });
 }
 
 /** Keeps the head and the tail of a stream, counting what it dropped. */

@@ -20,6 +20,7 @@ import type {
 } from '../ports.ts';
 import { redact, truncateMiddle } from '../text.ts';
 import { createWorkspaceTools } from '../workspace/file-tools.ts';
+import { sandboxPolicyOf, SandboxUnavailableError } from '../sandbox/sandbox-policy.ts';
 import { JOB_TRAILER, STORY_TRAILER, THREAD_TRAILER } from '../workspace/git-workspaces.ts';
 import { loadInstruction, type InstructionLimits } from './instruction.ts';
 import { JobPrompts, PromptError, type PromptTemplates } from './prompts.ts';
@@ -125,6 +126,8 @@ class PipelineRun {
         this.deps.secrets,
       );
       const system = prompts.render('system', {});
+      if (this.job.settings.validationCommands.length > 0)
+        await this.deps.commands.ensureReady?.(sandboxPolicyOf(this.job.settings));
       this.control.throwIfStopped();
       await this.planStories(prompts, tools, system, instruction);
 
@@ -185,7 +188,11 @@ class PipelineRun {
           committed: this.completed.length,
         };
       }
-      if (error instanceof PromptError || error instanceof StoryFailed) {
+      if (
+        error instanceof PromptError ||
+        error instanceof StoryFailed ||
+        error instanceof SandboxUnavailableError
+      ) {
         await this.save().catch(() => undefined);
         const detail = error instanceof StoryFailed ? error.detail : '';
         return {
@@ -273,6 +280,7 @@ class PipelineRun {
         cwd: ctx.workspace.dir,
         signal: control.signal,
         secrets: deps.secrets,
+        policy: sandboxPolicyOf(job.settings),
       });
       deps.metrics.add(validationPassed(results) ? 'ValidationPassed' : 'ValidationFailed', 'Count', 1);
       record.validation = forRecord(results, deps.limits.recordedOutputBytes);

@@ -1,5 +1,5 @@
 import type { JobSettings } from '#contracts/messages';
-import type { CommandRunner, ValidationResult } from '../ports.ts';
+import type { CommandRunner, SandboxPolicy, ValidationResult } from '../ports.ts';
 import { redact, truncateMiddle } from '../text.ts';
 
 /** Runs the project's validation commands in order, stopping at the first failure. */
@@ -9,6 +9,7 @@ export async function runValidation(input: {
   cwd: string;
   signal: AbortSignal;
   secrets: readonly string[];
+  policy?: SandboxPolicy;
 }): Promise<ValidationResult[]> {
   const results: ValidationResult[] = [];
   for (const { name, command, timeoutSeconds } of input.commands) {
@@ -17,6 +18,7 @@ export async function runValidation(input: {
       cwd: input.cwd,
       timeoutMs: timeoutSeconds * 1000,
       signal: input.signal,
+      ...(input.policy ? { policy: input.policy } : {}),
     });
     const passed = result.exitCode === 0 && !result.timedOut;
     results.push({

@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { runProcess } from '../pipeline/command-runner.ts';
+import type { CommandResult, CommandRunner, Log, SandboxMode, SandboxPolicy } from '../ports.ts';
+import { bwrapArgs, dropToUid, limitArgs, sandboxEnv, type CommandShape } from './launch-plan.ts';
+import { DEFAULT_SANDBOX_POLICY, SandboxUnavailableError } from './sandbox-policy.ts';
+import { UidPool } from './uid-pool.ts';
+
+const run = promisify(execFile);
+
+export interface SandboxedRunnerOptions {
+  /** What `mode: "worker"` means on this worker. */
+  defaultMode: Exclude<SandboxMode, 'worker'>;
+  /** PATH inside the sandbox (system folders only are mounted). */
+  pathEnv: string;
+  maxOutputBytes: number;
+  log: Log;
+  /**
+   * Uids lent to commands when the worker runs as root (uid mode always; bwrap as root, because
+   * process limits do not bind uid 0). Default 10100 and up, `uidCount` of them (default 8).
+   */
+  firstUid?: number;
+  uidCount?: number;
+  /** uid mode cannot cut the network; true accepts that for policies without network. Default false. */
+  uidModeSharesNetwork?: boolean;
+  /** The bubblewrap program. Default `bwrap` on `pathEnv`. */
+  bwrap?: string;
+}
+
+/**
+ * Validation commands in a sandbox (see the README's "Sandbox" section): bubblewrap namespaces, or a
+ * separate unprivileged uid where namespaces are refused, or — only when a project opts out — bare.
+ * A sandbox that cannot start fails the command with SandboxUnavailableError, never runs it bare.
+ */
+export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): CommandRunner {
+  const isRoot = process.getuid?.() === 0;
+  const bwrap = options.bwrap ?? 'bwrap';
+  const uids = new UidPool(options.firstUid ?? 10_100, options.uidCount ?? 8);
+  const proven = new Set<string>();
+  const modeOf = (policy: SandboxPolicy): Exclude<SandboxMode, 'worker'> =>
+    policy.mode === 'worker' ? options.defaultMode : policy.mode;
+
+  const refusal = (policy: SandboxPolicy): string | undefined => {
+    const mode = modeOf(policy);
+    if (mode === 'uid' && !isRoot)
+      return 'the uid sandbox needs the worker to start as root (it switches to an unprivileged uid per command)';
+    if (mode === 'uid' && !policy.network && !options.uidModeSharesNetwork)
+      return 'the uid sandbox cannot cut the network, and this project allows none (use bwrap, or set sandbox.network)';
+    return undefined;
+  };
+
+  async function execute(
+    shape: CommandShape & { cwd: string; signal: AbortSignal },
+    mode: Exclude<SandboxMode, 'worker'>,
+  ): Promise<CommandResult> {
+    const common = {
+      timeoutMs: shape.timeoutMs,
+      signal: shape.signal,
+      maxOutputBytes: options.maxOutputBytes,
+    };
+    if (mode === 'none') {
+      options.log.warn('UNSANDBOXED validation command: the project opted out with sandbox "none"', {
+        command: shape.command,
+      });
+      const home = await privateHome();
+      try {
+        return await runProcess({
+          file: '/bin/sh',
+          args: ['-c', shape.command],
+          cwd: shape.cwd,
+          env: sandboxEnv(options.pathEnv, home),
+          ...common,
+        });
+      } finally {
+        await rm(home, { recursive: true, force: true });
+      }
+    }
+    if (mode === 'bwrap' && !isRoot) {
+      const fd = openSync(shape.cwd, 'r');
+      try {
+        return await runProcess({
+          file: bwrap,
+          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), { kind: 'unprivileged' }),
+          cwd: '/',
+          env: { PATH: options.pathEnv },
+          extraFds: [fd],
+          ...common,
+        });
+      } finally {
+        closeSync(fd);
+      }
+    }
+    // As root: lend the command an unprivileged uid and the worktree for the duration.
+    const uid = await uids.acquire();
+    const owner = await stat(shape.cwd);
+    const home = mode === 'uid' ? await privateHome() : undefined;
+    try {
+      await chownTree(shape.cwd, uid, uid);
+      if (home) await chownTree(home, uid, uid);
+      if (mode === 'bwrap') {
+        const start = { kind: 'root', worktree: shape.cwd, uid } as const;
+        return await runProcess({
+          file: bwrap,
+          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), start),
+          cwd: '/',
+          env: { PATH: options.pathEnv },
+          ...common,
+        });
+      }
+      return await runProcess({
+        file: 'setpriv',
+        args: [...dropToUid(uid), ...limitArgs(shape), shape.command],
+        cwd: shape.cwd,
+        env: sandboxEnv(options.pathEnv, home as string),
+        reap: () => killAllOf(uid, options.pathEnv),
+        ...common,
+      });
+    } finally {
+      // Whatever escaped the process group (setsid, double fork) dies with its uid.
+      if (mode === 'uid') await killAllOf(uid, options.pathEnv);
+      await chownTree(shape.cwd, owner.uid, owner.gid);
+      if (home) await rm(home, { recursive: true, force: true });
+      uids.release(uid);
+    }
+  }
+
+  async function ensureReady(policy: SandboxPolicy): Promise<void> {
+    const mode = modeOf(policy);
+    const refused = refusal(policy);
+    if (refused)
+      throw new SandboxUnavailableError(`The sandbox for validation commands (${mode}): ${refused}.`);
+    const key = `${mode}:${String(policy.network)}`;
+    if (mode === 'none' || proven.has(key)) return;
+    const scratch = await mkdtemp(path.join(tmpdir(), 'sandbox-probe-'));
+    try {
+      const result = await execute(
+        { command: 'true', timeoutMs: 10_000, policy, cwd: scratch, signal: new AbortController().signal },
+        mode,
+      ).catch((error: unknown) => ({ exitCode: null, output: String(error) }));
+      if (result.exitCode !== 0)
+        throw new SandboxUnavailableError(
+          `The sandbox for validation commands (${mode}) could not start here: ${result.output.trim() || `exit ${String(result.exitCode)}`}. ` +
+            'The commands were not run unsandboxed.',
+        );
+      proven.add(key);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    ensureReady,
+    async run({ command, cwd, timeoutMs, signal, policy = DEFAULT_SANDBOX_POLICY }) {
+      await ensureReady(policy);
+      const result = await execute({ command, timeoutMs, policy, cwd, signal }, modeOf(policy));
+      if (result.exitCode === 1 && result.output.startsWith('bwrap: '))
+        throw new SandboxUnavailableError(`The sandbox failed to start the command: ${result.output.trim()}`);
+      return result;
+    },
+  };
+}
+
+const privateHome = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'sandbox-home-'));
+
+/** Ownership of a whole tree, symlinks themselves rather than their targets. */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await run('chown', ['-R', '-h', `${uid}:${gid}`, '--', dir]);
+}
+
+async function killAllOf(uid: number, pathEnv: string): Promise<void> {
+  await run('setpriv', [...dropToUid(uid), 'kill', '-KILL', '-1'], { env: { PATH: pathEnv } }).catch(
+    () => undefined, // nothing left to kill
+  );
+}
