@@ -1,6 +1,7 @@
 import { printTable, type BenchRow } from './lib/stats.ts';
 import { benchBundles } from './bundles.ts';
 import { benchInterrupt } from './interrupt.ts';
+import { benchSandbox } from './sandbox.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   workflow: () => benchWorkflow(100),
   worker: () => benchWorker(),
   interrupt: () => benchInterrupt(20),
+  sandbox: () => benchSandbox(),
   throughput: () => benchThroughput(200, 50),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [

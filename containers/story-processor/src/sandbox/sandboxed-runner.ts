@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { lchown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -166,9 +166,12 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
 
 const privateHome = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'sandbox-home-'));
 
-/** Ownership of a whole tree, symlinks themselves rather than their targets. */
+/** Ownership of a whole tree, symlinks themselves rather than their targets (in-process: no spawn). */
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await run('chown', ['-R', '-h', `${uid}:${gid}`, '--', dir]);
+  const entries = await readdir(dir, { recursive: true });
+  await lchown(dir, uid, gid);
+  for (let i = 0; i < entries.length; i += 64)
+    await Promise.all(entries.slice(i, i + 64).map((entry) => lchown(path.join(dir, entry), uid, gid)));
 }
 
 async function killAllOf(uid: number, pathEnv: string): Promise<void> {
