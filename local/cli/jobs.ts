@@ -14,7 +14,12 @@ interface JobItem {
   stories?: unknown[];
   commits?: unknown[];
   summary?: { stories?: unknown[]; commits?: unknown[] };
+  /** Written by the worker with each checkpoint. */
+  modelUsage?: { costUsd?: number; inputTokens?: number; outputTokens?: number };
 }
+
+const costOf = (item: JobItem): string =>
+  typeof item.modelUsage?.costUsd === 'number' ? `$${item.modelUsage.costUsd.toFixed(4)}` : '';
 
 const countOf = (value: unknown[] | undefined): string => (value ? String(value.length) : '');
 
@@ -42,7 +47,7 @@ export async function listJobs(
   items.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   output(options.json, items, () =>
     table(
-      ['PROJECT', 'JOB', 'OUTCOME', 'REASON', 'STORIES', 'COMMITS', 'SUBJECT', 'RECEIVED'],
+      ['PROJECT', 'JOB', 'OUTCOME', 'REASON', 'STORIES', 'COMMITS', 'COST', 'SUBJECT', 'RECEIVED'],
       items.map((item) => [
         item.pk,
         item.sk,
@@ -50,6 +55,7 @@ export async function listJobs(
         item.reason,
         countOf(item.summary?.stories ?? item.stories),
         countOf(item.summary?.commits ?? item.commits),
+        costOf(item),
         item.subject,
         item.createdAt,
       ]),

@@ -112,8 +112,15 @@ export interface LeaseStore {
 
 export interface ModelUsage {
   calls: number;
+  /** Uncached input tokens (billed at the input price). */
   inputTokens: number;
   outputTokens: number;
+  /** Input read from the prompt cache (billed at a tenth of the input price). */
+  cacheReadTokens: number;
+  /** Input written to the prompt cache (billed at 1.25× the input price). */
+  cacheWriteTokens: number;
+  /** Estimated from the price table in src/models/pricing.ts. */
+  costUsd: number;
 }
 
 export interface PlannedStory {
@@ -221,6 +228,18 @@ export interface WorkspaceTools {
   writeFile(path: string, content: string): Promise<void>;
   listFiles(path?: string): Promise<string[]>;
   deleteFile(path: string): Promise<void>;
+  /** A file's lines numbered from 1 (`range`: first and last line, -1 = to the end), or a folder's entries. */
+  view(path: string, range?: readonly [number, number]): Promise<string>;
+  /** Replaces the one occurrence of `oldText`; refuses none or several. */
+  replaceText(path: string, oldText: string, newText: string): Promise<void>;
+  /** Inserts `text` after line `afterLine` (0: at the top). */
+  insertText(path: string, afterLine: number, text: string): Promise<void>;
+  /** Creates a file that does not exist yet. */
+  createFile(path: string, content: string): Promise<void>;
+  /** Regex search over the files git does not ignore; matches as `path:line:text`, bounded. */
+  search(pattern: string, options?: { path?: string; glob?: string; ignoreCase?: boolean }): Promise<string>;
+  /** Files git does not ignore that match a glob (`src/**\/*.ts`), bounded. */
+  glob(pattern: string): Promise<string[]>;
 }
 
 export interface CommitRequest {
@@ -283,6 +302,15 @@ export interface PlanRequest {
   /** The raw instruction, for providers that do not read prompts (the offline one). */
   instruction: string;
   signal: AbortSignal;
+  /** Called after every model call with its usage; may throw (a budget) to stop the request. */
+  onUsage?: (usage: ModelUsage) => void;
+}
+
+/** A streamed generation in flight. */
+export interface ModelProgress {
+  calls: number;
+  /** Characters of text and tool input received so far in this call. */
+  streamedChars: number;
 }
 
 export interface EditRequest {
@@ -296,6 +324,11 @@ export interface EditRequest {
   validationErrors?: string;
   tools: WorkspaceTools;
   signal: AbortSignal;
+  /** Runs the project's validation commands in the sandbox; answers their trimmed output. */
+  runChecks?: () => Promise<string>;
+  /** Called after every model call with its usage; may throw (a budget) to stop the request. */
+  onUsage?: (usage: ModelUsage) => void;
+  onProgress?: (progress: ModelProgress) => void;
 }
 
 export interface ModelProvider {

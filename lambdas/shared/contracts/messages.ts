@@ -111,6 +111,16 @@ export const JOB_ERRORS = {
   failed: 'Job.Failed',
 } as const;
 
+/** Model tokens of a job or a story and their estimated cost (cache reads and writes apart). */
+export const modelUsageSchema = z.object({
+  calls: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
+
 /** The output of a successful job (SendTaskSuccess), kept well under the 256 KiB payload cap. */
 export const jobSummarySchema = z.object({
   jobId: z.string(),
@@ -124,9 +134,13 @@ export const jobSummarySchema = z.object({
       commit: z.string().optional(),
       attempts: z.number().int().nonnegative(),
       durationMs: z.number().nonnegative(),
+      /** Estimated model cost of this story in US dollars. */
+      costUsd: z.number().nonnegative().optional(),
     }),
   ),
   commits: z.array(z.string()),
   durationMs: z.number().nonnegative(),
+  /** The job's model usage (plan and stories), with its estimated cost. */
+  usage: modelUsageSchema.optional(),
 });
 export type JobSummary = z.infer<typeof jobSummarySchema>;

@@ -68,7 +68,7 @@ describe('prompt templates', () => {
   it('substitute variables and refuse unknown ones and unknown template names', async () => {
     const defaults = await loadPromptTemplates(defaultPromptDir());
     const prompts = JobPrompts.create(defaults, { plan: 'Plan {{instruction}} given {{ files }}' });
-    expect(prompts.render('plan', { instruction: 'X {{files}}', files: 'a.ts' })).toBe(
+    expect(prompts.render('plan', { instruction: 'X {{files}}', files: 'a.ts', repoMap: '' })).toBe(
       'Plan X {{files}} given a.ts',
     );
     expect(() => JobPrompts.create(defaults, { fix: 'Fix {{validationErrors}} {{whatever}}' })).toThrow(

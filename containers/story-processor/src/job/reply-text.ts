@@ -1,5 +1,6 @@
 import type { JobSummary } from '#contracts/messages';
 import { oneLine, truncateMiddle } from '../text.ts';
+import { usageLines } from './usage-text.ts';
 
 export function successReply(summary: JobSummary): string {
   const lines = summary.stories.map((story) => {
@@ -11,6 +12,7 @@ export function successReply(summary: JobSummary): string {
     '',
     ...lines,
     '',
+    ...usageLines(summary),
     `Job ${summary.jobId}, ${Math.round(summary.durationMs / 1000)} s.`,
   ].join('\n');
 }

@@ -1,14 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import type {
-  EditRequest,
-  ModelProvider,
-  ModelUsage,
-  PlannedStory,
-  PlanRequest,
-  WorkspaceTools,
-} from '../ports.ts';
+import type { EditRequest, ModelProvider, ModelUsage, PlannedStory, PlanRequest } from '../ports.ts';
 import { MAX_STORIES } from './story-plan.ts';
+import { runTool, toolsFor } from './workspace-tool-calls.ts';
+import { addUsage, callUsage, emptyUsage } from './usage.ts';
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -21,34 +16,11 @@ export interface AnthropicProviderOptions {
   maxTokens?: number;
   /** Tool-use round trips per edit before giving up. Default 40. */
   maxTurns?: number;
+  /** Prompt caching on the tools, the system prompt and the growing conversation. Default true. */
+  promptCaching?: boolean;
+  /** How often a streaming call reports progress at most. Default 2000 ms. */
+  progressIntervalMs?: number;
 }
-
-const FILE_TOOLS: Anthropic.Tool[] = [
-  {
-    name: 'read_file',
-    description: 'Read a UTF-8 text file of the workspace. Paths are relative to the workspace root.',
-    input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-  },
-  {
-    name: 'write_file',
-    description: 'Create or replace a file of the workspace with the given content.',
-    input_schema: {
-      type: 'object',
-      properties: { path: { type: 'string' }, content: { type: 'string' } },
-      required: ['path', 'content'],
-    },
-  },
-  {
-    name: 'list_files',
-    description: 'List the files under a folder of the workspace (default: the whole workspace).',
-    input_schema: { type: 'object', properties: { path: { type: 'string' } } },
-  },
-  {
-    name: 'delete_file',
-    description: 'Delete a file of the workspace.',
-    input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-  },
-];
 
 const PLAN_TOOL: Anthropic.Tool = {
   name: 'submit_plan',
@@ -76,21 +48,21 @@ const planSchema = z.object({
     .max(MAX_STORIES),
 });
 
-const toolInput = z.object({ path: z.string().optional(), content: z.string().optional() });
+const CACHED = { type: 'ephemeral' } as const;
 
-const addUsage = (total: ModelUsage, usage: Anthropic.Usage): ModelUsage => ({
-  calls: total.calls + 1,
-  inputTokens: total.inputTokens + usage.input_tokens,
-  outputTokens: total.outputTokens + usage.output_tokens,
-});
-
-/** The Messages API with client-side file tools, run against the job's sandboxed workspace. */
+/**
+ * The Messages API, streamed, with the tools models are trained for (the text editor tool, search,
+ * glob, run_checks) executed against the job's sandboxed workspace. Prompt caching marks the tools, the
+ * system prompt and the last turn, so each turn re-reads the conversation from the cache.
+ */
 export class AnthropicModelProvider implements ModelProvider {
   readonly name = 'anthropic';
   private readonly client: Anthropic;
   private readonly timeoutMs: number;
   private readonly maxTokens: number;
   private readonly maxTurns: number;
+  private readonly caching: boolean;
+  private readonly progressIntervalMs: number;
 
   constructor(options: AnthropicProviderOptions) {
     this.client = new Anthropic({
@@ -102,21 +74,24 @@ export class AnthropicModelProvider implements ModelProvider {
     this.timeoutMs = options.timeoutMs ?? 600_000;
     this.maxTokens = options.maxTokens ?? 8192;
     this.maxTurns = options.maxTurns ?? 40;
+    this.caching = options.promptCaching ?? true;
+    this.progressIntervalMs = options.progressIntervalMs ?? 2000;
   }
 
   async plan(request: PlanRequest): Promise<{ stories: PlannedStory[]; usage: ModelUsage }> {
-    const message = await this.client.messages.create(
+    const message = await this.call(
       {
         model: request.model,
         max_tokens: this.maxTokens,
-        system: request.system,
-        messages: [{ role: 'user', content: request.prompt }],
+        system: this.system(request.system),
+        messages: this.withCacheMark([{ role: 'user', content: request.prompt }]),
         tools: [PLAN_TOOL],
         tool_choice: { type: 'tool', name: PLAN_TOOL.name },
       },
-      { signal: request.signal, timeout: this.timeoutMs },
+      request.signal,
     );
-    const usage = addUsage({ calls: 0, inputTokens: 0, outputTokens: 0 }, message.usage);
+    const usage = usageOf(request.model, message.usage);
+    request.onUsage?.(usage);
     const call = message.content.find(
       (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use' && block.name === PLAN_TOOL.name,
     );
@@ -127,19 +102,23 @@ export class AnthropicModelProvider implements ModelProvider {
 
   async edit(request: EditRequest): Promise<{ summary: string; usage: ModelUsage }> {
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: request.prompt }];
-    let usage: ModelUsage = { calls: 0, inputTokens: 0, outputTokens: 0 };
+    const tools = this.cacheLast(toolsFor(Boolean(request.runChecks)));
+    let usage = emptyUsage();
     for (let turn = 0; turn < this.maxTurns; turn += 1) {
-      const message = await this.client.messages.create(
+      const message = await this.call(
         {
           model: request.model,
           max_tokens: this.maxTokens,
-          system: request.system,
-          messages,
-          tools: FILE_TOOLS,
+          system: this.system(request.system),
+          messages: this.withCacheMark(messages),
+          tools,
         },
-        { signal: request.signal, timeout: this.timeoutMs },
+        request.signal,
+        (streamedChars) => request.onProgress?.({ calls: usage.calls + 1, streamedChars }),
       );
-      usage = addUsage(usage, message.usage);
+      const turnUsage = usageOf(request.model, message.usage);
+      usage = addUsage(usage, turnUsage);
+      request.onUsage?.(turnUsage);
       const calls = message.content.filter(
         (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use',
       );
@@ -155,43 +134,77 @@ export class AnthropicModelProvider implements ModelProvider {
       const results: Anthropic.ToolResultBlockParam[] = [];
       for (const call of calls) {
         request.signal.throwIfAborted();
-        results.push(await runTool(request.tools, call));
+        const answer = await runTool(request, call.name, call.input);
+        results.push({
+          type: 'tool_result',
+          tool_use_id: call.id,
+          content: answer.content,
+          is_error: answer.isError,
+        });
       }
       messages.push({ role: 'user', content: results });
     }
     throw new Error(`the model did not finish within ${this.maxTurns} tool turns`);
   }
-}
 
-async function runTool(
-  tools: WorkspaceTools,
-  call: Anthropic.ToolUseBlock,
-): Promise<Anthropic.ToolResultBlockParam> {
-  const answer = (content: string, isError = false): Anthropic.ToolResultBlockParam => ({
-    type: 'tool_result',
-    tool_use_id: call.id,
-    content,
-    is_error: isError,
-  });
-  const input = toolInput.safeParse(call.input);
-  if (!input.success) return answer('invalid tool input', true);
-  const { path, content } = input.data;
-  try {
-    switch (call.name) {
-      case 'read_file':
-        return answer(await tools.readFile(path ?? ''));
-      case 'write_file':
-        await tools.writeFile(path ?? '', content ?? '');
-        return answer(`wrote ${path ?? ''}`);
-      case 'list_files':
-        return answer((await tools.listFiles(path)).join('\n') || '(no files)');
-      case 'delete_file':
-        await tools.deleteFile(path ?? '');
-        return answer(`deleted ${path ?? ''}`);
-      default:
-        return answer(`unknown tool ${call.name}`, true);
-    }
-  } catch (error) {
-    return answer(error instanceof Error ? error.message : String(error), true);
+  /** One streamed Messages call; an abort of `signal` cancels the HTTP stream at once. */
+  private async call(
+    params: Anthropic.MessageStreamParams,
+    signal: AbortSignal,
+    onProgress?: (streamedChars: number) => void,
+  ): Promise<Anthropic.Message> {
+    const stream = this.client.messages.stream(params, { signal, timeout: this.timeoutMs });
+    let streamed = 0;
+    let reportedAt = 0;
+    stream.on('streamEvent', (event) => {
+      if (event.type !== 'content_block_delta') return;
+      const { delta } = event;
+      streamed +=
+        delta.type === 'text_delta'
+          ? delta.text.length
+          : delta.type === 'input_json_delta'
+            ? delta.partial_json.length
+            : 0;
+      const now = Date.now();
+      if (onProgress && now - reportedAt >= this.progressIntervalMs) {
+        reportedAt = now;
+        onProgress(streamed);
+      }
+    });
+    return stream.finalMessage();
+  }
+
+  private system(text: string): Anthropic.TextBlockParam[] {
+    return [{ type: 'text', text, ...(this.caching ? { cache_control: CACHED } : {}) }];
+  }
+
+  private cacheLast(tools: Anthropic.ToolUnion[]): Anthropic.ToolUnion[] {
+    if (!this.caching || tools.length === 0) return tools;
+    const last = tools[tools.length - 1] as Anthropic.ToolUnion;
+    return [...tools.slice(0, -1), { ...last, cache_control: CACHED }];
+  }
+
+  /**
+   * The conversation with one cache breakpoint on the last block of the last turn: the next call reads
+   * everything up to it from the cache (at most four breakpoints: tools, system, this one).
+   */
+  private withCacheMark(messages: Anthropic.MessageParam[]): Anthropic.MessageParam[] {
+    if (!this.caching) return messages;
+    const last = messages[messages.length - 1];
+    if (!last || last.role !== 'user') return messages;
+    const blocks: Anthropic.ContentBlockParam[] =
+      typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+    const final = blocks[blocks.length - 1];
+    if (final && final.type !== 'thinking' && final.type !== 'redacted_thinking')
+      blocks[blocks.length - 1] = { ...final, cache_control: CACHED };
+    return [...messages.slice(0, -1), { role: 'user', content: blocks }];
   }
 }
+
+const usageOf = (model: string, usage: Anthropic.Usage): ModelUsage =>
+  callUsage(model, {
+    input: usage.input_tokens,
+    output: usage.output_tokens,
+    cacheRead: usage.cache_read_input_tokens ?? 0,
+    cacheWrite: usage.cache_creation_input_tokens ?? 0,
+  });

@@ -8,6 +8,7 @@ import type {
   WorkspaceTools,
 } from '../ports.ts';
 import { planFromText } from './story-plan.ts';
+import { callUsage } from './usage.ts';
 
 /** A line the offline provider writes to make validation fail (see OFFLINE_VALIDATION_COMMAND). */
 export const OFFLINE_FAILURE_MARKER = 'INTAKE-OFFLINE-FAILURE';
@@ -25,11 +26,10 @@ const slowMs = (story: PlannedStory): number =>
   Number.parseInt(/\[offline:slow=(\d+)\]/.exec(story.description)?.[1] ?? '0', 10);
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
-const usageOf = (prompt: string, output: string): ModelUsage => ({
-  calls: 1,
-  inputTokens: tokens(prompt),
-  outputTokens: tokens(output),
-});
+/** Priced like the job's model, so that budgets and cost figures work offline too. */
+const usageOf = (model: string, prompt: string, output: string): ModelUsage =>
+  callUsage(model, { input: tokens(prompt), output: tokens(output) });
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const slugOf = (title: string): string =>
   title
@@ -53,7 +53,9 @@ export class OfflineModelProvider implements ModelProvider {
   async plan(request: PlanRequest): Promise<{ stories: PlannedStory[]; usage: ModelUsage }> {
     request.signal.throwIfAborted();
     const stories = planFromText(request.instruction);
-    return { stories, usage: usageOf(request.prompt, JSON.stringify(stories)) };
+    const usage = usageOf(request.model, request.prompt, JSON.stringify(stories));
+    request.onUsage?.(usage);
+    return { stories, usage };
   }
 
   async edit(request: EditRequest): Promise<{ summary: string; usage: ModelUsage }> {
@@ -65,7 +67,9 @@ export class OfflineModelProvider implements ModelProvider {
       request.purpose === 'generate'
         ? await this.generate(request.tools, file, request)
         : await this.fix(request.tools, file, request);
-    return { summary, usage: usageOf(request.prompt, summary) };
+    const usage = usageOf(request.model, request.prompt, summary);
+    request.onUsage?.(usage);
+    return { summary, usage };
   }
 
   private async generate(tools: WorkspaceTools, file: string, request: EditRequest): Promise<string> {
@@ -83,26 +87,44 @@ export class OfflineModelProvider implements ModelProvider {
       'Written by the offline model provider (deterministic, no network).',
     ];
     if (failing) lines.push('', `${OFFLINE_FAILURE_MARKER}: left on purpose so that validation fails.`);
-    await tools.writeFile(file, `${lines.join('\n')}\n`);
+    const text = `${lines.join('\n')}\n`;
+    // A rerun of the story (after an interrupt) edits the file it left rather than recreating it.
+    const existing = await tools.readFile(file).catch(() => undefined);
+    if (existing === undefined) await tools.createFile(file, text);
+    else if (existing !== text) await tools.replaceText(file, existing, text);
 
-    const index = await tools.readFile('STORIES.md').catch(() => '# Stories\n\n');
     const entry = `- ${storyIndex + 1}. [${story.title}](${file})`;
-    if (!index.split('\n').includes(entry))
-      await tools.writeFile('STORIES.md', `${index.trimEnd()}\n${entry}\n`);
+    const index = await tools.view('STORIES.md').catch(() => undefined);
+    if (index === undefined) {
+      await tools.createFile('STORIES.md', `# Stories\n\n${entry}\n`);
+    } else {
+      const listed = await tools.search(`^${escapeRegex(entry)}$`, { path: 'STORIES.md' });
+      const lineCount = index.split('\n').length;
+      if (listed === 'No matches.') await tools.insertText('STORIES.md', lineCount, entry);
+    }
     return `Wrote ${file} and listed it in STORIES.md.`;
   }
 
   private async fix(tools: WorkspaceTools, file: string, request: EditRequest): Promise<string> {
-    const content = await tools.readFile(file);
     if (directive(request.story, 'fail-always')) {
-      await tools.writeFile(file, `${content.trimEnd()}\n\nA fix was attempted; the failure remains.\n`);
+      await tools.insertText(
+        file,
+        (await tools.view(file)).split('\n').length,
+        'A fix was attempted; the failure remains.',
+      );
       return `Could not fix ${file}.`;
     }
-    const fixed = content
-      .split('\n')
-      .filter((line) => !line.includes(OFFLINE_FAILURE_MARKER))
-      .join('\n');
-    await tools.writeFile(file, fixed);
-    return `Removed the failure marker from ${file}.`;
+    // Like a model would: find the failure, look at it, replace exactly that line.
+    const found = await tools.search(OFFLINE_FAILURE_MARKER);
+    const fixed: string[] = [];
+    for (const match of found === 'No matches.' ? [] : found.split('\n')) {
+      const [, path, line] = /^(.+?):(\d+):/.exec(match) ?? [];
+      if (!path || !line) continue;
+      const shown = await tools.view(path, [Number(line), Number(line)]);
+      const text = shown.slice(shown.indexOf('\t') + 1);
+      await tools.replaceText(path, `${text}\n`, '');
+      fixed.push(`${path}:${line}`);
+    }
+    return fixed.length > 0 ? `Removed the failure marker at ${fixed.join(', ')}.` : 'Nothing to fix.';
   }
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 /** Which variables each template may use; a template using anything else is refused before any model call. */
 export const PROMPT_VARIABLES = {
   system: [],
-  plan: ['instruction', 'files'],
-  generate: ['instruction', 'story', 'files', 'previousOutput'],
+  plan: ['instruction', 'files', 'repoMap'],
+  generate: ['instruction', 'story', 'files', 'previousOutput', 'commits', 'lastValidation'],
   fix: ['instruction', 'story', 'files', 'validationErrors', 'previousOutput'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -21,10 +21,13 @@ import type {
 import { redact, truncateMiddle } from '../text.ts';
 import { createWorkspaceTools } from '../workspace/file-tools.ts';
 import { sandboxPolicyOf, SandboxUnavailableError } from '../sandbox/sandbox-policy.ts';
+import { addUsage, emptyUsage } from '../models/usage.ts';
+import { BudgetExceeded, checkBudget } from './budget.ts';
+import { buildRepoMap } from './repo-map.ts';
 import { JOB_TRAILER, STORY_TRAILER, THREAD_TRAILER } from '../workspace/git-workspaces.ts';
 import { loadInstruction, type InstructionLimits } from './instruction.ts';
 import { JobPrompts, PromptError, type PromptTemplates } from './prompts.ts';
-import { describeFailures, forRecord, runValidation, validationPassed } from './validate.ts';
+import { describeFailures, describeResults, forRecord, runValidation, validationPassed } from './validate.ts';
 
 export interface PipelineLimits extends InstructionLimits {
   /** Validation output kept per command in the jobs table. */
@@ -34,6 +37,8 @@ export interface PipelineLimits extends InstructionLimits {
   /** Validation output in a failure's detail (the reporter fits it into the 32 KiB cause). */
   failureDetailBytes: number;
   maxListedFiles: number;
+  /** The last validation output given to the next story's prompt. */
+  contextValidationBytes: number;
 }
 
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
@@ -43,6 +48,7 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   fixPromptErrorBytes: 24 * 1024,
   failureDetailBytes: 24 * 1024,
   maxListedFiles: 300,
+  contextValidationBytes: 4 * 1024,
 };
 
 export interface PipelineDeps {
@@ -67,13 +73,6 @@ export type PipelineOutcome =
   | { kind: 'completed'; summary: JobSummary }
   | { kind: 'failed'; reason: string; detail: string; position: Position; storiesTotal: number }
   | { kind: 'stopped'; stop: StopReason; position: Position; storiesTotal: number; committed: number };
-
-const emptyUsage = (): ModelUsage => ({ calls: 0, inputTokens: 0, outputTokens: 0 });
-const addUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
-  calls: a.calls + b.calls,
-  inputTokens: a.inputTokens + b.inputTokens,
-  outputTokens: a.outputTokens + b.outputTokens,
-});
 
 class StoryFailed extends Error {
   constructor(
@@ -104,6 +103,7 @@ class PipelineRun {
   private stories: StoryRecord[] = [];
   private completed: Array<{ index: number; commit: string }> = [];
   private usage = emptyUsage();
+  private lastValidation = '(no validation has run yet in this job)';
   private readonly started: number;
 
   constructor(
@@ -129,7 +129,7 @@ class PipelineRun {
       if (this.job.settings.validationCommands.length > 0)
         await this.deps.commands.ensureReady?.(sandboxPolicyOf(this.job.settings));
       this.control.throwIfStopped();
-      await this.planStories(prompts, tools, system, instruction);
+      await this.planStories(prompts, tools, system, instruction, workspace.dir);
 
       const onBranch = await workspace.committedStories(this.job.jobId);
       this.stories = this.plan.map((story, index) => {
@@ -191,7 +191,8 @@ class PipelineRun {
       if (
         error instanceof PromptError ||
         error instanceof StoryFailed ||
-        error instanceof SandboxUnavailableError
+        error instanceof SandboxUnavailableError ||
+        error instanceof BudgetExceeded
       ) {
         await this.save().catch(() => undefined);
         const detail = error instanceof StoryFailed ? error.detail : '';
@@ -212,13 +213,18 @@ class PipelineRun {
     tools: WorkspaceTools,
     system: string,
     instruction: string,
+    workspaceDir: string,
   ): Promise<void> {
     if (this.previous && this.previous.plan.length > 0) {
       this.plan = this.previous.plan;
       return;
     }
     this.position = { storyIndex: 0, step: 'plan' };
-    const prompt = prompts.render('plan', { instruction, files: await this.listing(tools) });
+    const prompt = prompts.render('plan', {
+      instruction,
+      files: await this.listing(tools),
+      repoMap: await buildRepoMap(workspaceDir),
+    });
     const { model } = this.job.settings;
     const result = await this.deps.model.plan({
       model,
@@ -226,8 +232,8 @@ class PipelineRun {
       prompt,
       instruction,
       signal: this.control.signal,
+      onUsage: (usage) => this.charge(usage),
     });
-    this.usage = addUsage(this.usage, result.usage);
     this.plan = result.stories;
   }
 
@@ -267,9 +273,16 @@ class PipelineRun {
         validationErrors,
         tools: ctx.tools,
         signal: control.signal,
+        ...(job.settings.validationCommands.length > 0
+          ? { runChecks: async () => describeResults(await validate(), deps.limits.fixPromptErrorBytes) }
+          : {}),
+        onUsage: (usage) => {
+          record.usage = addUsage(record.usage, usage);
+          this.charge(usage);
+        },
+        onProgress: (progress) =>
+          deps.log.debug('model streaming', { jobId: job.jobId, story: record.index + 1, ...progress }),
       });
-      record.usage = addUsage(record.usage, result.usage);
-      this.usage = addUsage(this.usage, result.usage);
       return redact(result.summary, deps.secrets);
     };
     const validate = async (): Promise<ValidationResult[]> => {
@@ -284,6 +297,7 @@ class PipelineRun {
       });
       deps.metrics.add(validationPassed(results) ? 'ValidationPassed' : 'ValidationFailed', 'Count', 1);
       record.validation = forRecord(results, deps.limits.recordedOutputBytes);
+      this.lastValidation = describeResults(results, deps.limits.contextValidationBytes);
       return results;
     };
 
@@ -295,6 +309,8 @@ class PipelineRun {
         story: storyText,
         files,
         previousOutput: ctx.previousOutput,
+        commits: this.commitsSoFar(),
+        lastValidation: this.lastValidation,
       }),
     );
     let results = await validate();
@@ -354,6 +370,22 @@ class PipelineRun {
     return output;
   }
 
+  /** Counts a model call against the job (and its budget, which may stop the job here). */
+  private charge(usage: ModelUsage): void {
+    this.usage = addUsage(this.usage, usage);
+    checkBudget(this.job.settings.budget, this.usage);
+  }
+
+  private commitsSoFar(): string {
+    if (this.completed.length === 0) return '(none yet: this is the first story of the job)';
+    return [...this.completed]
+      .sort((a, b) => a.index - b.index)
+      .map(
+        ({ index, commit }) => `${commit.slice(0, 12)} Story ${index + 1}: ${this.plan[index]?.title ?? ''}`,
+      )
+      .join('\n');
+  }
+
   private async listing(tools: WorkspaceTools): Promise<string> {
     const files = await tools.listFiles();
     const shown = files.slice(0, this.deps.limits.maxListedFiles);
@@ -382,9 +414,11 @@ class PipelineRun {
         ...(story.commit ? { commit: story.commit } : {}),
         attempts: story.attempts,
         durationMs: story.durationMs ?? 0,
+        costUsd: story.usage.costUsd,
       })),
       commits: this.completed.map((c) => c.commit),
       durationMs: this.deps.clock.now() - this.started,
+      usage: this.usage,
     };
   }
 }

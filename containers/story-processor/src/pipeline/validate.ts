@@ -53,3 +53,19 @@ export function describeFailures(results: readonly ValidationResult[], maxBytes:
 /** Validation results small enough to keep in the jobs table. */
 export const forRecord = (results: readonly ValidationResult[], maxOutputBytes: number): ValidationResult[] =>
   results.map((result) => ({ ...result, output: truncateMiddle(result.output, maxOutputBytes) }));
+
+/** Every command's status and trimmed output: what `run_checks` answers and the next story sees. */
+export function describeResults(results: readonly ValidationResult[], maxBytes: number): string {
+  if (results.length === 0) return '(no validation commands are configured)';
+  const perCommand = Math.max(256, Math.floor(maxBytes / results.length) - 200);
+  return results
+    .map((result) => {
+      const status = result.passed
+        ? 'passed'
+        : result.timedOut
+          ? 'timed out'
+          : `failed, exit code ${String(result.exitCode)}`;
+      return `$ ${result.command}   (${result.name}: ${status})\n${truncateMiddle(result.output.trimEnd(), perCommand)}`;
+    })
+    .join('\n\n');
+}

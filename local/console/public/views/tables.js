@@ -53,6 +53,7 @@ export function jobsView() {
                   { title: 'User', cell: (j) => j.userId },
                   { title: 'Reason / error', class: 'wrap', cell: (j) => reasonOf(j) },
                   { title: 'Summary', class: 'wrap', cell: (j) => summaryOf(j.summary) },
+                  { title: 'Model cost', class: 'nowrap', cell: (j) => costOf(j.modelUsage) },
                   { title: 'Created', class: 'nowrap', cell: (j) => formatTime(j.createdAt) },
                   { title: 'Finished', class: 'nowrap', cell: (j) => formatTime(j.finishedAt) },
                 ],
@@ -63,6 +64,18 @@ export function jobsView() {
         });
     },
   );
+}
+
+/** The worker's estimate of the job's model cost and its tokens (jobs-table field `modelUsage`). */
+function costOf(usage) {
+  if (!usage || typeof usage.costUsd !== 'number') return null;
+  const tokens = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens']
+    .map((name) => Number(usage[name] ?? 0))
+    .reduce((sum, n) => sum + n, 0);
+  return h('span', {
+    title: `${usage.calls} calls; input ${usage.inputTokens}, output ${usage.outputTokens}, cache read ${usage.cacheReadTokens ?? 0}, cache write ${usage.cacheWriteTokens ?? 0}`,
+    text: `$${usage.costUsd.toFixed(4)} · ${tokens.toLocaleString('en-US')} tok`,
+  });
 }
 
 function reasonOf(job) {
