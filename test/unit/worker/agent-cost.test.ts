@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobSummarySchema } from '#contracts/messages';
+import { AnthropicModelProvider } from '../../../containers/story-processor/src/models/anthropic-provider.ts';
+import { addUsage, emptyUsage } from '../../../containers/story-processor/src/models/usage.ts';
+import { OFFLINE_VALIDATION_COMMAND } from '../../../containers/story-processor/src/models/offline-provider.ts';
+import { branchLog, createHarness, makeJob, THREE_STORIES } from './fakes.ts';
+import { answer, fakeMessagesApi, text, tool, type FakeMessagesApi } from './messages-api-server.ts';
+
+let api: FakeMessagesApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+describe('model cost and budget of a job', () => {
+  it('adds up per story and for the job, is recorded, and is shown in the reply', async () => {
+    const h = await createHarness();
+    const job = makeJob({
+      settings: {
+        model: 'claude-sonnet-5-5',
+        validationCommands: [{ name: 'check', command: OFFLINE_VALIDATION_COMMAND, timeoutSeconds: 10 }],
+      },
+    });
+    const result = await h.run(
+      job,
+      THREE_STORIES.replace('2. Add a farewell module', '2. Add a farewell module [offline:fail-once]'),
+    );
+    expect(result.kind).toBe('succeeded');
+
+    const progress = h.records.get(job.projectId, job.jobId)?.progress;
+    const stories = progress?.stories ?? [];
+    expect(stories.map((story) => story.usage.calls)).toEqual([1, 2, 1]);
+    const storyTotal = stories.reduce((sum, story) => addUsage(sum, story.usage), emptyUsage());
+    // The job's figures are the stories' plus the one planning call.
+    expect(progress?.modelUsage.calls).toBe(storyTotal.calls + 1);
+    expect(progress?.modelUsage.costUsd).toBeGreaterThan(storyTotal.costUsd);
+    expect(stories.every((story) => story.usage.costUsd > 0)).toBe(true);
+
+    const summary = jobSummarySchema.parse(JSON.parse(h.callbacks.calls[0]?.output ?? ''));
+    expect(summary.usage).toEqual(progress?.modelUsage);
+    expect(summary.stories.map((s) => s.costUsd)).toEqual(stories.map((s) => s.usage.costUsd));
+    const reply = h.mailer.sent[0]?.raw ?? '';
+    expect(reply).toContain(`Estimated cost: $${summary.usage?.costUsd.toFixed(4)}`);
+    expect(reply).toContain(`story 2 $${stories[1]?.usage.costUsd.toFixed(4)}`);
+    expect(reply).toMatch(/Model usage: 5 calls, [\d,]+ input tokens/);
+  });
+
+  it('stops the job with Budget.Exceeded in the middle of a story, keeping what was committed', async () => {
+    // Plan: two stories. Story 1: one edit and done. Story 2: the first turn goes past the budget.
+    api = await fakeMessagesApi([
+      answer(
+        [
+          tool('p', 'submit_plan', {
+            stories: [
+              { title: 'First', description: 'Add one.txt' },
+              { title: 'Second', description: 'Add two.txt' },
+            ],
+          }),
+        ],
+        { input_tokens: 1000, output_tokens: 100 },
+      ),
+      answer(
+        [tool('a', 'str_replace_based_edit_tool', { command: 'create', path: 'one.txt', file_text: '1\n' })],
+        {
+          input_tokens: 2000,
+          output_tokens: 100,
+        },
+      ),
+      answer([text('Added one.txt.')], { input_tokens: 2000, output_tokens: 50 }),
+      answer([tool('b', 'find_files', { pattern: '*' })], { input_tokens: 5000, output_tokens: 100 }),
+      answer([text('never asked for')]),
+    ]);
+    const h = await createHarness({
+      model: new AnthropicModelProvider({ apiKey: 'test-key', baseURL: api.url, maxRetries: 0 }),
+    });
+    const job = makeJob({ settings: { model: 'claude-sonnet-5-5', budget: { maxTokens: 8000 } } });
+    const result = await h.run(job, 'Two things, please.');
+
+    expect(result.kind).toBe('failed');
+    expect(api.requests).toHaveLength(4);
+    const [call] = h.callbacks.calls;
+    expect(call?.kind).toBe('fail');
+    expect(call?.error).toBe('Job.Failed');
+    expect(call?.cause).toMatch(/^Budget\.Exceeded: the job used 10,350 tokens of its budget of 8,000/);
+    expect(h.mailer.sent[0]?.raw).toContain('Budget.Exceeded');
+    expect((await branchLog(h, job)).map((c) => c.subject)).toEqual(['Story 1/2: First']);
+    const progress = h.records.get(job.projectId, job.jobId)?.progress;
+    expect(progress?.modelUsage.calls).toBe(4);
+    expect(progress?.stories[1]?.usage.calls).toBe(1);
+    expect(progress?.checkpoint.position).toEqual({ storyIndex: 1, step: 'generate' });
+  });
+});
