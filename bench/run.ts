@@ -2,6 +2,7 @@ import { printTable, type BenchRow } from './lib/stats.ts';
 import { benchBundles } from './bundles.ts';
 import { benchInterrupt } from './interrupt.ts';
 import { benchSandbox } from './sandbox.ts';
+import { benchAgent } from './agent.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   worker: () => benchWorker(),
   interrupt: () => benchInterrupt(20),
   sandbox: () => benchSandbox(),
+  agent: () => benchAgent(),
   throughput: () => benchThroughput(200, 50),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [
