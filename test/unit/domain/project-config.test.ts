@@ -28,6 +28,7 @@ describe('loadProjectsFromJson', () => {
       jobTimeoutSeconds: 3600,
       limits: DEFAULT_LIMITS,
       promptOverrides: {},
+      rateLimits: { perProject: 100, perSender: 20, windowSeconds: 3600 },
       sandbox: { mode: 'worker', network: false, memoryMb: 2048, maxProcesses: 256 },
     });
   });
