@@ -210,8 +210,17 @@ export class Workers extends Construct {
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
         WORKSPACE_ROOT: WORKSPACE_PATH,
         WORKER_MAX_CONCURRENCY: String(config.worker.jobsPerTask),
+        // Fargate refuses the namespaces bubblewrap needs: validation commands run under lent
+        // unprivileged uids instead, with no network cut of their own (the task's egress rules are
+        // the fence). See containers/story-processor/README.md, "Sandbox".
+        SANDBOX_MODE: 'uid',
+        SANDBOX_UID_NETWORK: 'accept',
       },
       secrets: { ANTHROPIC_API_KEY: ecs.Secret.fromSecretsManager(anthropicKey) },
+      // The uid sandbox switches each validation command to a lent uid, which needs the worker to
+      // start as root; every capability it does not use is dropped (Fargate can only drop, not add).
+      user: '0',
+      linuxParameters: sandboxLinuxParameters(this),
       // Fargate's maximum: time to checkpoint, report and stop at a safe point after SIGTERM.
       stopTimeout: Duration.seconds(120),
     });
@@ -358,4 +367,24 @@ export class Workers extends Construct {
       metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
     });
   }
+}
+
+/**
+ * The capabilities the uid sandbox uses as root: CHOWN (lend the worktree), SETUID/SETGID (switch to
+ * the lent uid), SETPCAP (empty the command's bounding set), KILL (kill a command's leftovers),
+ * DAC_OVERRIDE (take back files a command made private). Docker's other defaults are dropped.
+ */
+function sandboxLinuxParameters(scope: Construct): ecs.LinuxParameters {
+  const parameters = new ecs.LinuxParameters(scope, 'WorkerLinux');
+  parameters.dropCapabilities(
+    ecs.Capability.AUDIT_WRITE,
+    ecs.Capability.FOWNER,
+    ecs.Capability.FSETID,
+    ecs.Capability.MKNOD,
+    ecs.Capability.NET_BIND_SERVICE,
+    ecs.Capability.NET_RAW,
+    ecs.Capability.SETFCAP,
+    ecs.Capability.SYS_CHROOT,
+  );
+  return parameters;
 }

@@ -91,6 +91,26 @@ describe('workers', () => {
           ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
           MountPoints: [{ ContainerPath: '/workspaces', ReadOnly: false, SourceVolume: 'workspaces' }],
+          // The uid sandbox: root to lend uids, only the capabilities it uses, none added.
+          User: '0',
+          LinuxParameters: {
+            Capabilities: {
+              Drop: [
+                'AUDIT_WRITE',
+                'FOWNER',
+                'FSETID',
+                'MKNOD',
+                'NET_BIND_SERVICE',
+                'NET_RAW',
+                'SETFCAP',
+                'SYS_CHROOT',
+              ],
+            },
+          },
+          Environment: Match.arrayWith([
+            { Name: 'SANDBOX_MODE', Value: 'uid' },
+            { Name: 'SANDBOX_UID_NETWORK', Value: 'accept' },
+          ]),
         }),
       ],
     });

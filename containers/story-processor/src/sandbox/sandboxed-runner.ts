@@ -99,8 +99,8 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     const owner = await stat(shape.cwd);
     const home = mode === 'uid' ? await privateHome() : undefined;
     try {
-      await chownTree(shape.cwd, uid, uid);
-      if (home) await chownTree(home, uid, uid);
+      await lend(shape.cwd, uid);
+      if (home) await lend(home, uid);
       if (mode === 'bwrap') {
         const start = { kind: 'root', worktree: shape.cwd, uid } as const;
         return await runProcess({
@@ -162,6 +162,17 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
       return result;
     },
   };
+}
+
+/** Hands a folder to the lent uid; a file system that refuses (EFS access points) refuses the sandbox. */
+async function lend(dir: string, uid: number): Promise<void> {
+  try {
+    await chownTree(dir, uid, uid);
+  } catch (error) {
+    throw new SandboxUnavailableError(
+      `The sandbox could not hand the worktree to its unprivileged uid (${error instanceof Error ? error.message : String(error)}); the commands were not run.`,
+    );
+  }
 }
 
 const privateHome = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'sandbox-home-'));
