@@ -58,6 +58,46 @@ describe('workspace file tools', () => {
   });
 });
 
+describe('editor, search and glob tools', () => {
+  it('keep the path rules: no .git, no escape through symlinks or .., no overwrite by create', async () => {
+    const { root, outside } = await workspace();
+    await symlink(outside, path.join(root, 'escape'));
+    const tools = createWorkspaceTools(root);
+    await expect(tools.replaceText('.git/config', '[core]', 'x')).rejects.toThrow(/\.git directory/);
+    await expect(tools.view('escape/secret.txt')).rejects.toThrow(/leaves the workspace/);
+    await expect(tools.insertText('../outside/secret.txt', 0, 'x')).rejects.toThrow(/"\.\." is not allowed/);
+    await expect(tools.createFile('escape/new.txt', 'x')).rejects.toThrow(/leaves the workspace/);
+    await expect(tools.createFile('ok.txt', 'x')).rejects.toThrow(/already exists/);
+    await expect(tools.search('secret', { path: '../outside' })).rejects.toThrow(/inside the workspace/);
+    await expect(tools.glob('/etc/*')).rejects.toThrow(/inside the workspace/);
+    expect(await readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe('top secret');
+    expect(await readFile(path.join(root, '.git', 'config'), 'utf8')).toBe('[core]');
+  });
+
+  it('view numbers lines and ranges; insert and str_replace edit in place', async () => {
+    const { root } = await workspace();
+    const tools = createWorkspaceTools(root);
+    await tools.createFile('src/a.ts', 'one\ntwo\nthree\n');
+    expect(await tools.view('src/a.ts', [2, -1])).toBe('     2\ttwo\n     3\tthree');
+    await tools.insertText('src/a.ts', 1, 'one and a half');
+    await tools.replaceText('src/a.ts', 'three', '3');
+    await expect(tools.replaceText('src/a.ts', 'o', 'x')).rejects.toThrow(/occurs 3 times/);
+    expect(await readFile(path.join(root, 'src/a.ts'), 'utf8')).toBe('one\none and a half\ntwo\n3\n');
+    expect(await tools.view('.')).toBe('ok.txt\nsrc/a.ts');
+  });
+
+  it('search and glob skip what .gitignore ignores', async () => {
+    const { root } = await workspace();
+    await writeFile(path.join(root, '.gitignore'), 'dist/\n');
+    await mkdir(path.join(root, 'dist'));
+    await writeFile(path.join(root, 'dist', 'ok.js'), 'fine');
+    const tools = createWorkspaceTools(root);
+    expect(await tools.search('fine')).toBe('ok.txt:1:fine');
+    expect(await tools.glob('*.js')).toEqual([]);
+    expect(await tools.glob('*.txt')).toEqual(['ok.txt']);
+  });
+});
+
 describe('validation commands', () => {
   it('run with only the given environment, so no secret reaches them', async () => {
     const runner = createCommandRunner({
