@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -129,6 +129,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const root = path.resolve(options.workspaceRoot);
   const home = path.join(root, '.home');
   await mkdir(home, { recursive: true });
+  // As root, commands run under lent uids: they may pass through the workspace root to their own
+  // worktree (absolute paths keep working) but not list it to find the other projects' and threads'.
+  if (process.getuid?.() === 0) await chmod(root, 0o711);
   const o = options.overrides ?? {};
   const aws = options.aws ?? {};
   const clock = o.clock ?? systemClock;
