@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Log, SandboxPolicy } from '../../../containers/story-processor/src/ports.ts';
 import { createSandboxedCommandRunner } from '../../../containers/story-processor/src/sandbox/sandboxed-runner.ts';
 import { DEFAULT_SANDBOX_POLICY } from '../../../containers/story-processor/src/sandbox/sandbox-policy.ts';
+import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
+import { createHarness, makeJob } from './fakes.ts';
 
 /** Real processes in real sandboxes: every test is an escape attempt that must fail. */
 
@@ -170,6 +172,31 @@ describe('a sandbox that cannot start', () => {
       /sandbox for validation commands \(bwrap\) could not start.*not run unsandboxed/s,
     );
     expect(await readdir(dir)).toEqual(['package.json']);
+  });
+
+  it('fails the job with that reason before any model call', async () => {
+    let modelCalls = 0;
+    const offline = new OfflineModelProvider();
+    const h = await createHarness({
+      commands: runnerFor('bwrap', { bwrap: '/nonexistent/bwrap' }),
+      model: {
+        name: 'counting',
+        plan: (request) => ((modelCalls += 1), offline.plan(request)),
+        edit: (request) => ((modelCalls += 1), offline.edit(request)),
+      },
+    });
+    const job = makeJob({
+      settings: { validationCommands: [{ name: 'test', command: 'true', timeoutSeconds: 5 }] },
+    });
+    const result = await h.run(job, '- One story');
+    expect(result.kind).toBe('failed');
+    expect(h.callbacks.calls[0]).toMatchObject({
+      kind: 'fail',
+      error: 'Job.Failed',
+      cause: expect.stringMatching(/^The sandbox for validation commands \(bwrap\) could not start here/),
+    });
+    expect(h.mailer.sent[0]?.raw).toContain('could not start');
+    expect(modelCalls).toBe(0);
   });
 
   it('runs bare only when the project opts out, and says so loudly', async () => {
