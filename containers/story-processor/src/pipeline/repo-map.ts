@@ -94,7 +94,7 @@ export async function buildRepoMap(
     .slice(0, limits.maxFolders)
     .map(([folder, { files: count, bytes }]) => {
       const depth = folder === '.' ? 0 : folder.split('/').length;
-      return `${'  '.repeat(depth)}${folder === '.' ? './' : `${path.basename(folder)}/`}  ${count} files, ${kib(bytes)}`;
+      return `${'  '.repeat(depth)}${folder === '.' ? './' : `${path.basename(folder)}/`}  ${count} file${count === 1 ? '' : 's'}, ${kib(bytes)}`;
     });
   const topFiles = files
     .filter((file) => !file.includes('/'))
