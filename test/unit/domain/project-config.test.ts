@@ -27,6 +27,7 @@ describe('loadProjectsFromJson', () => {
       leaseSeconds: 30,
       jobTimeoutSeconds: 3600,
       limits: DEFAULT_LIMITS,
+      rateLimits: { windowSeconds: 3600, perSender: 20, perProject: 100 },
       promptOverrides: {},
     });
   });
