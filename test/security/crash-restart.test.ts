@@ -39,7 +39,10 @@ async function startRuntime(dataDir: string, ports: string[]): Promise<ChildProc
   const deadline = Date.now() + 90_000;
   while (!output.includes('intake is running')) {
     if (child.exitCode !== null) throw new Error(`intake up exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`intake up did not start within 90 s:\n${output}`);
+    if (Date.now() > deadline) {
+      await killGroup(child, 'SIGKILL');
+      throw new Error(`intake up did not start within 90 s:\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return child;
@@ -140,5 +143,10 @@ describe('crash: SIGKILL during a burst over SMTP, then a restart on the same da
     for (const messageId of accepted) {
       expect(outcomes.filter((item) => item.messageId === messageId)).toHaveLength(1);
     }
+    const tally = new Map<string, number>();
+    for (const item of outcomes) tally.set(item.outcome, (tally.get(item.outcome) ?? 0) + 1);
+    console.info(
+      `crash check: ${accepted.length} of ${BURST} got 250; outcomes ${JSON.stringify([...tally])}`,
+    );
   }, 420_000);
 });
