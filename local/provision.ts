@@ -37,7 +37,11 @@ export async function provisionLocalResources(
 async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
+  } catch (error) {
+    // Only a missing bucket is created; any other answer is reported as itself.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) {
+      throw new Error(`Could not check the mail bucket ${bucket}: ${String(error)}`);
+    }
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
 }

@@ -27,6 +27,7 @@ describe('tables', () => {
     );
     expect(Object.keys(byName).sort()).toEqual([
       'intake-prod-active-jobs',
+      'intake-prod-admission-windows',
       'intake-prod-interruptions',
       'intake-prod-jobs',
       'intake-prod-projects',
@@ -44,6 +45,10 @@ describe('tables', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(byName['intake-prod-interruptions']?.TimeToLiveSpecification).toEqual({
+      AttributeName: 'ttl',
+      Enabled: true,
+    });
+    expect(byName['intake-prod-admission-windows']?.TimeToLiveSpecification).toEqual({
       AttributeName: 'ttl',
       Enabled: true,
     });

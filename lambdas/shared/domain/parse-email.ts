@@ -25,6 +25,7 @@ export type ParseResult =
 
 export const DEFAULT_MAX_TEXT_LENGTH = 1_000_000;
 const MAX_REFERENCES = 100;
+const MAX_REPLY_PARSED_LINE = 100_000;
 
 /** Raw MIME bytes → a normalised inbound email. Never throws: anything it cannot read is `unparseable`. */
 export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): Promise<ParseResult> {
@@ -148,6 +149,9 @@ const FORWARD_MARKER = /^(?:-+ ?Forwarded message ?-+|Begin forwarded message:)\
  */
 function instructionOf(text: string, subject: string): string {
   if (FORWARD_SUBJECT.test(subject) || FORWARD_MARKER.test(text)) return text;
+  // The reply parser takes seconds on a megabyte-long line; admission refuses such a line anyway
+  // (`maxLineChars` is at most this), so it is kept whole rather than parsed.
+  if (text.split('\n').some((line) => line.length > MAX_REPLY_PARSED_LINE)) return text;
   // The leading newline lets the parser see a signature delimiter on the very first line.
   return new EmailReplyParser().read(`\n${text}`).getVisibleText().trim();
 }
