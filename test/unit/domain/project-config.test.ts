@@ -29,7 +29,6 @@ describe('loadProjectsFromJson', () => {
       limits: DEFAULT_LIMITS,
       rateLimits: { windowSeconds: 3600, perSender: 20, perProject: 100 },
       promptOverrides: {},
-      rateLimits: { perProject: 100, perSender: 20, windowSeconds: 3600 },
       sandbox: { mode: 'worker', network: false, memoryMb: 2048, maxProcesses: 256 },
     });
   });
