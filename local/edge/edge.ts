@@ -37,7 +37,18 @@ export interface EdgeOptions {
   ses?: EdgeHandler;
 }
 
+/** A request the edge refused, as reported to `onRefusal` listeners (no secrets in it). */
+export interface EdgeRefusal {
+  method: string;
+  host: string;
+  origin: string | undefined;
+  code: string;
+  message: string;
+}
+
 export interface Edge extends RunningService {
+  /** Calls `listener` for each refused request; returns an unsubscribe function. */
+  onRefusal(listener: (refusal: EdgeRefusal) => void): () => void;
   /** Handlers registered here are asked first (after the edge's checks), in order; returns an unregister function. */
   registerHandler(matcher: EdgeMatcher, handler: EdgeHandler): () => void;
   /** Sets or replaces the in-process handler of a service (e.g. Step Functions started later). */
@@ -100,6 +111,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     ...(options.ses ? { ses: options.ses } : {}),
   };
   const registered: { matcher: EdgeMatcher; handler: EdgeHandler }[] = [];
+  const refusalListeners = new Set<(refusal: EdgeRefusal) => void>();
   let port = 0;
 
   function toS3(req: IncomingMessage, res: ServerResponse, payloadHash: string | undefined): void {
@@ -143,6 +155,14 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const refuse = (error: AwsError): void => {
       stopReading(req, res);
       sendAwsError(res, protocol, error, { close: !req.complete });
+      const refusal = {
+        method,
+        host: String(req.headers.host ?? ''),
+        origin: req.headers.origin,
+        code: error.code,
+        message: error.message,
+      };
+      for (const listener of refusalListeners) listener(refusal);
     };
 
     if (method === 'OPTIONS') return refuse(corsRefused());
@@ -197,6 +217,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
+      if (req.destroyed) {
+        res.destroy(); // the client went away mid-request: nobody to answer
+        return;
+      }
       console.error('edge request failed', err);
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: err.message });
       else res.destroy(err);
@@ -207,6 +231,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   return {
     endpoint: endpointOf(host, port),
     port,
+    onRefusal(listener) {
+      refusalListeners.add(listener);
+      return () => refusalListeners.delete(listener);
+    },
     registerHandler(matcher, handler) {
       const entry = { matcher, handler };
       registered.push(entry);
