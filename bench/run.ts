@@ -1,5 +1,6 @@
 import { printTable, type BenchRow } from './lib/stats.ts';
 import { benchBundles } from './bundles.ts';
+import { benchHostileSizes } from './hostile-sizes.ts';
 import { benchInterrupt } from './interrupt.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   worker: () => benchWorker(),
   interrupt: () => benchInterrupt(20),
   throughput: () => benchThroughput(200, 50),
+  'hostile-sizes': () => benchHostileSizes(),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [
       {
