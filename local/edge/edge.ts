@@ -82,11 +82,24 @@ function pathStyleOf(req: IncomingMessage): { path: string; host: string | undef
   return { path: `/${vhost[1]}${url}`, host: `localhost${vhost[2] ?? ''}` };
 }
 
-/** Ends the connection once the answer is out, so a body nobody reads is not received either. */
-function stopReading(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
+/** A refused request's body up to this size is read and dropped; the connection stays usable. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * Stops reading a refused request's body: a small declared one is drained (closing on a client
+ * that is still sending makes browsers and SDKs see a reset instead of the answer), anything
+ * larger or of unknown length ends the connection once the answer is out. True when it closes.
+ */
+function stopReading(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.complete) return false;
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['content-length'] !== undefined && declared <= DRAIN_LIMIT) {
+    req.resume();
+    return false;
+  }
   req.pause();
   res.on('finish', () => req.socket.destroy());
+  return true;
 }
 
 /**
@@ -153,8 +166,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const info = requestInfo(url, req.headers);
     let protocol: ErrorProtocol = errorProtocolOf(info.service, req.headers);
     const refuse = (error: AwsError): void => {
-      stopReading(req, res);
-      sendAwsError(res, protocol, error, { close: !req.complete });
+      sendAwsError(res, protocol, error, { close: stopReading(req, res) });
       const refusal = {
         method,
         host: String(req.headers.host ?? ''),

@@ -143,5 +143,5 @@ describe.skipIf(!existsSync(CHROMIUM))('a web page in Chromium cannot drive the 
     ).toBe(true);
     expect(await edge.snapshot()).toEqual(before);
     await page.close();
-  });
+  }, 90_000);
 });
