@@ -1,5 +1,6 @@
 import { printTable, type BenchRow } from './lib/stats.ts';
 import { benchBundles } from './bundles.ts';
+import { benchHostileSizes } from './hostile-sizes.ts';
 import { benchInterrupt } from './interrupt.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchAgent } from './agent.ts';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   sandbox: () => benchSandbox(),
   agent: () => benchAgent(),
   throughput: () => benchThroughput(200, 50),
+  'hostile-sizes': () => benchHostileSizes(),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [
       {

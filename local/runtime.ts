@@ -108,6 +108,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       outbox: { onMessage: options.onOutboxMessage, relay: options.relay },
     });
     stops.push(() => emulators.stop());
+    const stopReportingRefusals = emulators.edge.onRefusal((refusal) =>
+      log(`edge refused ${refusal.method} for Host ${refusal.host}: ${refusal.code}: ${refusal.message}`),
+    );
+    stops.push(async () => stopReportingRefusals());
 
     const base = localConfig(prefix, mailDomain);
     const stateMachineName = `${prefix}-email-processor`;

@@ -37,7 +37,18 @@ export interface EdgeOptions {
   ses?: EdgeHandler;
 }
 
+/** A request the edge refused, as reported to `onRefusal` listeners (no secrets in it). */
+export interface EdgeRefusal {
+  method: string;
+  host: string;
+  origin: string | undefined;
+  code: string;
+  message: string;
+}
+
 export interface Edge extends RunningService {
+  /** Calls `listener` for each refused request; returns an unsubscribe function. */
+  onRefusal(listener: (refusal: EdgeRefusal) => void): () => void;
   /** Handlers registered here are asked first (after the edge's checks), in order; returns an unregister function. */
   registerHandler(matcher: EdgeMatcher, handler: EdgeHandler): () => void;
   /** Sets or replaces the in-process handler of a service (e.g. Step Functions started later). */
@@ -71,11 +82,24 @@ function pathStyleOf(req: IncomingMessage): { path: string; host: string | undef
   return { path: `/${vhost[1]}${url}`, host: `localhost${vhost[2] ?? ''}` };
 }
 
-/** Ends the connection once the answer is out, so a body nobody reads is not received either. */
-function stopReading(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
+/** A refused request's body up to this size is read and dropped; the connection stays usable. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * Stops reading a refused request's body: a small declared one is drained (closing on a client
+ * that is still sending makes browsers and SDKs see a reset instead of the answer), anything
+ * larger or of unknown length ends the connection once the answer is out. True when it closes.
+ */
+function stopReading(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.complete) return false;
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['content-length'] !== undefined && declared <= DRAIN_LIMIT) {
+    req.resume();
+    return false;
+  }
   req.pause();
   res.on('finish', () => req.socket.destroy());
+  return true;
 }
 
 /**
@@ -100,6 +124,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     ...(options.ses ? { ses: options.ses } : {}),
   };
   const registered: { matcher: EdgeMatcher; handler: EdgeHandler }[] = [];
+  const refusalListeners = new Set<(refusal: EdgeRefusal) => void>();
   let port = 0;
 
   function toS3(req: IncomingMessage, res: ServerResponse, payloadHash: string | undefined): void {
@@ -141,8 +166,15 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const info = requestInfo(url, req.headers);
     let protocol: ErrorProtocol = errorProtocolOf(info.service, req.headers);
     const refuse = (error: AwsError): void => {
-      stopReading(req, res);
-      sendAwsError(res, protocol, error, { close: !req.complete });
+      sendAwsError(res, protocol, error, { close: stopReading(req, res) });
+      const refusal = {
+        method,
+        host: String(req.headers.host ?? ''),
+        origin: req.headers.origin,
+        code: error.code,
+        message: error.message,
+      };
+      for (const listener of refusalListeners) listener(refusal);
     };
 
     if (method === 'OPTIONS') return refuse(corsRefused());
@@ -197,6 +229,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
+      if (req.destroyed) {
+        res.destroy(); // the client went away mid-request: nobody to answer
+        return;
+      }
       console.error('edge request failed', err);
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: err.message });
       else res.destroy(err);
@@ -207,6 +243,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   return {
     endpoint: endpointOf(host, port),
     port,
+    onRefusal(listener) {
+      refusalListeners.add(listener);
+      return () => refusalListeners.delete(listener);
+    },
     registerHandler(matcher, handler) {
       const entry = { matcher, handler };
       registered.push(entry);
