@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, notifier, now, slots } from '#runtime/handler-deps';
+import { jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 
@@ -13,7 +13,7 @@ const eventSchema = z.object({
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
   return finishJob(outcome, state, {
-    slots: slots(context),
+    ...slotRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
     now,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { deadLetters, jobs, notifier, now, slots } from '#runtime/handler-deps';
+import { deadLetters, jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { handleTimeout } from '#workflow/handle-timeout';
 
@@ -10,7 +10,7 @@ const eventSchema = z.object({ state: workflowStateSchema });
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
   return handleTimeout(state, {
-    slots: slots(context),
+    ...slotRelease(context),
     jobs: jobs(context),
     deadLetters: deadLetters(context),
     notifier: notifier(context),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { executionStates, jobs, now, slots } from '#runtime/handler-deps';
+import { executionStates, jobs, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
@@ -18,7 +18,7 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   const { detail } = eventSchema.parse(event);
   return recordExecutionEnd(detail, {
     states: executionStates(context),
-    slots: slots(context),
+    ...slotRelease(context),
     jobs: jobs(context),
     now,
   });

@@ -10,10 +10,12 @@ import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
+import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
 import { SfnExecutionStates } from '#adapters/sfn-execution-states';
+import { SfnTaskWaker } from '#adapters/sfn-task-waker';
 import { SqsFifoSender } from '#adapters/sqs-fifo-sender';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
@@ -54,6 +56,16 @@ export const blobs = /* @__PURE__ */ perContext((context) => new S3BlobStore(s3(
 export const slots = /* @__PURE__ */ perContext(
   (context) => new DynamoDbSlotStore(documents(context), context.config.activeJobsTable),
 );
+export const waiters = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbSlotWaiters(documents(context), context.config.slotWaitersTable),
+);
+export const waker = /* @__PURE__ */ perContext((context) => new SfnTaskWaker(sfn(context)));
+/** Releasing a slot hands it on: the slot store, its waiters and the waker. */
+export const slotRelease = (context: HandlerContext) => ({
+  slots: slots(context),
+  waiters: waiters(context),
+  waker: waker(context),
+});
 export const jobs = /* @__PURE__ */ perContext(
   (context) => new DynamoDbJobRecords(documents(context), context.config.jobsTable),
 );
