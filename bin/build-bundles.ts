@@ -10,7 +10,9 @@ import { esbuildOptionsLikeCdk } from '../lib/bundling.ts';
 import { handlerEntry } from '../lib/handlers.ts';
 
 const outdir = 'dist';
-await rm(outdir, { recursive: true, force: true });
+// Only what this script builds: `dist/cli` is the installed command (bin/build-cli.ts).
+for (const folder of ['lambdas', 'story-processor'])
+  await rm(join(outdir, folder), { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 for (const name of HANDLER_NAMES) {
   const outfile = join(outdir, 'lambdas', name, 'index.mjs');
