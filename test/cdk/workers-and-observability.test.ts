@@ -27,6 +27,7 @@ describe('tables', () => {
     );
     expect(Object.keys(byName).sort()).toEqual([
       'intake-prod-active-jobs',
+      'intake-prod-admission-windows',
       'intake-prod-interruptions',
       'intake-prod-jobs',
       'intake-prod-projects',
