@@ -124,6 +124,7 @@ describe('Lambda functions', () => {
       },
       ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
       RecordJob: { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      CountAdmissions: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateAdmissionWindows')] },
     });
     expect(grantsOf('claim-job')).toEqual({
       ClaimSlot: {
