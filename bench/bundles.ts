@@ -111,6 +111,7 @@ const ENVIRONMENT = {
   ACTIVE_JOBS_TABLE: 'bench-active-jobs',
   INTERRUPTIONS_TABLE: 'bench-interruptions',
   PROJECTS_TABLE: 'bench-projects',
+  SLOT_WAITERS_TABLE: 'bench-slot-waiters',
   QUEUE_PREFIX: 'bench',
   MAIL_DOMAIN: 'bench.example.com',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:bench',

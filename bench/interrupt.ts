@@ -3,7 +3,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { executionHistory } from '../local/execution-history.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
-import { median, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
+import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 
 const history = (runtime: TestRuntime, jobId: string): Promise<HistoryEvent[]> =>
   executionHistory(runtime.clients.sfn, runtime.executionArnOf(jobId));
@@ -20,6 +20,19 @@ const answeredAt = (events: HistoryEvent[], state: string): number | undefined =
   return undefined;
 };
 
+/** When the state with this name handed its message on (TaskSubmitted: the job is on the queue). */
+const submittedAt = (events: HistoryEvent[], state: string): number | undefined => {
+  let current = '';
+  for (const event of events) {
+    current = event.stateEnteredEventDetails?.name ?? current;
+    if (current === state && event.type === 'TaskSubmitted') return event.timestamp?.getTime();
+  }
+  return undefined;
+};
+
+/** Before the wake-up, WaitForSlot retried Slot.Busy with backoff: 1–4 s from release to claim. */
+const BACKOFF_HANDOVER_MS = 2_500;
+
 /**
  * Interrupt latency on the local runtime with the real worker: from the moment the reply's
  * execution has sent the interrupt (SendInterrupt answered) to the moment the running job's
@@ -34,6 +47,7 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
     logLevel: 'ERROR',
   });
   const latencies: number[] = [];
+  const handovers: number[] = [];
   try {
     for (let run = 0; run < runs; run++) {
       const first = await runtime.putEmail({
@@ -56,6 +70,10 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
       const sent = answeredAt(await history(runtime, reply.jobId), 'SendInterrupt');
       const stopped = answeredAt(await history(runtime, first.jobId), 'QueueJob');
       if (sent !== undefined && stopped !== undefined) latencies.push(stopped - sent);
+      // The slot hand-over: the interrupted job's release → the reply's job on the queue.
+      const released = answeredAt(await history(runtime, first.jobId), 'RecordInterrupted');
+      const queued = submittedAt(await history(runtime, reply.jobId), 'QueueJob');
+      if (released !== undefined && queued !== undefined) handovers.push(queued - released);
     }
   } finally {
     await worker.stop();
@@ -66,6 +84,18 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
     { benchmark: name, metric: 'runs', value: String(latencies.length) },
     { benchmark: name, metric: 'median', value: ms(median(latencies)) },
     { benchmark: name, metric: 'p95', value: ms(percentile(latencies, 95)) },
+    {
+      benchmark: 'slot hand-over: release → next job queued',
+      metric: 'median',
+      value: ms(median(handovers)),
+      anchor: 'Slot.Busy backoff before: 1–4 s; target ≤ 100 ms',
+      ratio: speedRatio(median(handovers), BACKOFF_HANDOVER_MS),
+    },
+    {
+      benchmark: 'slot hand-over: release → next job queued',
+      metric: 'p95',
+      value: ms(percentile(handovers, 95)),
+    },
   ];
 }
 

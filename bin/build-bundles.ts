@@ -2,7 +2,7 @@
  * `npm run build`: bundles every Lambda handler (as CDK's NodejsFunction does) and the worker into
  * `dist/`, so what is deployed can be inspected and run with plain Node.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_NAMES } from '../lambdas/shared/contracts/functions.ts';
@@ -10,12 +10,22 @@ import { esbuildOptionsLikeCdk } from '../lib/bundling.ts';
 import { handlerEntry } from '../lib/handlers.ts';
 
 const outdir = 'dist';
-await rm(outdir, { recursive: true, force: true });
+// Only what this script builds: `dist/cli` is the installed command (bin/build-cli.ts).
+for (const folder of ['lambdas', 'story-processor'])
+  await rm(join(outdir, folder), { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
+/** Minified size targets per Lambda bundle (the source map is a file of its own beside it). */
+const targetKiB = (name: string): number => (name === 'parse-email' ? 900 : 350);
+const kib = async (file: string): Promise<number> => (await stat(file)).size / 1024;
+
 for (const name of HANDLER_NAMES) {
   const outfile = join(outdir, 'lambdas', name, 'index.mjs');
   await build(esbuildOptionsLikeCdk(handlerEntry('lambdas', name), outfile));
-  console.log(`built ${outfile}`);
+  const size = await kib(outfile);
+  const target = targetKiB(name);
+  console.log(
+    `built ${outfile.padEnd(42)} ${size.toFixed(0).padStart(5)} KiB  target ≤ ${target} KiB  ${size <= target ? 'ok' : `${(size / target).toFixed(1)}× over`}  (map ${(await kib(`${outfile}.map`)).toFixed(0)} KiB apart)`,
+  );
 }
 const worker = join(outdir, 'story-processor', 'main.mjs');
 await build(esbuildOptionsLikeCdk(join('containers', 'story-processor', 'src', 'main.ts'), worker));

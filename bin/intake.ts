@@ -2,16 +2,10 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
-import { describeExecution, executionHistory, listExecutions } from '../local/cli/executions.ts';
-import { listJobs } from '../local/cli/jobs.ts';
-import { showOutbox } from '../local/cli/outbox.ts';
-import { addProject, listProjects } from '../local/cli/projects.ts';
-import { listQueues } from '../local/cli/queues.ts';
-import { sendEmail } from '../local/cli/send.ts';
-import { shellEnvironment } from '../local/cli/shell-env.ts';
-import { storyProgress } from '../local/cli/story-progress.ts';
-import { startSystem } from '../local/cli/up.ts';
 import { credentialsFileOf } from '../local/edge/local-credentials.ts';
+
+// Each command loads its module when it runs, so a quick command never loads the local runtime.
+const executionsCli = () => import('../local/cli/executions.ts');
 
 const env = process.env;
 const program = new Command()
@@ -53,6 +47,7 @@ program
   .option('--concurrency <n>', 'jobs the worker runs at once', '2')
   .action(async (options: Record<string, string | boolean>) => {
     const dataDir = program.opts<{ dataDir: string }>().dataDir;
+    const { startSystem } = await import('../local/cli/up.ts');
     const system = await startSystem({
       dataDir,
       host: String(options.host),
@@ -103,6 +98,7 @@ program
   .command('env')
   .description('print the shell exports (endpoint, local credentials, region) for the AWS CLI and SDKs')
   .action(async () => {
+    const { shellEnvironment } = await import('../local/cli/shell-env.ts');
     console.log(await shellEnvironment(resolve(program.opts<{ dataDir: string }>().dataDir)));
   });
 
@@ -119,6 +115,7 @@ program
   .addOption(json)
   .action(async (file: string | undefined, options: Record<string, string | boolean | undefined>) => {
     const ctx = await context();
+    const { sendEmail } = await import('../local/cli/send.ts');
     const sent = await sendEmail(ctx, file, {
       to: String(options.to),
       from: String(options.from),
@@ -137,6 +134,8 @@ program
       const jobId = sent.jobId;
       if (jobId === undefined)
         throw new CliError('Cannot follow: the SMTP server did not name the stored object');
+      const { describeExecution, executionHistory } = await executionsCli();
+      const { storyProgress } = await import('../local/cli/story-progress.ts');
       await waitForExecution(ctx, jobId);
       const projectId = String(options.to).split('@')[0]?.split('.')[0] ?? '';
       await executionHistory(ctx, jobId, {
@@ -158,6 +157,7 @@ executions
   .option('--limit <n>', 'at most this many', '50')
   .addOption(json)
   .action(async (options: { status?: string; limit: string; json?: boolean }) => {
+    const { listExecutions } = await executionsCli();
     await listExecutions(await context(), {
       status: options.status,
       limit: Number(options.limit),
@@ -169,6 +169,7 @@ executions
   .description('an execution by its name (the job id) or ARN')
   .addOption(json)
   .action(async (name: string, options: { json?: boolean }) => {
+    const { describeExecution } = await executionsCli();
     await describeExecution(await context(), name, !!options.json);
   });
 executions
@@ -176,6 +177,7 @@ executions
   .option('--watch', 'follow a running execution until it ends', false)
   .addOption(json)
   .action(async (name: string, options: { json?: boolean; watch: boolean }) => {
+    const { executionHistory } = await executionsCli();
     await executionHistory(await context(), name, { json: !!options.json, watch: options.watch });
   });
 
@@ -185,6 +187,7 @@ program
   .option('--project <id>', 'one project only')
   .addOption(json)
   .action(async (options: { project?: string; json?: boolean }) => {
+    const { listJobs } = await import('../local/cli/jobs.ts');
     await listJobs(await context(), { project: options.project, json: !!options.json });
   });
 
@@ -194,6 +197,7 @@ program
   .option('--show <id>', 'print one message as raw MIME')
   .addOption(json)
   .action(async (options: { show?: string; json?: boolean }) => {
+    const { showOutbox } = await import('../local/cli/outbox.ts');
     await showOutbox(await context(), { show: options.show, json: !!options.json });
   });
 
@@ -201,7 +205,10 @@ const projects = program.command('projects').description('the project registry')
 projects
   .command('list')
   .addOption(json)
-  .action(async (options: { json?: boolean }) => listProjects(await context(), !!options.json));
+  .action(async (options: { json?: boolean }) => {
+    const { listProjects } = await import('../local/cli/projects.ts');
+    await listProjects(await context(), !!options.json);
+  });
 projects
   .command('add <id>')
   .description('add a project, or add users and senders to one')
@@ -211,6 +218,7 @@ projects
   .addOption(json)
   .action(
     async (id: string, options: { user: string[]; allow: string[]; settings?: string; json?: boolean }) => {
+      const { addProject } = await import('../local/cli/projects.ts');
       await addProject(await context(), id, {
         users: options.user,
         allow: options.allow,
@@ -224,7 +232,10 @@ program
   .command('queues')
   .description('the per project-user queues and their depths')
   .addOption(json)
-  .action(async (options: { json?: boolean }) => listQueues(await context(), !!options.json));
+  .action(async (options: { json?: boolean }) => {
+    const { listQueues } = await import('../local/cli/queues.ts');
+    await listQueues(await context(), !!options.json);
+  });
 
 async function waitForExecution(ctx: CliContext, jobId: string): Promise<void> {
   const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');

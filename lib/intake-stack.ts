@@ -45,6 +45,7 @@ export class IntakeStack extends Stack {
       [ENV.interruptionsTable]: this.state.interruptions.tableName,
       [ENV.projectsTable]: this.state.projects.tableName,
       [ENV.admissionWindowsTable]: this.state.admissionWindows.tableName,
+      [ENV.slotWaitersTable]: this.state.slotWaiters.tableName,
       [ENV.queuePrefix]: config.queuePrefix,
       [ENV.mailDomain]: config.mailDomains[0] ?? '',
     };

@@ -54,6 +54,8 @@ export const REASONS = {
     "Raw emails are stored by SES under emails/<SES message id>; the handler reads only the key named in its event or state, and the grant is limited to that prefix of this environment's mail bucket.",
   jobObjects:
     "Instructions and attachments are stored per job under these prefixes of this environment's mail bucket; the grant is limited to the prefix, not the bucket.",
+  taskTokens:
+    'states:SendTaskSuccess has no resource-level permissions, so IAM requires Resource "*"; the call is authorised by the task token, which only the waiting execution hands out.',
   functionVersions:
     'The "<function ARN>:*" form covers versions and aliases of this one function (Step Functions invokes a qualified ARN when one is substituted); it is scoped to the function, not to Lambda.',
 } as const;

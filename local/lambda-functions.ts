@@ -1,9 +1,8 @@
 import { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES, type HandlerName } from '#contracts/functions';
-
-type Handler = (event: unknown) => Promise<unknown>;
+import type { Handler, HandlerContext } from '#runtime/handler-context';
 
 /** The handler modules, loaded on first use: the same files CDK bundles for Lambda. */
-const loaders: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
+const loaders: Record<HandlerName, () => Promise<{ createHandler: (context: HandlerContext) => Handler }>> = {
   intake: () => import('../lambdas/intake/handler.ts'),
   'parse-email': () => import('../lambdas/parse-email/handler.ts'),
   'claim-job': () => import('../lambdas/claim-job/handler.ts'),
@@ -34,10 +33,20 @@ export function localDefinitionSubstitutions(prefix: string): Record<string, str
 
 /**
  * Invokes a handler in process, by function name or ARN, as Lambda would: the event is a JSON copy,
- * so a handler cannot share objects with its caller.
+ * so a handler cannot share objects with its caller. Each handler is built once for this invoker's
+ * context (its execution environment), so invokers of different runtimes share nothing.
  */
-export function createLocalLambdaInvoker(prefix: string) {
+export function createLocalLambdaInvoker(prefix: string, context: HandlerContext) {
   const byName = new Map<string, HandlerName>(HANDLER_NAMES.map((fn) => [localFunctionName(prefix, fn), fn]));
+  const handlers = new Map<HandlerName, Promise<Handler>>();
+  const handlerOf = (fn: HandlerName): Promise<Handler> => {
+    let handler = handlers.get(fn);
+    if (!handler) {
+      handler = loaders[fn]().then((module) => module.createHandler(context));
+      handlers.set(fn, handler);
+    }
+    return handler;
+  };
   return async (functionNameOrArn: string, payload: unknown): Promise<unknown> => {
     const name = functionNameOrArn.split(':function:').pop()?.split(':')[0] ?? functionNameOrArn;
     const fn = byName.get(name);
@@ -46,7 +55,7 @@ export function createLocalLambdaInvoker(prefix: string) {
       error.name = 'Lambda.ResourceNotFoundException';
       throw error;
     }
-    const { handler } = await loaders[fn]();
+    const handler = await handlerOf(fn);
     const result = await handler(JSON.parse(JSON.stringify(payload ?? null)));
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   };

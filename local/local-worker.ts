@@ -4,6 +4,7 @@ import {
   type StartWorkerOptions,
   type WorkerHandle,
 } from '../containers/story-processor/src/start-worker.ts';
+import { noMetrics } from '../containers/story-processor/src/adapters/powertools-metrics.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 /** The story-processing worker in this process, talking to the local runtime through the AWS SDK. */
@@ -24,5 +25,7 @@ export function startLocalWorker(
     },
     workspaceRoot: join(dataDir, 'workspaces'),
     ...options,
+    // No CloudWatch locally: metrics would only be printed.
+    overrides: { metrics: noMetrics, ...options.overrides },
   });
 }

@@ -18,6 +18,7 @@ const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
   interruptions: config.interruptionsTable,
   projects: config.projectsTable,
   admissionWindows: config.admissionWindowsTable,
+  slotWaiters: config.slotWaitersTable,
 });
 
 /**

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { parseProject, type ProjectInput } from '#domain/project-config';
-import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
+import { createAwsClients, type AwsClients, type AwsClientSettings } from '#runtime/aws-clients';
+import type { HandlerContext } from '#runtime/handler-context';
 import { ENV, type IntakeConfig } from '#shared/config';
 import { EMAIL_PREFIX } from '#workflow/start-email-execution';
-import type { LocalCredentials } from './edge/local-credentials.ts';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
+import type { LocalCredentials } from './edge/local-credentials.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';
 import type { SmtpRelayConfig } from './outbox/relay.ts';
 import { localDefinitionSubstitutions, createLocalLambdaInvoker, LOCAL_REGION } from './lambda-functions.ts';
@@ -23,12 +24,12 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   /** A loopback address or name (default 127.0.0.1). */
   host?: string;
-  /** The key pair the edge accepts; default: the data folder's own (credentials.json). */
-  credentials?: LocalCredentials;
   /** The one AWS endpoint (default 4566; 0 picks a free port). */
   edgePort?: number;
   /** The SMTP front door (default 2525; 0 picks a free port; null leaves it off). */
   smtpPort?: number | null;
+  /** The key pair the edge accepts; default: the data folder's own (credentials.json). */
+  credentials?: LocalCredentials;
   mailDomain?: string;
   /** Names every resource: `${prefix}-mail`, `${prefix}-jobs`, queues `${prefix}-input-…`. */
   prefix?: string;
@@ -39,6 +40,8 @@ export interface LocalRuntimeOptions {
   onOutboxMessage?: (entry: OutboxEntry) => void;
   /** Also deliver every reply to this SMTP server (the outbox keeps a copy either way). */
   relay?: SmtpRelayConfig;
+  /** The Powertools log level of the handlers (default WARN: their logs would drown the runtime's). */
+  handlerLogLevel?: string;
   /** Reports what the runtime does in the background (intake failures and such). */
   log?: (message: string) => void;
 }
@@ -69,6 +72,7 @@ export function localConfig(prefix: string, mailDomain: string): IntakeConfig {
     interruptionsTable: `${prefix}-interruptions`,
     projectsTable: `${prefix}-projects`,
     admissionWindowsTable: `${prefix}-admission-windows`,
+    slotWaitersTable: `${prefix}-slot-waiters`,
     queuePrefix: prefix,
     mailDomain,
     stateMachineArn: undefined,
@@ -118,17 +122,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${stateMachineName}`;
     const config = { ...base, stateMachineArn };
     const environment = runtimeEnvironment(emulators, config);
-    // The handlers and the worker run in this process and read their configuration from it.
-    Object.assign(process.env, environment);
+    const aws: AwsClientSettings = {
+      endpoint: emulators.endpoint,
+      region: LOCAL_REGION,
+      credentials: emulators.credentials,
+      s3ForcePathStyle: true,
+    };
+    // The handlers run in this process with this runtime's context: nothing is read from, or
+    // written to, the process environment, so other runtimes in the process are unaffected.
+    const handlerContext: HandlerContext = {
+      config,
+      aws,
+      logLevel: options.handlerLogLevel ?? 'WARN',
+    };
+    const invoke = createLocalLambdaInvoker(prefix, handlerContext);
 
-    const clients = createAwsClients({ s3ForcePathStyle: true, credentials: emulators.credentials });
+    const clients = createAwsClients(aws);
     await provisionLocalResources(config, clients);
     await seedProjects(clients, config, options.seedProjects ?? []);
 
     const stepFunctions = await StepFunctionsService.create({
       dataDir: options.dataDir,
       region: LOCAL_REGION,
-      invokeLambda: createLocalLambdaInvoker(prefix),
+      invokeLambda: invoke,
       clients: { dynamodb: clients.dynamodb, sqs: clients.sqs, s3: clients.s3, sesv2: clients.ses },
     });
     stops.push(() => stepFunctions.close());
@@ -139,7 +155,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stepFunctionsHandler = createStepFunctionsHandler(stepFunctions);
 
-    const invoke = createLocalLambdaInvoker(prefix);
     const deliver = (record: S3EventRecord) =>
       deliverWithRetries(
         () => invoke(`${prefix}-intake`, { Records: [record] }),
@@ -216,15 +231,15 @@ function runtimeEnvironment(emulators: Emulators, config: IntakeConfig & { state
     AWS_ACCESS_KEY_ID: emulators.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: emulators.credentials.secretAccessKey,
     AWS_S3_FORCE_PATH_STYLE: 'true',
-    // The handlers run in this process; their Powertools logs would drown the runtime's own output.
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    // No CloudWatch locally: a worker process started with this environment publishes no metrics.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     [ENV.mailBucket]: config.mailBucket,
     [ENV.jobsTable]: config.jobsTable,
     [ENV.activeJobsTable]: config.activeJobsTable,
     [ENV.interruptionsTable]: config.interruptionsTable,
-    [ENV.admissionWindowsTable]: config.admissionWindowsTable,
     [ENV.projectsTable]: config.projectsTable,
+    [ENV.admissionWindowsTable]: config.admissionWindowsTable,
+    [ENV.slotWaitersTable]: config.slotWaitersTable,
     [ENV.queuePrefix]: config.queuePrefix,
     [ENV.mailDomain]: config.mailDomain,
     [ENV.stateMachineArn]: config.stateMachineArn,

@@ -1,12 +1,27 @@
 import { z } from 'zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, now, queues, slots } from '#runtime/handler-deps';
-import { claimJob } from '#workflow/claim-job';
+import { jobs, now, queues, slots, waiters, waker } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
+import { claimJob, waitForSlot } from '#workflow/claim-job';
 
-const eventSchema = z.object({ mode: z.enum(['try', 'wait']), state: workflowStateSchema });
+const eventSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('try'), state: workflowStateSchema }),
+  z.object({ mode: z.literal('wait'), taskToken: z.string().min(1), state: workflowStateSchema }),
+]);
 
-/** ClaimJob / WaitForSlot: claim the project-user slot, creating the project's queues on first use. */
-export const handler = async (event: unknown) => {
-  const { mode, state } = eventSchema.parse(event);
-  return claimJob(state, mode, { slots: slots(), queues: queues(), jobs: jobs(), now });
+/**
+ * ClaimJob (`try`): claim the project-user slot, creating the project's queues on first use.
+ * WaitForSlot (`wait`): park the task token with the slot and claim; the token is answered on a claim.
+ */
+export const createHandler = (context: HandlerContext) => async (event: unknown) => {
+  const parsed = eventSchema.parse(event);
+  const deps = { slots: slots(context), queues: queues(context), jobs: jobs(context), now };
+  if (parsed.mode === 'try') return claimJob(parsed.state, deps);
+  return waitForSlot(parsed.state, parsed.taskToken, {
+    ...deps,
+    waiters: waiters(context),
+    waker: waker(context),
+  });
 };
+
+export const handler = lambdaHandler(createHandler);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, notifier, now, slots } from '#runtime/handler-deps';
+import { jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 
 const eventSchema = z.object({
@@ -9,7 +10,14 @@ const eventSchema = z.object({
 });
 
 /** ReleaseJob and the Record* states: release the slot if still ours, record the outcome, notify. */
-export const handler = async (event: unknown) => {
+export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
-  return finishJob(outcome, state, { slots: slots(), jobs: jobs(), notifier: notifier(), now });
+  return finishJob(outcome, state, {
+    ...slotRelease(context),
+    jobs: jobs(context),
+    notifier: notifier(context),
+    now,
+  });
 };
+
+export const handler = lambdaHandler(createHandler);

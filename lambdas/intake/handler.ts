@@ -1,21 +1,25 @@
 import { loggerFor } from '#runtime/logger';
 import { blobs, starter } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { storedEmailIdentity } from '#domain/message-id';
 import { emailObjectsIn, startEmailExecution } from '#workflow/start-email-execution';
 
-const logger = loggerFor('intake');
-
 /** S3 ObjectCreated under `emails/` → one email-processor execution per message id. */
-export const handler = async (event: unknown) => {
-  const deps = { blobs: blobs(), starter: starter(), identityOf: storedEmailIdentity };
-  const results = [];
-  for (const object of emailObjectsIn(event as Parameters<typeof emailObjectsIn>[0])) {
-    const started = await startEmailExecution(object, deps);
-    logger.info(started.status === 'started' ? 'execution started' : 'execution already started', {
-      executionName: started.name,
-      key: object.key,
-    });
-    results.push({ key: object.key, name: started.name, status: started.status });
-  }
-  return { started: results };
+export const createHandler = (context: HandlerContext) => {
+  const logger = loggerFor('intake', context.logLevel);
+  return async (event: unknown) => {
+    const deps = { blobs: blobs(context), starter: starter(context), identityOf: storedEmailIdentity };
+    const results = [];
+    for (const object of emailObjectsIn(event as Parameters<typeof emailObjectsIn>[0])) {
+      const started = await startEmailExecution(object, deps);
+      logger.info(started.status === 'started' ? 'execution started' : 'execution already started', {
+        executionName: started.name,
+        key: object.key,
+      });
+      results.push({ key: object.key, name: started.name, status: started.status });
+    }
+    return { started: results };
+  };
 };
+
+export const handler = lambdaHandler(createHandler);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { admissionWindows, blobs, config, jobs, now, projects } from '#runtime/handler-deps';
+import { admissionWindows, blobs, jobs, now, projects } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { ingestEmail } from '#workflow/ingest-email';
 
 const eventSchema = z.object({
@@ -10,12 +11,14 @@ const eventSchema = z.object({
 });
 
 /** ParseEmail: parse and admit the stored email; store its instruction and attachments. */
-export const handler = async (event: unknown) =>
+export const createHandler = (context: HandlerContext) => async (event: unknown) =>
   ingestEmail(eventSchema.parse(event), {
-    blobs: blobs(),
-    projects: projects(),
-    jobs: jobs(),
-    windows: admissionWindows(),
-    mailDomain: config().mailDomain,
+    blobs: blobs(context),
+    projects: projects(context),
+    jobs: jobs(context),
+    windows: admissionWindows(context),
+    mailDomain: context.config.mailDomain,
     now,
   });
+
+export const handler = lambdaHandler(createHandler);

@@ -1,9 +1,12 @@
-import { backlogPublisher, config, queueDepths } from '#runtime/handler-deps';
+import { backlogPublisher, queueDepths } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { measureBacklog } from '#workflow/queue-backlog';
 
 /** Every minute (EventBridge schedule): measure the run-time queues and publish the totals. */
-export const handler = async () => {
-  const sample = await measureBacklog(config().queuePrefix, queueDepths());
-  await backlogPublisher().publish(sample);
+export const createHandler = (context: HandlerContext) => async () => {
+  const sample = await measureBacklog(context.config.queuePrefix, queueDepths(context));
+  await backlogPublisher(context).publish(sample);
   return sample;
 };
+
+export const handler = lambdaHandler(createHandler);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { executionStates, jobs, now, slots } from '#runtime/handler-deps';
+import { executionStates, jobs, now, slotRelease } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
 const eventSchema = z.object({
@@ -13,7 +14,14 @@ const eventSchema = z.object({
 });
 
 /** EventBridge "Step Functions Execution Status Change" for an execution that did not succeed. */
-export const handler = async (event: unknown) => {
+export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { detail } = eventSchema.parse(event);
-  return recordExecutionEnd(detail, { states: executionStates(), slots: slots(), jobs: jobs(), now });
+  return recordExecutionEnd(detail, {
+    states: executionStates(context),
+    ...slotRelease(context),
+    jobs: jobs(context),
+    now,
+  });
 };
+
+export const handler = lambdaHandler(createHandler);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
 import { interruptions, jobs, now, slots } from '#runtime/handler-deps';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordInterruption } from '#workflow/record-interruption';
 
 const INTERRUPTION_RETENTION_DAYS = 30;
@@ -10,16 +11,18 @@ const eventSchema = z.object({
 });
 
 /** RecordInterruption: flag the interrupt on the holder's lease and write the audit record. */
-export const handler = async (event: unknown) => {
+export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
   return recordInterruption(
     { state },
     {
-      slots: slots(),
-      interruptions: interruptions(),
-      jobs: jobs(),
+      slots: slots(context),
+      interruptions: interruptions(context),
+      jobs: jobs(context),
       now,
       retentionDays: INTERRUPTION_RETENTION_DAYS,
     },
   );
 };
+
+export const handler = lambdaHandler(createHandler);

@@ -12,7 +12,7 @@ export interface StateAndQueuesProps {
 export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 /**
- * The workflow's state: four DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where
+ * The workflow's state: five DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where
  * the data model has one) and the naming of the per project-user SQS queues.
  *
  * The queues themselves are created at run time by claim-job, one set per project and user, so no
@@ -28,6 +28,7 @@ export class StateAndQueues extends Construct {
   /** Admission rate-limit windows per sender and per project. */
   readonly admissionWindows: dynamodb.Table;
   readonly projects: dynamodb.Table;
+  readonly slotWaiters: dynamodb.Table;
   readonly queuePrefix: string;
 
   constructor(scope: Construct, id: string, props: StateAndQueuesProps) {
@@ -57,6 +58,7 @@ export class StateAndQueues extends Construct {
     this.interruptions = table('Interruptions', 'interruptions', TABLE_KEYS.interruptions);
     this.projects = table('Projects', 'projects', TABLE_KEYS.projects);
     this.admissionWindows = table('AdmissionWindows', 'admission-windows', TABLE_KEYS.admissionWindows);
+    this.slotWaiters = table('SlotWaiters', 'slot-waiters', TABLE_KEYS.slotWaiters);
   }
 
   /** `arn:aws:sqs:<region>:<account>:<queuePrefix>-<kind>-*`, or every queue of the prefix. */

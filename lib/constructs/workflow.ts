@@ -53,6 +53,16 @@ export class Workflow extends Construct {
     const emails = mailBucket.arnForObjects(`${MAIL_PREFIX.emails}*`);
     const identities = sesIdentityArns(this, config.mailDomains);
 
+    // Releasing a slot hands it on: read the slot's waiters, wake the oldest, drop those whose task is gone.
+    const wakesWaiters = (handler: HandlerFunction) => {
+      handler.allow(
+        'WakeSlotWaiters',
+        ['dynamodb:Query', 'dynamodb:DeleteItem'],
+        [state.slotWaiters.tableArn],
+      );
+      handler.allow('WakeWaitingTask', ['states:SendTaskSuccess'], ['*'], REASONS.taskTokens);
+    };
+
     const parseEmail = fn('parse-email', 'ParseEmail');
     parseEmail.allow('ReadRawEmails', ['s3:GetObject'], [emails], REASONS.rawEmails);
     parseEmail.allow(
@@ -70,6 +80,12 @@ export class Workflow extends Construct {
 
     const claimJob = fn('claim-job', 'ClaimJob');
     claimJob.allow('ClaimSlot', ['dynamodb:PutItem', 'dynamodb:GetItem'], [state.activeJobs.tableArn]);
+    claimJob.allow(
+      'ParkOnSlot',
+      ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [state.slotWaiters.tableArn],
+    );
+    claimJob.allow('AnswerOwnTask', ['states:SendTaskSuccess'], ['*'], REASONS.taskTokens);
     claimJob.allow('ReadProjects', ['dynamodb:GetItem'], [state.projects.tableArn]);
     claimJob.allow('RecordJob', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
     claimJob.allow(
@@ -92,12 +108,14 @@ export class Workflow extends Construct {
 
     const finishJob = fn('finish-job', 'FinishJob');
     finishJob.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
+    wakesWaiters(finishJob);
     finishJob.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
     finishJob.allow('ReadRawEmails', ['s3:GetObject'], [emails], REASONS.rawEmails);
     finishJob.allow('ReplyFromMailDomain', ['ses:SendEmail', 'ses:SendRawEmail'], identities);
 
     const handleTimeout = fn('handle-timeout', 'HandleTimeout');
     handleTimeout.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
+    wakesWaiters(handleTimeout);
     handleTimeout.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
     handleTimeout.allow(
       'DeadLetterJob',
@@ -191,6 +209,7 @@ export class Workflow extends Construct {
       'Execution ARNs are created per email at run time; the grant covers the executions of this one state machine only.',
     );
     this.executionEndRecorder.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
+    wakesWaiters(this.executionEndRecorder);
     this.executionEndRecorder.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
     new events.Rule(this, 'ExecutionEnded', {
       description: `${stateMachineName} executions that did not succeed`,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
+import type { AwsClients } from '#runtime/aws-clients';
 import { loadConfig, type IntakeConfig } from '#shared/config';
 import { readRuntimeInfo, type RuntimeInfo } from './runtime-info.ts';
 
@@ -41,6 +41,8 @@ export async function cliContext(options: { dataDir: string; endpointUrl?: strin
     );
   }
   if (!config.stateMachineArn) throw new CliError('STATE_MACHINE_ARN is not set');
+  // Loaded here, not at start: `intake --help` and `intake up` never need the CLI's clients.
+  const { createAwsClients } = await import('#runtime/aws-clients');
   return {
     config: { ...config, stateMachineArn: config.stateMachineArn },
     clients: createAwsClients({ s3ForcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),

@@ -118,7 +118,8 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
         secrets: options.anthropicApiKey ? [options.anthropicApiKey] : [],
         maxConcurrency: options.maxConcurrency,
         pollWaitSeconds: 2,
-        discoveryIntervalMs: 2_000,
+        // A new project-user's queue is picked up within about half a second (ListQueues is cheap here).
+        discoveryIntervalMs: 500,
         logLevel: 'WARN',
       });
     }

@@ -67,8 +67,8 @@ export async function runTaskAttempt(
 
   // The interpreter announced the state synchronously; let that event reach the history first.
   await new Promise((resolve) => setImmediate(resolve));
-  const stopped = abortPromise(deps.signal);
   if (deps.signal.aborted) throw new TaskError('States.Runtime', 'Execution is no longer running');
+  const { stopped, dispose } = abortPromise(deps.signal);
   if (attempt.notBefore !== undefined) await Promise.race([sleepUntil(attempt.notBefore), stopped]);
 
   const startedAt = resumed?.startedAt ?? Date.now();
@@ -141,6 +141,7 @@ export async function runTaskAttempt(
     throw error;
   } finally {
     clock.stop();
+    dispose();
     if (attempt.token !== undefined) deps.callbacks.close(attempt.token);
   }
 }
@@ -276,14 +277,18 @@ function eventsFor(attempt: TaskAttempt, deps: TaskRunnerDeps): TaskEvents {
   };
 }
 
-function abortPromise(signal: AbortSignal): Promise<never> {
+/**
+ * Rejects when the execution stops. `dispose` removes the listener once the attempt is over: an
+ * execution runs many attempts on one signal, and listeners left behind pile up (and warn).
+ */
+function abortPromise(signal: AbortSignal): { stopped: Promise<never>; dispose: () => void } {
+  let onAbort = (): void => undefined;
   const stopped = new Promise<never>((_, reject) => {
-    const onAbort = (): void => reject(new TaskError('States.Runtime', 'Execution is no longer running'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => reject(new TaskError('States.Runtime', 'Execution is no longer running'));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
   stopped.catch(() => undefined);
-  return stopped;
+  return { stopped, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 function positiveInteger(value: JsonValue | undefined): number | undefined {

@@ -31,6 +31,7 @@ describe('tables', () => {
       'intake-prod-interruptions',
       'intake-prod-jobs',
       'intake-prod-projects',
+      'intake-prod-slot-waiters',
     ]);
     for (const table of Object.values(byName)) {
       expect(table).toMatchObject({
@@ -58,6 +59,10 @@ describe('tables', () => {
     });
     expect(byName['intake-prod-active-jobs']?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
     expect(byName['intake-prod-projects']?.TimeToLiveSpecification).toBeUndefined();
+    expect(byName['intake-prod-slot-waiters']?.TimeToLiveSpecification).toEqual({
+      AttributeName: 'ttl',
+      Enabled: true,
+    });
   });
 
   it('are kept in prod, as are the mail bucket and the workspaces', () => {

@@ -131,6 +131,11 @@ describe('Lambda functions', () => {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [tableArn('StateActiveJobs')],
       },
+      ParkOnSlot: {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        resources: [tableArn('StateSlotWaiters')],
+      },
+      AnswerOwnTask: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
       ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
       RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
       CreateProjectQueues: {
@@ -149,20 +154,36 @@ describe('Lambda functions', () => {
       AuditInterruption: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateInterruptions')] },
       RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
     });
+    const wakesWaiters = {
+      WakeSlotWaiters: {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
+        resources: [tableArn('StateSlotWaiters')],
+      },
+      WakeWaitingTask: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+    };
     expect(grantsOf('finish-job')).toEqual({
       ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+      ...wakesWaiters,
       RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
       ReadRawEmails: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
       ReplyFromMailDomain: { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: sorted(identities) },
     });
     expect(grantsOf('handle-timeout')).toEqual({
       ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+      ...wakesWaiters,
       RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
       DeadLetterJob: { actions: ['sqs:SendMessage'], resources: [queues('dlq-*')] },
       NotifySender: { actions: ['ses:SendEmail'], resources: sorted(identities) },
     });
     const recorder = grantsOf('record-execution-end');
-    expect(Object.keys(recorder).sort()).toEqual(['ReadExecutionHistory', 'RecordOutcome', 'ReleaseSlot']);
+    expect(Object.keys(recorder).sort()).toEqual([
+      'ReadExecutionHistory',
+      'RecordOutcome',
+      'ReleaseSlot',
+      'WakeSlotWaiters',
+      'WakeWaitingTask',
+    ]);
+    expect(recorder.WakeSlotWaiters).toEqual(wakesWaiters.WakeSlotWaiters);
     expect(recorder.ReleaseSlot).toEqual({
       actions: ['dynamodb:DeleteItem'],
       resources: [tableArn('StateActiveJobs')],

@@ -16,7 +16,7 @@ export async function claimedJob(
     jobs: new MemoryJobRecords(),
   },
 ) {
-  const claim = await claimJob(admittedState(jobId), 'try', {
+  const claim = await claimJob(admittedState(jobId), {
     ...stores,
     queues: new FakeQueues(),
     now: () => TEST_NOW,

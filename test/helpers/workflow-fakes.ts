@@ -13,6 +13,9 @@ import type {
   QueueProvisioner,
   SlotClaim,
   SlotStore,
+  SlotWaiter,
+  SlotWaiters,
+  TaskWaker,
 } from '#workflow/ports';
 
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
@@ -42,6 +45,46 @@ export class MemorySlotStore implements SlotStore {
     return true;
   }
 }
+
+export class MemorySlotWaiters implements SlotWaiters {
+  readonly items = new Map<string, SlotWaiter>();
+
+  async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
+    const key = `${waiter.slotId}/${waiter.jobId}`;
+    const arrivedAt = this.items.get(key)?.arrivedAt ?? now.toISOString();
+    this.items.set(key, { ...waiter, arrivedAt });
+  }
+
+  async waiting(slotId: string): Promise<SlotWaiter[]> {
+    return [...this.items.values()]
+      .filter((waiter) => waiter.slotId === slotId)
+      .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.jobId.localeCompare(b.jobId));
+  }
+
+  async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
+    const key = `${waiter.slotId}/${waiter.jobId}`;
+    if (this.items.get(key)?.token === waiter.token) this.items.delete(key);
+  }
+}
+
+/** Records every wake-up; tokens in `gone` answer as tasks that no longer wait. */
+export class RecordingWaker implements TaskWaker {
+  readonly woken: { token: string; output: unknown }[] = [];
+  readonly gone = new Set<string>();
+
+  async wake(token: string, output: unknown): Promise<boolean> {
+    if (this.gone.has(token)) return false;
+    this.woken.push({ token, output });
+    return true;
+  }
+}
+
+/** The release collaborators over a slot store: no waiters unless the test parks some. */
+export const slotReleaseOver = (slots: MemorySlotStore) => ({
+  slots,
+  waiters: new MemorySlotWaiters(),
+  waker: new RecordingWaker(),
+});
 
 export class MemoryJobRecords implements JobRecords {
   readonly items = new Map<string, { outcome?: JobOutcome } & JobRecordFields>();

@@ -18,6 +18,8 @@ export const TABLE_KEYS = {
    * the admission rate-limit windows (see `AdmissionWindowItem`), expiring after their window.
    */
   admissionWindows: { partitionKey: 'pk', ttlAttribute: 'ttl' },
+  /** pk = `${projectId}#${userId}`, sk = jobId; executions parked until the slot is free. */
+  slotWaiters: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
 } as const;
 
 /**
@@ -29,6 +31,18 @@ export interface AdmissionWindowItem {
   pk: string;
   admitted?: Set<string>;
   repliedFor?: string;
+  ttl: number;
+}
+
+/** An item of the slot-waiters table: one execution parked on a busy slot, woken by task token. */
+export interface SlotWaiterItem {
+  pk: string;
+  /** The waiting job's id. */
+  sk: string;
+  /** The token of the waiting task; replaced each time the execution parks again. */
+  token: string;
+  /** When the job first parked on this slot: waiters are woken oldest first. */
+  arrivedAt: string;
   ttl: number;
 }
 

@@ -20,22 +20,46 @@ export interface AwsClients {
   ses: SESv2Client;
 }
 
-export interface AwsClientOptions {
-  /** Path-style S3 URLs, needed by S3 emulators on a loopback address. */
-  s3ForcePathStyle?: boolean;
+/**
+ * How one set of SDK clients reaches AWS. Empty on AWS: the SDK's standard configuration applies.
+ * The local runtime names its own endpoint and credentials, so two runtimes can share a process.
+ */
+export interface AwsClientSettings {
+  endpoint?: string;
+  region?: string;
   /** Credentials of these clients alone; default: the SDK's provider chain. */
   credentials?: AwsCredentialIdentity;
+  /** Path-style S3 URLs, needed by S3 emulators on a loopback address. */
+  s3ForcePathStyle?: boolean;
 }
 
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const common = options.credentials ? { credentials: options.credentials } : {};
+/** The part of the settings every SDK client takes (no undefined keys: the SDK would keep them). */
+export function sdkClientConfig(settings: AwsClientSettings): {
+  endpoint?: string;
+  region?: string;
+  credentials?: AwsClientSettings['credentials'];
+} {
+  const { endpoint, region, credentials } = settings;
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
+}
+
+/** Marshalling every DynamoDB document client of the project uses. */
+export const documentClientOf = (dynamodb: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+
+export function createAwsClients(settings: AwsClientSettings = {}): AwsClients {
+  const common = sdkClientConfig(settings);
   const dynamodb = new DynamoDBClient(common);
   return {
-    s3: new S3Client({ ...common, forcePathStyle: options.s3ForcePathStyle ?? false }),
+    s3: new S3Client({ ...common, forcePathStyle: settings.s3ForcePathStyle ?? false }),
     dynamodb,
-    documents: DynamoDBDocumentClient.from(dynamodb, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-    }),
+    documents: documentClientOf(dynamodb),
     sqs: new SQSClient(common),
     sfn: new SFNClient(common),
     ses: new SESv2Client(common),

@@ -4,76 +4,97 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher';
 import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
+import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
 import { SfnExecutionStates } from '#adapters/sfn-execution-states';
+import { SfnTaskWaker } from '#adapters/sfn-task-waker';
 import { SqsFifoSender } from '#adapters/sqs-fifo-sender';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
 import { composeReply } from '#domain/compose-reply';
-import { loadConfig, type IntakeConfig } from '#shared/config';
 import { MailNotifier } from '#workflow/mail-notifier';
+import { documentClientOf, sdkClientConfig } from './aws-clients.ts';
+import type { HandlerContext } from './handler-context.ts';
 
 /**
- * The collaborators a Lambda handler may need, each built on first use and kept for the life of the
- * execution environment. A handler names only the ones it uses, so its bundle holds only their SDK
- * clients (the `@__PURE__` marks let esbuild drop the rest) and its cold start builds nothing else.
- * Endpoints, region and credentials come from the SDK's standard configuration.
+ * The collaborators a Lambda handler may need, each built on first use for a context and kept with
+ * it (for the life of the execution environment on Lambda; per runtime locally). A handler names
+ * only the ones it uses, so its bundle holds only their SDK clients (the `@__PURE__` marks let
+ * esbuild drop the rest) and its cold start builds nothing else.
  */
-const once = <T>(build: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= build());
+const perContext = <T>(build: (context: HandlerContext) => T): ((context: HandlerContext) => T) => {
+  const built = new WeakMap<HandlerContext, T>();
+  return (context) => {
+    if (built.has(context)) return built.get(context) as T;
+    const value = build(context);
+    built.set(context, value);
+    return value;
+  };
 };
 
-export const config = /* @__PURE__ */ once((): IntakeConfig => loadConfig());
 export const now = (): Date => new Date();
 
-const s3 = /* @__PURE__ */ once(
-  () => new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
+const s3 = /* @__PURE__ */ perContext(
+  ({ aws }) => new S3Client({ ...sdkClientConfig(aws), forcePathStyle: aws.s3ForcePathStyle ?? false }),
 );
-const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
-const ses = /* @__PURE__ */ once(() => new SESv2Client({}));
-const documents = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  }),
+const sqs = /* @__PURE__ */ perContext(({ aws }) => new SQSClient(sdkClientConfig(aws)));
+const ses = /* @__PURE__ */ perContext(({ aws }) => new SESv2Client(sdkClientConfig(aws)));
+const documents = /* @__PURE__ */ perContext(({ aws }) =>
+  documentClientOf(new DynamoDBClient(sdkClientConfig(aws))),
 );
+const sfn = /* @__PURE__ */ perContext(({ aws }) => new SFNClient(sdkClientConfig(aws)));
 
-export const blobs = /* @__PURE__ */ once(() => new S3BlobStore(s3()));
-export const slots = /* @__PURE__ */ once(() => new DynamoDbSlotStore(documents(), config().activeJobsTable));
-export const jobs = /* @__PURE__ */ once(() => new DynamoDbJobRecords(documents(), config().jobsTable));
-export const interruptions = /* @__PURE__ */ once(
-  () => new DynamoDbInterruptionLog(documents(), config().interruptionsTable),
+export const blobs = /* @__PURE__ */ perContext((context) => new S3BlobStore(s3(context)));
+export const slots = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbSlotStore(documents(context), context.config.activeJobsTable),
 );
-export const admissionWindows = /* @__PURE__ */ once(
-  () => new DynamoDbAdmissionWindows(documents(), config().admissionWindowsTable),
+export const waiters = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbSlotWaiters(documents(context), context.config.slotWaitersTable),
 );
-export const projects = /* @__PURE__ */ once(
-  () => new DynamoDbProjectRegistry(documents(), config().projectsTable),
-);
-export const queues = /* @__PURE__ */ once(
-  () => new SqsQueueProvisioner(sqs(), config().queuePrefix, { kmsKeyId: config().queueKmsKeyId }),
-);
-export const deadLetters = /* @__PURE__ */ once(() => new SqsFifoSender(sqs()));
-export const notifier = /* @__PURE__ */ once(
-  () => new MailNotifier(new SesMailer(ses()), config().mailDomain, composeReply),
-);
-const sfn = /* @__PURE__ */ once(() => new SFNClient({}));
-export const executionStates = /* @__PURE__ */ once(() => new SfnExecutionStates(sfn()));
-export const starter = /* @__PURE__ */ once(() => {
-  const { stateMachineArn } = config();
-  if (!stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set: executions cannot be started');
-  return new SfnExecutionStarter(sfn(), stateMachineArn);
+export const waker = /* @__PURE__ */ perContext((context) => new SfnTaskWaker(sfn(context)));
+/** Releasing a slot hands it on: the slot store, its waiters and the waker. */
+export const slotRelease = (context: HandlerContext) => ({
+  slots: slots(context),
+  waiters: waiters(context),
+  waker: waker(context),
 });
-export const queueDepths = /* @__PURE__ */ once(() => new SqsQueueDepths(sqs()));
-export const backlogPublisher = /* @__PURE__ */ once(
-  () => new CloudWatchBacklogPublisher(new CloudWatchClient({}), now),
+export const jobs = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbJobRecords(documents(context), context.config.jobsTable),
+);
+export const interruptions = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbInterruptionLog(documents(context), context.config.interruptionsTable),
+);
+export const projects = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbProjectRegistry(documents(context), context.config.projectsTable),
+);
+export const admissionWindows = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbAdmissionWindows(documents(context), context.config.admissionWindowsTable),
+);
+export const queues = /* @__PURE__ */ perContext(
+  (context) =>
+    new SqsQueueProvisioner(sqs(context), context.config.queuePrefix, {
+      kmsKeyId: context.config.queueKmsKeyId,
+    }),
+);
+export const deadLetters = /* @__PURE__ */ perContext((context) => new SqsFifoSender(sqs(context)));
+export const notifier = /* @__PURE__ */ perContext(
+  (context) => new MailNotifier(new SesMailer(ses(context)), context.config.mailDomain, composeReply),
+);
+export const executionStates = /* @__PURE__ */ perContext((context) => new SfnExecutionStates(sfn(context)));
+export const starter = /* @__PURE__ */ perContext((context) => {
+  const { stateMachineArn } = context.config;
+  if (!stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set: executions cannot be started');
+  return new SfnExecutionStarter(sfn(context), stateMachineArn);
+});
+export const queueDepths = /* @__PURE__ */ perContext((context) => new SqsQueueDepths(sqs(context)));
+export const backlogPublisher = /* @__PURE__ */ perContext(
+  ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), now),
 );

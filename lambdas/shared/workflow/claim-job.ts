@@ -1,8 +1,8 @@
 import { slotIdOf } from '#contracts/identifiers';
 import type { Job } from '#contracts/messages';
 import type { ClaimResult, WorkflowState } from '#contracts/workflow-state';
-import { InvalidStateError, SlotBusyError } from './errors.ts';
-import type { JobRecords, QueueProvisioner, SlotStore } from './ports.ts';
+import { InvalidStateError } from './errors.ts';
+import type { JobRecords, QueueProvisioner, SlotStore, SlotWaiters, TaskWaker } from './ports.ts';
 
 export interface ClaimJobDeps {
   slots: SlotStore;
@@ -11,17 +11,12 @@ export interface ClaimJobDeps {
   now: () => Date;
 }
 
-/**
- * Claims the project-user slot for this email's job. In `try` mode a busy slot is an answer (the
- * workflow then interrupts the holder); in `wait` mode it is a `Slot.Busy` error that the state
- * machine retries with backoff. The check and the claim are one conditional write, so two emails
- * can never both see a free slot.
- */
-export async function claimJob(
-  state: WorkflowState,
-  mode: 'try' | 'wait',
-  deps: ClaimJobDeps,
-): Promise<ClaimResult> {
+export interface WaitForSlotDeps extends ClaimJobDeps {
+  waiters: SlotWaiters;
+  waker: TaskWaker;
+}
+
+function admitted(state: WorkflowState) {
   const { email, settings } = state;
   if (
     !email?.projectId ||
@@ -35,6 +30,43 @@ export async function claimJob(
       'ClaimJob needs an admitted email with its project, user, sender and settings',
     );
   }
+  return {
+    email: { ...email, projectId: email.projectId, userId: email.userId, sender: email.sender },
+    instructionKey: email.instructionKey,
+    replyFrom: email.replyFrom,
+    settings,
+  };
+}
+
+/**
+ * WaitForSlot: parks this execution's task token with the slot (in arrival order), then claims. A
+ * claim that succeeds answers the token at once; a busy slot leaves the task waiting until the step
+ * that releases the slot wakes the oldest waiter (which then claims again) or the wait times out
+ * (the workflow claims again then). Parking before claiming means a release can never slip between
+ * a failed claim and the registration unseen.
+ */
+export async function waitForSlot(
+  state: WorkflowState,
+  taskToken: string,
+  deps: WaitForSlotDeps,
+): Promise<{ parked: boolean }> {
+  const { email } = admitted(state);
+  const waiter = { slotId: slotIdOf(email.projectId, email.userId), jobId: state.jobId, token: taskToken };
+  await deps.waiters.park(waiter, deps.now());
+  const claim = await claimJob(state, deps);
+  if (!claim.claimed) return { parked: true };
+  await deps.waiters.leave(waiter);
+  await deps.waker.wake(taskToken, claim);
+  return { parked: false };
+}
+
+/**
+ * Claims the project-user slot for this email's job. A busy slot is an answer (the workflow then
+ * interrupts the holder and waits). The check and the claim are one conditional write, so two
+ * emails can never both see a free slot.
+ */
+export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promise<ClaimResult> {
+  const { email, instructionKey, replyFrom, settings } = admitted(state);
   const queues = await deps.queues.ensureProjectQueues(email.projectId, email.userId);
   const now = deps.now();
   const attempt = await deps.slots.claim({
@@ -48,11 +80,6 @@ export async function claimJob(
     leaseSeconds: settings.leaseSeconds,
   });
   if (!attempt.claimed) {
-    if (mode === 'wait') {
-      throw new SlotBusyError(
-        `Slot ${slotIdOf(email.projectId, email.userId)} is held by job ${attempt.holder.jobId} until ${attempt.holder.expiresAtIso}`,
-      );
-    }
     return {
       claimed: false,
       holder: {
@@ -75,11 +102,11 @@ export async function claimJob(
     messageId: email.messageId,
     bucket: state.bucket,
     emailKey: state.key,
-    instructionKey: email.instructionKey,
+    instructionKey,
     attachments: email.attachments,
     sender: email.sender,
     subject: email.subject,
-    replyFrom: email.replyFrom,
+    replyFrom,
     ...queues,
     settings,
   };

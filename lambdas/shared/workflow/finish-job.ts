@@ -2,13 +2,12 @@ import { JOB_ERRORS } from '#contracts/messages';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { Notification, NotificationKind, SenderNotifier } from './notifications.ts';
-import type { JobRecords, SlotStore } from './ports.ts';
-import { releaseIfClaimed } from './release-slot.ts';
+import type { JobRecords } from './ports.ts';
+import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
 
 export type FinishKind = 'not-accepted' | 'succeeded' | 'interrupted' | 'failed' | 'slot-unavailable';
 
-export interface FinishJobDeps {
-  slots: SlotStore;
+export interface FinishJobDeps extends SlotReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
   now: () => Date;
@@ -37,7 +36,7 @@ export async function finishJob(
   const now = deps.now();
   const email = state.email;
   const projectId = email?.projectId ?? UNROUTED_PROJECT;
-  const released = await releaseIfClaimed(state, deps.slots);
+  const released = await releaseIfClaimed(state, deps);
 
   const outcome = outcomeOf(kind, state);
   const reason = kind === 'not-accepted' ? (state.admission?.reason ?? null) : (state.error?.Error ?? null);

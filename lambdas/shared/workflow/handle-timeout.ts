@@ -2,10 +2,10 @@ import { slotIdOf } from '#contracts/identifiers';
 import type { WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
-import type { FifoSender, JobRecords, SlotStore } from './ports.ts';
+import type { FifoSender, JobRecords } from './ports.ts';
+import { releaseSlot, type SlotReleaseDeps } from './release-slot.ts';
 
-export interface HandleTimeoutDeps {
-  slots: SlotStore;
+export interface HandleTimeoutDeps extends SlotReleaseDeps {
   jobs: JobRecords;
   deadLetters: FifoSender;
   notifier: SenderNotifier;
@@ -24,7 +24,7 @@ export async function handleTimeout(
   const job = state.claim?.job;
   if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
   const now = deps.now();
-  const released = await deps.slots.release(slotIdOf(job.projectId, job.userId), job.jobId);
+  const released = await releaseSlot(slotIdOf(job.projectId, job.userId), job.jobId, deps);
   const deadLetterMessageId =
     (await deps.deadLetters.send(
       job.deadLetterQueueUrl,

@@ -24,6 +24,31 @@ export interface SlotStore {
   release(slotId: string, jobId: string): Promise<boolean>;
 }
 
+/** An execution parked on a busy slot until a release wakes it (or its wait times out). */
+export interface SlotWaiter {
+  slotId: string;
+  jobId: string;
+  token: string;
+  /** When it first parked on the slot (kept when it parks again): the oldest is woken first. */
+  arrivedAt: string;
+}
+
+/** The slot-waiters table: who waits for which slot, in arrival order. */
+export interface SlotWaiters {
+  /** Registers (or re-registers with a new token) a waiter; its first arrival time is kept. */
+  park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void>;
+  /** The slot's waiters, oldest first. */
+  waiting(slotId: string): Promise<SlotWaiter[]>;
+  /** Removes the waiter only while it still waits with this token. */
+  leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void>;
+}
+
+/** Answers a waiting task (SendTaskSuccess). */
+export interface TaskWaker {
+  /** False when the task no longer waits: it timed out, or its execution ended. */
+  wake(token: string, output: unknown): Promise<boolean>;
+}
+
 export interface JobRecordFields {
   userId?: string;
   threadId?: string;

@@ -1,7 +1,7 @@
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
-import type { JobRecords, SlotStore } from './ports.ts';
-import { releaseIfClaimed } from './release-slot.ts';
+import type { JobRecords } from './ports.ts';
+import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
 
 /** An execution that ended, as Step Functions reports it (EventBridge "Execution Status Change"). */
 export interface ExecutionEnd {
@@ -17,9 +17,8 @@ export interface ExecutionStates {
   lastState(executionArn: string): Promise<WorkflowState | undefined>;
 }
 
-export interface RecordExecutionEndDeps {
+export interface RecordExecutionEndDeps extends SlotReleaseDeps {
   states: ExecutionStates;
-  slots: SlotStore;
   jobs: JobRecords;
   now: () => Date;
 }
@@ -41,7 +40,7 @@ export async function recordExecutionEnd(
 ): Promise<{ recorded: boolean; released: boolean }> {
   const state = await deps.states.lastState(end.executionArn);
   const email = state?.email;
-  const released = await releaseIfClaimed(state, deps.slots);
+  const released = await releaseIfClaimed(state, deps);
   const recorded = await deps.jobs.recordIfOpen(
     email?.projectId ?? UNROUTED_PROJECT,
     end.name,

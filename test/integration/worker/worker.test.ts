@@ -28,6 +28,7 @@ const config = {
   interruptionsTable: 'interruptions',
   admissionWindowsTable: 'admission-windows',
   projectsTable: 'projects',
+  slotWaitersTable: 'slot-waiters',
   queuePrefix: 'itw',
   mailDomain: 'intake.test',
 };

@@ -16,7 +16,7 @@ const setup = (now = new Date('2026-11-22T10:00:00Z')) => {
 describe('claimJob', () => {
   it('claims a free slot and builds the job for the worker', async () => {
     const deps = setup();
-    const result = await claimJob(admittedState('job-a'), 'try', deps);
+    const result = await claimJob(admittedState('job-a'), deps);
     expect(result.claimed).toBe(true);
     expect(result.job).toMatchObject({
       jobId: 'job-a',
@@ -32,28 +32,24 @@ describe('claimJob', () => {
     expect(deps.jobs.items.get('amelia/job-a')?.outcome).toBe('queued');
   });
 
-  it('answers with the holder when busy in try mode, and throws Slot.Busy in wait mode', async () => {
+  it('answers with the holder when the slot is busy', async () => {
     const deps = setup();
-    await claimJob(admittedState('job-a'), 'try', deps);
-    const busy = await claimJob(admittedState('job-b'), 'try', deps);
+    await claimJob(admittedState('job-a'), deps);
+    const busy = await claimJob(admittedState('job-b'), deps);
     expect(busy).toMatchObject({ claimed: false, holder: { jobId: 'job-a' }, job: null });
-    await expect(claimJob(admittedState('job-b'), 'wait', deps)).rejects.toMatchObject({
-      name: 'Slot.Busy',
-      message: expect.stringContaining('job-a'),
-    });
   });
 
   it('is idempotent for the job that holds the slot, and takes over an expired lease', async () => {
     const deps = setup();
-    await claimJob(admittedState('job-a'), 'try', deps);
-    expect((await claimJob(admittedState('job-a'), 'try', deps)).claimed).toBe(true);
+    await claimJob(admittedState('job-a'), deps);
+    expect((await claimJob(admittedState('job-a'), deps)).claimed).toBe(true);
     const later = { ...deps, now: () => new Date('2026-11-22T10:05:00Z') };
-    expect((await claimJob(admittedState('job-b'), 'try', later)).claimed).toBe(true);
+    expect((await claimJob(admittedState('job-b'), later)).claimed).toBe(true);
   });
 
   it('refuses a state without an admitted email', async () => {
     const deps = setup();
-    await expect(claimJob({ ...admittedState(), email: undefined }, 'try', deps)).rejects.toMatchObject({
+    await expect(claimJob({ ...admittedState(), email: undefined }, deps)).rejects.toMatchObject({
       name: 'Workflow.InvalidState',
     });
   });

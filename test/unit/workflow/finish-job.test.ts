@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finishJob } from '#workflow/finish-job';
-import { RecordingNotifier } from '#test/workflow-fakes';
+import { RecordingNotifier, slotReleaseOver } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
 import type { WorkflowState } from '#contracts/workflow-state';
@@ -10,7 +10,13 @@ const now = TEST_NOW;
 async function claimed(jobId: string) {
   const { slots, jobs, state } = await claimedJob(jobId);
   const notifier = new RecordingNotifier();
-  return { slots, jobs, notifier, state, deps: { slots, jobs, notifier, now: () => now } };
+  return {
+    slots,
+    jobs,
+    notifier,
+    state,
+    deps: { ...slotReleaseOver(slots), jobs, notifier, now: () => now },
+  };
 }
 
 describe('finishJob', () => {

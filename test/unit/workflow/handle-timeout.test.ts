@@ -7,6 +7,7 @@ import {
   MemorySlotStore,
   RecordingNotifier,
   RecordingSender,
+  slotReleaseOver,
 } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
@@ -21,7 +22,13 @@ describe('handleTimeout', () => {
     const notifier = new RecordingNotifier();
     const state = { ...claimed.state, error: { Error: 'States.HeartbeatTimeout', Cause: null } };
 
-    const result = await handleTimeout(state, { slots, jobs, deadLetters, notifier, now: () => now });
+    const result = await handleTimeout(state, {
+      ...slotReleaseOver(slots),
+      jobs,
+      deadLetters,
+      notifier,
+      now: () => now,
+    });
 
     expect(result).toEqual({ outcome: 'timed-out', deadLetterMessageId: 'msg-1', released: true });
     expect(slots.items.size).toBe(0);
@@ -37,7 +44,7 @@ describe('handleTimeout', () => {
 
   it('needs the queued job', async () => {
     const deps = {
-      slots: new MemorySlotStore(),
+      ...slotReleaseOver(new MemorySlotStore()),
       jobs: new MemoryJobRecords(),
       deadLetters: new RecordingSender(),
       notifier: new RecordingNotifier(),

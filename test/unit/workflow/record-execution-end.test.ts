@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
-import { MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
+import { MemoryJobRecords, MemorySlotStore, slotReleaseOver } from '#test/workflow-fakes';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
 
 const now = TEST_NOW;
@@ -15,7 +15,7 @@ describe('recordExecutionEnd', () => {
     const { slots, jobs, states } = await claimedState('job-a');
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-a', name: 'job-a', status: 'ABORTED', error: 'Operator.Stop' },
-      { states, slots, jobs, now: () => now },
+      { states, ...slotReleaseOver(slots), jobs, now: () => now },
     );
     expect(result).toEqual({ recorded: true, released: true });
     expect(slots.items.size).toBe(0);
@@ -27,7 +27,7 @@ describe('recordExecutionEnd', () => {
     await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' });
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-b', name: 'job-b', status: 'FAILED', error: 'Job.Failed' },
-      { states, slots, jobs, now: () => now },
+      { states, ...slotReleaseOver(slots), jobs, now: () => now },
     );
     expect(result.recorded).toBe(false);
     expect(jobs.items.get('amelia/job-b')).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
@@ -37,7 +37,12 @@ describe('recordExecutionEnd', () => {
     const jobs = new MemoryJobRecords();
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-c', name: 'job-c', status: 'TIMED_OUT' },
-      { states: { lastState: async () => undefined }, slots: new MemorySlotStore(), jobs, now: () => now },
+      {
+        states: { lastState: async () => undefined },
+        ...slotReleaseOver(new MemorySlotStore()),
+        jobs,
+        now: () => now,
+      },
     );
     expect(result).toEqual({ recorded: true, released: false });
     expect(jobs.items.get('_unrouted/job-c')).toMatchObject({
