@@ -5,7 +5,7 @@ import { CliError, cliContext, executionArnFor, type CliContext } from '../local
 import { describeExecution, executionHistory, listExecutions } from '../local/cli/executions.ts';
 import { listJobs } from '../local/cli/jobs.ts';
 import { showOutbox } from '../local/cli/outbox.ts';
-import { addProject, listProjects } from '../local/cli/projects.ts';
+import { addProject, listProjects, repositoryFlagsOf, type AddProjectFlags } from '../local/cli/projects.ts';
 import { listQueues } from '../local/cli/queues.ts';
 import { sendEmail } from '../local/cli/send.ts';
 import { shellEnvironment } from '../local/cli/shell-env.ts';
@@ -208,17 +208,23 @@ projects
   .option('--user <id...>', 'users: each gets the address <project>.<user>@<domain>', [])
   .option('--allow <sender...>', 'allowed senders: addresses or @domain', [])
   .option('--settings <json>', 'settings as JSON, e.g. {"validationCommands":[...]}')
+  .option('--repo <url>', 'the git repository the work is pushed to (https, ssh, file:// or a path)')
+  .option('--default-branch <name>', 'the branch threads start from (default: the remote HEAD)')
+  .option('--repo-token-env <name>', 'the environment variable of the worker that holds the token')
+  .option('--repo-token-file <path>', 'a file that holds the token')
+  .option('--repo-token-secret <name>', 'a Secrets Manager secret that holds the token (AWS)')
+  .option('--pull-requests <provider>', 'github or none', undefined)
+  .option('--api-url <url>', 'the forge API base URL (GitHub Enterprise, the local forge)')
   .addOption(json)
-  .action(
-    async (id: string, options: { user: string[]; allow: string[]; settings?: string; json?: boolean }) => {
-      await addProject(await context(), id, {
-        users: options.user,
-        allow: options.allow,
-        settings: options.settings,
-        json: !!options.json,
-      });
-    },
-  );
+  .action(async (id: string, options: AddProjectFlags) => {
+    await addProject(await context(), id, {
+      users: options.user,
+      allow: options.allow,
+      settings: options.settings,
+      repository: repositoryFlagsOf(options),
+      json: !!options.json,
+    });
+  });
 
 program
   .command('queues')
