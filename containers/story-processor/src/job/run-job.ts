@@ -69,6 +69,13 @@ export async function runJob(
   const { clock, log, metrics } = deps;
   const slotId = slotIdOf(job.projectId, job.userId);
   const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
+  const delivery = createDelivery(job, {
+    ...(deps.forges ? { forges: deps.forges } : {}),
+    records: deps.records,
+    log,
+    secrets: deps.secrets,
+    acknowledge: (text) => sendReply(text, `${job.jobId}.ack@intake`),
+  });
 
   const record = await deps.records.load(job.projectId, job.jobId);
   if (record.report) {
@@ -152,13 +159,6 @@ export async function runJob(
     waitSeconds: settings.interruptWaitSeconds,
   });
 
-  const delivery = createDelivery(job, {
-    ...(deps.forges ? { forges: deps.forges } : {}),
-    records: deps.records,
-    log,
-    secrets: deps.secrets,
-    acknowledge: (text) => sendReply(text, `${job.jobId}.ack@intake`),
-  });
   let outcome: PipelineOutcome;
   try {
     outcome = await runStoryPipeline(job, control, deps, record.checkpoint, delivery.listener);

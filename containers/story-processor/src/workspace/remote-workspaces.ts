@@ -43,7 +43,7 @@ esac
  * it is never in a URL, a config file, or the environment of anything else.
  */
 export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
-  const { git, clock, log } = options;
+  const { clock, log } = options;
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 500;
   const askpass = path.join(options.home, 'git-askpass');
@@ -84,15 +84,15 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
 
   /** A network git call, retried with back-off while the remote is unreachable. */
   async function network(
+    git: GitRunner,
     operation: string,
     url: string,
     args: string[],
     cwd: string,
-    env: Record<string, string>,
   ): Promise<string> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await git(args, cwd, env);
+        return await git(args, cwd);
       } catch (error) {
         const failure = classifyGitFailure(operation, url, error instanceof Error ? error.message : '');
         if (!failure.transient || attempt >= attempts) throw failure;
@@ -103,7 +103,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     }
   }
 
-  async function ensureCache(cache: string, repository: RepositorySettings, env: Record<string, string>) {
+  async function ensureCache(git: GitRunner, cache: string, repository: RepositorySettings) {
     if (!(await exists(path.join(cache, 'HEAD')))) {
       await rm(cache, { recursive: true, force: true });
       await mkdir(cache, { recursive: true });
@@ -120,19 +120,19 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       ] as const)
         await git(['config', key, value], cache);
     }
-    await network('fetch', repository.url, ['fetch', '-q', '--prune', 'origin'], cache, env);
+    await network(git, 'fetch', repository.url, ['fetch', '-q', '--prune', 'origin'], cache);
   }
 
-  async function baseBranchOf(cache: string, repository: RepositorySettings, env: Record<string, string>) {
+  async function baseBranchOf(git: GitRunner, cache: string, repository: RepositorySettings) {
     if (repository.defaultBranch) return repository.defaultBranch;
     const head = await git(['symbolic-ref', '-q', 'refs/remotes/origin/HEAD'], cache).catch(() => '');
     if (head.trim()) return head.trim().replace('refs/remotes/origin/', '');
     const out = await network(
+      git,
       'read the default branch of',
       repository.url,
       ['ls-remote', '--symref', 'origin', 'HEAD'],
       cache,
-      env,
     );
     const match = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(out);
     const branch = match?.[1] ?? 'main';
@@ -142,22 +142,22 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     return branch;
   }
 
-  const hasRef = (cache: string, ref: string): Promise<boolean> =>
+  const hasRef = (git: GitRunner, cache: string, ref: string): Promise<boolean> =>
     git(['show-ref', '--verify', '-q', ref], cache).then(
       () => true,
       () => false,
     );
 
-  async function startPoint(cache: string, branch: string, base: string): Promise<string> {
+  async function startPoint(git: GitRunner, cache: string, branch: string, base: string): Promise<string> {
     const remoteBranch = `refs/remotes/origin/${branch}`;
-    if (await hasRef(cache, remoteBranch)) return remoteBranch;
-    if (await hasRef(cache, `refs/remotes/origin/${base}`)) return `refs/remotes/origin/${base}`;
+    if (await hasRef(git, cache, remoteBranch)) return remoteBranch;
+    if (await hasRef(git, cache, `refs/remotes/origin/${base}`)) return `refs/remotes/origin/${base}`;
     // An empty repository: the branch starts from an empty root commit.
     const emptyTree = (await git(['hash-object', '-w', '-t', 'tree', '/dev/null'], cache)).trim();
     return (await git(['commit-tree', emptyTree, '-m', 'Start of the intake branch'], cache)).trim();
   }
 
-  async function ensureWorktree(cache: string, dir: string, branch: string, start: string) {
+  async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
     if (await exists(path.join(dir, '.git'))) {
       await git(['checkout', '-q', '-f', '-B', branch, start], dir);
       await git(['clean', '-q', '-fdx'], dir);
@@ -173,37 +173,40 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     async open(projectId: string, threadId: string, repository: RepositorySettings): Promise<GitWorkspace> {
       if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
       const env = await authEnvFor(repository);
+      // Every git call of this workspace may fetch missing blobs (a partial clone), so each one gets
+      // the credential hand-off.
+      const git: GitRunner = (args, cwd, extra) => options.git(args, cwd, { ...env, ...extra });
       const urlHash = createHash('sha256').update(repository.url).digest('hex').slice(0, 12);
       const projectDir = path.join(options.root, projectId);
       const cache = path.join(projectDir, `cache-${urlHash}.git`);
       const branch = branchForThread(threadId);
       const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
       const baseBranch = await withLock(cache, async () => {
-        await ensureCache(cache, repository, env);
-        const base = await baseBranchOf(cache, repository, env);
-        await ensureWorktree(cache, dir, branch, await startPoint(cache, branch, base));
+        await ensureCache(git, cache, repository);
+        const base = await baseBranchOf(git, cache, repository);
+        await ensureWorktree(git, cache, dir, branch, await startPoint(git, cache, branch, base));
         return base;
       });
       const local = gitWorkspace(git, dir, branch);
       return {
         ...local,
         remote: { url: repository.url, baseBranch },
-        publish: () => publish(dir, branch, repository, env),
+        publish: () => publish(git, dir, branch, repository),
       };
     },
   };
 
   /** Push without force; on a rejection take the remote's new commits in by rebasing ours onto them. */
   async function publish(
+    git: GitRunner,
     dir: string,
     branch: string,
     repository: RepositorySettings,
-    env: Record<string, string>,
   ): Promise<string> {
     const push = ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`];
     for (let round = 1; ; round += 1) {
       try {
-        await network('push to', repository.url, push, dir, env);
+        await network(git, 'push to', repository.url, push, dir);
         await git(['update-ref', `refs/remotes/origin/${branch}`, 'HEAD'], dir);
         return (await git(['rev-parse', 'HEAD'], dir)).trim();
       } catch (error) {
@@ -216,14 +219,14 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       }
       log.info('branch moved on the remote; rebasing the unpushed story onto it', { branch });
       await network(
+        git,
         'fetch',
         repository.url,
         ['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
         dir,
-        env,
       );
       try {
-        await git(['rebase', '-q', `refs/remotes/origin/${branch}`], dir, env);
+        await git(['rebase', '-q', `refs/remotes/origin/${branch}`], dir);
       } catch {
         await git(['rebase', '--abort'], dir).catch(() => undefined);
         throw new RepositoryError(
