@@ -38,6 +38,11 @@ program
   .option('--edge-port <port>', 'the one AWS endpoint for every service', env.INTAKE_EDGE_PORT ?? '4566')
   .option('--smtp-port <port>', 'SMTP front door (SES inbound)', env.INTAKE_SMTP_PORT ?? '2525')
   .option('--console-port <port>', 'the web console', env.INTAKE_CONSOLE_PORT ?? '4570')
+  .option(
+    '--forge-port <port>',
+    'the local forge: git over HTTP and pull requests',
+    env.INTAKE_FORGE_PORT ?? '4571',
+  )
   .option('--host <host>', 'loopback address to listen on', env.INTAKE_HOST ?? '127.0.0.1')
   .option(
     '--domain <domain>',
@@ -59,6 +64,7 @@ program
       edgePort: Number(options.edgePort),
       smtpPort: Number(options.smtpPort),
       consolePort: Number(options.consolePort),
+      forgePort: Number(options.forgePort),
       mailDomain: String(options.domain),
       relay: options.relay ? String(options.relay) : undefined,
       worker: options.worker !== false,
@@ -76,6 +82,7 @@ program
         `                for the AWS CLI or an SDK in a shell: eval "$(npm run -s intake -- env)"`,
         `  SMTP          ${String(options.host)}:${runtime.smtpPort}   (mail for *@${runtime.config.mailDomain})`,
         `  console       ${system.consoleUrl}`,
+        `  forge         ${system.forge.url}   (demo repository ${system.forge.gitUrl('amelia', 'demo')}, pull requests via ${system.forge.apiUrl})`,
         `  data          ${dataDir}`,
         `  demo project  ${address}   (allowed sender scott@example.com)`,
         `  model         ${env.ANTHROPIC_API_KEY ? 'Anthropic (ANTHROPIC_API_KEY)' : 'offline, deterministic (set ANTHROPIC_API_KEY to use Claude)'}`,

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { serveGit } from './git-http.ts';
@@ -30,6 +31,12 @@ export interface LocalForge {
   readonly pulls: PullRequestStore;
   stop(): Promise<void>;
 }
+
+const exists = (target: string): Promise<boolean> =>
+  access(target).then(
+    () => true,
+    () => false,
+  );
 
 const PAGE = /^\/([^/]+)\/([^/]+)\/pull\/(\d+)$/;
 
@@ -135,6 +142,7 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
     pulls,
     async createRepository(owner, repo, commits = []) {
       const dir = gitDir(owner, repo);
+      if (await exists(path.join(dir, 'HEAD'))) return;
       await createBareRepository(dir, pathEnv);
       if (commits.length > 0) await seedRepository(dir, commits, { pathEnv });
     },
