@@ -3,6 +3,7 @@ import { benchBundles } from './bundles.ts';
 import { benchInterrupt } from './interrupt.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchAgent } from './agent.ts';
+import { benchRepository } from './repository.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   sandbox: () => benchSandbox(),
   agent: () => benchAgent(),
   throughput: () => benchThroughput(200, 50),
+  repository: () => benchRepository(),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [
       {
