@@ -54,6 +54,8 @@ export const REASONS = {
     "Raw emails are stored by SES under emails/<SES message id>; the handler reads only the key named in its event or state, and the grant is limited to that prefix of this environment's mail bucket.",
   jobObjects:
     "Instructions and attachments are stored per job under these prefixes of this environment's mail bucket; the grant is limited to the prefix, not the bucket.",
+  repositorySecrets:
+    "Project repository tokens are secrets created outside CDK under this environment's repository-secret prefix; a secret ARN ends in a random suffix, so the grant names the prefix, never all secrets.",
   functionVersions:
     'The "<function ARN>:*" form covers versions and aliases of this one function (Step Functions invokes a qualified ARN when one is substituted); it is scoped to the function, not to Lambda.',
 } as const;

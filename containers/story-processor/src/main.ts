@@ -33,7 +33,7 @@ const envSchema = z.object({
   /** `accept`: uid mode runs commands without a network cut (the task's egress rules are the fence). */
   SANDBOX_UID_NETWORK: z.enum(['accept']).optional(),
   /** Repository tokens are read only from Secrets Manager secrets under this prefix. */
-  REPOSITORY_SECRET_PREFIX: z.string().optional(),
+  REPOSITORY_CREDENTIALS_PREFIX: z.string().optional(),
 });
 
 async function main(): Promise<void> {
@@ -64,8 +64,8 @@ async function main(): Promise<void> {
       secretsManager: new SecretsManagerClient({}),
     },
     repositoryEnvironment: process.env,
-    ...(env.REPOSITORY_SECRET_PREFIX !== undefined
-      ? { repositorySecretPrefix: env.REPOSITORY_SECRET_PREFIX }
+    ...(env.REPOSITORY_CREDENTIALS_PREFIX !== undefined
+      ? { repositorySecretPrefix: env.REPOSITORY_CREDENTIALS_PREFIX }
       : {}),
     workspaceRoot: env.WORKSPACE_ROOT,
     ...(env.PROMPT_DIR ? { promptDir: env.PROMPT_DIR } : {}),
