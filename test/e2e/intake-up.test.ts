@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
       '--body',
       '1. Add a README\n2. Add a greeting module\n3. Add a test for the greeting',
     ]);
-    expect(swaks.stdout).toMatch(/<~ {1,2}250 Ok: queued as/);
+    expect(swaks.stdout).toMatch(/<[~-] {1,2}250 Ok: queued as/);
     const { sk: jobId } = await waitFor('the job record', async () =>
       (await jobsOf('amelia')).find((item) => item.messageId === messageId),
     );
