@@ -5,6 +5,7 @@ import { benchCli } from './cli.ts';
 import { benchInterrupt } from './interrupt.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchAgent } from './agent.ts';
+import { benchRepository } from './repository.ts';
 import { benchThroughput } from './throughput.ts';
 import { benchWorker } from './worker.ts';
 import { benchWorkflow } from './workflow.ts';
@@ -27,6 +28,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   throughput: () => benchThroughput(200, 50),
   'hostile-sizes': () => benchHostileSizes(),
   cli: () => benchCli(),
+  repository: () => benchRepository(),
   bundles: async () =>
     (await benchBundles({ print: false })).flatMap((figure) => [
       {

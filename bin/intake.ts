@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
 import { credentialsFileOf } from '../local/edge/local-credentials.ts';
+import type { AddProjectFlags } from '../local/cli/projects.ts';
 
 // Each command loads its module when it runs, so a quick command never loads the local runtime.
 const executionsCli = () => import('../local/cli/executions.ts');
@@ -32,6 +33,11 @@ program
   .option('--edge-port <port>', 'the one AWS endpoint for every service', env.INTAKE_EDGE_PORT ?? '4566')
   .option('--smtp-port <port>', 'SMTP front door (SES inbound)', env.INTAKE_SMTP_PORT ?? '2525')
   .option('--console-port <port>', 'the web console', env.INTAKE_CONSOLE_PORT ?? '4570')
+  .option(
+    '--forge-port <port>',
+    'the local forge: git over HTTP and pull requests',
+    env.INTAKE_FORGE_PORT ?? '4571',
+  )
   .option('--host <host>', 'loopback address to listen on', env.INTAKE_HOST ?? '127.0.0.1')
   .option(
     '--domain <domain>',
@@ -54,6 +60,7 @@ program
       edgePort: Number(options.edgePort),
       smtpPort: Number(options.smtpPort),
       consolePort: Number(options.consolePort),
+      forgePort: Number(options.forgePort),
       mailDomain: String(options.domain),
       relay: options.relay ? String(options.relay) : undefined,
       worker: options.worker !== false,
@@ -71,6 +78,7 @@ program
         `                for the AWS CLI or an SDK in a shell: eval "$(npm run -s intake -- env)"`,
         `  SMTP          ${String(options.host)}:${runtime.smtpPort}   (mail for *@${runtime.config.mailDomain})`,
         `  console       ${system.consoleUrl}`,
+        `  forge         ${system.forge.url}   (demo repository ${system.forge.gitUrl('amelia', 'demo')}, pull requests via ${system.forge.apiUrl})`,
         `  data          ${dataDir}`,
         `  demo project  ${address}   (allowed sender scott@example.com)`,
         `  model         ${env.ANTHROPIC_API_KEY ? 'Anthropic (ANTHROPIC_API_KEY)' : 'offline, deterministic (set ANTHROPIC_API_KEY to use Claude)'}`,
@@ -215,18 +223,24 @@ projects
   .option('--user <id...>', 'users: each gets the address <project>.<user>@<domain>', [])
   .option('--allow <sender...>', 'allowed senders: addresses or @domain', [])
   .option('--settings <json>', 'settings as JSON, e.g. {"validationCommands":[...]}')
+  .option('--repo <url>', 'the git repository the work is pushed to (https, ssh, file:// or a path)')
+  .option('--default-branch <name>', 'the branch threads start from (default: the remote HEAD)')
+  .option('--repo-token-env <name>', 'the environment variable of the worker that holds the token')
+  .option('--repo-token-file <path>', 'a file that holds the token')
+  .option('--repo-token-secret <name>', 'a Secrets Manager secret that holds the token (AWS)')
+  .option('--pull-requests <provider>', 'github or none', undefined)
+  .option('--api-url <url>', 'the forge API base URL (GitHub Enterprise, the local forge)')
   .addOption(json)
-  .action(
-    async (id: string, options: { user: string[]; allow: string[]; settings?: string; json?: boolean }) => {
-      const { addProject } = await import('../local/cli/projects.ts');
-      await addProject(await context(), id, {
-        users: options.user,
-        allow: options.allow,
-        settings: options.settings,
-        json: !!options.json,
-      });
-    },
-  );
+  .action(async (id: string, options: AddProjectFlags) => {
+    const { addProject, repositoryFlagsOf } = await import('../local/cli/projects.ts');
+    await addProject(await context(), id, {
+      users: options.user,
+      allow: options.allow,
+      settings: options.settings,
+      repository: repositoryFlagsOf(options),
+      json: !!options.json,
+    });
+  });
 
 program
   .command('queues')

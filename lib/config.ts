@@ -54,6 +54,13 @@ export interface IntakeConfig {
    * @default `intake/<env>/anthropic-api-key`
    */
   readonly anthropicSecretName: string;
+  /**
+   * Name prefix of the Secrets Manager secrets that hold project repository tokens (context
+   * `repositorySecretPrefix`). The worker role may read only secrets under it, and a project's
+   * `repository.credentials.secret` must start with it.
+   * @default `intake/<env>/repositories/`
+   */
+  readonly repositorySecretPrefix: string;
   /** Worker capacity (context `workerMinCapacity`, `workerMaxCapacity`). */
   readonly worker: WorkerConfig;
   /** Retention of every log group, in days. @default dev 14, staging 30, prod 365 */
@@ -169,6 +176,9 @@ export const resolveConfig = (
     retainData: defaults.retainData,
     alarmEmail,
     anthropicSecretName: text(node, 'anthropicSecretName') ?? `intake/${name}/anthropic-api-key`,
+    repositorySecretPrefix: repositorySecretPrefixOf(
+      text(node, 'repositorySecretPrefix') ?? `intake/${name}/repositories/`,
+    ),
     worker,
     logRetentionDays: wholeNumber(node, 'logRetentionDays', defaults.logRetentionDays),
     natGateways: wholeNumber(node, 'natGateways', defaults.natGateways),
@@ -180,3 +190,12 @@ export const resolveConfig = (
     region: text(node, 'region') ?? env.CDK_DEFAULT_REGION,
   };
 };
+
+/** A prefix that cannot widen the grant: secret-name characters only, ending in "/", no wildcard. */
+function repositorySecretPrefixOf(prefix: string): string {
+  if (!/^[A-Za-z0-9/_+=.@-]{2,400}\/$/.test(prefix))
+    throw new Error(
+      `repositorySecretPrefix must be secret-name characters ending in "/" (like "intake/prod/repositories/"), not "${prefix}"`,
+    );
+  return prefix;
+}

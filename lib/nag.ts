@@ -56,6 +56,8 @@ export const REASONS = {
     "Instructions and attachments are stored per job under these prefixes of this environment's mail bucket; the grant is limited to the prefix, not the bucket.",
   taskTokens:
     'states:SendTaskSuccess has no resource-level permissions, so IAM requires Resource "*"; the call is authorised by the task token, which only the waiting execution hands out.',
+  repositorySecrets:
+    "Project repository tokens are secrets created outside CDK under this environment's repository-secret prefix; a secret ARN ends in a random suffix, so the grant names the prefix, never all secrets.",
   functionVersions:
     'The "<function ARN>:*" form covers versions and aliases of this one function (Step Functions invokes a qualified ARN when one is substituted); it is scoped to the function, not to Lambda.',
 } as const;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -209,6 +209,7 @@ export class Workers extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
         WORKSPACE_ROOT: WORKSPACE_PATH,
+        REPOSITORY_CREDENTIALS_PREFIX: config.repositorySecretPrefix,
         WORKER_MAX_CONCURRENCY: String(config.worker.jobsPerTask),
         // Fargate refuses the namespaces bubblewrap needs: validation commands run under lent
         // unprivileged uids instead, with no network cut of their own (the task's egress rules are
@@ -275,6 +276,15 @@ export class Workers extends Construct {
       ['ses:SendEmail', 'ses:SendRawEmail'],
       sesIdentityArns(this, config.mailDomains),
     );
+    // Repository tokens: only the secrets under the prefix (a secret ARN ends in a random suffix).
+    const repositorySecrets = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${config.repositorySecretPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    allow('ReadRepositoryTokens', ['secretsmanager:GetSecretValue'], [repositorySecrets]);
+    acknowledgeWildcardResources(taskRole, [repositorySecrets], REASONS.repositorySecrets);
     this.fileSystem.grant(taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
     Validations.of(taskRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -16,6 +16,8 @@ interface JobItem {
   summary?: { stories?: unknown[]; commits?: unknown[] };
   /** Written by the worker with each checkpoint. */
   modelUsage?: { costUsd?: number; inputTokens?: number; outputTokens?: number };
+  branch?: string;
+  pullRequest?: { number: number; url: string };
 }
 
 const costOf = (item: JobItem): string =>
@@ -47,7 +49,19 @@ export async function listJobs(
   items.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   output(options.json, items, () =>
     table(
-      ['PROJECT', 'JOB', 'OUTCOME', 'REASON', 'STORIES', 'COMMITS', 'COST', 'SUBJECT', 'RECEIVED'],
+      [
+        'PROJECT',
+        'JOB',
+        'OUTCOME',
+        'REASON',
+        'STORIES',
+        'COMMITS',
+        'COST',
+        'BRANCH',
+        'PULL REQUEST',
+        'SUBJECT',
+        'RECEIVED',
+      ],
       items.map((item) => [
         item.pk,
         item.sk,
@@ -56,6 +70,8 @@ export async function listJobs(
         countOf(item.summary?.stories ?? item.stories),
         countOf(item.summary?.commits ?? item.commits),
         costOf(item),
+        item.branch,
+        item.pullRequest?.url,
         item.subject,
         item.createdAt,
       ]),

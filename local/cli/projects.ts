@@ -1,5 +1,5 @@
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { parseProject, type ProjectInput } from '#domain/project-config';
+import { parseProject } from '#domain/project-config';
 import { projectAddressFor } from '#domain/thread-id';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
@@ -29,14 +29,51 @@ export interface AddProjectOptions {
   users: string[];
   allow: string[];
   settings?: string;
+  /** The `repository` block; undefined keeps what the project has. */
+  repository?: Record<string, unknown>;
   json: boolean;
+}
+
+export interface AddProjectFlags {
+  user: string[];
+  allow: string[];
+  settings?: string;
+  repo?: string;
+  defaultBranch?: string;
+  repoTokenEnv?: string;
+  repoTokenFile?: string;
+  repoTokenSecret?: string;
+  pullRequests?: string;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+/** The `--repo …` flags as the project's `repository` block (the schema checks it). */
+export function repositoryFlagsOf(flags: AddProjectFlags): Record<string, unknown> | undefined {
+  if (!flags.repo) return undefined;
+  const credentials = flags.repoTokenEnv
+    ? { env: flags.repoTokenEnv }
+    : flags.repoTokenFile
+      ? { file: flags.repoTokenFile }
+      : flags.repoTokenSecret
+        ? { secret: flags.repoTokenSecret }
+        : undefined;
+  return {
+    url: flags.repo,
+    ...(flags.defaultBranch ? { defaultBranch: flags.defaultBranch } : {}),
+    ...(credentials ? { credentials } : {}),
+    pullRequests: {
+      provider: flags.pullRequests ?? 'none',
+      ...(flags.apiUrl ? { apiBaseUrl: flags.apiUrl } : {}),
+    },
+  };
 }
 
 /** Adds or replaces a project; the schema names any field that is wrong. */
 export async function addProject(context: CliContext, id: string, options: AddProjectOptions): Promise<void> {
   const registry = registryOf(context);
   const existing = await registry.get(id);
-  const input: ProjectInput = {
+  const input = {
     id,
     users: [...new Set([...(existing?.users ?? []), ...options.users])],
     allowedSenders: [...new Set([...(existing?.allowedSenders ?? []), ...options.allow])],
@@ -44,6 +81,11 @@ export async function addProject(context: CliContext, id: string, options: AddPr
       ...existing?.settings,
       ...(options.settings ? (JSON.parse(options.settings) as object) : {}),
     },
+    ...(options.repository
+      ? { repository: options.repository }
+      : existing?.repository
+        ? { repository: existing.repository }
+        : {}),
   };
   const project = parseProject(input);
   await registry.put(project);
@@ -54,6 +96,7 @@ export async function addProject(context: CliContext, id: string, options: AddPr
         (user) => `  address: ${projectAddressFor(project.id, user, context.config.mailDomain)}`,
       ),
       `  allowed: ${project.allowedSenders.join(', ')}`,
+      `  repository: ${project.repository ? `${project.repository.url} (pull requests: ${project.repository.pullRequests.provider})` : "none (a repository on the worker's disk)"}`,
     ].join('\n'),
   );
 }

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { startLocalForge, type LocalForge } from '../forge/forge-server.ts';
 import type { WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
 import { startLocalWorker } from '../local-worker.ts';
 import type { ProjectInput } from '#domain/project-config';
@@ -16,12 +19,31 @@ export const DEMO_PROJECT: ProjectInput = {
   allowedSenders: ['scott@example.com'],
 };
 
+/** The demo project's repository on the local forge: `amelia/demo`, token read from a file. */
+export const demoRepository = (forge: LocalForge, tokenFile: string): ProjectInput['repository'] => ({
+  url: forge.gitUrl('amelia', 'demo'),
+  credentials: { file: tokenFile },
+  pullRequests: { provider: 'github', apiBaseUrl: forge.apiUrl },
+});
+
+/** The local forge's token: made once, kept in the data folder readable by this user only. */
+async function forgeToken(file: string): Promise<string> {
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const token = `intake_${randomBytes(24).toString('hex')}`;
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeFile(file, token, { mode: 0o600 });
+  return token;
+}
+
 export interface UpOptions {
   dataDir: string;
   host: string;
   edgePort: number;
   smtpPort: number;
   consolePort: number;
+  /** The local forge (git over HTTP and the pull-request API). */
+  forgePort: number;
   mailDomain: string;
   /** `smtp://host:port` (or `smtps://user:pass@host:port`): replies are also sent there. */
   relay: string | undefined;
@@ -35,6 +57,7 @@ export interface RunningSystem {
   runtime: LocalRuntime;
   worker: WorkerHandle | undefined;
   consoleUrl: string;
+  forge: LocalForge;
   stop(): Promise<void>;
 }
 
@@ -91,13 +114,31 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   await assertPortFree(options.host, options.edgePort, 'AWS edge endpoint', '--edge-port');
   await assertPortFree(options.host, options.smtpPort, 'SMTP', '--smtp-port');
   await assertPortFree(options.host, options.consolePort, 'console', '--console-port');
+  await assertPortFree(options.host, options.forgePort, 'local forge', '--forge-port');
+  const forgeDir = join(dataDir, 'forge');
+  const tokenFile = join(forgeDir, 'token');
+  const forge = await startLocalForge({
+    dataDir: forgeDir,
+    token: await forgeToken(tokenFile),
+    host: options.host,
+    port: options.forgePort,
+  });
+  await forge.createRepository('amelia', 'demo', [
+    {
+      message: 'Start the demo repository',
+      files: {
+        'README.md':
+          '# demo\n\nThe demo project of intake: each email becomes a branch and a pull request here.\n',
+      },
+    },
+  ]);
   const runtime = await startLocalRuntime({
     dataDir,
     host: options.host,
     edgePort: options.edgePort,
     smtpPort: options.smtpPort,
     mailDomain: options.mailDomain || DEFAULT_MAIL_DOMAIN,
-    seedProjects: [DEMO_PROJECT],
+    seedProjects: [{ ...DEMO_PROJECT, repository: demoRepository(forge, tokenFile) }],
     relay: options.relay ? relayConfigOf(options.relay) : undefined,
     log: options.log,
   });
@@ -118,6 +159,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
         secrets: options.anthropicApiKey ? [options.anthropicApiKey] : [],
         maxConcurrency: options.maxConcurrency,
         pollWaitSeconds: 2,
+        repositoryEnvironment: process.env,
         // A new project-user's queue is picked up within about half a second (ListQueues is cheap here).
         discoveryIntervalMs: 500,
         logLevel: 'WARN',
@@ -136,6 +178,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     await worker?.stop();
     await webConsole?.stop();
     await runtime.stop();
+    await forge.stop();
     throw error;
   }
   const consoleServer = webConsole;
@@ -143,10 +186,12 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     runtime,
     worker,
     consoleUrl: webConsole.url,
+    forge,
     async stop() {
       await worker?.stop();
       await consoleServer.stop();
       await runtime.stop();
+      await forge.stop();
       await removeRuntimeInfo(dataDir);
     },
   };

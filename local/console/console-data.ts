@@ -78,6 +78,15 @@ export interface OutboxMessage {
 
 type Item = Record<string, unknown>;
 
+/** An execution, with the job's project, sender, subject, branch and pull request when it has a job. */
+export type ExecutionRow = ExecutionListItem & {
+  project?: unknown;
+  sender?: unknown;
+  subject?: unknown;
+  branch?: unknown;
+  pullRequest?: unknown;
+};
+
 /**
  * Everything the console shows, read through the same APIs an AWS tool would use: Step Functions,
  * DynamoDB and SQS through the SDK, and the local outbox folder.
@@ -114,7 +123,7 @@ export class ConsoleData {
     status?: ExecutionStatus;
     nextToken?: string;
     maxResults?: number;
-  }): Promise<{ executions: ExecutionListItem[]; nextToken?: string }> {
+  }): Promise<{ executions: ExecutionRow[]; nextToken?: string }> {
     const page = await this.clients.sfn.send(
       new ListExecutionsCommand({
         stateMachineArn: this.config.stateMachineArn,
@@ -123,7 +132,29 @@ export class ConsoleData {
         maxResults: query.maxResults ?? 50,
       }),
     );
-    return { executions: page.executions ?? [], nextToken: page.nextToken };
+    const executions = page.executions ?? [];
+    const jobs = executions.length > 0 ? await this.jobsByName() : new Map<string, Item>();
+    return {
+      executions: executions.map((execution) => {
+        const job = jobs.get(execution.name ?? '');
+        return job
+          ? {
+              ...execution,
+              project: job.pk,
+              sender: job.sender,
+              subject: job.subject,
+              branch: job.branch,
+              pullRequest: job.pullRequest,
+            }
+          : execution;
+      }),
+      nextToken: page.nextToken,
+    };
+  }
+
+  /** Jobs by execution name (the job id is the execution name). */
+  private async jobsByName(): Promise<Map<string, Item>> {
+    return new Map((await this.jobs()).map((job) => [String(job.sk), job]));
   }
 
   async execution(executionArn: string): Promise<ExecutionView> {

@@ -15,6 +15,7 @@ describe('configuration from context', () => {
       retainData: false,
       worker: { minCapacity: 0, maxCapacity: 2 },
       anthropicSecretName: 'intake/dev/anthropic-api-key',
+      repositorySecretPrefix: 'intake/dev/repositories/',
       lambdaRoot: 'lambdas',
       workerBuildContext: '.',
       workerDockerfile: 'containers/story-processor/Dockerfile',

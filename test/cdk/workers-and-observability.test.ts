@@ -158,6 +158,7 @@ describe('workers', () => {
         'RenewLease',
         'ReadInstructionsAndAttachments',
         'ReplyFromMailDomain',
+        'ReadRepositoryTokens',
         'elasticfilesystem:ClientMount,elasticfilesystem:ClientWrite',
       ].sort(),
     );
@@ -177,6 +178,27 @@ describe('workers', () => {
     ]);
     expect(JSON.stringify(bySid.RecordResultsAndCheckpoints?.Resource)).toContain('StateJobs');
     expect(JSON.stringify(bySid.RenewLease?.Resource)).toContain('StateActiveJobs');
+    // Repository tokens: read-only, and only the secrets under the repository-secret prefix.
+    expect(bySid.ReadRepositoryTokens).toMatchObject({ Action: 'secretsmanager:GetSecretValue' });
+    expect(JSON.stringify(bySid.ReadRepositoryTokens?.Resource)).toContain(
+      `:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:intake/prod/repositories/*`,
+    );
+    const secretStatements = Object.values(bySid).filter((statement) =>
+      asList(statement.Action).some((action) => String(action).startsWith('secretsmanager:')),
+    );
+    expect(secretStatements).toHaveLength(1);
+  });
+
+  it('tells the worker the repository-secret prefix', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'REPOSITORY_CREDENTIALS_PREFIX', Value: 'intake/prod/repositories/' },
+          ]),
+        }),
+      ]),
+    });
   });
 
   it('scale on the backlog of the run-time input queues, down to the configured minimum (zero allowed)', () => {

@@ -4,6 +4,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startConsole } from '#local/console/index';
+import { AMELIA } from '#test/local-runtime';
+import { createDynamoDbJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-job-records.ts';
 import { HOSTILE_SUBJECT, startConsoleFixture, type ConsoleFixture } from './console/fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -291,6 +293,35 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
     await fixture.worker.succeed(running.job);
     await expect.poll(() => nodeStatus('ReleaseJob'), { timeout: 10_000 }).toBe('succeeded');
     await expect.poll(() => page.locator('.page-header .badge').textContent()).toBe('Succeeded');
+  });
+
+  it("shows each job's branch and pull request, and the project, sender and subject of each execution", async () => {
+    // Written by the worker's own jobs-table adapter, as a job with a repository records it.
+    const records = createDynamoDbJobRecords(
+      fixture.runtime.clients.documents,
+      fixture.runtime.config.jobsTable,
+    );
+    const pullUrl = 'http://127.0.0.1:4571/amelia/demo/pull/7';
+    await records.saveDelivery?.(AMELIA.id, succeeded.jobId, {
+      branch: 'intake/t0123456789abcdef0123456',
+      repositoryUrl: 'http://127.0.0.1:4571/git/amelia/demo.git',
+      pullRequest: { number: 7, url: pullUrl },
+    });
+    await page.goto(`${fixture.console.url}#/jobs`);
+    const link = page.locator('a.pull-request');
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(pullUrl);
+    expect(await link.textContent()).toBe('#7');
+    expect(await page.locator('code.branch').first().textContent()).toBe('intake/t0123456789abcdef0123456');
+
+    await page.goto(fixture.console.url);
+    const row = page.locator('table.data-table tr', {
+      has: page.locator('td.name', { hasText: failed.jobId }),
+    });
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    expect(cells).toEqual(expect.arrayContaining([AMELIA.id, 'A spec that fails']));
+    expect(cells.some((cell) => cell.includes('@'))).toBe(true);
   });
 
   it('renders a hostile subject as text', async () => {

@@ -22,6 +22,8 @@ interface JobItem {
   outcome: string;
   messageId?: string;
   summary?: { commits?: string[]; stories?: unknown[] };
+  branch?: string;
+  pullRequest?: { number: number; url: string };
 }
 
 describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', () => {
@@ -30,7 +32,10 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
   let smtpPort: number;
   let edgePort: number;
   let consolePort: number;
+  let forgePort: number;
   const upArgs = () => [
+    '--forge-port',
+    String(forgePort),
     '--edge-port',
     String(edgePort),
     '--smtp-port',
@@ -57,7 +62,12 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'intake-up-'));
-    [smtpPort, edgePort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    [smtpPort, edgePort, consolePort, forgePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     up = await startUp(['-d', dataDir], upArgs());
   }, 90_000);
 
@@ -99,6 +109,15 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     const job = (await jobsOf('amelia')).find((item) => item.sk === jobId);
     expect(job?.outcome).toBe('succeeded');
     expect(job?.summary?.commits).toHaveLength(3);
+    // The demo project is bound to the local forge: the branch is pushed and a pull request is open.
+    expect(job?.branch).toMatch(/^intake\//);
+    expect(job?.pullRequest?.url).toBe(
+      `http://127.0.0.1:${forgePort}/amelia/demo/pull/${job?.pullRequest?.number}`,
+    );
+    const page = await fetch(job?.pullRequest?.url ?? '');
+    const html = await page.text();
+    expect(html).toContain('ready for review');
+    expect(html).toContain('- [x] 3. Add a test for the greeting');
 
     const outbox = await waitFor('the completion reply', async () => {
       const entries = jsonOf<{ to: string[]; subject: string }[]>(await cli(['outbox', '--json']));

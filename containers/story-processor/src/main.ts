@@ -4,6 +4,7 @@
  * The only place that reads the environment and builds AWS clients.
  */
 import { hostname } from 'node:os';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ENV } from '#shared/config';
 import { createAwsClients } from '#runtime/aws-clients';
@@ -31,6 +32,8 @@ const envSchema = z.object({
   SANDBOX_MODE: z.enum(['bwrap', 'uid']).optional(),
   /** `accept`: uid mode runs commands without a network cut (the task's egress rules are the fence). */
   SANDBOX_UID_NETWORK: z.enum(['accept']).optional(),
+  /** Repository tokens are read only from Secrets Manager secrets under this prefix. */
+  REPOSITORY_CREDENTIALS_PREFIX: z.string().optional(),
 });
 
 async function main(): Promise<void> {
@@ -58,7 +61,12 @@ async function main(): Promise<void> {
       documents: clients.documents,
       s3: clients.s3,
       ses: clients.ses,
+      secretsManager: new SecretsManagerClient({}),
     },
+    repositoryEnvironment: process.env,
+    ...(env.REPOSITORY_CREDENTIALS_PREFIX !== undefined
+      ? { repositorySecretPrefix: env.REPOSITORY_CREDENTIALS_PREFIX }
+      : {}),
     workspaceRoot: env.WORKSPACE_ROOT,
     ...(env.PROMPT_DIR ? { promptDir: env.PROMPT_DIR } : {}),
     ...(env.ANTHROPIC_API_KEY

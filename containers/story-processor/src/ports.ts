@@ -3,6 +3,8 @@
  * wires AWS adapters (or in-memory fakes in tests) behind them.
  */
 
+import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
+
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
@@ -191,6 +193,14 @@ export interface JobRecordStore {
   ): Promise<void>;
   saveProgress(projectId: string, jobId: string, progress: JobProgress): Promise<void>;
   markReported(projectId: string, jobId: string, report: WorkerReport): Promise<void>;
+  /** Where the job's work is: the branch, the repository, the pull request. */
+  saveDelivery?(projectId: string, jobId: string, delivery: JobDeliveryRecord): Promise<void>;
+}
+
+export interface JobDeliveryRecord {
+  branch: string;
+  repositoryUrl?: string;
+  pullRequest?: { number: number; url: string };
 }
 
 // --- blobs and mail ------------------------------------------------------------------------------
@@ -251,6 +261,19 @@ export interface CommitRequest {
 export interface GitWorkspace {
   readonly dir: string;
   readonly branch: string;
+  /** Set when the workspace tracks a remote repository (the project's own). */
+  readonly remote?: {
+    /** The configured URL (never carries credentials). */
+    url: string;
+    /** The branch the thread branch started from, and the pull request's base. */
+    baseBranch: string;
+  };
+  /**
+   * Pushes the branch (never forced). Someone else's new commits on the branch are taken in by
+   * rebasing our unpushed commits onto them. Returns the pushed HEAD (which a rebase changes).
+   * Absent for a workspace with no remote.
+   */
+  publish?(): Promise<string>;
   /** Throws away uncommitted changes (a story interrupted half-way starts again from its last commit). */
   resetToHead(): Promise<void>;
   commit(request: CommitRequest): Promise<string>;
@@ -259,7 +282,38 @@ export interface GitWorkspace {
 }
 
 export interface WorkspaceProvider {
-  open(projectId: string, threadId: string): Promise<GitWorkspace>;
+  /** With a repository: a fresh fetch of it and the thread's branch as the remote has it. */
+  open(projectId: string, threadId: string, repository?: RepositorySettings): Promise<GitWorkspace>;
+}
+
+export interface PullRequestRef {
+  number: number;
+  /** The page a person opens. */
+  url: string;
+  /** The GraphQL node id (marking ready is a GraphQL mutation). */
+  nodeId: string;
+  draft: boolean;
+}
+
+/** The pull-request calls of one repository's forge (GitHub through Octokit). */
+export interface PullRequestForge {
+  /** The open pull request whose head is `branch`, if any: looked up before every create. */
+  find(branch: string): Promise<PullRequestRef | undefined>;
+  /** Opens a draft. */
+  create(input: { branch: string; base: string; title: string; body: string }): Promise<PullRequestRef>;
+  updateBody(number: number, body: string): Promise<void>;
+  markReady(pullRequest: PullRequestRef): Promise<void>;
+  comment(number: number, body: string): Promise<void>;
+}
+
+export interface ForgeConnector {
+  /** Undefined when the repository takes no pull requests (`provider: none`). */
+  connect(repository: RepositorySettings): Promise<PullRequestForge | undefined>;
+}
+
+/** Resolves a repository's credential reference to its token, in memory only. */
+export interface RepositoryCredentialSource {
+  tokenFor(reference: RepositoryCredentials): Promise<string>;
 }
 
 export interface CommandResult {

@@ -4,11 +4,14 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { composeReply } from '#domain/compose-reply';
 import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
 import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
+import { createGitHubForges } from './adapters/github-forge.ts';
+import { createRepositoryCredentials } from './adapters/repository-credentials.ts';
 import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
 import { createS3BlobStore } from './adapters/s3-blob-store.ts';
 import { createSesMailer } from './adapters/ses-mailer.ts';
@@ -21,11 +24,13 @@ import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/
 import { OfflineModelProvider } from './models/offline-provider.ts';
 import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
-import type { ReplyComposer } from './ports.ts';
+import type { RepositoryCredentialSource, ReplyComposer } from './ports.ts';
 import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
 import { createGitWorkspaces } from './workspace/git-workspaces.ts';
+import { createRemoteWorkspaces } from './workspace/remote-workspaces.ts';
+import { routeWorkspaces } from './workspace/workspace-router.ts';
 
 /** The collaborators startWorker wires; any of them can be replaced (tests, the local runtime). */
 export type WorkerCollaborators = Pick<
@@ -43,6 +48,7 @@ export type WorkerCollaborators = Pick<
   | 'metrics'
   | 'log'
   | 'clock'
+  | 'forges'
 >;
 
 export interface StartWorkerOptions {
@@ -56,9 +62,19 @@ export interface StartWorkerOptions {
     documents: DynamoDBDocumentClient;
     s3: S3Client;
     ses: SESv2Client;
+    /** For repository tokens named `{ secret }` (AWS). */
+    secretsManager: SecretsManagerClient;
   }>;
   /** One git repository per project is created under this folder. */
   workspaceRoot: string;
+  /** The variables a repository's `{ env }` credential may name (main passes the process environment). */
+  repositoryEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** A repository's `{ secret }` credential must start with this prefix. */
+  repositorySecretPrefix?: string;
+  /** Replaces the credential source (tests). */
+  repositoryCredentials?: RepositoryCredentialSource;
+  /** Tries of a git network call that fails transiently (back-off from 500 ms, doubling). Default 4. */
+  repositoryAttempts?: number;
   /** With a key, the Anthropic provider; without, the deterministic offline provider. */
   anthropic?: AnthropicProviderOptions;
   /** PATH for git and the validation commands. Default `/usr/local/bin:/usr/bin:/bin`. */
@@ -136,6 +152,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const aws = options.aws ?? {};
   const clock = o.clock ?? systemClock;
   const log = o.log ?? createLog('story-processor', secrets, options.logLevel);
+  const credentials =
+    options.repositoryCredentials ??
+    createRepositoryCredentials({
+      environment: options.repositoryEnvironment ?? {},
+      ...(aws.secretsManager ? { secretsManager: aws.secretsManager } : {}),
+      ...(options.repositorySecretPrefix !== undefined
+        ? { secretPrefix: options.repositorySecretPrefix }
+        : {}),
+    });
+  const git = createGitRunner({
+    pathEnv,
+    home,
+    authorName: 'intake',
+    authorEmail: 'intake@localhost',
+    timeoutMs: 120_000,
+  });
 
   const collaborators: WorkerCollaborators = {
     clock,
@@ -158,16 +190,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         : new OfflineModelProvider()),
     workspaces:
       o.workspaces ??
-      createGitWorkspaces(
-        root,
-        createGitRunner({
-          pathEnv,
+      routeWorkspaces(
+        createGitWorkspaces(root, git),
+        createRemoteWorkspaces({
+          root,
           home,
-          authorName: 'intake',
-          authorEmail: 'intake@localhost',
-          timeoutMs: 120_000,
+          git,
+          credentials,
+          clock,
+          log,
+          ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
         }),
       ),
+    forges: o.forges ?? createGitHubForges({ credentials, log }),
     commands:
       o.commands ??
       createSandboxedCommandRunner({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema, userIdSchema } from './identifiers.ts';
+import { repositorySettingsSchema } from './repository.ts';
 
 /** An attachment the parse step stored in S3; messages carry its key, never its bytes. */
 export const storedAttachmentSchema = z.object({
@@ -56,6 +57,8 @@ export const jobSettingsSchema = z.object({
   promptOverrides: z.record(z.string(), z.string()).default({}),
   sandbox: sandboxSettingsSchema.optional(),
   budget: budgetSchema.optional(),
+  /** The project's repository; absent: the worker's own bare repository (no remote, no pull request). */
+  repository: repositorySettingsSchema.optional(),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
@@ -139,6 +142,7 @@ export const jobSummarySchema = z.object({
     }),
   ),
   commits: z.array(z.string()),
+  pullRequest: z.object({ number: z.number().int().positive(), url: z.string() }).optional(),
   durationMs: z.number().nonnegative(),
   /** The job's model usage (plan and stories), with its estimated cost. */
   usage: modelUsageSchema.optional(),

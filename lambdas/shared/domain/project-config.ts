@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { projectIdSchema, userIdSchema } from '#contracts/identifiers';
 import { budgetSchema, sandboxSettingsSchema, type JobSettings } from '#contracts/messages';
+import { repositorySettingsSchema } from '#contracts/repository';
 import { splitAddress } from './email-address.ts';
 
 const MIB = 1024 * 1024;
@@ -104,6 +105,8 @@ export const projectSchema = z.strictObject({
   users: z.array(userIdSchema).min(1, 'must list at least one user'),
   allowedSenders: z.array(allowedSenderSchema).min(1, 'must list at least one address or @domain'),
   settings: projectSettingsSchema.default(() => projectSettingsSchema.parse({})),
+  /** Where the work lands; without it, a bare repository on the worker's disk. */
+  repository: repositorySettingsSchema.optional(),
 });
 export type Project = z.infer<typeof projectSchema>;
 /** A project as written in a config file, defaults not yet applied. */
@@ -179,7 +182,7 @@ export function isSenderAllowed(project: Pick<Project, 'allowedSenders'>, addres
 /** The settings copied into each job (the limits stay with admission). */
 export function jobSettingsOf(project: Project): JobSettings {
   const { limits: _limits, rateLimits: _rateLimits, ...settings } = project.settings;
-  return settings;
+  return project.repository ? { ...settings, repository: project.repository } : settings;
 }
 
 function isDomain(value: string): boolean {

@@ -39,7 +39,7 @@ describe('model cost and budget of a job', () => {
     const summary = jobSummarySchema.parse(JSON.parse(h.callbacks.calls[0]?.output ?? ''));
     expect(summary.usage).toEqual(progress?.modelUsage);
     expect(summary.stories.map((s) => s.costUsd)).toEqual(stories.map((s) => s.usage.costUsd));
-    const reply = h.mailer.sent[0]?.raw ?? '';
+    const reply = h.mailer.sent.at(-1)?.raw ?? '';
     expect(reply).toContain(`Estimated cost: $${summary.usage?.costUsd.toFixed(4)}`);
     expect(reply).toContain(`story 2 $${stories[1]?.usage.costUsd.toFixed(4)}`);
     expect(reply).toMatch(/Model usage: 5 calls, [\d,]+ input tokens/);
@@ -82,7 +82,7 @@ describe('model cost and budget of a job', () => {
     expect(call?.kind).toBe('fail');
     expect(call?.error).toBe('Job.Failed');
     expect(call?.cause).toMatch(/^Budget\.Exceeded: the job used 10,350 tokens of its budget of 8,000/);
-    expect(h.mailer.sent[0]?.raw).toContain('Budget.Exceeded');
+    expect(h.mailer.sent.at(-1)?.raw).toContain('Budget.Exceeded');
     expect((await branchLog(h, job)).map((c) => c.subject)).toEqual(['Story 1/2: First']);
     const progress = h.records.get(job.projectId, job.jobId)?.progress;
     expect(progress?.modelUsage.calls).toBe(4);

@@ -21,6 +21,7 @@ import { DEFAULT_PIPELINE_LIMITS } from '../../../containers/story-processor/src
 import type {
   CallbackOutcome,
   BlobStore,
+  JobDeliveryRecord,
   JobProgress,
   JobRecordStore,
   LeaseClaim,
@@ -222,13 +223,18 @@ export class FakeLeases implements LeaseStore {
 export class FakeRecords implements JobRecordStore {
   readonly items = new Map<
     string,
-    WorkerRecord & { progress?: JobProgress; running?: string; outcome?: string }
+    WorkerRecord & {
+      progress?: JobProgress;
+      running?: string;
+      outcome?: string;
+      delivery?: JobDeliveryRecord;
+    }
   >();
 
   private item(
     projectId: string,
     jobId: string,
-  ): WorkerRecord & { progress?: JobProgress; running?: string } {
+  ): WorkerRecord & { progress?: JobProgress; running?: string; delivery?: JobDeliveryRecord } {
     const key = `${projectId}/${jobId}`;
     const found = this.items.get(key) ?? {};
     this.items.set(key, found);
@@ -238,7 +244,7 @@ export class FakeRecords implements JobRecordStore {
   get(
     projectId: string,
     jobId: string,
-  ): (WorkerRecord & { progress?: JobProgress; running?: string }) | undefined {
+  ): (WorkerRecord & { progress?: JobProgress; running?: string; delivery?: JobDeliveryRecord }) | undefined {
     return this.items.get(`${projectId}/${jobId}`);
   }
 
@@ -257,6 +263,10 @@ export class FakeRecords implements JobRecordStore {
 
   async markReported(projectId: string, jobId: string, report: WorkerReport): Promise<void> {
     this.item(projectId, jobId).report = report;
+  }
+
+  async saveDelivery(projectId: string, jobId: string, delivery: JobDeliveryRecord): Promise<void> {
+    this.item(projectId, jobId).delivery = structuredClone(delivery);
   }
 }
 

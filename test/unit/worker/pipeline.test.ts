@@ -46,7 +46,10 @@ describe('story pipeline', () => {
     expect(
       h.records.get(job.projectId, job.jobId)?.progress?.stories.every((s) => s.status === 'committed'),
     ).toBe(true);
-    expect(h.mailer.sent[0]?.raw).toContain('3 of 3 stories are committed');
+    expect(h.mailer.sent[0]?.raw).toContain('Got it: 3 stories planned');
+    expect(h.mailer.sent[0]?.raw).toContain('Reply to this email to change course');
+    expect(h.mailer.sent[1]?.raw).toContain('3 of 3 stories are committed');
+    expect(h.mailer.sent[1]?.raw).toContain('no repository is configured for this project');
     expect(h.metrics.count('StoriesCompleted')).toBe(3);
     expect(h.metrics.entries.find((e) => e.name === 'JobsCompleted')?.dimensions).toEqual({
       Outcome: 'succeeded',
@@ -129,7 +132,7 @@ describe('story pipeline', () => {
     expect(stories[1]?.validation[0]?.passed).toBe(false);
     expect(await branchLog(h, job)).toHaveLength(1);
     expect(h.metrics.count('AutoFixFailed')).toBe(1);
-    expect(h.mailer.sent[0]?.raw).toContain('could not be completed');
+    expect(h.mailer.sent.at(-1)?.raw).toContain('could not be completed');
   });
 
   it('lets the fix loop repair a failing story on the second attempt', async () => {

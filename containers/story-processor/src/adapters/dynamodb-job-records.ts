@@ -5,7 +5,8 @@ import type { Checkpoint, JobRecordStore, WorkerReport } from '../ports.ts';
 
 /**
  * The worker's fields on a jobs-table item (pk = projectId, sk = jobId): `checkpoint`, `stories`,
- * `modelUsage`, `workerId`, `workerStartedAt`, `workerReport`. It sets `outcome` only to `running`,
+ * `modelUsage`, `workerId`, `workerStartedAt`, `workerReport`, and where the work is: `branch`,
+ * `repositoryUrl`, `pullRequest`. It sets `outcome` only to `running`,
  * and only while no final outcome has been written by the workflow.
  */
 export function createDynamoDbJobRecords(client: DynamoDBDocumentClient, tableName: string): JobRecordStore {
@@ -71,5 +72,11 @@ export function createDynamoDbJobRecords(client: DynamoDBDocumentClient, tableNa
         modelUsage: progress.modelUsage,
       }),
     markReported: (projectId, jobId, report) => set(projectId, jobId, { workerReport: report }),
+    saveDelivery: (projectId, jobId, delivery) =>
+      set(projectId, jobId, {
+        branch: delivery.branch,
+        ...(delivery.repositoryUrl ? { repositoryUrl: delivery.repositoryUrl } : {}),
+        ...(delivery.pullRequest ? { pullRequest: delivery.pullRequest } : {}),
+      }),
   };
 }

@@ -2,6 +2,7 @@ import { JOB_ERRORS, type JobMessage } from '#contracts/messages';
 import { slotIdOf } from '#contracts/identifiers';
 import type {
   CallbackOutcome,
+  ForgeConnector,
   LeaseStore,
   Mailer,
   ReplyComposer,
@@ -15,6 +16,7 @@ import type { JobControl } from './job-control.ts';
 import { startKeepAlive } from './keep-alive.ts';
 import { watchInterrupts } from './interrupt-watcher.ts';
 import type { MessageHold } from './message-hold.ts';
+import { createDelivery } from './delivery.ts';
 import { failureReply, successReply } from './reply-text.ts';
 import { failureCause, interruptCause, summaryOutput } from './report-text.ts';
 
@@ -24,6 +26,8 @@ export interface JobRunnerDeps extends PipelineDeps {
   leases: LeaseStore;
   mailer: Mailer;
   composeReply: ReplyComposer;
+  /** Pull requests for projects whose repository names a forge. */
+  forges?: ForgeConnector;
 }
 
 export interface JobRunnerSettings {
@@ -65,6 +69,13 @@ export async function runJob(
   const { clock, log, metrics } = deps;
   const slotId = slotIdOf(job.projectId, job.userId);
   const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
+  const delivery = createDelivery(job, {
+    ...(deps.forges ? { forges: deps.forges } : {}),
+    records: deps.records,
+    log,
+    secrets: deps.secrets,
+    acknowledge: (text) => sendReply(text, `${job.jobId}.ack@intake`),
+  });
 
   const record = await deps.records.load(job.projectId, job.jobId);
   if (record.report) {
@@ -150,7 +161,7 @@ export async function runJob(
 
   let outcome: PipelineOutcome;
   try {
-    outcome = await runStoryPipeline(job, control, deps, record.checkpoint);
+    outcome = await runStoryPipeline(job, control, deps, record.checkpoint, delivery.listener);
   } catch (error) {
     const kind = error instanceof Error ? error.name : 'Error';
     metrics.add('ErrorsByKind', 'Count', 1, { Kind: kind });
@@ -195,10 +206,12 @@ export async function runJob(
       if (outcome.kind === 'completed') {
         kind = 'succeeded';
         detail = `${outcome.summary.commits.length} commits on ${outcome.summary.branch}`;
-        delivered = await withRetries(() =>
-          deps.callbacks.succeed(taskToken, summaryOutput(outcome.summary)),
-        );
-        reply = successReply(outcome.summary);
+        const pullRequest = delivery.pullRequest();
+        const summary = pullRequest
+          ? { ...outcome.summary, pullRequest: { number: pullRequest.number, url: pullRequest.url } }
+          : outcome.summary;
+        delivered = await withRetries(() => deps.callbacks.succeed(taskToken, summaryOutput(summary)));
+        reply = successReply(summary);
       } else if (outcome.kind === 'failed') {
         kind = 'failed';
         detail = failureCause(outcome.reason, outcome.detail);
@@ -235,7 +248,8 @@ export async function runJob(
       await finish('abandoned', `callback refused, the task is closed (would have reported ${kind})`);
       return { kind: 'abandoned' };
     }
-    if (reply) await sendReply(reply);
+    await delivery.finish(kind, detail);
+    if (reply) await sendReply([reply, '', ...delivery.notes()].join('\n'));
     await finish(kind, detail, interruptLatencyMs);
     log.info('job reported', { ...context, outcome: kind, interruptLatencyMs });
     return { kind, callbackAt, ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}) };
@@ -266,7 +280,7 @@ export async function runJob(
       );
   }
 
-  async function sendReply(text: string): Promise<void> {
+  async function sendReply(text: string, messageId = `${job.jobId}.reply@intake`): Promise<void> {
     try {
       const raw = await deps.composeReply({
         domain: job.replyFrom.slice(job.replyFrom.lastIndexOf('@') + 1),
@@ -277,7 +291,7 @@ export async function runJob(
         subject: job.subject,
         inReplyTo: job.messageId,
         text,
-        messageId: `${job.jobId}.reply@intake`,
+        messageId,
       });
       await deps.mailer.sendRaw({ from: job.replyFrom, to: [job.sender], raw });
     } catch (error) {

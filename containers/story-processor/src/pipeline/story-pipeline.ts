@@ -24,6 +24,7 @@ import { sandboxPolicyOf, SandboxUnavailableError } from '../sandbox/sandbox-pol
 import { addUsage, emptyUsage } from '../models/usage.ts';
 import { BudgetExceeded, checkBudget } from './budget.ts';
 import { buildRepoMap } from './repo-map.ts';
+import { RepositoryError } from '../workspace/repository-error.ts';
 import { JOB_TRAILER, STORY_TRAILER, THREAD_TRAILER } from '../workspace/git-workspaces.ts';
 import { loadInstruction, type InstructionLimits } from './instruction.ts';
 import { JobPrompts, PromptError, type PromptTemplates } from './prompts.ts';
@@ -69,6 +70,22 @@ export interface PipelineDeps {
 
 export type Position = { storyIndex: number; step: PipelineStep } | null;
 
+/** What the pull request and the replies are built from: the plan, and the stories as they stand. */
+export interface PipelineEvent {
+  workspace: GitWorkspace;
+  instruction: string;
+  plan: readonly PlannedStory[];
+  stories: readonly StoryRecord[];
+  /** The plan came from an earlier run of this job (a resumed job). */
+  resumed: boolean;
+}
+
+/** Told when the plan is known and after each story is committed (and pushed, with a remote). */
+export interface PipelineListener {
+  planned(event: PipelineEvent): Promise<void>;
+  storyCommitted(event: PipelineEvent): Promise<void>;
+}
+
 export type PipelineOutcome =
   | { kind: 'completed'; summary: JobSummary }
   | { kind: 'failed'; reason: string; detail: string; position: Position; storiesTotal: number }
@@ -92,8 +109,9 @@ export async function runStoryPipeline(
   control: JobControl,
   deps: PipelineDeps,
   previous: Checkpoint | undefined,
+  listener?: PipelineListener,
 ): Promise<PipelineOutcome> {
-  const run = new PipelineRun(job, control, deps, previous);
+  const run = new PipelineRun(job, control, deps, previous, listener);
   return run.execute();
 }
 
@@ -111,6 +129,7 @@ class PipelineRun {
     private readonly control: JobControl,
     private readonly deps: PipelineDeps,
     private readonly previous: Checkpoint | undefined,
+    private readonly listener?: PipelineListener,
   ) {
     this.started = deps.clock.now();
   }
@@ -118,7 +137,11 @@ class PipelineRun {
   async execute(): Promise<PipelineOutcome> {
     try {
       const prompts = JobPrompts.create(this.deps.prompts, this.job.settings.promptOverrides);
-      const workspace = await this.deps.workspaces.open(this.job.projectId, this.job.threadId);
+      const workspace = await this.deps.workspaces.open(
+        this.job.projectId,
+        this.job.threadId,
+        this.job.settings.repository,
+      );
       await workspace.resetToHead();
       const tools = (this.deps.toolsFor ?? createWorkspaceTools)(workspace.dir);
       const instruction = redact(
@@ -156,6 +179,14 @@ class PipelineRun {
       });
       this.completed = this.stories.flatMap((s) => (s.commit ? [{ index: s.index, commit: s.commit }] : []));
       await this.save();
+      const event = (): PipelineEvent => ({
+        workspace,
+        instruction,
+        plan: this.plan,
+        stories: this.stories,
+        resumed: Boolean(this.previous?.plan.length),
+      });
+      await this.listener?.planned(event());
 
       let previousOutput = '(this is the first story of the job)';
       for (const record of this.stories) {
@@ -170,6 +201,7 @@ class PipelineRun {
           workspace,
           previousOutput,
         });
+        await this.listener?.storyCommitted(event());
       }
       this.position = null;
       await this.save();
@@ -192,7 +224,8 @@ class PipelineRun {
         error instanceof PromptError ||
         error instanceof StoryFailed ||
         error instanceof SandboxUnavailableError ||
-        error instanceof BudgetExceeded
+        error instanceof BudgetExceeded ||
+        error instanceof RepositoryError
       ) {
         await this.save().catch(() => undefined);
         const detail = error instanceof StoryFailed ? error.detail : '';
@@ -344,7 +377,7 @@ class PipelineRun {
 
     if (control.stopReason && control.stopReason.kind !== 'shutdown') control.throwIfStopped();
     this.position = { storyIndex: record.index, step: 'commit' };
-    const commit = await ctx.workspace.commit({
+    let commit = await ctx.workspace.commit({
       subject: `Story ${record.index + 1}/${this.plan.length}: ${story.title}`,
       body: truncateMiddle(redact(story.description, deps.secrets), 4096),
       trailers: [
@@ -353,6 +386,8 @@ class PipelineRun {
         [STORY_TRAILER, String(record.index + 1)],
       ],
     });
+    // With a remote, the story counts only once its push succeeded (the remote is the checkpoint).
+    if (ctx.workspace.publish) commit = await ctx.workspace.publish();
     record.status = 'committed';
     record.commit = commit;
     record.durationMs = deps.clock.now() - begun;

@@ -10,7 +10,12 @@ export interface GitRunnerOptions {
   timeoutMs: number;
 }
 
-export type GitRunner = (args: string[], cwd: string) => Promise<string>;
+/** `env`: extra variables for this one call (the credential hand-off to GIT_ASKPASS, nothing else). */
+export type GitRunner = (
+  args: string[],
+  cwd: string,
+  env?: Readonly<Record<string, string>>,
+) => Promise<string>;
 
 /** Runs `git` through execFile (no shell) with an explicit, minimal environment and no user or system config. */
 export function createGitRunner(options: GitRunnerOptions): GitRunner {
@@ -26,13 +31,29 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
     GIT_COMMITTER_NAME: options.authorName,
     GIT_COMMITTER_EMAIL: options.authorEmail,
   };
-  const safety = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', '-c', 'gc.auto=0'];
-  return (args, cwd) =>
+  // No credential helper may store a token; hooks and signing never run.
+  const safety = [
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'commit.gpgsign=false',
+    '-c',
+    'gc.auto=0',
+    '-c',
+    'credential.helper=',
+  ];
+  return (args, cwd, extraEnv) =>
     new Promise((resolve, reject) => {
       execFile(
         'git',
         [...safety, ...args],
-        { cwd, env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+        {
+          cwd,
+          env: extraEnv ? { ...env, ...extraEnv } : env,
+          timeout: options.timeoutMs,
+          maxBuffer: 16 * 1024 * 1024,
+          encoding: 'utf8',
+        },
         (error, stdout, stderr) => {
           if (error) reject(new Error(`git ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
           else resolve(stdout);

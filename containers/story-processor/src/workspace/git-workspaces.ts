@@ -22,7 +22,7 @@ export function branchForThread(threadId: string): string {
   return `intake/${slug ? `${slug}-` : ''}${hash}`;
 }
 
-const exists = (target: string): Promise<boolean> =>
+export const exists = (target: string): Promise<boolean> =>
   access(target).then(
     () => true,
     () => false,
@@ -96,7 +96,8 @@ const RECORD = '\x1e';
 // eslint-disable-next-line no-control-regex -- commit subjects and trailers must stay on one line
 const clean = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
-function gitWorkspace(git: GitRunner, dir: string, branch: string): GitWorkspace {
+/** Reset, commit with trailers, and read this job's stories from the branch. */
+export function gitWorkspace(git: GitRunner, dir: string, branch: string): GitWorkspace {
   return {
     dir,
     branch,

@@ -52,6 +52,12 @@ export function jobsView() {
                   { title: 'Sender', cell: (j) => j.sender },
                   { title: 'User', cell: (j) => j.userId },
                   { title: 'Reason / error', class: 'wrap', cell: (j) => reasonOf(j) },
+                  {
+                    title: 'Branch',
+                    class: 'nowrap',
+                    cell: (j) => (j.branch ? h('code', { class: 'branch', text: j.branch }) : null),
+                  },
+                  { title: 'Pull request', class: 'nowrap', cell: pullRequestLink },
                   { title: 'Summary', class: 'wrap', cell: (j) => summaryOf(j.summary) },
                   { title: 'Model cost', class: 'nowrap', cell: (j) => costOf(j.modelUsage) },
                   { title: 'Created', class: 'nowrap', cell: (j) => formatTime(j.createdAt) },
@@ -75,6 +81,18 @@ function costOf(usage) {
   return h('span', {
     title: `${usage.calls} calls; input ${usage.inputTokens}, output ${usage.outputTokens}, cache read ${usage.cacheReadTokens ?? 0}, cache write ${usage.cacheWriteTokens ?? 0}`,
     text: `$${usage.costUsd.toFixed(4)} · ${tokens.toLocaleString('en-US')} tok`,
+  });
+}
+
+function pullRequestLink(job) {
+  const pull = job.pullRequest;
+  if (!pull || typeof pull.url !== 'string' || !/^https?:\/\//.test(pull.url)) return null;
+  return h('a', {
+    class: 'pull-request',
+    href: pull.url,
+    target: '_blank',
+    rel: 'noopener noreferrer',
+    text: `#${pull.number}`,
   });
 }
 

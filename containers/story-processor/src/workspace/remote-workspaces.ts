@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ID_PATTERN } from '#contracts/identifiers';
+import type { RepositorySettings } from '#contracts/repository';
+import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
+import type { GitRunner } from './git-cli.ts';
+import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
+import { classifyGitFailure, RepositoryError } from './repository-error.ts';
+
+export interface RemoteWorkspaceOptions {
+  /** Caches live under `<root>/<projectId>/`; any of it may be deleted between jobs. */
+  root: string;
+  /** A folder for the GIT_ASKPASS script (no secret is ever written there). */
+  home: string;
+  git: GitRunner;
+  credentials: RepositoryCredentialSource;
+  clock: Clock;
+  log: Log;
+  /** Tries of a network operation that fails transiently. Default 4. */
+  attempts?: number;
+  /** First back-off; doubles each try. Default 500 ms. */
+  backoffMs?: number;
+}
+
+/** The user name sent with a token: GitHub takes any name with a token; `x-access-token` is its convention. */
+const TOKEN_USER = 'x-access-token';
+
+const ASKPASS = `#!/bin/sh
+case "$1" in
+  Username*) printf '%s\\n' "$INTAKE_GIT_USERNAME" ;;
+  *) printf '%s\\n' "$INTAKE_GIT_PASSWORD" ;;
+esac
+`;
+
+/**
+ * Workspaces of projects that name a repository. Per project a bare cache fetched with
+ * `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on `intake/<thread>` that
+ * starts from the remote's copy of that branch, or from the default branch on the first job. The
+ * remote is the checkpoint: local commits that were never pushed are dropped on open.
+ *
+ * The token reaches git only through GIT_ASKPASS reading two variables set on that one git process;
+ * it is never in a URL, a config file, or the environment of anything else.
+ */
+export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
+  const { clock, log } = options;
+  const attempts = options.attempts ?? 4;
+  const backoffMs = options.backoffMs ?? 500;
+  const askpass = path.join(options.home, 'git-askpass');
+  let askpassReady: Promise<void> | undefined;
+  const locks = new Map<string, Promise<unknown>>();
+  const withLock = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
+    locks.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
+  async function authEnvFor(repository: RepositorySettings): Promise<Record<string, string>> {
+    const env: Record<string, string> = {
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+    };
+    if (!repository.credentials) return env;
+    let token: string;
+    try {
+      token = (await options.credentials.tokenFor(repository.credentials)).trim();
+    } catch (error) {
+      throw new RepositoryError(
+        'credentials-missing',
+        `The token for ${repository.url} could not be read (${error instanceof Error ? error.message : String(error)}).`,
+      );
+    }
+    if (!token) throw new RepositoryError('credentials-missing', `The token for ${repository.url} is empty.`);
+    askpassReady ??= (async () => {
+      await mkdir(options.home, { recursive: true });
+      await writeFile(askpass, ASKPASS, { mode: 0o700 });
+      await chmod(askpass, 0o700);
+    })();
+    await askpassReady;
+    return { ...env, GIT_ASKPASS: askpass, INTAKE_GIT_USERNAME: TOKEN_USER, INTAKE_GIT_PASSWORD: token };
+  }
+
+  /** A network git call, retried with back-off while the remote is unreachable. */
+  async function network(
+    git: GitRunner,
+    operation: string,
+    url: string,
+    args: string[],
+    cwd: string,
+  ): Promise<string> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await git(args, cwd);
+      } catch (error) {
+        const failure = classifyGitFailure(operation, url, error instanceof Error ? error.message : '');
+        if (!failure.transient || attempt >= attempts) throw failure;
+        const delay = backoffMs * 2 ** (attempt - 1);
+        log.warn('repository unreachable; retrying', { url, operation, attempt, delayMs: delay });
+        await clock.sleep(delay);
+      }
+    }
+  }
+
+  async function ensureCache(git: GitRunner, cache: string, repository: RepositorySettings) {
+    if (!(await exists(path.join(cache, 'HEAD')))) {
+      await rm(cache, { recursive: true, force: true });
+      await mkdir(cache, { recursive: true });
+      await git(['init', '-q', '--bare', cache], path.dirname(cache));
+      // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
+      // branches checked out in worktrees are never overwritten by a fetch.
+      for (const [key, value] of [
+        ['remote.origin.url', repository.url],
+        ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
+        ['remote.origin.promisor', 'true'],
+        ['remote.origin.partialclonefilter', 'blob:none'],
+        ['core.repositoryformatversion', '1'],
+        ['extensions.partialclone', 'origin'],
+      ] as const)
+        await git(['config', key, value], cache);
+    }
+    await network(git, 'fetch', repository.url, ['fetch', '-q', '--prune', 'origin'], cache);
+  }
+
+  async function baseBranchOf(git: GitRunner, cache: string, repository: RepositorySettings) {
+    if (repository.defaultBranch) return repository.defaultBranch;
+    const head = await git(['symbolic-ref', '-q', 'refs/remotes/origin/HEAD'], cache).catch(() => '');
+    if (head.trim()) return head.trim().replace('refs/remotes/origin/', '');
+    const out = await network(
+      git,
+      'read the default branch of',
+      repository.url,
+      ['ls-remote', '--symref', 'origin', 'HEAD'],
+      cache,
+    );
+    const match = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(out);
+    const branch = match?.[1] ?? 'main';
+    await git(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], cache).catch(
+      () => undefined,
+    );
+    return branch;
+  }
+
+  const hasRef = (git: GitRunner, cache: string, ref: string): Promise<boolean> =>
+    git(['show-ref', '--verify', '-q', ref], cache).then(
+      () => true,
+      () => false,
+    );
+
+  async function startPoint(git: GitRunner, cache: string, branch: string, base: string): Promise<string> {
+    const remoteBranch = `refs/remotes/origin/${branch}`;
+    if (await hasRef(git, cache, remoteBranch)) return remoteBranch;
+    if (await hasRef(git, cache, `refs/remotes/origin/${base}`)) return `refs/remotes/origin/${base}`;
+    // An empty repository: the branch starts from an empty root commit.
+    const emptyTree = (await git(['hash-object', '-w', '-t', 'tree', '/dev/null'], cache)).trim();
+    return (await git(['commit-tree', emptyTree, '-m', 'Start of the intake branch'], cache)).trim();
+  }
+
+  async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
+    if (await exists(path.join(dir, '.git'))) {
+      await git(['checkout', '-q', '-f', '-B', branch, start], dir);
+      await git(['clean', '-q', '-fdx'], dir);
+      return;
+    }
+    await rm(dir, { recursive: true, force: true });
+    await git(['worktree', 'prune'], cache);
+    await mkdir(path.dirname(dir), { recursive: true });
+    await git(['worktree', 'add', '-q', '-f', '-B', branch, dir, start], cache);
+  }
+
+  return {
+    async open(projectId: string, threadId: string, repository: RepositorySettings): Promise<GitWorkspace> {
+      if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
+      const env = await authEnvFor(repository);
+      // Every git call of this workspace may fetch missing blobs (a partial clone), so each one gets
+      // the credential hand-off.
+      const git: GitRunner = (args, cwd, extra) => options.git(args, cwd, { ...env, ...extra });
+      const urlHash = createHash('sha256').update(repository.url).digest('hex').slice(0, 12);
+      const projectDir = path.join(options.root, projectId);
+      const cache = path.join(projectDir, `cache-${urlHash}.git`);
+      const branch = branchForThread(threadId);
+      const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
+      const baseBranch = await withLock(cache, async () => {
+        await ensureCache(git, cache, repository);
+        const base = await baseBranchOf(git, cache, repository);
+        await ensureWorktree(git, cache, dir, branch, await startPoint(git, cache, branch, base));
+        return base;
+      });
+      const local = gitWorkspace(git, dir, branch);
+      return {
+        ...local,
+        remote: { url: repository.url, baseBranch },
+        publish: () => publish(git, dir, branch, repository),
+      };
+    },
+  };
+
+  /** Push without force; on a rejection take the remote's new commits in by rebasing ours onto them. */
+  async function publish(
+    git: GitRunner,
+    dir: string,
+    branch: string,
+    repository: RepositorySettings,
+  ): Promise<string> {
+    const push = ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`];
+    for (let round = 1; ; round += 1) {
+      try {
+        await network(git, 'push to', repository.url, push, dir);
+        await git(['update-ref', `refs/remotes/origin/${branch}`, 'HEAD'], dir);
+        return (await git(['rev-parse', 'HEAD'], dir)).trim();
+      } catch (error) {
+        if (!(error instanceof RepositoryError) || error.kind !== 'rejected') throw error;
+        if (round >= 3)
+          throw new RepositoryError(
+            'branch-diverged',
+            `The branch ${branch} on ${repository.url} kept moving while the story was pushed; the story was not pushed.`,
+          );
+      }
+      log.info('branch moved on the remote; rebasing the unpushed story onto it', { branch });
+      await network(
+        git,
+        'fetch',
+        repository.url,
+        ['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+        dir,
+      );
+      try {
+        await git(['rebase', '-q', `refs/remotes/origin/${branch}`], dir);
+      } catch {
+        await git(['rebase', '--abort'], dir).catch(() => undefined);
+        throw new RepositoryError(
+          'branch-diverged',
+          `Someone else pushed commits to ${branch} on ${repository.url} that conflict with the story being committed; ` +
+            'nothing was force-pushed. Resolve or revert those commits on the branch and reply to this email to continue.',
+        );
+      }
+    }
+  }
+}

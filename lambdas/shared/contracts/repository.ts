@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * Where a project's work lands: a git repository the worker clones, pushes a branch per thread to, and
+ * opens a pull request in. The settings are copied into each job; the credentials are only a
+ * reference (an environment variable, a file, or a Secrets Manager secret name), never a secret.
+ */
+
+const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
+
+/** `https://…`, `http://` (loopback only), `ssh://…`, `git@host:owner/repo.git`, `file://…` or an absolute path. */
+export const repositoryUrlSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => repositoryUrlKind(value) !== undefined, {
+    message:
+      'must be an https:// or ssh:// URL, git@host:owner/repo.git, or (for local use) file:// or an absolute path; http:// only on loopback',
+  })
+  .refine((value) => !hasUrlCredentials(value), {
+    message: 'must not carry a user name or token; name them in "credentials" instead',
+  });
+
+export type RepositoryUrlKind = 'https' | 'ssh' | 'local';
+
+export function repositoryUrlKind(url: string): RepositoryUrlKind | undefined {
+  if (url.startsWith('/')) return 'local';
+  if (SCP_LIKE.test(url)) return 'ssh';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol === 'file:') return 'local';
+  if (parsed.protocol === 'ssh:') return 'ssh';
+  if (parsed.protocol === 'https:') return 'https';
+  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return 'https';
+  return undefined;
+}
+
+function hasUrlCredentials(url: string): boolean {
+  if (url.startsWith('/') || SCP_LIKE.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol !== 'ssh:' && (parsed.username !== '' || parsed.password !== '');
+  } catch {
+    return false;
+  }
+}
+
+export const isLoopbackHost = (host: string): boolean =>
+  host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+const branchNameSchema = z
+  .string()
+  .regex(
+    /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._/-]{1,200}$/,
+    'must be a plain branch name like "main"',
+  );
+
+/**
+ * Where the token (https) comes from. Locally: an environment variable of the worker or a file; on AWS:
+ * a Secrets Manager secret whose name starts with the deployment's repository-secret prefix.
+ */
+export const repositoryCredentialsSchema = z.union([
+  z.strictObject({
+    env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name'),
+  }),
+  z.strictObject({ file: z.string().startsWith('/', 'must be an absolute path') }),
+  z.strictObject({
+    secret: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  }),
+]);
+export type RepositoryCredentials = z.infer<typeof repositoryCredentialsSchema>;
+
+export const pullRequestSettingsSchema = z.strictObject({
+  provider: z.enum(['github', 'gitlab', 'none']).refine((provider) => provider !== 'gitlab', {
+    message: '"gitlab" is not supported yet; use "github" or "none"',
+  }),
+  /** GitHub Enterprise (`https://host/api/v3`) or a local forge; default `https://api.github.com`. */
+  apiBaseUrl: z
+    .string()
+    .url()
+    .refine((value) => repositoryUrlKind(value) === 'https', {
+      message: 'must be an https:// URL (http:// only on loopback)',
+    })
+    .optional(),
+  /** Default: derived from the repository URL (`…/owner/repo(.git)`). */
+  owner: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner name')
+    .optional(),
+  repo: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name')
+    .optional(),
+});
+
+export const repositorySettingsSchema = z
+  .strictObject({
+    url: repositoryUrlSchema,
+    /** Default: the remote's HEAD. */
+    defaultBranch: branchNameSchema.optional(),
+    credentials: repositoryCredentialsSchema.optional(),
+    pullRequests: pullRequestSettingsSchema.default({ provider: 'none' }),
+  })
+  .superRefine((repository, context) => {
+    if (repository.pullRequests.provider !== 'github') return;
+    if (repository.pullRequests.owner && repository.pullRequests.repo) return;
+    if (!ownerAndRepoOf(repository.url)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'cannot derive owner/repo from the url; give pullRequests.owner and pullRequests.repo',
+        path: ['pullRequests'],
+      });
+    }
+  });
+export type RepositorySettings = z.infer<typeof repositorySettingsSchema>;
+
+/** `owner` and `repo` from `https://host/…/owner/repo(.git)` or `git@host:owner/repo.git`. */
+export function ownerAndRepoOf(url: string): { owner: string; repo: string } | undefined {
+  const path = SCP_LIKE.test(url)
+    ? url.slice(url.indexOf(':') + 1)
+    : (() => {
+        try {
+          return new URL(url).pathname;
+        } catch {
+          return '';
+        }
+      })();
+  const parts = path
+    .replace(/\.git\/?$/, '')
+    .split('/')
+    .filter(Boolean);
+  const [owner, repo] = parts.slice(-2);
+  return owner && repo ? { owner, repo } : undefined;
+}
+
+/** The owner and repository a project's pull requests go to. */
+export function pullRequestTarget(
+  repository: RepositorySettings,
+): { owner: string; repo: string } | undefined {
+  const derived = ownerAndRepoOf(repository.url);
+  const owner = repository.pullRequests.owner ?? derived?.owner;
+  const repo = repository.pullRequests.repo ?? derived?.repo;
+  return owner && repo ? { owner, repo } : undefined;
+}

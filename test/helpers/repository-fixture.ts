@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { RepositorySettings } from '#contracts/repository';
+import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
+import type { SeedCommit } from '#local/forge/seed-repository';
+import { createGitHubForges } from '../../containers/story-processor/src/adapters/github-forge.ts';
+import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { systemClock } from '../../containers/story-processor/src/clock.ts';
+import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
+import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
+import { createGitWorkspaces } from '../../containers/story-processor/src/workspace/git-workspaces.ts';
+import { createRemoteWorkspaces } from '../../containers/story-processor/src/workspace/remote-workspaces.ts';
+import { routeWorkspaces } from '../../containers/story-processor/src/workspace/workspace-router.ts';
+
+const run = promisify(execFile);
+export const TOKEN_VARIABLE = 'INTAKE_TEST_REPO_TOKEN';
+
+/** A log that keeps every line (message and fields) for the tests to read. */
+export class CapturingLog implements Log {
+  readonly lines: string[] = [];
+  private add(level: string, message: string, extra?: Record<string, unknown>): void {
+    this.lines.push(`${level} ${message} ${extra ? JSON.stringify(extra) : ''}`);
+  }
+  debug = (m: string, e?: Record<string, unknown>): void => this.add('DEBUG', m, e);
+  info = (m: string, e?: Record<string, unknown>): void => this.add('INFO', m, e);
+  warn = (m: string, e?: Record<string, unknown>): void => this.add('WARN', m, e);
+  error = (m: string, e?: Record<string, unknown>): void => this.add('ERROR', m, e);
+}
+
+/** `files` files in `dirs` folders, then `extraCommits` small commits: a repository with history. */
+export function repositoryHistory(files: number, extraCommits = 2): SeedCommit[] {
+  const first: Record<string, string> = { 'README.md': '# widgets\n' };
+  for (let i = 0; i < files; i += 1)
+    first[`src/module-${Math.floor(i / 100)}/file-${i}.ts`] = `export const value${i} = ${i};\n`;
+  return [
+    { message: 'Initial import', files: first },
+    ...Array.from({ length: extraCommits }, (_, i) => ({
+      message: `Change ${i + 1}`,
+      files: { [`CHANGES-${i + 1}.md`]: `change ${i + 1}\n` },
+    })),
+  ];
+}
+
+export interface RepositoryWorld {
+  forge: LocalForge;
+  token: string;
+  log: CapturingLog;
+  root: string;
+  /** Repository settings for `owner/repo` on the local forge, the token named by an env variable. */
+  settings(repo?: string, pullRequests?: boolean): RepositorySettings;
+  /** A worker's workspaces and forges over its own data folder. */
+  workerParts(
+    dataDir: string,
+    options?: { token?: string; attempts?: number },
+  ): { workspaces: WorkspaceProvider; forges: ForgeConnector };
+  /** git on the forge's copy of a repository. */
+  remoteGit(args: string[], repo?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startRepositoryWorld(commits: SeedCommit[]): Promise<RepositoryWorld> {
+  const root = await mkdtemp(path.join(tmpdir(), 'repo-world-'));
+  const token = `tok_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const forge = await startLocalForge({ dataDir: path.join(root, 'forge'), token });
+  await forge.createRepository('acme', 'widgets', commits);
+  const log = new CapturingLog();
+  const pathEnv = process.env.PATH ?? '/usr/bin:/bin';
+  return {
+    forge,
+    token,
+    log,
+    root,
+    settings: (repo = 'widgets', pullRequests = true) => ({
+      url: forge.gitUrl('acme', repo),
+      credentials: { env: TOKEN_VARIABLE },
+      pullRequests: pullRequests ? { provider: 'github', apiBaseUrl: forge.apiUrl } : { provider: 'none' },
+    }),
+    workerParts(dataDir, options = {}) {
+      const home = path.join(dataDir, '.home');
+      const git = createGitRunner({
+        pathEnv,
+        home,
+        authorName: 'intake',
+        authorEmail: 'intake@localhost',
+        timeoutMs: 60_000,
+      });
+      const credentials = createRepositoryCredentials({
+        environment: { [TOKEN_VARIABLE]: options.token ?? token },
+      });
+      return {
+        workspaces: routeWorkspaces(
+          createGitWorkspaces(dataDir, git),
+          createRemoteWorkspaces({
+            root: dataDir,
+            home,
+            git,
+            credentials,
+            clock: systemClock,
+            log,
+            attempts: options.attempts ?? 3,
+            backoffMs: 20,
+          }),
+        ),
+        forges: createGitHubForges({ credentials, log, retries: 1 }),
+      };
+    },
+    async remoteGit(args, repo = 'widgets') {
+      const { stdout } = await run('git', ['--git-dir', forge.gitDir('acme', repo), ...args], {
+        env: { PATH: pathEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
+    },
+    stop: () => forge.stop(),
+  };
+}
+
+/** A loopback port that nothing listens on (taken, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { jobSettingsOf, loadProjectsFromJson, parseProject } from '#domain/project-config';
+import { ownerAndRepoOf } from '#contracts/repository';
+
+const minimal = { id: 'amelia', users: ['scott'], allowedSenders: ['scott@example.com'] };
+const problemsOf = (repository: unknown): string => {
+  try {
+    loadProjectsFromJson(JSON.stringify({ projects: [{ ...minimal, repository }] }));
+    return '';
+  } catch (error) {
+    return String(error);
+  }
+};
+
+describe('project repository', () => {
+  it('is optional: a project without one keeps no repository in its job settings', () => {
+    const project = parseProject(minimal);
+    expect(project.repository).toBeUndefined();
+    expect(jobSettingsOf(project).repository).toBeUndefined();
+  });
+
+  it('accepts a GitHub repository, defaults pull requests to none, and copies it into job settings', () => {
+    const project = parseProject({
+      ...minimal,
+      repository: {
+        url: 'https://github.com/acme/widgets.git',
+        credentials: { secret: 'intake/repositories/widgets' },
+        pullRequests: { provider: 'github' },
+      },
+    });
+    expect(project.repository?.pullRequests.provider).toBe('github');
+    expect(jobSettingsOf(project).repository?.url).toBe('https://github.com/acme/widgets.git');
+    expect(parseProject({ ...minimal, repository: { url: '/srv/git/widgets.git' } }).repository).toEqual({
+      url: '/srv/git/widgets.git',
+      pullRequests: { provider: 'none' },
+    });
+  });
+
+  it.each([
+    [{ url: 'ftp://example.com/x.git' }, 'projects[0].repository.url: must be an https:// or ssh:// URL'],
+    [{ url: 'http://example.com/x.git' }, 'projects[0].repository.url: must be an https:// or ssh:// URL'],
+    [
+      { url: 'https://user:tok@github.com/a/b.git' },
+      'projects[0].repository.url: must not carry a user name',
+    ],
+    [
+      { url: '/srv/x.git', defaultBranch: '../main' },
+      'projects[0].repository.defaultBranch: must be a plain',
+    ],
+    [{ url: '/srv/x.git', credentials: { env: 'lower' } }, 'projects[0].repository.credentials'],
+    [
+      { url: '/srv/x.git', pullRequests: { provider: 'gitlab' } },
+      'projects[0].repository.pullRequests.provider: "gitlab" is not supported yet',
+    ],
+    [
+      { url: '/srv/x.git', pullRequests: { provider: 'github' } },
+      'projects[0].repository.pullRequests: cannot derive owner/repo',
+    ],
+    [
+      {
+        url: 'https://github.com/a/b',
+        pullRequests: { provider: 'github', apiBaseUrl: 'http://example.com' },
+      },
+      'projects[0].repository.pullRequests.apiBaseUrl: must be an https:// URL',
+    ],
+    [{ url: '/srv/x.git', token: 'x' }, 'projects[0].repository: Unrecognized key: "token"'],
+  ])('names the bad field of %j', (repository, message) => {
+    expect(problemsOf(repository)).toContain(message);
+  });
+
+  it('derives owner and repository from https and scp-like URLs', () => {
+    expect(ownerAndRepoOf('https://github.com/acme/widgets.git')).toEqual({ owner: 'acme', repo: 'widgets' });
+    expect(ownerAndRepoOf('git@github.com:acme/widgets.git')).toEqual({ owner: 'acme', repo: 'widgets' });
+    expect(ownerAndRepoOf('http://127.0.0.1:9/git/acme/widgets.git')).toEqual({
+      owner: 'acme',
+      repo: 'widgets',
+    });
+  });
+});
