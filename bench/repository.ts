@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import nodemailer from 'nodemailer';
 import { startSystem } from '../local/cli/up.ts';
-import { seedRepository } from '../local/forge/seed-repository.ts';
+import { seedRepository } from '../local/forge/index.ts';
 import { listOutbox } from '../local/outbox/outbox.ts';
 import { repositoryHistory, startRepositoryWorld } from '../test/helpers/repository-fixture.ts';
 import { createHarness, makeJob } from '../test/unit/worker/fakes.ts';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
-import { credentialsFileOf } from '../local/edge/local-credentials.ts';
+import { credentialsFileOf } from '../local/edge/index.ts';
 import type { AddProjectFlags } from '../local/cli/projects.ts';
 
 // Each command loads its module when it runs, so a quick command never loads the local runtime.

@@ -7,7 +7,7 @@ import type { HandlerContext } from '#runtime/handler-context';
 import { ENV, type IntakeConfig } from '#shared/config';
 import { EMAIL_PREFIX } from '#workflow/start-email-execution';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
-import type { LocalCredentials } from './edge/local-credentials.ts';
+import type { LocalCredentials } from './edge/index.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';
 import type { SmtpRelayConfig } from './outbox/relay.ts';
 import { localDefinitionSubstitutions, createLocalLambdaInvoker, LOCAL_REGION } from './lambda-functions.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { startLocalForge, type LocalForge } from '../forge/forge-server.ts';
+import { startLocalForge, type LocalForge } from '../forge/index.ts';
 import type { WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
 import { startLocalWorker } from '../local-worker.ts';
 import type { ProjectInput } from '#domain/project-config';

@@ -1,10 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { S3EventRecord } from 'aws-lambda';
-import { DEFAULT_EDGE_PORT, startEdge } from '#local/edge/edge';
-import type { Edge, EdgeHandler } from '#local/edge/edge';
-import { loadLocalCredentials } from '#local/edge/local-credentials';
-import { assertLoopbackHost } from '#local/edge/loopback';
-import type { LocalCredentials } from '#local/edge/local-credentials';
+import { assertLoopbackHost, DEFAULT_EDGE_PORT, loadLocalCredentials, startEdge } from '#local/edge/index';
+import type { Edge, EdgeHandler, LocalCredentials } from '#local/edge/index';
 import { createSesOutboxHandler } from '#local/outbox/ses-handler';
 import type { OutboxEntry } from '#local/outbox/outbox';
 import type { SmtpRelayConfig } from '#local/outbox/relay';
