@@ -45,7 +45,8 @@ export async function claimJob(
     executionArn: state.executionArn,
     interruptQueueUrl: queues.interruptQueueUrl,
     now,
-    leaseSeconds: settings.leaseSeconds,
+    // The job may wait in its queue this long before a worker claims the lease for its own term.
+    leaseSeconds: settings.queueWaitSeconds + settings.leaseSeconds,
   });
   if (!attempt.claimed) {
     if (mode === 'wait') {
@@ -62,6 +63,8 @@ export async function claimJob(
       },
       job: null,
       messageGroupId: null,
+      slotId: null,
+      queueWaitSeconds: null,
       heartbeatSeconds: null,
       timeoutSeconds: null,
     };
@@ -90,6 +93,8 @@ export async function claimJob(
     job,
     // One group per project-user: its jobs are delivered in order, one at a time.
     messageGroupId: slotIdOf(email.projectId, email.userId).replace('#', '.'),
+    slotId: slotIdOf(email.projectId, email.userId),
+    queueWaitSeconds: settings.queueWaitSeconds,
     heartbeatSeconds: settings.heartbeatSeconds,
     timeoutSeconds: settings.jobTimeoutSeconds,
   };

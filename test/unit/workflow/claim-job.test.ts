@@ -47,7 +47,10 @@ describe('claimJob', () => {
     const deps = setup();
     await claimJob(admittedState('job-a'), 'try', deps);
     expect((await claimJob(admittedState('job-a'), 'try', deps)).claimed).toBe(true);
-    const later = { ...deps, now: () => new Date('2026-11-22T10:05:00Z') };
+    // A queued job's lease covers its queue wait (900 s) and one lease term (120 s): 10:17:00.
+    const stillQueued = { ...deps, now: () => new Date('2026-11-22T10:16:59Z') };
+    expect((await claimJob(admittedState('job-b'), 'try', stillQueued)).claimed).toBe(false);
+    const later = { ...deps, now: () => new Date('2026-11-22T10:17:01Z') };
     expect((await claimJob(admittedState('job-b'), 'try', later)).claimed).toBe(true);
   });
 
