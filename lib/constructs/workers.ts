@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -18,7 +18,7 @@ import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import type { IntakeConfig, WorkerConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
-import { retentionDays } from '../retention.ts';
+import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
@@ -54,14 +54,16 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
 
 /**
  * Exact task counts for the number of jobs: enough tasks for every job at `jobsPerTask` each,
- * between the minimum and the maximum capacity.
+ * between the minimum and the maximum capacity. The job count is a whole number, so the boundaries
+ * sit half-way between two counts (0.5, 2.5, …): the alarms CDK derives from the lowest and the
+ * highest boundary can never be in alarm at the same count.
  */
 export function capacitySteps(
   worker: Pick<WorkerConfig, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
 ): appscaling.ScalingInterval[] {
-  const steps: appscaling.ScalingInterval[] = [{ upper: 1, change: worker.minCapacity }];
+  const steps: appscaling.ScalingInterval[] = [{ upper: 0.5, change: worker.minCapacity }];
   for (let tasks = 1; tasks <= worker.maxCapacity; tasks++) {
-    const lower = (tasks - 1) * worker.jobsPerTask + 1;
+    const lower = (tasks - 1) * worker.jobsPerTask + 0.5;
     const change = Math.max(tasks, worker.minCapacity);
     steps.push(
       tasks === worker.maxCapacity ? { lower, change } : { lower, upper: lower + worker.jobsPerTask, change },
@@ -115,7 +117,7 @@ export class Workers extends Construct {
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
     const { config, state, mailBucket } = props;
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
     const privateSubnets = config.natGateways > 0;
 
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { IntakeConfig } from '../config.ts';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, type HandlerName } from '../handlers.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
-import { retentionDays } from '../retention.ts';
+import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
@@ -47,7 +47,7 @@ export class Workflow extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     const { config, state, mailBucket, environment } = props;
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
     const fn = (name: WorkflowHandler | 'record-execution-end', logicalId: string) =>
       new HandlerFunction(this, logicalId, { config, name, environment });
     const emails = mailBucket.arnForObjects(`${MAIL_PREFIX.emails}*`);

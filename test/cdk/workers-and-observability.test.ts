@@ -1,7 +1,9 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { capacitySteps } from '../../lib/constructs/workers.ts';
 import { HANDLER_NAMES } from '../../lib/handlers.ts';
+import { UNTAGGED_RESOURCE_TYPES } from '../../lib/intake-stack.ts';
 import {
   TEST_ACCOUNT,
   TEST_REGION,
@@ -61,13 +63,31 @@ describe('tables', () => {
   });
 
   it('are kept in prod, as are the mail bucket and the workspaces', () => {
-    for (const table of Object.values(tables)) expect(table.DeletionPolicy).toBe('Retain');
+    const kept = { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' };
+    for (const table of Object.values(tables)) expect(table).toMatchObject(kept);
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      ...kept,
       Properties: { VersioningConfiguration: { Status: 'Enabled' } },
     });
-    template.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::EFS::FileSystem', kept);
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  it('never leaves a resource behind when its first create fails, so a retried deploy cannot hit "already exists"', () => {
+    const resources = Object.entries(template.toJSON().Resources as Record<string, JsonObject>);
+    // A fixed physical name (TableName, BucketName, LogGroupName, …) is what a leftover collides with.
+    const fixedName = (resource: JsonObject) =>
+      Object.entries((resource.Properties ?? {}) as JsonObject).some(
+        ([key, value]) =>
+          /Name$/.test(key) && (typeof value === 'string' || JSON.stringify(value).includes('intake-')),
+      );
+    const retainedOnCreate = resources.filter(
+      ([, resource]) => resource.DeletionPolicy === 'Retain' && fixedName(resource),
+    );
+    expect(retainedOnCreate.map(([id]) => id)).toEqual([]);
+    expect(resources.filter(([, r]) => r.DeletionPolicy === 'RetainExceptOnCreate').length).toBeGreaterThan(
+      5,
+    );
   });
 });
 
@@ -230,16 +250,35 @@ describe('workers', () => {
 
   it('sizes the service to the jobs: enough tasks for every waiting or running job, within the bounds', () => {
     expect(capacitySteps({ minCapacity: 0, maxCapacity: 3, jobsPerTask: 2 })).toEqual([
-      { upper: 1, change: 0 },
-      { lower: 1, upper: 3, change: 1 },
-      { lower: 3, upper: 5, change: 2 },
-      { lower: 5, change: 3 },
+      { upper: 0.5, change: 0 },
+      { lower: 0.5, upper: 2.5, change: 1 },
+      { lower: 2.5, upper: 4.5, change: 2 },
+      { lower: 4.5, change: 3 },
     ]);
     expect(capacitySteps({ minCapacity: 2, maxCapacity: 3, jobsPerTask: 1 })[1]).toEqual({
-      lower: 1,
-      upper: 2,
+      lower: 0.5,
+      upper: 1.5,
       change: 2,
     });
+  });
+
+  it('has scaling alarms that can never both be in alarm for one job count', () => {
+    const thresholds = (of: Template) => {
+      const alarms = Object.values(of.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+        JSON.stringify(alarm).includes('ScaleOnJobs'),
+      ) as { Properties: { ComparisonOperator: string; Threshold: number } }[];
+      const find = (prefix: string) =>
+        alarms.find((a) => a.Properties.ComparisonOperator.startsWith(prefix))?.Properties.Threshold ?? NaN;
+      return { lower: find('LessThan'), upper: find('GreaterThan') };
+    };
+    for (const synthesized of [template, synthIntake({ env: 'dev' }).template]) {
+      const { lower, upper } = thresholds(synthesized);
+      expect(Number.isInteger(lower) || Number.isInteger(upper)).toBe(false);
+      expect(lower).toBeLessThanOrEqual(upper);
+      // Job counts are whole numbers: none is both ≤ the lower and ≥ the upper threshold.
+      for (let jobs = 0; jobs <= 20; jobs++)
+        expect(jobs <= lower && jobs >= upper, `${jobs} jobs`).toBe(false);
+    }
   });
 
   it('measures the run-time queues every minute with a function that may only read their depths and publish', () => {
@@ -369,5 +408,20 @@ describe('observability', () => {
       expect(body).toContain(metric);
     }
     expect(body).toContain('Outcome');
+  });
+});
+
+describe('tags', () => {
+  const resources = Object.values(template.toJSON().Resources as Record<string, JsonObject>);
+
+  it('tags what CloudFormation lets every region tag, and leaves out the types some regions refuse', () => {
+    for (const type of UNTAGGED_RESOURCE_TYPES) {
+      const ofType = resources.filter((resource) => resource.Type === type);
+      expect(ofType.length, type).toBeGreaterThan(0);
+      for (const resource of ofType) expect((resource.Properties as JsonObject).Tags, type).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: Match.arrayWith([{ Key: 'app', Value: 'intake' }]),
+    });
   });
 });
