@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, IgnoreMode, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, SecretValue, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +15,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
 import type { IntakeConfig, WorkerConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
@@ -196,11 +197,19 @@ export class Workers extends Construct {
       ],
     });
 
-    const anthropicKey = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'AnthropicApiKey',
-      config.anthropicSecretName,
-    );
+    // Owned by the stack and created with a placeholder, so the service can start on the first deploy;
+    // an operator stores the real key later (README). The worker treats the placeholder as no key.
+    const anthropicKey = new secretsmanager.Secret(this, 'AnthropicApiKey', {
+      secretName: config.anthropicSecretName,
+      description: `${config.prefix}: the Anthropic API key of the story-processing workers`,
+      secretStringValue: SecretValue.unsafePlainText(MODEL_KEY_PLACEHOLDER),
+      removalPolicy,
+    });
+    Validations.of(anthropicKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A third-party API key: Secrets Manager cannot rotate it (Anthropic issues keys in its own console); the operator replaces it with put-secret-value.',
+    });
     this.container = this.taskDefinition.addContainer('Worker', {
       containerName: 'story-processor',
       image: workerImage(config),
@@ -217,6 +226,7 @@ export class Workers extends Construct {
         // the fence). See containers/story-processor/README.md, "Sandbox".
         SANDBOX_MODE: 'uid',
         SANDBOX_UID_NETWORK: 'accept',
+        [MODEL_KEY_SECRET_ENV]: config.anthropicSecretName,
       },
       secrets: { ANTHROPIC_API_KEY: ecs.Secret.fromSecretsManager(anthropicKey) },
       // The uid sandbox switches each validation command to a lent uid, which needs the worker to
@@ -305,6 +315,9 @@ export class Workers extends Construct {
       assignPublicIp: !privateSubnets,
       securityGroups: [securityGroup],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
+      // Created with no task: the first deploy never waits on (or rolls back for) a task start; scaling
+      // sets the count from the jobs, and CloudFormation leaves it alone while this value is unchanged.
+      desiredCount: 0,
       circuitBreaker: { rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { capacitySteps } from '../../lib/constructs/workers.ts';
 import { HANDLER_NAMES } from '../../lib/handlers.ts';
 import { UNTAGGED_RESOURCE_TYPES } from '../../lib/intake-stack.ts';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '#contracts/model-key';
 import {
   TEST_ACCOUNT,
   TEST_REGION,
@@ -111,7 +112,9 @@ describe('workers', () => {
           Secrets: [
             {
               Name: 'ANTHROPIC_API_KEY',
-              ValueFrom: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:intake/prod/anthropic-api-key`,
+              ValueFrom: {
+                Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'WorkersAnthropicApiKey'),
+              },
             },
           ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -155,6 +158,31 @@ describe('workers', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
       NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it('can start on a first deploy: the stack owns the key secret (a placeholder until set) and the service starts at zero tasks', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      Properties: Match.objectLike({
+        Name: 'intake/prod/anthropic-api-key',
+        SecretString: MODEL_KEY_PLACEHOLDER,
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 0,
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: MODEL_KEY_SECRET_ENV, Value: 'intake/prod/anthropic-api-key' },
+          ]),
+        }),
+      ],
     });
   });
 
