@@ -44,6 +44,8 @@ const busyClaim: ClaimResult = {
   },
   job: null,
   messageGroupId: null,
+  slotId: null,
+  queueWaitSeconds: null,
   heartbeatSeconds: null,
   timeoutSeconds: null,
 };
@@ -71,6 +73,8 @@ const heldClaim: ClaimResult = {
     settings: TEST_SETTINGS,
   },
   messageGroupId: 'amelia.scott',
+  slotId: 'amelia#scott',
+  queueWaitSeconds: 900,
   heartbeatSeconds: 30,
   timeoutSeconds: 600,
 };

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { assertSesReceivesIn } from './ses-regions.ts';
 
 /** The deployment environments; each is a separate set of stacks named `intake-<env>-…`. */
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -78,7 +79,10 @@ export interface IntakeConfig {
   readonly workerDockerfile: string;
   /** The ASL file deployed as the state machine. @default 'statemachines/email-processor.asl.json' */
   readonly stateMachineDefinitionFile: string;
-  /** Account and region; from context `account`/`region`, else the CLI's defaults, else unresolved. */
+  /**
+   * Account and region; from context `account`/`region`, else the CLI's defaults, else unresolved.
+   * The region must be one where SES receives email (lib/ses-regions.ts): synth fails otherwise.
+   */
   readonly account?: string;
   readonly region?: string;
 }
@@ -168,6 +172,9 @@ export const resolveConfig = (
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail))
     throw new Error(`Not an email address: "${alarmEmail}"`);
 
+  const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION;
+  assertSesReceivesIn(region);
+
   return {
     envName: name,
     prefix,
@@ -187,7 +194,7 @@ export const resolveConfig = (
     workerDockerfile: text(node, 'workerDockerfile') ?? 'containers/story-processor/Dockerfile',
     stateMachineDefinitionFile: 'statemachines/email-processor.asl.json',
     account: text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT,
-    region: text(node, 'region') ?? env.CDK_DEFAULT_REGION,
+    region,
   };
 };
 

@@ -2,11 +2,12 @@ import * as path from 'node:path';
 
 import {
   ASL_FUNCTION_PLACEHOLDERS,
+  ASL_TABLE_PLACEHOLDERS,
   HANDLER_NAMES,
   type HandlerName,
 } from '../lambdas/shared/contracts/functions.ts';
 
-export { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES, type HandlerName };
+export { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES, type HandlerName };
 
 export interface HandlerSpec {
   readonly description: string;

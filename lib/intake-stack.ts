@@ -21,6 +21,15 @@ export interface IntakeStackProps extends StackProps {
  * handlers → bucket) and deploy together; prod keeps its data through RETAIN removal policies,
  * deletion protection and termination protection instead of a separate stack.
  */
+/**
+ * Resource types CDK would tag but whose CloudFormation schema lacks `Tags` in some regions (cfn-lint
+ * E3002 against the per-region resource schemas): a template that tags them fails validation there.
+ */
+export const UNTAGGED_RESOURCE_TYPES = [
+  'AWS::ApplicationAutoScaling::ScalableTarget',
+  'AWS::CloudWatch::Dashboard',
+] as const;
+
 export class IntakeStack extends Stack {
   readonly state: StateAndQueues;
   readonly mail: MailIntake;
@@ -31,8 +40,9 @@ export class IntakeStack extends Stack {
   constructor(scope: Construct, id: string, props: IntakeStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.retainData });
     const { config } = props;
-    Tags.of(this).add('app', 'intake');
-    Tags.of(this).add('environment', config.envName);
+    const tagged = { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] };
+    Tags.of(this).add('app', 'intake', tagged);
+    Tags.of(this).add('environment', config.envName, tagged);
 
     this.state = new StateAndQueues(this, 'State', { config });
     this.mail = new MailIntake(this, 'MailIntake', { config });

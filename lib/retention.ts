@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 const ALLOWED = new Set<number>(
@@ -13,3 +14,11 @@ export const retentionDays = (days: number): RetentionDays => {
   }
   return days as RetentionDays;
 };
+
+/**
+ * How stateful resources are removed. Prod keeps them on delete and on a replacing update, but not
+ * when their first create fails: RETAIN would leave a fixed-name table, bucket or log group behind
+ * and the retried deploy would stop on "already exists". Other environments delete them.
+ */
+export const dataRemovalPolicy = (config: { readonly retainData: boolean }): RemovalPolicy =>
+  config.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;

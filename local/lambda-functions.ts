@@ -1,5 +1,11 @@
-import { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES, type HandlerName } from '#contracts/functions';
+import {
+  ASL_FUNCTION_PLACEHOLDERS,
+  ASL_TABLE_PLACEHOLDERS,
+  HANDLER_NAMES,
+  type HandlerName,
+} from '#contracts/functions';
 import type { Handler, HandlerContext } from '#runtime/handler-context';
+import type { IntakeConfig } from '#shared/config';
 
 /** The handler modules, loaded on first use: the same files CDK bundles for Lambda. */
 const loaders: Record<HandlerName, () => Promise<{ createHandler: (context: HandlerContext) => Handler }>> = {
@@ -21,14 +27,22 @@ export const localFunctionName = (prefix: string, fn: HandlerName): string => `$
 export const localFunctionArn = (prefix: string, fn: HandlerName): string =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(prefix, fn)}`;
 
-/** The definition substitutions for the local runtime: every function ARN placeholder. */
-export function localDefinitionSubstitutions(prefix: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, fn]) => [
-      placeholder,
-      localFunctionArn(prefix, fn),
-    ]),
-  );
+/** The definition substitutions for the local runtime: every function ARN and table name placeholder. */
+export function localDefinitionSubstitutions(
+  prefix: string,
+  tables: Pick<IntakeConfig, (typeof ASL_TABLE_PLACEHOLDERS)[keyof typeof ASL_TABLE_PLACEHOLDERS]>,
+): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, fn]) => [
+        placeholder,
+        localFunctionArn(prefix, fn),
+      ]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(ASL_TABLE_PLACEHOLDERS).map(([placeholder, field]) => [placeholder, tables[field]]),
+    ),
+  };
 }
 
 /**

@@ -151,7 +151,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stepFunctions.registerStateMachine({
       name: stateMachineName,
       definition: await readFile(STATE_MACHINE_FILE, 'utf8'),
-      definitionSubstitutions: localDefinitionSubstitutions(prefix),
+      definitionSubstitutions: localDefinitionSubstitutions(prefix, config),
     });
     stepFunctionsHandler = createStepFunctionsHandler(stepFunctions);
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,7 +10,7 @@ import type { IntakeConfig } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
-import { retentionDays } from '../retention.ts';
+import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 
 export interface HandlerFunctionProps {
   readonly config: IntakeConfig;
@@ -34,7 +34,7 @@ export class HandlerFunction extends Construct {
     const { config, name } = props;
     const spec = HANDLERS[name];
     const functionName = `${config.prefix}-${name}`;
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${functionName}`,

@@ -1,4 +1,4 @@
-import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { dataRemovalPolicy } from '../retention.ts';
 import type { IntakeConfig } from '../config.ts';
 import { REASONS } from '../nag.ts';
 import { HandlerFunction } from './handler-function.ts';
@@ -54,7 +55,7 @@ export class MailIntake extends Construct {
     const { config } = props;
     this.config = config;
     const stack = Stack.of(this);
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
     this.ruleSetName = `${config.prefix}-inbound`;
     this.ruleName = `${config.prefix}-store-in-s3`;
 

@@ -1,6 +1,7 @@
-import { Arn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { dataRemovalPolicy } from '../retention.ts';
 import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
 import type { IntakeConfig } from '../config.ts';
 
@@ -50,7 +51,7 @@ export class StateAndQueues extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         deletionProtection: config.retainData,
-        removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        removalPolicy: dataRemovalPolicy(config),
       });
 
     this.jobs = table('Jobs', 'jobs', TABLE_KEYS.jobs);

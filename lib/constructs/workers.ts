@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IgnoreMode, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,10 +15,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
 import type { IntakeConfig, WorkerConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
-import { retentionDays } from '../retention.ts';
+import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
@@ -54,14 +55,16 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
 
 /**
  * Exact task counts for the number of jobs: enough tasks for every job at `jobsPerTask` each,
- * between the minimum and the maximum capacity.
+ * between the minimum and the maximum capacity. The job count is a whole number, so the boundaries
+ * sit half-way between two counts (0.5, 2.5, …): the alarms CDK derives from the lowest and the
+ * highest boundary can never be in alarm at the same count.
  */
 export function capacitySteps(
   worker: Pick<WorkerConfig, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
 ): appscaling.ScalingInterval[] {
-  const steps: appscaling.ScalingInterval[] = [{ upper: 1, change: worker.minCapacity }];
+  const steps: appscaling.ScalingInterval[] = [{ upper: 0.5, change: worker.minCapacity }];
   for (let tasks = 1; tasks <= worker.maxCapacity; tasks++) {
-    const lower = (tasks - 1) * worker.jobsPerTask + 1;
+    const lower = (tasks - 1) * worker.jobsPerTask + 0.5;
     const change = Math.max(tasks, worker.minCapacity);
     steps.push(
       tasks === worker.maxCapacity ? { lower, change } : { lower, upper: lower + worker.jobsPerTask, change },
@@ -115,7 +118,7 @@ export class Workers extends Construct {
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
     const { config, state, mailBucket } = props;
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
     const privateSubnets = config.natGateways > 0;
 
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
@@ -194,11 +197,19 @@ export class Workers extends Construct {
       ],
     });
 
-    const anthropicKey = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'AnthropicApiKey',
-      config.anthropicSecretName,
-    );
+    // Owned by the stack and created with a placeholder, so the service can start on the first deploy;
+    // an operator stores the real key later (README). The worker treats the placeholder as no key.
+    const anthropicKey = new secretsmanager.Secret(this, 'AnthropicApiKey', {
+      secretName: config.anthropicSecretName,
+      description: `${config.prefix}: the Anthropic API key of the story-processing workers`,
+      secretStringValue: SecretValue.unsafePlainText(MODEL_KEY_PLACEHOLDER),
+      removalPolicy,
+    });
+    Validations.of(anthropicKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A third-party API key: Secrets Manager cannot rotate it (Anthropic issues keys in its own console); the operator replaces it with put-secret-value.',
+    });
     this.container = this.taskDefinition.addContainer('Worker', {
       containerName: 'story-processor',
       image: workerImage(config),
@@ -216,6 +227,7 @@ export class Workers extends Construct {
         // the fence). See containers/story-processor/README.md, "Sandbox".
         SANDBOX_MODE: 'uid',
         SANDBOX_UID_NETWORK: 'accept',
+        [MODEL_KEY_SECRET_ENV]: config.anthropicSecretName,
       },
       secrets: { ANTHROPIC_API_KEY: ecs.Secret.fromSecretsManager(anthropicKey) },
       // The uid sandbox switches each validation command to a lent uid, which needs the worker to
@@ -313,6 +325,9 @@ export class Workers extends Construct {
       assignPublicIp: !privateSubnets,
       securityGroups: [securityGroup],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
+      // Created with no task: the first deploy never waits on (or rolls back for) a task start; scaling
+      // sets the count from the jobs, and CloudFormation leaves it alone while this value is unchanged.
+      desiredCount: 0,
       circuitBreaker: { rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,

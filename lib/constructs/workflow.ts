@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,9 +7,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { IntakeConfig } from '../config.ts';
-import { ASL_FUNCTION_PLACEHOLDERS, type HandlerName } from '../handlers.ts';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, type HandlerName } from '../handlers.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
-import { retentionDays } from '../retention.ts';
+import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
@@ -47,7 +47,7 @@ export class Workflow extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     const { config, state, mailBucket, environment } = props;
-    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = dataRemovalPolicy(config);
     const fn = (name: WorkflowHandler | 'record-execution-end', logicalId: string) =>
       new HandlerFunction(this, logicalId, { config, name, environment });
     const emails = mailBucket.arnForObjects(`${MAIL_PREFIX.emails}*`);
@@ -168,18 +168,35 @@ export class Workflow extends Construct {
       }),
     );
     acknowledgeWildcardResources(this.role, queues, REASONS.queuesAtRunTime);
+    // RunJob parks its task token on the slot's lease (aws-sdk:dynamodb:updateItem.waitForTaskToken).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParkRunTokenOnLease',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [state.activeJobs.tableArn],
+      }),
+    );
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Added by CDK for tracing and logging: xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets and the CloudWatch Logs vended-delivery actions (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) have no resource-level permissions, and Step Functions needs them to deliver execution logs and traces.',
     });
 
-    const definitionSubstitutions = Object.fromEntries(
-      Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, name]) => [
-        placeholder,
-        this.functions[name].function.functionArn,
-      ]),
-    );
+    const tableNames = { activeJobsTable: state.activeJobs.tableName };
+    const definitionSubstitutions = {
+      ...Object.fromEntries(
+        Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, name]) => [
+          placeholder,
+          this.functions[name].function.functionArn,
+        ]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(ASL_TABLE_PLACEHOLDERS).map(([placeholder, field]) => [
+          placeholder,
+          tableNames[field],
+        ]),
+      ),
+    };
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -227,7 +227,10 @@ export class ConsoleData {
       }),
     );
     const name = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
-    const match = /^(input|dlq|interrupt)-(.+?)(?:\.fifo)?$/.exec(name.slice(prefix.length));
+    // `<kind>-<project>-<user>-<hash>.fifo` (identifiers.ts); queues from before the hash lack it.
+    const match = /^(input|dlq|interrupt)-(.+?)(?:-[0-9a-f]{16})?(?:\.fifo)?$/.exec(
+      name.slice(prefix.length),
+    );
     return {
       name,
       url,

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../lib/config.ts';
+import { SES_RECEIVING_REGIONS } from '../../lib/ses-regions.ts';
 
 const configFor = (context: Record<string, unknown>) => resolveConfig(new App({ context }).node, {});
 
@@ -21,6 +22,14 @@ describe('configuration from context', () => {
       workerDockerfile: 'containers/story-processor/Dockerfile',
     });
     expect(config.account).toBeUndefined();
+  });
+
+  it('fails for a region where SES does not receive email, naming the regions where it does', () => {
+    expect(() => configFor({ region: 'af-south-1' })).toThrow(
+      /SES does not receive email in af-south-1\. Deploy to one of: us-east-1, .*eu-west-1/,
+    );
+    expect(() => resolveConfig(new App().node, { CDK_DEFAULT_REGION: 'sa-east-1' })).toThrow(/sa-east-1/);
+    for (const region of SES_RECEIVING_REGIONS) expect(configFor({ region }).region).toBe(region);
   });
 
   it('keeps data in prod and requires its mail domains', () => {

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { SqsQueueProvisioner } from '../../lambdas/shared/adapters/sqs-queue-provisioner.ts';
+import { projectQueueNames } from '../../lambdas/shared/contracts/identifiers.ts';
 
 /**
  * The per project-user queues are created at run time by claim-job, out of reach of synth-time
@@ -50,11 +51,9 @@ describe('queues created at run time', () => {
     );
 
     const created = sent.filter((s) => s.command === 'CreateQueueCommand').map((s) => s.input);
-    expect(created.map((q) => q.QueueName)).toEqual([
-      'intake-dev-dlq-acme-ann.fifo',
-      'intake-dev-input-acme-ann.fifo',
-      'intake-dev-interrupt-acme-ann.fifo',
-    ]);
+    const names = projectQueueNames('intake-dev', 'acme', 'ann');
+    expect(created.map((q) => q.QueueName)).toEqual([names.deadLetter, names.input, names.interrupt]);
+    expect(names.input).toMatch(/^intake-dev-input-acme-ann-[0-9a-f]{16}\.fifo$/);
     for (const queue of created) {
       // claim-job may create only `intake-dev-*`; the state machine sends only to input-* and interrupt-*.
       expect(queue.QueueName).toMatch(/^intake-dev-(input|dlq|interrupt)-/);
@@ -62,7 +61,7 @@ describe('queues created at run time', () => {
     }
     const input = created.find((q) => q.QueueName?.includes('-input-'));
     expect(JSON.parse(input?.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({
-      deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:123456789012:intake-dev-dlq-acme-ann.fifo',
+      deadLetterTargetArn: `arn:aws:sqs:eu-west-1:123456789012:${names.deadLetter}`,
       maxReceiveCount: expect.any(Number),
     });
 

@@ -1,7 +1,10 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { capacitySteps } from '../../lib/constructs/workers.ts';
 import { HANDLER_NAMES } from '../../lib/handlers.ts';
+import { UNTAGGED_RESOURCE_TYPES } from '../../lib/intake-stack.ts';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '#contracts/model-key';
 import {
   TEST_ACCOUNT,
   TEST_REGION,
@@ -66,13 +69,31 @@ describe('tables', () => {
   });
 
   it('are kept in prod, as are the mail bucket and the workspaces', () => {
-    for (const table of Object.values(tables)) expect(table.DeletionPolicy).toBe('Retain');
+    const kept = { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' };
+    for (const table of Object.values(tables)) expect(table).toMatchObject(kept);
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      ...kept,
       Properties: { VersioningConfiguration: { Status: 'Enabled' } },
     });
-    template.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::EFS::FileSystem', kept);
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  it('never leaves a resource behind when its first create fails, so a retried deploy cannot hit "already exists"', () => {
+    const resources = Object.entries(template.toJSON().Resources as Record<string, JsonObject>);
+    // A fixed physical name (TableName, BucketName, LogGroupName, …) is what a leftover collides with.
+    const fixedName = (resource: JsonObject) =>
+      Object.entries((resource.Properties ?? {}) as JsonObject).some(
+        ([key, value]) =>
+          /Name$/.test(key) && (typeof value === 'string' || JSON.stringify(value).includes('intake-')),
+      );
+    const retainedOnCreate = resources.filter(
+      ([, resource]) => resource.DeletionPolicy === 'Retain' && fixedName(resource),
+    );
+    expect(retainedOnCreate.map(([id]) => id)).toEqual([]);
+    expect(resources.filter(([, r]) => r.DeletionPolicy === 'RetainExceptOnCreate').length).toBeGreaterThan(
+      5,
+    );
   });
 });
 
@@ -96,7 +117,9 @@ describe('workers', () => {
           Secrets: [
             {
               Name: 'ANTHROPIC_API_KEY',
-              ValueFrom: `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:intake/prod/anthropic-api-key`,
+              ValueFrom: {
+                Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'WorkersAnthropicApiKey'),
+              },
             },
           ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -140,6 +163,31 @@ describe('workers', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
       NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it('can start on a first deploy: the stack owns the key secret (a placeholder until set) and the service starts at zero tasks', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      Properties: Match.objectLike({
+        Name: 'intake/prod/anthropic-api-key',
+        SecretString: MODEL_KEY_PLACEHOLDER,
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 0,
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: MODEL_KEY_SECRET_ENV, Value: 'intake/prod/anthropic-api-key' },
+          ]),
+        }),
+      ],
     });
   });
 
@@ -257,16 +305,35 @@ describe('workers', () => {
 
   it('sizes the service to the jobs: enough tasks for every waiting or running job, within the bounds', () => {
     expect(capacitySteps({ minCapacity: 0, maxCapacity: 3, jobsPerTask: 2 })).toEqual([
-      { upper: 1, change: 0 },
-      { lower: 1, upper: 3, change: 1 },
-      { lower: 3, upper: 5, change: 2 },
-      { lower: 5, change: 3 },
+      { upper: 0.5, change: 0 },
+      { lower: 0.5, upper: 2.5, change: 1 },
+      { lower: 2.5, upper: 4.5, change: 2 },
+      { lower: 4.5, change: 3 },
     ]);
     expect(capacitySteps({ minCapacity: 2, maxCapacity: 3, jobsPerTask: 1 })[1]).toEqual({
-      lower: 1,
-      upper: 2,
+      lower: 0.5,
+      upper: 1.5,
       change: 2,
     });
+  });
+
+  it('has scaling alarms that can never both be in alarm for one job count', () => {
+    const thresholds = (of: Template) => {
+      const alarms = Object.values(of.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+        JSON.stringify(alarm).includes('ScaleOnJobs'),
+      ) as { Properties: { ComparisonOperator: string; Threshold: number } }[];
+      const find = (prefix: string) =>
+        alarms.find((a) => a.Properties.ComparisonOperator.startsWith(prefix))?.Properties.Threshold ?? NaN;
+      return { lower: find('LessThan'), upper: find('GreaterThan') };
+    };
+    for (const synthesized of [template, synthIntake({ env: 'dev' }).template]) {
+      const { lower, upper } = thresholds(synthesized);
+      expect(Number.isInteger(lower) || Number.isInteger(upper)).toBe(false);
+      expect(lower).toBeLessThanOrEqual(upper);
+      // Job counts are whole numbers: none is both ≤ the lower and ≥ the upper threshold.
+      for (let jobs = 0; jobs <= 20; jobs++)
+        expect(jobs <= lower && jobs >= upper, `${jobs} jobs`).toBe(false);
+    }
   });
 
   it('measures the run-time queues every minute with a function that may only read their depths and publish', () => {
@@ -396,5 +463,20 @@ describe('observability', () => {
       expect(body).toContain(metric);
     }
     expect(body).toContain('Outcome');
+  });
+});
+
+describe('tags', () => {
+  const resources = Object.values(template.toJSON().Resources as Record<string, JsonObject>);
+
+  it('tags what CloudFormation lets every region tag, and leaves out the types some regions refuse', () => {
+    for (const type of UNTAGGED_RESOURCE_TYPES) {
+      const ofType = resources.filter((resource) => resource.Type === type);
+      expect(ofType.length, type).toBeGreaterThan(0);
+      for (const resource of ofType) expect((resource.Properties as JsonObject).Tags, type).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: Match.arrayWith([{ Key: 'app', Value: 'intake' }]),
+    });
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/config.ts';
-import { ASL_FUNCTION_PLACEHOLDERS, HANDLER_NAMES } from '../../lib/handlers.ts';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES } from '../../lib/handlers.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lib/metrics.ts';
 import {
   TEST_ACCOUNT,
@@ -229,10 +229,15 @@ describe('state machine', () => {
     const substitutions = stateMachine?.Properties.DefinitionSubstitutions ?? {};
     // Every placeholder in the file is substituted by the ARN of the function lib/handlers.ts names.
     const placeholders = [...new Set([...file.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]))].sort();
-    expect(placeholders).toEqual(Object.keys(ASL_FUNCTION_PLACEHOLDERS).sort());
+    expect(placeholders).toEqual(
+      [...Object.keys(ASL_FUNCTION_PLACEHOLDERS), ...Object.keys(ASL_TABLE_PLACEHOLDERS)].sort(),
+    );
     for (const [placeholder, handler] of Object.entries(ASL_FUNCTION_PLACEHOLDERS)) {
       expect(substitutions[placeholder]).toEqual({ 'Fn::GetAtt': [functionId(handler), 'Arn'] });
     }
+    expect(substitutions.ActiveJobsTableName).toEqual({
+      Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'StateActiveJobs'),
+    });
     const substitute = (text: string) =>
       text.replace(/\$\{(\w+)\}/g, (_match, key: string) =>
         JSON.stringify(`TOKEN[${JSON.stringify(substitutions[key])}]`).slice(1, -1),
@@ -294,6 +299,12 @@ describe('state machine', () => {
     expect(statements.find((s) => s.Sid === 'SendToProjectQueues')).toMatchObject({
       Action: 'sqs:SendMessage',
       Resource: [queues('input-*'), queues('interrupt-*')],
+    });
+    expect(statements.find((s) => s.Sid === 'ParkRunTokenOnLease')).toMatchObject({
+      Action: 'dynamodb:UpdateItem',
+      Resource: {
+        'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StateActiveJobs'), 'Arn'],
+      },
     });
     // The rest is what CDK adds for logging and tracing, and nothing else.
     const others = statements.filter((s) => s.Sid === undefined).flatMap((s) => asList(s.Action));

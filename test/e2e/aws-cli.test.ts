@@ -33,7 +33,7 @@ describe.skipIf(!existsSync(AWS))('the AWS CLI against the local edge endpoint',
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
-    worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+    worker = new ScriptedWorker(runtime.clients, runtime.config);
   });
   afterAll(async () => runtime?.dispose());
 

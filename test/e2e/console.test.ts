@@ -10,7 +10,15 @@ import { HOSTILE_SUBJECT, startConsoleFixture, type ConsoleFixture } from './con
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
-const SUCCEEDED_PATH = ['ParseEmail', 'Admitted?', 'ClaimJob', 'SlotFree?', 'QueueJob', 'ReleaseJob'];
+const SUCCEEDED_PATH = [
+  'ParseEmail',
+  'Admitted?',
+  'ClaimJob',
+  'SlotFree?',
+  'QueueJob',
+  'RunJob',
+  'ReleaseJob',
+];
 
 let fixture: ConsoleFixture;
 let succeeded: { jobId: string; executionArn: string };
@@ -73,7 +81,8 @@ describe('console JSON endpoints', () => {
       ['Admitted?', 'succeeded'],
       ['ClaimJob', 'succeeded'],
       ['SlotFree?', 'succeeded'],
-      ['QueueJob', 'caught'],
+      ['QueueJob', 'succeeded'],
+      ['RunJob', 'caught'],
       ['RecordJobFailure', 'succeeded'],
       ['JobFailed', 'failed'],
     ]);
@@ -88,7 +97,7 @@ describe('console JSON endpoints', () => {
     const ids = body.graph.nodes.map((n) => n.id);
     expect(ids).toEqual(expect.arrayContaining([...SUCCEEDED_PATH, 'RecordJobFailure', 'JobFailed']));
     expect(body.graph.edges).toContainEqual(
-      expect.objectContaining({ from: 'QueueJob', to: 'RecordJobFailure', kind: 'catch' }),
+      expect.objectContaining({ from: 'RunJob', to: 'RecordJobFailure', kind: 'catch' }),
     );
   });
 
@@ -245,7 +254,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
     ]) {
       expect(await nodeStatus(state)).toBe('none');
     }
-    expect(await page.locator('g.edge.taken[data-from="QueueJob"][data-to="ReleaseJob"]').count()).toBe(1);
+    expect(await page.locator('g.edge.taken[data-from="RunJob"][data-to="ReleaseJob"]').count()).toBe(1);
 
     const history = await fixture.history(succeeded.executionArn);
     const rows = page.locator('table.events-table tbody tr');
@@ -270,7 +279,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
   it('marks the caught error and the failed state of a failed execution', async () => {
     await page.goto(`${fixture.console.url}#/execution/${encodeURIComponent(failed.executionArn)}`);
     await page.locator('svg.state-graph').waitFor();
-    expect(await nodeStatus('QueueJob')).toBe('caught');
+    expect(await nodeStatus('RunJob')).toBe('caught');
     expect(await nodeStatus('RecordJobFailure')).toBe('succeeded');
     expect(await nodeStatus('JobFailed')).toBe('failed');
     expect(await nodeStatus('ReleaseJob')).toBe('none');
@@ -287,7 +296,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
   it('updates a running execution by itself', async () => {
     const running = await fixture.startJob('Watch me live');
     await page.goto(`${fixture.console.url}#/execution/${encodeURIComponent(running.executionArn)}`);
-    await expect.poll(() => nodeStatus('QueueJob')).toBe('running');
+    await expect.poll(() => nodeStatus('RunJob')).toBe('running');
     expect(await nodeStatus('ReleaseJob')).toBe('none');
 
     await fixture.worker.succeed(running.job);

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, jsonOf, runCli, startUp, type UpProcess } from '#test/cli-process';
 import { waitFor } from '#test/wait';
+import { projectQueueNames } from '#contracts/identifiers';
 
 const run = promisify(execFile);
 const SWAKS = '/usr/bin/swaks';
@@ -200,7 +201,7 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     const before = jsonOf<Execution[]>(await cli(['executions', 'list', '--json']));
     expect(before.length).toBeGreaterThanOrEqual(3);
     const queues = jsonOf<{ name: string }[]>(await cli(['queues', '--json']));
-    expect(queues.map((queue) => queue.name)).toContain('intake-input-amelia-scott.fifo');
+    expect(queues.map((queue) => queue.name)).toContain(projectQueueNames('intake', 'amelia', 'scott').input);
     expect(await up.stop()).toBe(0);
 
     up = await startUp(['-d', dataDir], upArgs());

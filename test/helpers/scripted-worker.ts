@@ -1,3 +1,4 @@
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
@@ -10,7 +11,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { projectQueueNames } from '#contracts/identifiers';
+import { projectQueueNames, slotIdOf } from '#contracts/identifiers';
 import {
   interruptMessageSchema,
   jobMessageSchema,
@@ -22,16 +23,19 @@ export interface ReceivedJob {
   message: JobMessage;
   queueUrl: string;
   receiptHandle: string;
+  /** The run token the workflow's RunJob state parked on the lease after the pickup. */
+  runToken: string;
 }
 
 /**
  * A stand-in for the story-processing worker, driven step by step by a test: it takes job
- * messages off a project's input queue and answers their task tokens as the test says.
+ * messages off a project's input queue, picks them up as a worker does (answers the queue token,
+ * reads the run token from the lease) and answers the run token as the test says.
  */
 export class ScriptedWorker {
   constructor(
-    private readonly clients: { sqs: SQSClient; sfn: SFNClient },
-    private readonly queuePrefix: string,
+    private readonly clients: { sqs: SQSClient; sfn: SFNClient; dynamodb: DynamoDBClient },
+    private readonly config: { queuePrefix: string; activeJobsTable: string },
   ) {}
 
   async queueUrl(
@@ -39,13 +43,13 @@ export class ScriptedWorker {
     userId: string,
     kind: 'input' | 'interrupt' | 'deadLetter',
   ): Promise<string> {
-    const name = projectQueueNames(this.queuePrefix, projectId, userId)[kind];
+    const name = projectQueueNames(this.config.queuePrefix, projectId, userId)[kind];
     const { QueueUrl } = await this.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
     if (!QueueUrl) throw new Error(`no queue ${name}`);
     return QueueUrl;
   }
 
-  /** Long-polls the input queue until a job arrives; undefined if none within the wait. */
+  /** Long-polls the input queue until a job arrives and picks it up; undefined if none within the wait. */
   async nextJob(projectId: string, userId: string, waitSeconds = 2): Promise<ReceivedJob | undefined> {
     const queueUrl = await this.queueUrl(projectId, userId, 'input').catch(() => undefined);
     if (!queueUrl) return undefined;
@@ -59,11 +63,31 @@ export class ScriptedWorker {
     );
     const received = Messages?.[0];
     if (!received?.Body || !received.ReceiptHandle) return undefined;
-    return {
-      message: jobMessageSchema.parse(JSON.parse(received.Body)),
-      queueUrl,
-      receiptHandle: received.ReceiptHandle,
-    };
+    const message = jobMessageSchema.parse(JSON.parse(received.Body));
+    await this.clients.sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: message.taskToken,
+        output: JSON.stringify({ workerId: 'scripted', pickedUpAt: new Date().toISOString() }),
+      }),
+    );
+    const runToken = await this.runToken(slotIdOf(projectId, userId), message.job.jobId);
+    return { message, queueUrl, receiptHandle: received.ReceiptHandle, runToken };
+  }
+
+  private async runToken(slotId: string, jobId: string): Promise<string> {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const { Item } = await this.clients.dynamodb.send(
+        new GetItemCommand({
+          TableName: this.config.activeJobsTable,
+          Key: { pk: { S: slotId } },
+          ConsistentRead: true,
+        }),
+      );
+      const token = Item?.jobId?.S === jobId ? Item.runTaskToken?.S : undefined;
+      if (token) return token;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`no run token on the lease of ${slotId} for ${jobId}`);
   }
 
   async nextInterrupt(
@@ -85,20 +109,18 @@ export class ScriptedWorker {
 
   async succeed(job: ReceivedJob, output: unknown = { stories: [], commits: [] }): Promise<void> {
     await this.clients.sfn.send(
-      new SendTaskSuccessCommand({ taskToken: job.message.taskToken, output: JSON.stringify(output) }),
+      new SendTaskSuccessCommand({ taskToken: job.runToken, output: JSON.stringify(output) }),
     );
     await this.done(job);
   }
 
   async fail(job: ReceivedJob, error: string, cause: string): Promise<void> {
-    await this.clients.sfn.send(
-      new SendTaskFailureCommand({ taskToken: job.message.taskToken, error, cause }),
-    );
+    await this.clients.sfn.send(new SendTaskFailureCommand({ taskToken: job.runToken, error, cause }));
     await this.done(job);
   }
 
   async heartbeat(job: ReceivedJob): Promise<void> {
-    await this.clients.sfn.send(new SendTaskHeartbeatCommand({ taskToken: job.message.taskToken }));
+    await this.clients.sfn.send(new SendTaskHeartbeatCommand({ taskToken: job.runToken }));
   }
 
   async done(job: ReceivedJob): Promise<void> {

@@ -5,6 +5,7 @@ export const TEST_SETTINGS: JobSettings = {
   model: 'offline',
   validationCommands: [],
   maxFixAttempts: 2,
+  queueWaitSeconds: 900,
   heartbeatSeconds: 30,
   leaseSeconds: 120,
   jobTimeoutSeconds: 600,

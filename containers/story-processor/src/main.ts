@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ENV } from '#shared/config';
+import { MODEL_KEY_SECRET_ENV, configuredModelKey } from '#contracts/model-key';
 import { createAwsClients } from '#runtime/aws-clients';
 import { startWorker } from './start-worker.ts';
 
@@ -19,6 +20,7 @@ const envSchema = z.object({
   /** The default prompt templates; the container image sets it (the bundle moves them). */
   PROMPT_DIR: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
+  [MODEL_KEY_SECRET_ENV]: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   WORKER_ID: z.string().optional(),
   WORKER_MAX_CONCURRENCY: int.optional(),
@@ -46,11 +48,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const env = parsed.data;
-  const secrets = [
-    env.ANTHROPIC_API_KEY,
-    process.env.AWS_SECRET_ACCESS_KEY,
-    process.env.AWS_SESSION_TOKEN,
-  ].filter((value): value is string => Boolean(value));
+  const apiKey = configuredModelKey(env.ANTHROPIC_API_KEY);
+  const requiredKeySecretName = env[MODEL_KEY_SECRET_ENV];
+  const secrets = [apiKey, process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN].filter(
+    (value): value is string => Boolean(value),
+  );
   const clients = createAwsClients({ s3ForcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' });
   const worker = await startWorker({
     queuePrefix: env[ENV.queuePrefix] as string,
@@ -69,10 +71,11 @@ async function main(): Promise<void> {
       : {}),
     workspaceRoot: env.WORKSPACE_ROOT,
     ...(env.PROMPT_DIR ? { promptDir: env.PROMPT_DIR } : {}),
-    ...(env.ANTHROPIC_API_KEY
+    ...(requiredKeySecretName ? { requiredKeySecretName } : {}),
+    ...(apiKey
       ? {
           anthropic: {
-            apiKey: env.ANTHROPIC_API_KEY,
+            apiKey,
             ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
           },
         }

@@ -71,6 +71,8 @@ export interface WorkQueue {
 export type CallbackOutcome = 'delivered' | 'task-gone';
 
 export interface TaskCallbacks {
+  /** Answers the queue token at pickup (SendTaskSuccess): the workflow then starts the run. */
+  pickUp(queueToken: string, output: string): Promise<CallbackOutcome>;
   heartbeat(taskToken: string): Promise<CallbackOutcome>;
   succeed(taskToken: string, output: string): Promise<CallbackOutcome>;
   fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome>;
@@ -84,6 +86,8 @@ export interface LeaseView {
   /** Epoch milliseconds (the table stores seconds). */
   expiresAt: number;
   interruptRequestedBy?: string;
+  /** The workflow's run token, once its RunJob state has started. */
+  runTaskToken?: string;
 }
 
 export type LeaseClaim =
@@ -108,6 +112,8 @@ export interface LeaseStore {
     workerId: string;
     expiresAt: number;
   }): Promise<LeaseView | undefined>;
+  /** The slot's lease as it is now (consistent read); undefined when the slot is free. */
+  read(slotId: string): Promise<LeaseView | undefined>;
   /** Drops this worker's name from the lease so that another worker can take the job over at once. */
   handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void>;
 }

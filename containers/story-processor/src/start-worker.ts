@@ -21,6 +21,7 @@ import { systemClock } from './clock.ts';
 import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
 import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/anthropic-provider.ts';
+import { UnconfiguredModelProvider } from './models/unconfigured-provider.ts';
 import { OfflineModelProvider } from './models/offline-provider.ts';
 import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
@@ -77,6 +78,11 @@ export interface StartWorkerOptions {
   repositoryAttempts?: number;
   /** With a key, the Anthropic provider; without, the deterministic offline provider. */
   anthropic?: AnthropicProviderOptions;
+  /**
+   * Set where a real model is required (AWS): without a key, jobs then fail with a reason naming this
+   * secret instead of running on the offline provider.
+   */
+  requiredKeySecretName?: string;
   /** PATH for git and the validation commands. Default `/usr/local/bin:/usr/bin:/bin`. */
   pathEnv?: string;
   /**
@@ -187,7 +193,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       o.model ??
       (options.anthropic?.apiKey
         ? new AnthropicModelProvider(options.anthropic)
-        : new OfflineModelProvider()),
+        : options.requiredKeySecretName
+          ? new UnconfiguredModelProvider(options.requiredKeySecretName)
+          : new OfflineModelProvider()),
     workspaces:
       o.workspaces ??
       routeWorkspaces(

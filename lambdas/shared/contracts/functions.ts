@@ -23,3 +23,8 @@ export const ASL_FUNCTION_PLACEHOLDERS = {
   FinishJobFunctionArn: 'finish-job',
   HandleTimeoutFunctionArn: 'handle-timeout',
 } as const satisfies Record<string, HandlerName>;
+
+/** ASL placeholder → the table (by its configuration field) whose name replaces it. */
+export const ASL_TABLE_PLACEHOLDERS = {
+  ActiveJobsTableName: 'activeJobsTable',
+} as const satisfies Record<string, 'activeJobsTable'>;

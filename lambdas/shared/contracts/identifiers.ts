@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -21,15 +22,33 @@ export interface ProjectQueueNames {
   interrupt: string;
 }
 
+/** SQS's limit for a queue name, `.fifo` included. */
+export const MAX_QUEUE_NAME_LENGTH = 80;
+const QUEUE_KINDS = { input: 'input', deadLetter: 'dlq', interrupt: 'interrupt' } as const;
+const HASH_LENGTH = 16;
+const LONGEST_KIND = Math.max(...Object.values(QUEUE_KINDS).map((kind) => kind.length));
+
+/**
+ * `<prefix>-<kind>-<project>-<user, shortened to fit>-<hash>.fifo`. The hash (64 bits of the SHA-256
+ * of `project#user`) makes every pair's names distinct — `acme-web`/`ann` and `acme`/`web-ann` read
+ * alike but hash apart — and the readable part is cut so that the longest name stays within 80
+ * characters for any prefix of up to 24.
+ */
 export const projectQueueNames = (
   queuePrefix: string,
   projectId: string,
   userId: string,
-): ProjectQueueNames => ({
-  input: `${queuePrefix}-input-${projectId}-${userId}.fifo`,
-  deadLetter: `${queuePrefix}-dlq-${projectId}-${userId}.fifo`,
-  interrupt: `${queuePrefix}-interrupt-${projectId}-${userId}.fifo`,
-});
+): ProjectQueueNames => {
+  const hash = createHash('sha256').update(slotIdOf(projectId, userId)).digest('hex').slice(0, HASH_LENGTH);
+  const budget = MAX_QUEUE_NAME_LENGTH - queuePrefix.length - LONGEST_KIND - HASH_LENGTH - '---.fifo'.length;
+  const readable = `${projectId}-${userId}`.slice(0, Math.max(0, budget)).replace(/-+$/, '');
+  const name = (kind: string) => `${queuePrefix}-${kind}-${readable ? `${readable}-` : ''}${hash}.fifo`;
+  return {
+    input: name(QUEUE_KINDS.input),
+    deadLetter: name(QUEUE_KINDS.deadLetter),
+    interrupt: name(QUEUE_KINDS.interrupt),
+  };
+};
 
 /** The prefix a worker lists queues by to discover every project's input queue. */
 export const inputQueueNamePrefix = (queuePrefix: string): string => `${queuePrefix}-input-`;

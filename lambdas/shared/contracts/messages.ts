@@ -51,6 +51,8 @@ export const jobSettingsSchema = z.object({
     }),
   ),
   maxFixAttempts: z.number().int().nonnegative(),
+  /** The workflow's limit for waiting in the queue; jobs queued before it existed had an hour. */
+  queueWaitSeconds: z.number().int().positive().default(3600),
   heartbeatSeconds: z.number().int().positive(),
   leaseSeconds: z.number().int().positive(),
   jobTimeoutSeconds: z.number().int().positive(),
@@ -90,6 +92,8 @@ export type Job = z.infer<typeof jobSchema>;
 /**
  * The body of the message the workflow puts on a project's input queue with
  * `sqs:sendMessage.waitForTaskToken` (see statemachines/email-processor.asl.json, state QueueJob).
+ * Its task token is the queue token: the worker answers it with SendTaskSuccess when it picks the
+ * job up, and then reports on the run token that the RunJob state parks on the slot's lease.
  */
 export const jobMessageSchema = z.object({
   version: z.literal(1),
@@ -107,6 +111,13 @@ export const interruptMessageSchema = z.object({
   reason: z.string(),
 });
 export type InterruptMessage = z.infer<typeof interruptMessageSchema>;
+
+/** The worker's answer to the queue token (QueueJob's result, kept at `$.pickup`). */
+export const pickupSchema = z.object({
+  workerId: z.string().min(1),
+  pickedUpAt: z.string().min(1),
+});
+export type Pickup = z.infer<typeof pickupSchema>;
 
 /** Error names the worker reports with SendTaskFailure and the workflow catches. */
 export const JOB_ERRORS = {

@@ -64,6 +64,12 @@ export interface ActiveJobItem {
   interruptRequestedBy?: string;
   /** Set by the worker that runs the job. */
   workerId?: string;
+  /**
+   * The run token: written by the workflow's RunJob state (a DynamoDB callback task) once a worker
+   * has picked the job up; the worker heartbeats and reports on it. A worker that resumes the job
+   * (after a crash or a hand-over) finds it here.
+   */
+  runTaskToken?: string;
 }
 
 /** Every email ends in exactly one of these, recorded on its jobs-table item. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobSchema, jobSettingsSchema, storedAttachmentSchema } from './messages.ts';
+import { jobSchema, jobSettingsSchema, pickupSchema, storedAttachmentSchema } from './messages.ts';
 
 /** The input of every execution: deterministic, so a duplicate start is recognised. */
 export const executionInputSchema = z.object({
@@ -49,6 +49,9 @@ export const claimResultSchema = z.object({
   holder: slotHolderSchema.nullable(),
   job: jobSchema.nullable(),
   messageGroupId: z.string().nullable(),
+  /** The active-jobs key (`project#user`) RunJob writes the run token to. */
+  slotId: z.string().nullable(),
+  queueWaitSeconds: z.number().int().positive().nullable(),
   heartbeatSeconds: z.number().int().positive().nullable(),
   timeoutSeconds: z.number().int().positive().nullable(),
 });
@@ -65,6 +68,8 @@ export const workflowStateSchema = z.object({
   /** The project's settings when the email was admitted; the job carries them to the worker. */
   settings: jobSettingsSchema.optional(),
   claim: claimResultSchema.optional(),
+  /** Set when a worker answered the queue token: the job left the queue. */
+  pickup: pickupSchema.optional(),
   error: stateErrorSchema.optional(),
   result: z.unknown().optional(),
 });

@@ -28,6 +28,9 @@ export const DEFAULT_LIMITS = {
 /** The current Claude Sonnet (see the `Model` type of @anthropic-ai/sdk); any project can pick another. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
+/** How long a job may wait in its queue for a worker before it times out (see README, scale-out). */
+export const DEFAULT_QUEUE_WAIT_SECONDS = 3600;
+
 const positiveInt = z.number().int().positive();
 
 export const limitsSchema = z.strictObject({
@@ -63,8 +66,13 @@ export const validationCommandSchema = z.strictObject({
 
 /**
  * Per-project settings. Defaults: model `claude-sonnet-5-5`, no validation commands, 2 fix attempts,
- * a heartbeat at least every 60 s, a 30 s job lease, a job runs at most 3600 s, the limits above, no
- * prompt overrides, validation commands in the worker's sandbox without network, no budget.
+ * a job may wait 3600 s in its queue for a worker, a heartbeat at least every 60 s once a worker runs
+ * it, a 30 s job lease, a job runs at most 3600 s, the limits above, no prompt overrides, validation
+ * commands in the worker's sandbox without network, no budget.
+ *
+ * Waiting in the queue has its own limit (`queueWaitSeconds`) and no heartbeat: scaling out from zero
+ * workers takes minutes, and a job must not time out before any worker has seen it. The heartbeat
+ * clock starts when a worker picks the job up.
  *
  * The worker renews the lease (and extends its message's visibility) every third of the shorter of
  * the heartbeat, the lease and its visibility window, so any lease works while the worker lives.
@@ -77,6 +85,7 @@ export const projectSettingsSchema = z
     model: z.string().min(1).default(DEFAULT_MODEL),
     validationCommands: z.array(validationCommandSchema).default([]),
     maxFixAttempts: z.number().int().nonnegative().max(10).default(2),
+    queueWaitSeconds: positiveInt.max(86_400).default(DEFAULT_QUEUE_WAIT_SECONDS),
     heartbeatSeconds: positiveInt.default(60),
     leaseSeconds: positiveInt.min(3).default(30),
     jobTimeoutSeconds: positiveInt.default(3600),

@@ -77,7 +77,8 @@ export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promis
     executionArn: state.executionArn,
     interruptQueueUrl: queues.interruptQueueUrl,
     now,
-    leaseSeconds: settings.leaseSeconds,
+    // The job may wait in its queue this long before a worker claims the lease for its own term.
+    leaseSeconds: settings.queueWaitSeconds + settings.leaseSeconds,
   });
   if (!attempt.claimed) {
     return {
@@ -89,6 +90,8 @@ export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promis
       },
       job: null,
       messageGroupId: null,
+      slotId: null,
+      queueWaitSeconds: null,
       heartbeatSeconds: null,
       timeoutSeconds: null,
     };
@@ -117,6 +120,8 @@ export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promis
     job,
     // One group per project-user: its jobs are delivered in order, one at a time.
     messageGroupId: slotIdOf(email.projectId, email.userId).replace('#', '.'),
+    slotId: slotIdOf(email.projectId, email.userId),
+    queueWaitSeconds: settings.queueWaitSeconds,
     heartbeatSeconds: settings.heartbeatSeconds,
     timeoutSeconds: settings.jobTimeoutSeconds,
   };

@@ -13,7 +13,8 @@ export interface HandleTimeoutDeps extends SlotReleaseDeps {
 }
 
 /**
- * The worker missed its heartbeat or ran past the job's limit. Release the slot if this job still
+ * No worker picked the job up within the queue-wait limit, or the worker missed its heartbeat or ran
+ * past the job's limit. Release the slot if this job still
  * holds it, put the job with its context on the project's dead-letter queue for a person, record
  * the outcome and tell the sender.
  */
@@ -39,15 +40,18 @@ export async function handleTimeout(
       state.claim?.messageGroupId ?? job.jobId,
       `${job.jobId}-timeout`,
     )) ?? null;
-  const detail =
-    state.error?.Error === 'States.HeartbeatTimeout' ? 'no heartbeat in time' : 'past its time limit';
+  const detail = !state.pickup
+    ? `no worker picked it up within ${state.claim?.queueWaitSeconds ?? job.settings.queueWaitSeconds} s`
+    : state.error?.Error === 'States.HeartbeatTimeout'
+      ? 'no heartbeat in time'
+      : 'past its time limit';
   await deps.jobs.record(
     job.projectId,
     job.jobId,
     'timed-out',
     {
       error: state.error?.Error,
-      cause: state.error?.Cause ?? detail,
+      cause: state.error?.Cause ? `${detail} (${state.error.Cause})` : detail,
       deadLetterMessageId: deadLetterMessageId ?? undefined,
     },
     now,

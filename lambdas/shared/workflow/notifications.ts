@@ -51,7 +51,7 @@ export function notificationText(notification: Notification): string {
       ].join('\n');
     case 'timed-out':
       return [
-        'Your job stopped responding and was set aside for a person to look at.',
+        'Your job did not finish in time and was set aside for a person to look at.',
         '',
         `Detail: ${notification.detail}`,
       ].join('\n');

@@ -14,6 +14,8 @@ export const WOKEN: ClaimResult = {
   holder: null,
   job: null,
   messageGroupId: null,
+  slotId: null,
+  queueWaitSeconds: null,
   heartbeatSeconds: null,
   timeoutSeconds: null,
 };

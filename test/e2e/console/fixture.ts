@@ -33,7 +33,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     await runtime.dispose();
     throw error;
   });
-  const worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+  const worker = new ScriptedWorker(runtime.clients, runtime.config);
   // Replies are captured only on some paths; one stored message makes the outbox views testable.
   await storeOutboxMessage(
     runtime.dataDir,

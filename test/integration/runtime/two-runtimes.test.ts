@@ -5,7 +5,7 @@ import { waitFor } from '#test/wait';
 
 /** One email through a runtime to a succeeded execution, answered by a scripted worker. */
 async function runOneEmail(runtime: TestRuntime, subject: string): Promise<string> {
-  const worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+  const worker = new ScriptedWorker(runtime.clients, runtime.config);
   const email = await runtime.putEmail({ subject });
   const job = await waitFor(`a job on ${runtime.endpoint}`, () => worker.nextJob('amelia', 'scott', 1), {
     timeoutMs: 20_000,

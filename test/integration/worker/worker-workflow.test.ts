@@ -65,6 +65,12 @@ describe('the story-processing worker with the real workflow', () => {
       projects: [
         AMELIA,
         {
+          id: 'late',
+          users: ['lee'],
+          allowedSenders: ['scott@example.com'],
+          settings: { heartbeatSeconds: 2, leaseSeconds: 3, jobTimeoutSeconds: 60 },
+        },
+        {
           id: 'checked',
           users: ['sam'],
           allowedSenders: ['scott@example.com'],
@@ -83,8 +89,23 @@ describe('the story-processing worker with the real workflow', () => {
     await runtime?.dispose();
   });
 
-  it('turns a three-story spec into three commits on the thread branch, a success and a reply', async () => {
+  it('runs a job whose worker starts long after the email, past the run heartbeat', async () => {
+    // Scale-out from zero: the job waits in its queue with no worker; only the queue-wait limit counts.
+    const email = await runtime.putEmail({ to: 'late.lee@intake.localhost', subject: 'Nobody home yet' });
+    const queuedAt = await waitFor('the job to be queued', async () =>
+      (await jobRecord('late', email.jobId))?.outcome === 'queued' ? Date.now() : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(Date.now() - queuedAt).toBeGreaterThanOrEqual(6_000); // three run heartbeats
+    expect((await execution(email.jobId)).status).toBe('RUNNING');
+
     worker = await startInProcessWorker();
+    expect((await ended(email.jobId)).status).toBe('SUCCEEDED');
+    expect((await jobRecord('late', email.jobId))?.outcome).toBe('succeeded');
+  }, 60_000);
+
+  it('turns a three-story spec into three commits on the thread branch, a success and a reply', async () => {
+    worker ??= await startInProcessWorker();
     const email = await runtime.putEmail({
       subject: 'Three stories',
       text: '1. Add a README\n2. Add a greeting module\n3. Add a test',

@@ -9,7 +9,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectQueueNames, slotIdOf } from '#contracts/identifiers';
 import { jobSummarySchema, type Job, type JobMessage } from '#contracts/messages';
@@ -19,7 +19,14 @@ import { noMetrics } from '../../../containers/story-processor/src/adapters/powe
 import { silentLog } from '../../../containers/story-processor/src/logging.ts';
 import { startWorker, type WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
 import type { JobFinished } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
-import { FakeCallbacks, FakeMailer, makeJob, PATH_ENV } from '../../unit/worker/fakes.ts';
+import {
+  FakeCallbacks,
+  FakeMailer,
+  makeJob,
+  PATH_ENV,
+  queueTokenOf,
+  runTokenOf,
+} from '../../unit/worker/fakes.ts';
 
 const config = {
   mailBucket: 'mail',
@@ -40,6 +47,10 @@ let s3: S3Client;
 let documents: DynamoDBDocumentClient;
 let worker: WorkerHandle;
 const callbacks = new FakeCallbacks();
+const runTokenWriters = new Map<string, () => Promise<unknown>>();
+callbacks.onPickUp = async (queueToken) => {
+  await runTokenWriters.get(queueToken)?.();
+};
 const mailer = new FakeMailer();
 const finished: JobFinished[] = [];
 
@@ -83,7 +94,19 @@ async function queueJob(userId: string, instruction: string): Promise<Job> {
       },
     }),
   );
-  const message: JobMessage = { version: 1, taskToken: `token-${job.jobId}`, job };
+  // What the workflow's RunJob state does once the worker answers the queue token.
+  runTokenWriters.set(queueTokenOf(job.jobId), () =>
+    documents.send(
+      new UpdateCommand({
+        TableName: config.activeJobsTable,
+        Key: { pk: slotIdOf('demo', userId) },
+        UpdateExpression: 'SET runTaskToken = :token',
+        ConditionExpression: 'jobId = :job',
+        ExpressionAttributeValues: { ':token': runTokenOf(job.jobId), ':job': job.jobId },
+      }),
+    ),
+  );
+  const message: JobMessage = { version: 1, taskToken: queueTokenOf(job.jobId), job };
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: job.inputQueueUrl,
@@ -135,7 +158,9 @@ describe('worker against the SQS, DynamoDB and S3 emulators', () => {
     const done = await waitForJob(job.jobId);
 
     expect(done.result.kind).toBe('succeeded');
+    expect(callbacks.pickups.map((pickup) => pickup.token)).toContain(queueTokenOf(job.jobId));
     const call = callbacks.calls.find((c) => c.output?.includes(job.jobId));
+    expect(call?.token).toBe(runTokenOf(job.jobId));
     expect(jobSummarySchema.parse(JSON.parse(call?.output ?? '')).commits).toHaveLength(3);
     const item = (
       await documents.send(

@@ -24,9 +24,15 @@ describe('email-processor workflow on the local runtime', () => {
           settings: { heartbeatSeconds: 1, leaseSeconds: 10, jobTimeoutSeconds: 60 },
         },
         { id: 'crowd', users: ['cat'], allowedSenders: ['scott@example.com'] },
+        {
+          id: 'unstaffed',
+          users: ['uma'],
+          allowedSenders: ['scott@example.com'],
+          settings: { queueWaitSeconds: 2, heartbeatSeconds: 1, leaseSeconds: 10, jobTimeoutSeconds: 60 },
+        },
       ],
     });
-    worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+    worker = new ScriptedWorker(runtime.clients, runtime.config);
   });
   afterAll(async () => runtime?.dispose());
 
@@ -71,7 +77,15 @@ describe('email-processor workflow on the local runtime', () => {
     const entered = (history.events ?? []).flatMap((event) =>
       event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : [],
     );
-    expect(entered).toEqual(['ParseEmail', 'Admitted?', 'ClaimJob', 'SlotFree?', 'QueueJob', 'ReleaseJob']);
+    expect(entered).toEqual([
+      'ParseEmail',
+      'Admitted?',
+      'ClaimJob',
+      'SlotFree?',
+      'QueueJob',
+      'RunJob',
+      'ReleaseJob',
+    ]);
   });
 
   it('interrupts the running job when a reply arrives, records it, and runs the reply after the release', async () => {
@@ -152,6 +166,38 @@ describe('email-processor workflow on the local runtime', () => {
     );
     expect(executions?.filter((execution) => execution.name === email.jobId)).toHaveLength(1);
     expect(await worker.nextJob('amelia', 'scott', 1)).toBeUndefined();
+  });
+
+  it('keeps a job in its queue past the heartbeat until a worker starts, then runs it', async () => {
+    // Scaling out from zero takes minutes: the run's heartbeat (1 s here) must not count that wait.
+    const email = await runtime.putEmail({ to: 'slow.sam@intake.localhost', subject: 'Wait for me' });
+    const queuedAt = await waitFor('the job to be queued', async () => {
+      const record = await jobRecord('slow', email.jobId);
+      return record?.outcome === 'queued' ? Date.now() : undefined;
+    });
+    // No worker for five heartbeats (SQS holds the message; nothing may time out meanwhile).
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(Date.now() - queuedAt).toBeGreaterThanOrEqual(5_000);
+    expect((await describeExecution(email.jobId)).status).toBe('RUNNING');
+
+    const job = await nextJob('slow', 'sam');
+    expect(job.message.job.jobId).toBe(email.jobId);
+    expect((await activeJob('slow#sam'))?.runTaskToken).toBe(job.runToken);
+    await worker.succeed(job);
+    expect((await finished(email.jobId)).status).toBe('SUCCEEDED');
+    expect(await jobRecord('slow', email.jobId)).toMatchObject({ outcome: 'succeeded' });
+  }, 30_000);
+
+  it('times a job out when no worker picks it up within the queue-wait limit', async () => {
+    const email = await runtime.putEmail({ to: 'unstaffed.uma@intake.localhost' });
+    const execution = await finished(email.jobId, 20_000);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'Job.TimedOut' });
+    expect(await activeJob('unstaffed#uma')).toBeUndefined();
+    expect(await jobRecord('unstaffed', email.jobId)).toMatchObject({
+      outcome: 'timed-out',
+      error: 'States.Timeout',
+      cause: expect.stringContaining('no worker picked it up within 2 s'),
+    });
   });
 
   it('takes the timeout path when the worker sends no heartbeat: DLQ message, slot released', async () => {

@@ -26,7 +26,7 @@ describe('queue backlog measured over the wire', () => {
     });
     expect(waiting).toMatchObject({ inputQueues: 1, runningJobs: 0, deadLetterMessages: 0 });
 
-    const worker = new ScriptedWorker(runtime.clients, runtime.config.queuePrefix);
+    const worker = new ScriptedWorker(runtime.clients, runtime.config);
     const job = await waitFor('the job', () => worker.nextJob('amelia', 'scott', 1));
     expect(await measureBacklog(runtime.config.queuePrefix, depths)).toMatchObject({
       waitingJobs: 0,

@@ -23,6 +23,7 @@ describe('loadProjectsFromJson', () => {
       model: 'claude-sonnet-5-5',
       validationCommands: [],
       maxFixAttempts: 2,
+      queueWaitSeconds: 3600,
       heartbeatSeconds: 60,
       leaseSeconds: 30,
       jobTimeoutSeconds: 3600,

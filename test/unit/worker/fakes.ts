@@ -144,6 +144,7 @@ export class FakeQueue implements WorkQueue {
 
 export interface CallbackCall {
   kind: 'succeed' | 'fail';
+  token: string;
   at: number;
   output?: string;
   error?: string;
@@ -152,6 +153,10 @@ export interface CallbackCall {
 
 export class FakeCallbacks implements TaskCallbacks {
   readonly calls: CallbackCall[] = [];
+  /** Queue tokens answered at pickup, with their output. */
+  readonly pickups: Array<{ token: string; output: string }> = [];
+  /** Plays the workflow's RunJob state: called for each delivered pickup. */
+  onPickUp: (queueToken: string) => void | Promise<void> = () => undefined;
   heartbeats = 0;
   /** After this many heartbeats, every call answers task-gone. */
   goneAfterHeartbeats = Number.POSITIVE_INFINITY;
@@ -160,20 +165,27 @@ export class FakeCallbacks implements TaskCallbacks {
     return this.heartbeats > this.goneAfterHeartbeats;
   }
 
+  async pickUp(token: string, output: string): Promise<CallbackOutcome> {
+    if (this.gone || this.pickups.some((pickup) => pickup.token === token)) return 'task-gone';
+    this.pickups.push({ token, output });
+    await this.onPickUp(token);
+    return 'delivered';
+  }
+
   async heartbeat(): Promise<CallbackOutcome> {
     this.heartbeats += 1;
     return this.gone ? 'task-gone' : 'delivered';
   }
 
-  async succeed(_token: string, output: string): Promise<CallbackOutcome> {
+  async succeed(token: string, output: string): Promise<CallbackOutcome> {
     if (this.gone) return 'task-gone';
-    this.calls.push({ kind: 'succeed', at: Date.now(), output });
+    this.calls.push({ kind: 'succeed', token, at: Date.now(), output });
     return 'delivered';
   }
 
-  async fail(_token: string, error: string, cause: string): Promise<CallbackOutcome> {
+  async fail(token: string, error: string, cause: string): Promise<CallbackOutcome> {
     if (this.gone) return 'task-gone';
-    this.calls.push({ kind: 'fail', at: Date.now(), error, cause });
+    this.calls.push({ kind: 'fail', token, at: Date.now(), error, cause });
     return 'delivered';
   }
 }
@@ -212,6 +224,16 @@ export class FakeLeases implements LeaseStore {
     if (!item || item.jobId !== input.jobId || item.workerId !== input.workerId) return undefined;
     item.expiresAt = input.expiresAt;
     return { ...item };
+  }
+
+  async read(slotId: string): Promise<LeaseView | undefined> {
+    const item = this.items.get(slotId);
+    return item ? { ...item } : undefined;
+  }
+
+  /** What the workflow's RunJob state does: park the run token on the job's lease. */
+  startRun(jobId: string, runToken: string): void {
+    for (const item of this.items.values()) if (item.jobId === jobId) item.runTaskToken = runToken;
   }
 
   async handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void> {
@@ -312,6 +334,11 @@ export class FakeMetrics implements MetricsSink {
   flush(): void {}
 }
 
+/** The fakes' task tokens: the message's queue token and the run token RunJob would park. */
+export const queueTokenOf = (jobId: string): string => `token-${jobId}`;
+export const runTokenOf = (jobId: string): string => `run-${jobId}`;
+const jobIdOfToken = (queueToken: string): string => queueToken.replace(/^token-/, '');
+
 export const QUEUE_BASE = 'http://127.0.0.1:1/000000000000';
 
 let jobSeq = 0;
@@ -344,6 +371,7 @@ export function makeJob(
       model: 'claude-test',
       validationCommands: [],
       maxFixAttempts: 2,
+      queueWaitSeconds: 3600,
       heartbeatSeconds: 30,
       leaseSeconds: 60,
       jobTimeoutSeconds: 3600,
@@ -384,7 +412,9 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
   });
   const queue = new FakeQueue();
   const callbacks = new FakeCallbacks();
-  const leases = new FakeLeases();
+  const leases = overrides.leases instanceof FakeLeases ? overrides.leases : new FakeLeases();
+  callbacks.onPickUp = (queueToken) =>
+    leases.startRun(jobIdOfToken(queueToken), runTokenOf(jobIdOfToken(queueToken)));
   const records = new FakeRecords();
   const blobs = new FakeBlobs();
   const mailer = new FakeMailer();
@@ -414,7 +444,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
     if (!leases.items.has(`${job.projectId}#${job.userId}`))
       leases.seed(`${job.projectId}#${job.userId}`, job.jobId);
     queue.add(job.interruptQueueUrl);
-    const message: JobMessage = { version: 1, taskToken: `token-${job.jobId}`, job };
+    const message: JobMessage = { version: 1, taskToken: queueTokenOf(job.jobId), job };
     queue.send(job.inputQueueUrl, message);
   };
   return {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ASL_FUNCTION_PLACEHOLDERS } from '#contracts/functions';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS } from '#contracts/functions';
 import { localDefinitionSubstitutions } from '#local/lambda-functions';
 import { validateDefinition } from '#local/stepfunctions/validate-definition';
 
@@ -23,17 +23,18 @@ describe('statemachines/email-processor.asl.json', () => {
   const definition = JSON.parse(text) as { StartAt: string; States: Record<string, State> };
 
   it('is valid ASL after substitution', () => {
-    const substituted = Object.entries(localDefinitionSubstitutions('intake')).reduce(
-      (current, [name, value]) => current.replaceAll('${' + name + '}', value),
-      text,
-    );
+    const substituted = Object.entries(
+      localDefinitionSubstitutions('intake', { activeJobsTable: 'intake-active-jobs' }),
+    ).reduce((current, [name, value]) => current.replaceAll('${' + name + '}', value), text);
     expect(substituted).not.toContain('${');
     expect(validateDefinition(JSON.parse(substituted))).toEqual({ valid: true, errors: [] });
   });
 
   it('names only the placeholders the deployments substitute', () => {
     const placeholders = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]));
-    expect([...placeholders].sort()).toEqual(Object.keys(ASL_FUNCTION_PLACEHOLDERS).sort());
+    expect([...placeholders].sort()).toEqual(
+      [...Object.keys(ASL_FUNCTION_PLACEHOLDERS), ...Object.keys(ASL_TABLE_PLACEHOLDERS)].sort(),
+    );
   });
 
   it('reaches every state, and every failure path ends in a named state', () => {
@@ -56,11 +57,26 @@ describe('statemachines/email-processor.asl.json', () => {
     expect([...reachable].sort()).toEqual(Object.keys(definition.States).sort());
   });
 
-  it('waits for the worker with a heartbeat and a time limit', () => {
+  it('waits in the queue up to the queue-wait limit without a heartbeat, then runs with a heartbeat', () => {
     const queueJob = definition.States.QueueJob as State & Record<string, unknown>;
     expect(queueJob.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
-    expect(queueJob.HeartbeatSecondsPath).toBeDefined();
-    expect(queueJob.TimeoutSecondsPath).toBeDefined();
+    expect(queueJob.HeartbeatSecondsPath).toBeUndefined();
+    expect(queueJob.HeartbeatSeconds).toBeUndefined();
+    expect(queueJob.TimeoutSecondsPath).toBe('$.claim.queueWaitSeconds');
+    expect(queueJob.Next).toBe('RunJob');
     expect(JSON.stringify(queueJob)).toContain('$$.Task.Token');
+
+    const runJob = definition.States.RunJob as State & Record<string, unknown>;
+    expect(runJob.Resource).toBe('arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken');
+    expect(runJob.HeartbeatSecondsPath).toBe('$.claim.heartbeatSeconds');
+    expect(runJob.TimeoutSecondsPath).toBe('$.claim.timeoutSeconds');
+    expect(JSON.stringify(runJob)).toContain('$$.Task.Token');
+    // Both waits end in the same places: interrupted, timed out (to the DLQ), failed.
+    expect(runJob.Catch).toEqual(queueJob.Catch);
+    expect(runJob.Catch?.map((c) => c.Next)).toEqual([
+      'RecordInterrupted',
+      'HandleTimeout',
+      'RecordJobFailure',
+    ]);
   });
 });

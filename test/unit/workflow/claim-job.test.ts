@@ -43,7 +43,10 @@ describe('claimJob', () => {
     const deps = setup();
     await claimJob(admittedState('job-a'), deps);
     expect((await claimJob(admittedState('job-a'), deps)).claimed).toBe(true);
-    const later = { ...deps, now: () => new Date('2026-11-22T10:05:00Z') };
+    // A queued job's lease covers its queue wait (900 s) and one lease term (120 s): 10:17:00.
+    const stillQueued = { ...deps, now: () => new Date('2026-11-22T10:16:59Z') };
+    expect((await claimJob(admittedState('job-b'), stillQueued)).claimed).toBe(false);
+    const later = { ...deps, now: () => new Date('2026-11-22T10:17:01Z') };
     expect((await claimJob(admittedState('job-b'), later)).claimed).toBe(true);
   });
 

@@ -20,7 +20,11 @@ describe('handleTimeout', () => {
     const { slots, jobs } = claimed;
     const deadLetters = new RecordingSender();
     const notifier = new RecordingNotifier();
-    const state = { ...claimed.state, error: { Error: 'States.HeartbeatTimeout', Cause: null } };
+    const state = {
+      ...claimed.state,
+      pickup: { workerId: 'worker-a', pickedUpAt: now.toISOString() },
+      error: { Error: 'States.HeartbeatTimeout', Cause: null },
+    };
 
     const result = await handleTimeout(state, {
       ...slotReleaseOver(slots),
@@ -40,6 +44,25 @@ describe('handleTimeout', () => {
       cause: 'no heartbeat in time',
     });
     expect(notifier.sent[0]).toMatchObject({ kind: 'timed-out' });
+  });
+
+  it('says that no worker picked the job up when the queue wait ran out', async () => {
+    const claimed = await claimedJob('job-q');
+    const deps = {
+      ...claimed,
+      ...slotReleaseOver(claimed.slots),
+      deadLetters: new RecordingSender(),
+      notifier: new RecordingNotifier(),
+      now: () => now,
+    };
+    const state = { ...claimed.state, error: { Error: 'States.Timeout', Cause: null } };
+
+    expect(await handleTimeout(state, deps)).toMatchObject({ outcome: 'timed-out', released: true });
+    expect(claimed.jobs.items.get('amelia/job-q')).toMatchObject({
+      outcome: 'timed-out',
+      error: 'States.Timeout',
+      cause: 'no worker picked it up within 900 s',
+    });
   });
 
   it('needs the queued job', async () => {

@@ -10,6 +10,7 @@ const view = (item: Partial<ActiveJobItem>): LeaseView => ({
   expiresAt: (item.expiresAt ?? 0) * 1000,
   ...(item.workerId ? { workerId: item.workerId } : {}),
   ...(item.interruptRequestedBy ? { interruptRequestedBy: item.interruptRequestedBy } : {}),
+  ...(item.runTaskToken ? { runTaskToken: item.runTaskToken } : {}),
 });
 
 /**
@@ -75,6 +76,10 @@ export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableNa
         if (error instanceof ConditionalCheckFailedException) return undefined;
         throw error;
       }
+    },
+    async read(slotId) {
+      const item = await get(slotId);
+      return item ? view(item) : undefined;
     },
     async handOver({ slotId, jobId, workerId }) {
       try {

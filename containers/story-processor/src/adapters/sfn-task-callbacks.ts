@@ -21,6 +21,7 @@ async function call(send: () => Promise<unknown>): Promise<CallbackOutcome> {
 
 export function createSfnTaskCallbacks(sfn: SFNClient): TaskCallbacks {
   return {
+    pickUp: (taskToken, output) => call(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output }))),
     heartbeat: (taskToken) => call(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken }))),
     succeed: (taskToken, output) => call(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output }))),
     fail: (taskToken, error, cause) =>

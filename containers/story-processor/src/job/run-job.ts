@@ -14,6 +14,7 @@ import { runStoryPipeline, type PipelineDeps, type PipelineOutcome } from '../pi
 import { redact } from '../text.ts';
 import type { JobControl } from './job-control.ts';
 import { startKeepAlive } from './keep-alive.ts';
+import { pickUpJob } from './pickup.ts';
 import { watchInterrupts } from './interrupt-watcher.ts';
 import type { MessageHold } from './message-hold.ts';
 import { createDelivery } from './delivery.ts';
@@ -54,9 +55,9 @@ export type JobRunResult =
   | { kind: 'callback-failed' };
 
 /**
- * One job from pickup to report: recognise a duplicate, claim the lease, keep the job alive, listen
- * for interrupts, run the pipeline, report through the task token, reply to the sender, and only
- * then delete the message.
+ * One job from pickup to report: recognise a duplicate, claim the lease, answer the queue token and
+ * take the run token, keep the job alive, listen for interrupts, run the pipeline, report through the
+ * run token, reply to the sender, and only then delete the message.
  */
 export async function runJob(
   message: JobMessage,
@@ -65,7 +66,9 @@ export async function runJob(
   deps: JobRunnerDeps,
   settings: JobRunnerSettings,
 ): Promise<JobRunResult> {
-  const { job, taskToken } = message;
+  const { job } = message;
+  // The queue token until the workflow's RunJob state hands out the run token (see pickup.ts).
+  let taskToken = message.taskToken;
   const { clock, log, metrics } = deps;
   const slotId = slotIdOf(job.projectId, job.userId);
   const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
@@ -85,11 +88,6 @@ export async function runJob(
     });
     await hold.delete();
     return { kind: 'duplicate' };
-  }
-  if ((await deps.callbacks.heartbeat(taskToken)) === 'task-gone') {
-    log.warn('task closed before pickup; dropping the message', context);
-    await finish('abandoned', 'The workflow closed the task before a worker picked the job up.');
-    return { kind: 'abandoned' };
   }
   const { leaseSeconds, heartbeatSeconds } = job.settings;
   const claim = await deps.leases.claim({
@@ -117,6 +115,26 @@ export async function runJob(
       storiesTotal: 0,
     });
   }
+  const pickup = await pickUpJob({
+    queueToken: message.taskToken,
+    slotId,
+    jobId: job.jobId,
+    workerId: settings.workerId,
+    lease: claim.lease,
+    waitMs: heartbeatSeconds * 1000,
+    callbacks: deps.callbacks,
+    leases: deps.leases,
+    clock,
+  });
+  if (pickup.kind === 'gone') {
+    log.warn('the workflow is done with the job; dropping the message', {
+      ...context,
+      detail: pickup.detail,
+    });
+    await finish('abandoned', pickup.detail);
+    return { kind: 'abandoned' };
+  }
+  taskToken = pickup.runToken;
   if (claim.lease.interruptRequestedBy) {
     control.requestStop({
       kind: 'interrupt',
@@ -130,7 +148,10 @@ export async function runJob(
     workerId: settings.workerId,
     startedAt: new Date(clock.now()).toISOString(),
   });
-  log.info('job started', { ...context, resumed: Boolean(record.checkpoint?.completed.length) });
+  log.info('job started', {
+    ...context,
+    resumed: pickup.resumed || Boolean(record.checkpoint?.completed.length),
+  });
   const intervalMs =
     settings.keepAliveIntervalMs ??
     (Math.min(heartbeatSeconds, leaseSeconds, settings.visibilitySeconds) * 1000) / 3;

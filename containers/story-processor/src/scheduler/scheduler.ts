@@ -112,6 +112,8 @@ export class Scheduler {
       // each briefly, and rest only after a whole round found nothing.
       const fewQueues = queueCount <= this.settings.pollers;
       if (!pick || (!fewQueues && emptyReceives >= queueCount)) {
+        // A pick that is not polled gives its reservation back, or the pollers starve for good.
+        if (pick?.reserved) this.reserved -= 1;
         emptyReceives = 0;
         await this.deps.clock.sleep(this.settings.idleMs, signal).catch(() => undefined);
         continue;
