@@ -1,5 +1,6 @@
 import { isJsonObject } from './json';
 import type { JsonObject, JsonValue } from './json';
+import { checkQueryLanguages } from './query-language';
 import { validateDefinition } from './validate-definition';
 
 export interface Diagnostic {
@@ -80,6 +81,9 @@ export function diagnoseDefinition(definitionText: string): Diagnostic[] {
     return [error_('SCHEMA_VALIDATION_FAILED', 'The definition must be a JSON object', '/')];
   const found: Diagnostic[] = [];
   checkContainer(definition, '', found);
+  for (const problem of checkQueryLanguages(definition)) {
+    found.push(error_(problem.code, problem.message, problem.location));
+  }
   if (found.length > 0) return found;
   return validateDefinition(definitionText).errors.map(reshape);
 }
