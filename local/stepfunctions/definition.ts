@@ -33,6 +33,8 @@ export interface QueryStateSpec {
   language: QueryLanguage;
   state: JsonObject;
   topLevel: boolean;
+  /** A JSONata Catch rule's Output/Assign (`type` 'Catch'): the Task state whose error it catches. */
+  catching?: string;
 }
 
 export interface PreparedDefinition {
@@ -64,8 +66,11 @@ export const HOOKS_CONTEXT_KEY = '__hooks';
 export const EXECUTION_CONTEXT_KEY = '__execution';
 /** The workflow variables in the context object: JSONPath `$name` reads `$$.__vars.name`. */
 export const VARIABLES_CONTEXT_KEY = '__vars';
-/** The interpreter's copy of a JSONata Choice: a Task that picks the rule, then this hidden Choice. */
-export const CHOICE_ROUTE_PREFIX = '__route:';
+/**
+ * States the interpreter's copy adds (absent from the history): a JSONata Choice's router (a Task picks
+ * the rule, then `__local:route:<name>`) and a JSONata catcher's Output/Assign (`__local:catch:<name>:<i>`).
+ */
+export const HIDDEN_STATE_PREFIX = '__local:';
 const RUNTIME_RESOURCE = 'local:runtime';
 
 // setTimeout overflows above 2^31-1 ms; the interpreter enforces a Task's TimeoutSeconds (default 60 s)
@@ -114,6 +119,9 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
         const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
         tasksByName.set(name, spec);
         tasksByHook.set(spec.hookId, spec);
+        if (language === 'JSONata') {
+          for (const catcher of evaluateCatchers(name, state, states)) queryStates.set(catcher.name, catcher);
+        }
       } else if (queryStates.has(name)) {
         runAsTask(name, state, states);
         typeOverrides.set(name, type);
@@ -158,7 +166,7 @@ function runAsTask(name: string, state: JsonObject, states: JsonObject): void {
   }
   if (type === 'Succeed' || type === 'Fail') task['End'] = true;
   if (type === 'Choice') {
-    const route = `${CHOICE_ROUTE_PREFIX}${name}`;
+    const route = `${HIDDEN_STATE_PREFIX}route:${name}`;
     task['Next'] = route;
     const rules = Array.isArray(state['Choices']) ? state['Choices'].filter(isJsonObject) : [];
     const routeState: JsonObject = {
@@ -174,6 +182,37 @@ function runAsTask(name: string, state: JsonObject, states: JsonObject): void {
     states[route] = routeState;
   }
   states[name] = task;
+}
+
+/**
+ * A JSONata Catch rule with Output or Assign goes through a hidden state that evaluates them
+ * (`$states.errorOutput` is its input) before the rule's Next.
+ */
+function evaluateCatchers(name: string, state: JsonObject, states: JsonObject): QueryStateSpec[] {
+  const catchers = Array.isArray(state['Catch']) ? state['Catch'].filter(isJsonObject) : [];
+  const specs: QueryStateSpec[] = [];
+  catchers.forEach((catcher, index) => {
+    if (!('Output' in catcher) && !('Assign' in catcher)) return;
+    const hidden = `${HIDDEN_STATE_PREFIX}catch:${name}:${index}`;
+    specs.push({
+      name: hidden,
+      type: 'Catch',
+      language: 'JSONata',
+      state: structuredClone(catcher),
+      topLevel: false,
+      catching: name,
+    });
+    states[hidden] = {
+      Type: 'Task',
+      Resource: RUNTIME_RESOURCE,
+      TimeoutSeconds: TIMER_LIMIT_SECONDS,
+      Next: catcher['Next'] ?? null,
+    };
+    catcher['Next'] = hidden;
+    delete catcher['Output'];
+    delete catcher['Assign'];
+  });
+  return specs;
 }
 
 const VARIABLE_REFERENCE = /(?<![\w$.])\$(?=[A-Za-z_])(\w+)/g;

@@ -55,6 +55,7 @@ export class ExecutionContext {
   private resume: StateCheckpoint | undefined;
   /** The workflow variables (`Assign`) in scope at the top level; checkpointed with each state entry. */
   private readonly variableValues: JsonObject;
+  private readonly inputs = new Map<string, JsonValue>();
 
   constructor(private readonly init: ExecutionContextInit) {
     const hooks: Record<string, string> = {};
@@ -89,6 +90,15 @@ export class ExecutionContext {
   /** `Assign`: every value was evaluated against the variables as they were; now they all apply. */
   assignVariables(values: JsonObject): void {
     Object.assign(this.variableValues, values);
+  }
+
+  /** A JSONata Task's input, for `$states.input` in its Catch rules' Output and Assign. */
+  rememberInput(stateName: string, input: JsonValue): void {
+    this.inputs.set(stateName, input);
+  }
+
+  inputOf(stateName: string): JsonValue {
+    return this.inputs.get(stateName) ?? null;
   }
 
   /** `$$` for the runtime's own JSONPath evaluation (Assign): the public context and what the

@@ -156,6 +156,7 @@ async function runRuntimeTask(
   // has none); the integration gets the evaluated Arguments instead.
   const wrapped = isJsonObject(input) ? input : {};
   const stateInput = wrapped[HOOK_KEYS.params] ?? null;
+  deps.context.rememberInput(query.name, stateInput);
   return runJsonataTask(query, stateInput, deps.context, (argumentsValue) =>
     runTaskAttempt(attempt, { ...wrapped, [HOOK_KEYS.params]: argumentsValue }, deps),
   );

@@ -3,7 +3,7 @@ import type { ExecutionJournal } from './checkpoint';
 import { json } from './history-writer';
 import type { HistoryWriter } from './history-writer';
 import type { InterpreterEvent } from './interpreter';
-import { CHOICE_ROUTE_PREFIX } from './definition';
+import { HIDDEN_STATE_PREFIX } from './definition';
 import { isJsonObject } from './json';
 import type { JsonObject, JsonValue } from './json';
 import { MAX_PAYLOAD_BYTES, payloadBytes } from './payload-limit';
@@ -45,7 +45,7 @@ export class InterpreterEventMapper {
   }
 
   handle(event: InterpreterEvent): void {
-    if ('state' in event && event.state.name.startsWith(CHOICE_ROUTE_PREFIX)) return;
+    if ('state' in event && event.state.name.startsWith(HIDDEN_STATE_PREFIX)) return;
     switch (event.type) {
       case 'StateEntered': {
         const { name, input } = event.state;

@@ -146,8 +146,23 @@ function visitState(
   const catchers = state['Catch'];
   if (Array.isArray(catchers)) {
     catchers.forEach((catcher, index) => {
-      if (isJsonObject(catcher) && ('Assign' in catcher || 'Output' in catcher)) {
-        problem(UNSUPPORTED, `Assign or Output in a Catch rule ${NOT_LOCALLY}`, `${path}/Catch/${index}`);
+      if (!isJsonObject(catcher)) return;
+      if (language === 'JSONPath' && 'Output' in catcher) {
+        problem(
+          'SCHEMA_VALIDATION_FAILED',
+          'The field "Output" is not supported when the query language is JSONPath',
+          `${path}/Catch/${index}/Output`,
+        );
+      }
+      if (language === 'JSONata' && 'ResultPath' in catcher) {
+        problem(
+          'SCHEMA_VALIDATION_FAILED',
+          'The field "ResultPath" is not supported when the query language is JSONata',
+          `${path}/Catch/${index}/ResultPath`,
+        );
+      }
+      if ('Assign' in catcher && (language === 'JSONPath' || nested)) {
+        problem(UNSUPPORTED, `Assign in this Catch rule ${NOT_LOCALLY}`, `${path}/Catch/${index}/Assign`);
       }
     });
   }

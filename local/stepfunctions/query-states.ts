@@ -18,6 +18,7 @@ export interface QueryStateDeps {
 interface StateData {
   input: JsonValue;
   result?: JsonValue;
+  errorOutput?: JsonValue;
 }
 
 /**
@@ -44,6 +45,12 @@ export async function runQueryState(
       return fail(spec, input, deps);
     case 'Choice':
       return choose(spec, input, deps);
+    case 'Catch': {
+      // The interpreter hands the caught error over as this hidden state's input.
+      const owner = spec.catching ?? spec.name;
+      const data = { input: deps.context.inputOf(owner), errorOutput: input };
+      return finishJsonata({ ...spec, name: owner }, state, data, input, deps.context);
+    }
     case 'Wait':
       await wait(spec, input, deps);
       return finishJsonata(spec, state, { input }, input, deps.context);
@@ -104,6 +111,7 @@ async function finishJsonata(
 function scopeOf(spec: QueryStateSpec, data: StateData, context: ExecutionContext) {
   const states: JsonObject = { input: data.input, context: context.publicContext(spec.name) };
   if (data.result !== undefined) states['result'] = data.result;
+  if (data.errorOutput !== undefined) states['errorOutput'] = data.errorOutput;
   return { states, variables: context.variables };
 }
 

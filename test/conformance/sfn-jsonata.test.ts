@@ -272,7 +272,35 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     expect(unknown.cause).toContain('nowhere');
   });
 
-  it('lets a Catch take a JSONata Task failure, with $states.errorOutput-shaped output', async () => {
+  it('evaluates a Catch rule Output and Assign over $states.errorOutput and $states.input', async () => {
+    const output = await outputOf(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Call',
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Arguments: { FunctionName: 'missing-function' },
+            Catch: [
+              {
+                ErrorEquals: ['States.ALL'],
+                Assign: { failedJob: '{% $states.input.job %}' },
+                Output: { error: '{% $states.errorOutput.Error %}' },
+                Next: 'Handled',
+              },
+            ],
+            End: true,
+          },
+          Handled: { Type: 'Pass', Output: '{% $merge([$states.input, {"job": $failedJob}]) %}', End: true },
+        },
+      },
+      { job: 'j-1' },
+    );
+    expect(output).toEqual({ error: 'Lambda.ResourceNotFoundException', job: 'j-1' });
+  });
+
+  it('passes $states.errorOutput on as the next input when a Catch rule has no Output', async () => {
     const output = await outputOf({
       QueryLanguage: 'JSONata',
       StartAt: 'Call',
