@@ -215,6 +215,13 @@ function evaluateCatchers(name: string, state: JsonObject, states: JsonObject): 
   return specs;
 }
 
+/** A message naming a rewritten path, with the path as the definition wrote it. */
+export function asWritten(message: string): string {
+  return message
+    .replaceAll(`$$.${VARIABLES_CONTEXT_KEY}.`, '$')
+    .replaceAll(`$$.${EXECUTION_CONTEXT_KEY}.`, '$$.Execution.');
+}
+
 const VARIABLE_REFERENCE = /(?<![\w$.])\$(?=[A-Za-z_])(\w+)/g;
 
 /** JSONPath `$name` (a workflow variable) in paths and `.$` templates → `$$.__vars.name`. */

@@ -1,6 +1,6 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { ExecutionJournal, StateCheckpoint } from './checkpoint';
-import { HOOK_KEYS } from './definition';
+import { HOOK_KEYS, asWritten } from './definition';
 import type { PreparedDefinition, QueryStateSpec } from './definition';
 import type { ExecutionContext, TaskAttempt } from './execution-context';
 import type { HistoryWriter } from './history-writer';
@@ -209,8 +209,8 @@ function classify(error: unknown): ExecutionOutcome {
     return {
       status: 'FAILED',
       error: 'States.Runtime',
-      cause: `An error occurred while executing the state: ${message}`,
+      cause: `An error occurred while executing the state: ${asWritten(message)}`,
     };
   }
-  return { status: 'FAILED', error: name, cause: message };
+  return { status: 'FAILED', error: name, cause: asWritten(message) };
 }

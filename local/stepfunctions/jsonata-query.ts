@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { STEP_FUNCTIONS_JSONATA_FUNCTIONS } from './jsonata-functions';
 import { isJsonObject, toJsonValue } from './json';
 import type { JsonObject, JsonValue } from './json';
 import { TaskError } from './task-error';
@@ -65,6 +66,7 @@ async function evaluateExpression(expression: string, scope: QueryScope, field: 
   let value: unknown;
   try {
     value = await compiled.evaluate(scope.states['input'] ?? null, {
+      ...STEP_FUNCTIONS_JSONATA_FUNCTIONS,
       ...scope.variables,
       states: scope.states,
     });

@@ -1,5 +1,7 @@
 import { isJsonObject } from './json';
-import type { JsonObject } from './json';
+import jsonata from 'jsonata';
+import type { JsonObject, JsonValue } from './json';
+import { jsonataExpression } from './jsonata-query';
 
 export type QueryLanguage = 'JSONPath' | 'JSONata';
 
@@ -96,6 +98,8 @@ function visitState(
       `${path}/QueryLanguage`,
     );
   }
+  checkAssignNames(state['Assign'], `${path}/Assign`, problems);
+  if (language === 'JSONata') checkExpressions(state, path, problems);
   const misplaced = language === 'JSONata' ? JSONPATH_ONLY : JSONATA_ONLY;
   for (const field of misplaced) {
     // A JSONPath Succeed state has no Output; Succeed's Output is JSONata's.
@@ -122,6 +126,7 @@ function visitState(
       if (language === 'JSONPath' && ('Assign' in rule || 'Output' in rule)) {
         problem(UNSUPPORTED, `Assign in a JSONPath Choice rule ${NOT_LOCALLY}`, `${path}/Choices/${index}`);
       }
+      checkAssignNames(rule['Assign'], `${path}/Choices/${index}/Assign`, problems);
       if (nested && 'Assign' in rule) {
         problem(
           UNSUPPORTED,
@@ -183,5 +188,52 @@ function visitState(
   if (isJsonObject(processor)) {
     const field = 'ItemProcessor' in state ? 'ItemProcessor' : 'Iterator';
     visitContainer(processor, `${path}/${field}`, language, true, problems);
+  }
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** AWS's rule for variable names: an identifier, not the reserved `states`. */
+function checkAssignNames(
+  assign: JsonValue | undefined,
+  location: string,
+  problems: QueryLanguageProblem[],
+): void {
+  if (!isJsonObject(assign)) return;
+  for (const key of Object.keys(assign)) {
+    const name = key.endsWith('.$') ? key.slice(0, -2) : key;
+    if (!VARIABLE_NAME.test(name) || name === 'states') {
+      problems.push({
+        code: 'SCHEMA_VALIDATION_FAILED',
+        message: `The variable name "${name}" is not valid`,
+        location: `${location}/${key}`,
+      });
+    }
+  }
+}
+
+/** Every `{% … %}` of a JSONata state must parse (nested states are checked on their own). */
+function checkExpressions(node: JsonValue, path: string, problems: QueryLanguageProblem[]): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, index) => checkExpressions(item, `${path}/${index}`, problems));
+  } else if (isJsonObject(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'Branches' || key === 'ItemProcessor' || key === 'Iterator') continue;
+      checkExpressions(value, `${path}/${key}`, problems);
+    }
+  } else {
+    const expression = jsonataExpression(node);
+    if (expression === undefined) return;
+    try {
+      jsonata(expression);
+    } catch (error) {
+      const reason =
+        isJsonObject(error) && typeof error['message'] === 'string' ? error['message'] : String(error);
+      problems.push({
+        code: 'SCHEMA_VALIDATION_FAILED',
+        message: `Invalid JSONata expression: ${reason}`,
+        location: path,
+      });
+    }
   }
 }

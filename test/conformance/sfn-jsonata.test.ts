@@ -242,6 +242,36 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     expect(output).toBe(0);
   });
 
+  it('provides the JSONata functions Step Functions adds', async () => {
+    const output = await outputOf(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Use',
+        States: {
+          Use: {
+            Type: 'Pass',
+            Output: {
+              partition: '{% $partition([1, 2, 3, 4, 5], 2) %}',
+              range: '{% $range(0, 10, 5) %}',
+              hash: "{% $hash('abc', 'SHA-256') %}",
+              parse: '{% $parse($states.input.text) %}',
+              uuid: '{% $length($uuid()) %}',
+            },
+            End: true,
+          },
+        },
+      },
+      { text: '{"a":[1]}' },
+    );
+    expect(output).toEqual({
+      partition: [[1, 2], [3, 4], [5]],
+      range: [0, 5, 10],
+      hash: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      parse: { a: [1] },
+      uuid: 36,
+    });
+  });
+
   it('uses JSONata in a single state of a JSONPath machine', async () => {
     const output = await outputOf(
       {
@@ -338,6 +368,31 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
       States: { P: { Type: 'Pass', Output: '{% 1 %}', End: true } },
     });
     expect(reversed.result).toBe('FAIL');
+  });
+
+  it('refuses an expression that does not parse and an invalid variable name', async () => {
+    const unparsable = await validate({
+      QueryLanguage: 'JSONata',
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Output: { x: '{% $states.input.( %}' }, End: true } },
+    });
+    expect(unparsable.result).toBe('FAIL');
+    expect(unparsable.diagnostics?.[0]?.location).toBe('/States/P/Output/x');
+    const badName = await validate({
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Assign: { 'not-a-name': 1 }, End: true } },
+    });
+    expect(badName.diagnostics?.[0]?.location).toBe('/States/P/Assign/not-a-name');
+  });
+
+  it('fails a JSONPath reference to an unassigned variable naming it as written', async () => {
+    const failure = await failureOf({
+      StartAt: 'Read',
+      States: { Read: { Type: 'Pass', Parameters: { 'value.$': '$missing' }, End: true } },
+    });
+    expect(failure.error).toBe('States.Runtime');
+    expect(failure.cause).toContain('$missing');
+    expect(failure.cause).not.toContain('__vars');
   });
 
   it('refuses what it cannot run faithfully (JSONata Parallel, Assign inside a branch) instead of running it wrongly', async () => {
