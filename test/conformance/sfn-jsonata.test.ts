@@ -272,6 +272,26 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     });
   });
 
+  it('accepts any JSON value as Output, with expressions inside arrays', async () => {
+    const output = await outputOf(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Literal',
+        States: {
+          Literal: {
+            Type: 'Pass',
+            Output: 'plain text',
+            Assign: { kept: '{% $states.input.n %}' },
+            Next: 'Mixed',
+          },
+          Mixed: { Type: 'Pass', Output: [1, '{% $kept %}', { text: '{% $states.input %}' }], End: true },
+        },
+      },
+      { n: 5 },
+    );
+    expect(output).toEqual([1, 5, { text: 'plain text' }]);
+  });
+
   it('uses JSONata in a single state of a JSONPath machine', async () => {
     const output = await outputOf(
       {
