@@ -144,6 +144,29 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     expect(typeof (output as { execution: unknown }).execution).toBe('string');
   });
 
+  it('retries a JSONata Task, then evaluates Output and Assign once, with the retry count in $states.context', async () => {
+    const output = await outputOf({
+      QueryLanguage: 'JSONata',
+      StartAt: 'Flaky',
+      States: {
+        Flaky: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Arguments: {
+            FunctionName: 'fail-once',
+            Payload: { key: '{% "jsonata-" & $states.context.Execution.Name %}' },
+          },
+          Retry: [{ ErrorEquals: ['Flaky.Error'], IntervalSeconds: 1, MaxAttempts: 2 }],
+          Assign: { attempts: '{% $states.context.State.RetryCount + 1 %}' },
+          Output: { ok: '{% $states.result.Payload.ok %}' },
+          Next: 'Report',
+        },
+        Report: { Type: 'Pass', Output: '{% $merge([$states.input, {"attempts": $attempts}]) %}', End: true },
+      },
+    });
+    expect(output).toEqual({ ok: true, attempts: 2 });
+  });
+
   it('routes a JSONata Choice by Condition, with rule Assign and Output; the history shows a Choice', async () => {
     const definition = {
       QueryLanguage: 'JSONata',
