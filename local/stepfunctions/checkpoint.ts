@@ -1,4 +1,4 @@
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 
 /** How a Task attempt ended, once known: kept so a replay returns it instead of running it again. */
 export type AttemptOutcome =
@@ -37,6 +37,8 @@ export interface StateCheckpoint {
   attempt?: AttemptCheckpoint;
   /** Wait states: when the wait ends. */
   waitUntil?: number;
+  /** The workflow variables as the state was entered (a resumed state sees them again). */
+  variables?: JsonObject;
 }
 
 /**

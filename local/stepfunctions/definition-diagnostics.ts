@@ -1,5 +1,6 @@
 import { isJsonObject } from './json';
 import type { JsonObject, JsonValue } from './json';
+import { checkQueryLanguages } from './query-language';
 import { validateDefinition } from './validate-definition';
 
 export interface Diagnostic {
@@ -80,8 +81,29 @@ export function diagnoseDefinition(definitionText: string): Diagnostic[] {
     return [error_('SCHEMA_VALIDATION_FAILED', 'The definition must be a JSON object', '/')];
   const found: Diagnostic[] = [];
   checkContainer(definition, '', found);
+  for (const problem of checkQueryLanguages(definition)) {
+    found.push(error_(problem.code, problem.message, problem.location));
+  }
   if (found.length > 0) return found;
-  return validateDefinition(definitionText).errors.map(reshape);
+  return withoutLiteralJsonataFields(validateDefinition(definitionText).errors.map(reshape));
+}
+
+const JSONATA_VALUE_FIELD = /^(.*\/States\/[^/]+)\/(Output|Arguments)$/;
+
+/**
+ * asl-validator takes a JSONata `Output`/`Arguments` to be an object or a `{% %}` string; AWS accepts
+ * any JSON value there (a number, a plain string, an array). Its complaint about such a field, and the
+ * `Type` mismatch its schema reports with it, are dropped (our own checks cover those states).
+ */
+function withoutLiteralJsonataFields(diagnostics: Diagnostic[]): Diagnostic[] {
+  const states = new Set(
+    diagnostics.map((diagnostic) => JSONATA_VALUE_FIELD.exec(diagnostic.location ?? '')?.[1]).filter(Boolean),
+  );
+  return diagnostics.filter((diagnostic) => {
+    const location = diagnostic.location ?? '';
+    if (JSONATA_VALUE_FIELD.test(location)) return false;
+    return !(location.endsWith('/Type') && states.has(location.slice(0, -'/Type'.length)));
+  });
 }
 
 /** `Invalid State Machine Definition: '<CODE>: <message> at <location>, ...'` */

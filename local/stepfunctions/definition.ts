@@ -6,6 +6,8 @@ import type { TaskResource } from './resource';
 import type { Retrier } from './retry-policy';
 import { RETRY_DECIDED } from './task-error';
 import { diagnoseDefinition, invalidDefinitionMessage } from './definition-diagnostics';
+import { queryLanguageOf, topLevelQueryLanguage } from './query-language';
+import type { QueryLanguage } from './query-language';
 
 /** A Task state as written in the registered definition, with what the runtime needs to run it. */
 export interface TaskStateSpec {
@@ -19,6 +21,22 @@ export interface TaskStateSpec {
   topLevel: boolean;
 }
 
+/**
+ * A state the runtime evaluates itself (JSONata, or `Assign`): Tasks keep their integration and are
+ * wrapped; Pass, Succeed, Fail, Choice and Wait states run as Tasks of the interpreter's copy whose
+ * handler is the runtime's (query-states.ts). `state` is the state as registered (JSONPath `$name`
+ * references already rewritten).
+ */
+export interface QueryStateSpec {
+  name: string;
+  type: string;
+  language: QueryLanguage;
+  state: JsonObject;
+  topLevel: boolean;
+  /** A JSONata Catch rule's Output/Assign (`type` 'Catch'): the Task state whose error it catches. */
+  catching?: string;
+}
+
 export interface PreparedDefinition {
   /** What the interpreter runs: the registered definition with the rewrites described below. */
   interpreterDefinition: StateMachineDefinition;
@@ -28,6 +46,9 @@ export interface PreparedDefinition {
   topLevelStates: ReadonlyMap<string, JsonObject>;
   /** The definition's own TimeoutSeconds. */
   timeoutSeconds?: number;
+  queryStates: ReadonlyMap<string, QueryStateSpec>;
+  /** States the interpreter's copy runs as a Task, with their real type (for the history). */
+  typeOverrides: ReadonlyMap<string, string>;
 }
 
 /** A definition CreateStateMachine refuses; the message is AWS's `Invalid State Machine Definition: '...'`. */
@@ -43,6 +64,14 @@ export const HOOK_KEYS = {
 export const HOOKS_CONTEXT_KEY = '__hooks';
 /** The interpreter sets `$$.Execution.Input`/`StartTime` from the run; a resumed run needs the originals. */
 export const EXECUTION_CONTEXT_KEY = '__execution';
+/** The workflow variables in the context object: JSONPath `$name` reads `$$.__vars.name`. */
+export const VARIABLES_CONTEXT_KEY = '__vars';
+/**
+ * States the interpreter's copy adds (absent from the history): a JSONata Choice's router (a Task picks
+ * the rule, then `__local:route:<name>`) and a JSONata catcher's Output/Assign (`__local:catch:<name>:<i>`).
+ */
+export const HIDDEN_STATE_PREFIX = '__local:';
+const RUNTIME_RESOURCE = 'local:runtime';
 
 // setTimeout overflows above 2^31-1 ms; the interpreter enforces a Task's TimeoutSeconds (default 60 s)
 // with one, so it gets a far-away backstop and the runtime enforces the real timeouts itself.
@@ -71,25 +100,41 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
   }
   const tasksByName = new Map<string, TaskStateSpec>();
   const tasksByHook = new Map<string, TaskStateSpec>();
-  const visit = (container: JsonObject, topLevel: boolean): void => {
+  const queryStates = new Map<string, QueryStateSpec>();
+  const typeOverrides = new Map<string, string>();
+  const visit = (container: JsonObject, topLevel: boolean, inherited: QueryLanguage): void => {
     const states = container['States'];
     if (!isJsonObject(states)) return;
     for (const [name, state] of Object.entries(states)) {
       if (!isJsonObject(state)) continue;
+      const type = String(state['Type']);
+      const language = queryLanguageOf(state, inherited);
+      if (language === 'JSONPath') readVariablesFromContext(state);
+      if (language === 'JSONata' || 'Assign' in state) {
+        queryStates.set(name, { name, type, language, state: structuredClone(state), topLevel });
+      }
       includeHeartbeatTimeouts(state);
-      if (state['Type'] === 'Fail') evaluateFailPathsAsParameters(state);
-      if (state['Type'] === 'Task') {
+      if (type === 'Fail') evaluateFailPathsAsParameters(state);
+      if (type === 'Task') {
         const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
         tasksByName.set(name, spec);
         tasksByHook.set(spec.hookId, spec);
+        if (language === 'JSONata') {
+          for (const catcher of evaluateCatchers(name, state, states)) queryStates.set(catcher.name, catcher);
+        }
+      } else if (queryStates.has(name)) {
+        runAsTask(name, state, states);
+        typeOverrides.set(name, type);
       }
       const branches = state['Branches'];
-      if (Array.isArray(branches)) branches.filter(isJsonObject).forEach((branch) => visit(branch, false));
+      if (Array.isArray(branches)) {
+        branches.filter(isJsonObject).forEach((branch) => visit(branch, false, language));
+      }
       const processor = state['ItemProcessor'] ?? state['Iterator'];
-      if (isJsonObject(processor)) visit(processor, false);
+      if (isJsonObject(processor)) visit(processor, false, language);
     }
   };
-  visit(definition, true);
+  visit(definition, true, topLevelQueryLanguage(definition));
 
   const timeout = definition['TimeoutSeconds'];
   const timeoutSeconds = typeof timeout === 'number' ? timeout : undefined;
@@ -103,7 +148,94 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
     tasksByHook,
     topLevelStates,
     timeoutSeconds,
+    queryStates,
+    typeOverrides,
   };
+}
+
+/**
+ * The interpreter's copy of a Pass, Succeed, Fail, Choice or Wait state the runtime evaluates: a Task
+ * (its handler does the state's work). A Choice's handler answers `{"rule": i, "output": …}` and a
+ * hidden JSONPath Choice routes on it.
+ */
+function runAsTask(name: string, state: JsonObject, states: JsonObject): void {
+  const type = state['Type'];
+  const task: JsonObject = { Type: 'Task', Resource: RUNTIME_RESOURCE, TimeoutSeconds: TIMER_LIMIT_SECONDS };
+  for (const field of ['InputPath', 'Parameters', 'ResultPath', 'OutputPath', 'Next', 'End']) {
+    if (field in state) task[field] = state[field] as JsonValue;
+  }
+  if (type === 'Succeed' || type === 'Fail') task['End'] = true;
+  if (type === 'Choice') {
+    const route = `${HIDDEN_STATE_PREFIX}route:${name}`;
+    task['Next'] = route;
+    const rules = Array.isArray(state['Choices']) ? state['Choices'].filter(isJsonObject) : [];
+    const routeState: JsonObject = {
+      Type: 'Choice',
+      OutputPath: '$.output',
+      Choices: rules.map((rule, index) => ({
+        Variable: '$.rule',
+        NumericEquals: index,
+        Next: rule['Next'] ?? null,
+      })),
+    };
+    if (typeof state['Default'] === 'string') routeState['Default'] = state['Default'];
+    states[route] = routeState;
+  }
+  states[name] = task;
+}
+
+/**
+ * A JSONata Catch rule with Output or Assign goes through a hidden state that evaluates them
+ * (`$states.errorOutput` is its input) before the rule's Next.
+ */
+function evaluateCatchers(name: string, state: JsonObject, states: JsonObject): QueryStateSpec[] {
+  const catchers = Array.isArray(state['Catch']) ? state['Catch'].filter(isJsonObject) : [];
+  const specs: QueryStateSpec[] = [];
+  catchers.forEach((catcher, index) => {
+    if (!('Output' in catcher) && !('Assign' in catcher)) return;
+    const hidden = `${HIDDEN_STATE_PREFIX}catch:${name}:${index}`;
+    specs.push({
+      name: hidden,
+      type: 'Catch',
+      language: 'JSONata',
+      state: structuredClone(catcher),
+      topLevel: false,
+      catching: name,
+    });
+    states[hidden] = {
+      Type: 'Task',
+      Resource: RUNTIME_RESOURCE,
+      TimeoutSeconds: TIMER_LIMIT_SECONDS,
+      Next: catcher['Next'] ?? null,
+    };
+    catcher['Next'] = hidden;
+    delete catcher['Output'];
+    delete catcher['Assign'];
+  });
+  return specs;
+}
+
+/** A message naming a rewritten path, with the path as the definition wrote it. */
+export function asWritten(message: string): string {
+  return message
+    .replaceAll(`$$.${VARIABLES_CONTEXT_KEY}.`, '$')
+    .replaceAll(`$$.${EXECUTION_CONTEXT_KEY}.`, '$$.Execution.');
+}
+
+const VARIABLE_REFERENCE = /(?<![\w$.])\$(?=[A-Za-z_])(\w+)/g;
+
+/** JSONPath `$name` (a workflow variable) in paths and `.$` templates → `$$.__vars.name`. */
+function readVariablesFromContext(node: JsonObject): void {
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'Branches' || key === 'ItemProcessor' || key === 'Iterator' || key === 'Result') continue;
+    if (typeof value === 'string' && (key.endsWith('Path') || key.endsWith('.$') || key === 'Variable')) {
+      node[key] = value.replace(VARIABLE_REFERENCE, `$$$$.${VARIABLES_CONTEXT_KEY}.$1`);
+    } else if (isJsonObject(value)) {
+      readVariablesFromContext(value);
+    } else if (Array.isArray(value)) {
+      value.filter(isJsonObject).forEach(readVariablesFromContext);
+    }
+  }
 }
 
 function rewriteTask(name: string, state: JsonObject, hookId: string, topLevel: boolean): TaskStateSpec {

@@ -1,7 +1,7 @@
 import type { AttemptCheckpoint, StateCheckpoint } from './checkpoint';
-import { EXECUTION_CONTEXT_KEY, HOOKS_CONTEXT_KEY } from './definition';
+import { EXECUTION_CONTEXT_KEY, HOOKS_CONTEXT_KEY, VARIABLES_CONTEXT_KEY } from './definition';
 import type { TaskStateSpec } from './definition';
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 import { decideRetry } from './retry-policy';
 
 /** One evaluation of a Task state: a new entry (retryCount 0) or a retry of it. */
@@ -53,6 +53,9 @@ export class ExecutionContext {
   private readonly entries = new Map<string, StateEntry>();
   private pending: TaskAttempt | undefined;
   private resume: StateCheckpoint | undefined;
+  /** The workflow variables (`Assign`) in scope at the top level; checkpointed with each state entry. */
+  private readonly variableValues: JsonObject;
+  private readonly inputs = new Map<string, JsonValue>();
 
   constructor(private readonly init: ExecutionContextInit) {
     const hooks: Record<string, string> = {};
@@ -60,6 +63,7 @@ export class ExecutionContext {
       Object.defineProperty(hooks, hookId, { enumerable: true, get: () => this.beginAttempt(spec) });
     }
     this.resume = init.resume?.type === 'Task' ? init.resume : undefined;
+    this.variableValues = structuredClone(init.resume?.variables ?? {});
     const startTime = new Date(init.startDate).toISOString();
     this.contextObject = {
       Execution: {
@@ -74,7 +78,58 @@ export class ExecutionContext {
       Task: this.task,
       [HOOKS_CONTEXT_KEY]: hooks,
       [EXECUTION_CONTEXT_KEY]: { Input: init.executionInput, StartTime: startTime },
+      // JSONPath `$name` reads `$$.__vars.name` (see definition.ts); branches share it by reference.
+      [VARIABLES_CONTEXT_KEY]: this.variableValues,
     };
+  }
+
+  get variables(): Readonly<JsonObject> {
+    return this.variableValues;
+  }
+
+  /** `Assign`: every value was evaluated against the variables as they were; now they all apply. */
+  assignVariables(values: JsonObject): void {
+    Object.assign(this.variableValues, values);
+  }
+
+  /** A JSONata Task's input, for `$states.input` in its Catch rules' Output and Assign. */
+  rememberInput(stateName: string, input: JsonValue): void {
+    this.inputs.set(stateName, input);
+  }
+
+  inputOf(stateName: string): JsonValue {
+    return this.inputs.get(stateName) ?? null;
+  }
+
+  /** `$$` for the runtime's own JSONPath evaluation (Assign): the public context and what the
+   * rewritten paths read (`$$.__execution`, `$$.__vars`). */
+  evaluationContext(stateName: string): Record<string, unknown> {
+    return {
+      ...this.publicContext(stateName),
+      [EXECUTION_CONTEXT_KEY]: this.contextObject[EXECUTION_CONTEXT_KEY],
+      [VARIABLES_CONTEXT_KEY]: this.variableValues,
+    };
+  }
+
+  /** `$states.context` / `$$` as a state named `stateName` sees it, without the runtime's hooks. */
+  publicContext(stateName: string): JsonObject {
+    const execution = this.contextObject['Execution'] as JsonObject;
+    const original = this.contextObject[EXECUTION_CONTEXT_KEY] as JsonObject;
+    const context: JsonObject = {
+      Execution: { ...execution, ...original },
+      StateMachine: { ...(this.contextObject['StateMachine'] as JsonObject) },
+      State: {
+        Name: stateName,
+        EnteredTime:
+          this.state.Name === stateName && this.state.EnteredTime
+            ? this.state.EnteredTime
+            : new Date().toISOString(),
+        RetryCount: this.state.Name === stateName ? (this.state.RetryCount ?? 0) : 0,
+      },
+    };
+    if (this.state.Name === stateName && this.task.Token !== undefined)
+      context['Task'] = { Token: this.task.Token };
+    return context;
   }
 
   /** The attempt whose Parameters were just evaluated; called synchronously by the Task handler. */

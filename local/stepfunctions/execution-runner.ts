@@ -1,12 +1,15 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { ExecutionJournal, StateCheckpoint } from './checkpoint';
-import type { PreparedDefinition } from './definition';
-import type { ExecutionContext } from './execution-context';
+import { HOOK_KEYS, asWritten } from './definition';
+import type { PreparedDefinition, QueryStateSpec } from './definition';
+import type { ExecutionContext, TaskAttempt } from './execution-context';
 import type { HistoryWriter } from './history-writer';
 import { StateMachine } from './interpreter';
 import type { InterpreterJson, StateMachineDefinition } from './interpreter';
 import { InterpreterEventMapper } from './interpreter-events';
+import { isJsonObject } from './json';
 import type { JsonValue } from './json';
+import { assignAfterJsonPathTask, runJsonataTask, runQueryState } from './query-states';
 import { dataLimitCause } from './payload-limit';
 import { TaskError, describeError } from './task-error';
 import { runTaskAttempt } from './task-runner';
@@ -57,13 +60,22 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     journal,
     signal: controller.signal,
   };
-  const handlers = Object.fromEntries(
-    [...prepared.tasksByName.keys()].map((name) => [
-      name,
-      (input: unknown) =>
-        runTaskAttempt(context.takeAttempt(name), input, taskDeps) as Promise<InterpreterJson>,
-    ]),
-  );
+  const handlers: Record<string, (input: unknown) => Promise<InterpreterJson>> = {};
+  for (const name of prepared.tasksByName.keys()) {
+    const query = prepared.queryStates.get(name);
+    handlers[name] = (input: unknown) => {
+      // Synchronously: the attempt is the one whose Parameters hook just ran.
+      const attempt = context.takeAttempt(name);
+      if (!query) return runTaskAttempt(attempt, input, taskDeps) as Promise<InterpreterJson>;
+      return runRuntimeTask(query, attempt, input, taskDeps) as Promise<InterpreterJson>;
+    };
+  }
+  const queryDeps = { context, journal, signal: controller.signal };
+  for (const [name, query] of prepared.queryStates) {
+    if (prepared.tasksByName.has(name)) continue;
+    handlers[name] = (input: unknown) =>
+      runQueryState(query, input as JsonValue, queryDeps) as Promise<InterpreterJson>;
+  }
 
   const machine = new StateMachine(
     resume ? resumedDefinition(prepared, resume) : prepared.interpreterDefinition,
@@ -86,6 +98,8 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     history,
     journal,
     topLevelStates: prepared.topLevelStates,
+    typeOverrides: prepared.typeOverrides,
+    variables: () => context.variables,
     resumedState: resume?.entryRecorded ? resume.checkpoint.name : undefined,
     onDataLimitExceeded(stateName, what) {
       if (limitExceeded) return;
@@ -125,6 +139,27 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
       run.abort();
     },
   };
+}
+
+/** A Task the runtime evaluates: JSONata (Arguments, Output, Assign) or JSONPath with Assign. */
+async function runRuntimeTask(
+  query: QueryStateSpec,
+  attempt: TaskAttempt,
+  input: unknown,
+  deps: TaskRunnerDeps,
+): Promise<JsonValue> {
+  if (query.language === 'JSONPath') {
+    const result = await runTaskAttempt(attempt, input, deps);
+    return assignAfterJsonPathTask(query, result, deps.context);
+  }
+  // The interpreter's copy hands over the raw state input as the wrapped Parameters (a JSONata state
+  // has none); the integration gets the evaluated Arguments instead.
+  const wrapped = isJsonObject(input) ? input : {};
+  const stateInput = wrapped[HOOK_KEYS.params] ?? null;
+  deps.context.rememberInput(query.name, stateInput);
+  return runJsonataTask(query, stateInput, deps.context, (argumentsValue) =>
+    runTaskAttempt(attempt, { ...wrapped, [HOOK_KEYS.params]: argumentsValue }, deps),
+  );
 }
 
 /** The interpreter's definition for a resumed run: it starts in the checkpointed state, and the
@@ -174,8 +209,8 @@ function classify(error: unknown): ExecutionOutcome {
     return {
       status: 'FAILED',
       error: 'States.Runtime',
-      cause: `An error occurred while executing the state: ${message}`,
+      cause: `An error occurred while executing the state: ${asWritten(message)}`,
     };
   }
-  return { status: 'FAILED', error: name, cause: message };
+  return { status: 'FAILED', error: name, cause: asWritten(message) };
 }

@@ -3,6 +3,8 @@ import type { ExecutionJournal } from './checkpoint';
 import { json } from './history-writer';
 import type { HistoryWriter } from './history-writer';
 import type { InterpreterEvent } from './interpreter';
+import { HIDDEN_STATE_PREFIX } from './definition';
+import { isJsonObject } from './json';
 import type { JsonObject, JsonValue } from './json';
 import { MAX_PAYLOAD_BYTES, payloadBytes } from './payload-limit';
 import { waitDeadline } from './wait-deadline';
@@ -12,6 +14,10 @@ export interface EventMapperOptions {
   journal: ExecutionJournal;
   /** The registered top-level states by name: their entries are checkpointed. */
   topLevelStates: ReadonlyMap<string, JsonObject>;
+  /** States the interpreter runs as Tasks, with their real type (see definition.ts). */
+  typeOverrides: ReadonlyMap<string, string>;
+  /** The workflow variables now: a state's checkpoint keeps them as it is entered. */
+  variables(): Readonly<JsonObject>;
   /** The state a resumed run starts in: its entry (and exit, if recorded) is already in the history. */
   resumedState?: string;
   /** A state's input or output is above the payload limit: the execution fails. */
@@ -39,9 +45,11 @@ export class InterpreterEventMapper {
   }
 
   handle(event: InterpreterEvent): void {
+    if ('state' in event && event.state.name.startsWith(HIDDEN_STATE_PREFIX)) return;
     switch (event.type) {
       case 'StateEntered': {
-        const { name, type, input } = event.state;
+        const { name, input } = event.state;
+        const type = this.typeOf(name, event.state.type);
         this.active.set(name, type);
         if (name === this.resumedState) {
           this.resumedState = undefined;
@@ -55,7 +63,13 @@ export class InterpreterEventMapper {
         return;
       }
       case 'StateExited': {
-        const { name, type, output } = event.state;
+        const { name } = event.state;
+        const type = this.typeOf(name, event.state.type);
+        // A JSONata Choice's handler answers the rule it picked with the state's output.
+        const output =
+          type === 'Choice' && this.options.typeOverrides.has(name) && isJsonObject(event.state.output)
+            ? event.state.output['output']
+            : event.state.output;
         this.active.delete(name);
         if (this.options.topLevelStates.has(name) && this.history.hasExitedLastEntry(name)) return;
         if ((type === 'Parallel' || type === 'Map') && !this.failed.delete(name)) {
@@ -94,7 +108,12 @@ export class InterpreterEventMapper {
     const state = this.options.topLevelStates.get(name);
     if (!state) return;
     const waitUntil = type === 'Wait' ? waitDeadline(state, input, enteredAt) : undefined;
-    this.options.journal.enterState({ name, type, input, enteredAt, waitUntil });
+    const variables = structuredClone(this.options.variables()) as JsonObject;
+    this.options.journal.enterState({ name, type, input, enteredAt, waitUntil, variables });
+  }
+
+  private typeOf(name: string, interpreterType: string): string {
+    return this.options.typeOverrides.get(name) ?? interpreterType;
   }
 
   /** Records `<Type>StateAborted` for the states in progress when the execution is stopped. */
