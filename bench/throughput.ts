@@ -11,7 +11,7 @@ import { startLocalRuntime } from '../local/runtime.ts';
 import { PROCESS_CREDENTIALS } from '../test/helpers/local-runtime.ts';
 import { storedKeyOf } from '../local/smtp/smtp-front-door.ts';
 import { S3BlobStore } from '../lambdas/shared/adapters/s3-blob-store.ts';
-import { executionNameOf } from '../lambdas/shared/workflow/start-email-execution.ts';
+import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '../lambdas/shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
 const WORKER_SLOTS = 8;
@@ -82,7 +82,11 @@ export async function benchThroughput(emails = 200, projectUsers = 50): Promise<
         });
         const key = storedKeyOf(info.response);
         if (!key) throw new Error(`the front door named no stored object: ${info.response}`);
-        const raw = await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key);
+        const raw = await new S3BlobStore(runtime.clients.s3).get(
+          runtime.config.mailBucket,
+          key,
+          MAX_STORED_EMAIL_BYTES,
+        );
         sent.push({ jobId: executionNameOf(raw), slot: `${project}#${user}`, sentAt });
       }),
     );

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { messageIdOf } from '#domain/message-id';
 import { S3BlobStore } from '#adapters/s3-blob-store';
-import { executionNameOf } from '#workflow/start-email-execution';
+import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '#workflow/start-email-execution';
 import { storedKeyOf } from '../smtp/smtp-front-door.ts';
 import { CliError, type CliContext } from './cli-context.ts';
 
@@ -52,7 +52,11 @@ const bare = (id: string) => id.trim().replace(/^<|>$/g, '');
 async function storedJobId(context: CliContext, smtpResponse: string): Promise<string | undefined> {
   const key = storedKeyOf(smtpResponse);
   if (key === undefined) return undefined;
-  const raw = await new S3BlobStore(context.clients.s3).get(context.config.mailBucket, key);
+  const raw = await new S3BlobStore(context.clients.s3).get(
+    context.config.mailBucket,
+    key,
+    MAX_STORED_EMAIL_BYTES,
+  );
   return executionNameOf(raw);
 }
 

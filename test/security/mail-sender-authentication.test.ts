@@ -7,7 +7,7 @@ import type { OutboxEntry } from '#local/outbox/outbox';
 import { storedKeyOf } from '#local/smtp/smtp-front-door';
 import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
 import { waitFor } from '#test/wait';
-import { executionNameOf } from '#workflow/start-email-execution';
+import { executionNameFor, executionNameOf, MAX_STORED_EMAIL_BYTES } from '#workflow/start-email-execution';
 
 interface Mail {
   envelopeFrom: string;
@@ -25,7 +25,13 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
     runtime = await startTestRuntime({
       smtpPort: 0,
       projects: [
-        { ...AMELIA, allowedSenders: ['scott@example.com', '@trusted.example'] },
+        {
+          ...AMELIA,
+          allowedSenders: ['scott@example.com', '@trusted.example'],
+          // No worker runs here: a queued job gives the slot back after a second in the queue, so the
+          // next test's email from the same sender can be admitted.
+          settings: { ...AMELIA.settings, queueWaitSeconds: 1 },
+        },
         { id: 'other', users: ['zoe'], allowedSenders: ['zoe@example.org'] },
       ],
       onOutboxMessage: (entry) => outbox.push(entry),
@@ -48,7 +54,11 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
       });
       const key = storedKeyOf(info.response);
       if (!key) throw new Error(`no stored key in ${info.response}`);
-      const raw = await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key);
+      const raw = await new S3BlobStore(runtime.clients.s3).get(
+        runtime.config.mailBucket,
+        key,
+        MAX_STORED_EMAIL_BYTES,
+      );
       return { jobId: executionNameOf(raw), key };
     } finally {
       transport.close();
@@ -188,7 +198,11 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
     expect(admitted.emailKey).toBe(victim.key);
 
     // The same S3 event three times is one execution.
-    const again = await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, victim.key);
+    const again = await new S3BlobStore(runtime.clients.s3).get(
+      runtime.config.mailBucket,
+      victim.key,
+      MAX_STORED_EMAIL_BYTES,
+    );
     for (let i = 0; i < 2; i++)
       await runtime.clients.s3.send(
         new PutObjectCommand({ Bucket: runtime.config.mailBucket, Key: victim.key, Body: again }),
@@ -201,7 +215,13 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
     );
     const names = await Promise.all(
       Contents.map(async ({ Key }) =>
-        executionNameOf(await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, Key!)),
+        executionNameOf(
+          await new S3BlobStore(runtime.clients.s3).get(
+            runtime.config.mailBucket,
+            Key!,
+            MAX_STORED_EMAIL_BYTES,
+          ),
+        ),
       ),
     );
     expect(new Set(names).size).toBe(Contents.length);
@@ -233,7 +253,7 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
     });
     const key = storedKeyOf(info.response)!;
     const jobId = executionNameOf(
-      await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key),
+      await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, key, MAX_STORED_EMAIL_BYTES),
     );
     const record = await waitFor('the admission', async () => {
       const item = await runtime.jobRecord('amelia', jobId);
@@ -256,10 +276,30 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
     transport.close();
     const longKey = storedKeyOf(long.response)!;
     const longJob = executionNameOf(
-      await new S3BlobStore(runtime.clients.s3).get(runtime.config.mailBucket, longKey),
+      await new S3BlobStore(runtime.clients.s3).get(
+        runtime.config.mailBucket,
+        longKey,
+        MAX_STORED_EMAIL_BYTES,
+      ),
     );
     const refused = await recordOf('amelia', longJob);
     expect(refused).toMatchObject({ outcome: 'rejected', reason: 'too-large' });
     expect(String(refused.detail)).toMatch(/the instruction (is|has a line of) \d+ characters/);
+  }, 90_000);
+
+  it("records an object stored over SES's 40 MB as too-large without reading it into memory", async () => {
+    const key = 'emails/hostile-oversize';
+    const bytes = MAX_STORED_EMAIL_BYTES + 1024;
+    const header = 'From: scott@example.com\r\nTo: amelia.scott@intake.localhost\r\nSubject: Huge\r\n\r\n';
+    const body = Buffer.alloc(bytes, 'x');
+    body.write(header, 0, 'latin1');
+    await runtime.clients.s3.send(
+      new PutObjectCommand({ Bucket: runtime.config.mailBucket, Key: key, Body: body }),
+    );
+    const jobId = executionNameFor({ messageId: `too-large:${key}`, fingerprint: `${key}\n${bytes}` });
+    const record = await recordOf('_unrouted', jobId);
+    expect(record).toMatchObject({ outcome: 'rejected', reason: 'too-large' });
+    expect(String(record.detail)).toContain(`the object is ${bytes} bytes`);
+    expect((await runtime.executionEnded(jobId)).status).toBe('SUCCEEDED');
   }, 90_000);
 });

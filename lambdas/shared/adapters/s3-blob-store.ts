@@ -1,13 +1,20 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BlobStore } from '#workflow/ports';
+import { BlobTooLargeError, type BlobStore } from '#workflow/ports';
 
 export class S3BlobStore implements BlobStore {
   constructor(private readonly client: S3Client) {}
 
-  async get(bucket: string, key: string): Promise<Uint8Array> {
+  async get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array> {
     const result = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!result.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-    return result.Body.transformToByteArray();
+    const bytes = result.ContentLength ?? 0;
+    if (bytes > maxBytes) {
+      await result.Body.transformToWebStream().cancel();
+      throw new BlobTooLargeError(bytes, maxBytes);
+    }
+    const body = await result.Body.transformToByteArray();
+    if (body.byteLength > maxBytes) throw new BlobTooLargeError(body.byteLength, maxBytes);
+    return body;
   }
 
   async put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {

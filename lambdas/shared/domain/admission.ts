@@ -117,7 +117,7 @@ export async function admitEmail(
  * backscatter. Never for malformed, virus, spam or failed authentication, whose From may be forged.
  */
 export function decideAdmission(parse: ParseResult, context: AdmissionContext): Admission {
-  if (!parse.ok) return reject('unparseable', parse.detail, false);
+  if (!parse.ok) return reject(parse.reason, parse.detail, false);
   const email = parse.email;
   if (email.autoReply) {
     const reason = isBounce(email.autoReply) ? 'bounce' : 'auto-reply';

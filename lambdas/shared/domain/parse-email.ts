@@ -21,7 +21,9 @@ export interface ParseOptions {
 }
 
 export type ParseResult =
-  { ok: true; email: InboundEmail } | { ok: false; reason: 'unparseable'; detail: string };
+  | { ok: true; email: InboundEmail }
+  /** `too-large`: the stored object was over the reader's limit and was not read. */
+  | { ok: false; reason: 'unparseable' | 'too-large'; detail: string };
 
 export const DEFAULT_MAX_TEXT_LENGTH = 1_000_000;
 const MAX_REFERENCES = 100;

@@ -3,13 +3,14 @@ import { UNROUTED_PROJECT } from '#contracts/tables';
 import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/workflow-state';
 import { admitEmail, type Admission } from '#domain/admission';
 import type { InboundEmail } from '#domain/inbound-email';
-import { parseEmail } from '#domain/parse-email';
+import { parseEmail, type ParseResult } from '#domain/parse-email';
 import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
 import { replyAddressFor } from '#domain/thread-id';
 import { isAutomatedAddress } from '#domain/auto-reply';
 import { takeAdmission } from './admission-windows.ts';
-import type { AdmissionWindows, BlobStore, JobRecords } from './ports.ts';
+import { BlobTooLargeError, type AdmissionWindows, type BlobStore, type JobRecords } from './ports.ts';
+import { MAX_STORED_EMAIL_BYTES } from './start-email-execution.ts';
 
 export interface IngestEmailInput {
   bucket: string;
@@ -40,13 +41,23 @@ export const droppedListKeyFor = (jobId: string): string => `attachments/${jobId
  */
 export const MAX_DROPPED_IN_STATE = 20;
 
+/** Reads the stored email, at most SES's 40 MB of it, and parses it; a larger object is `too-large`. */
+async function parseStoredEmail(input: IngestEmailInput, deps: IngestEmailDeps): Promise<ParseResult> {
+  try {
+    const raw = await deps.blobs.get(input.bucket, input.key, MAX_STORED_EMAIL_BYTES);
+    return await parseEmail(raw, { domain: deps.mailDomain });
+  } catch (error) {
+    if (!(error instanceof BlobTooLargeError)) throw error;
+    return { ok: false, reason: 'too-large', detail: error.message };
+  }
+}
+
 /**
  * ParseEmail: reads the raw email, parses and admits it, stores the instruction and the kept
  * attachments next to it in S3 (the state carries keys, never bodies) and records it as received.
  */
 export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps): Promise<WorkflowState> {
-  const raw = await deps.blobs.get(input.bucket, input.key);
-  const parsed = await parseEmail(raw, { domain: deps.mailDomain });
+  const parsed = await parseStoredEmail(input, deps);
   // Admission looks the recipients' projects up; the accepted one's settings come from the same read.
   const lookups = new Map<string, Promise<Project | undefined>>();
   const registry = {

@@ -140,8 +140,20 @@ export interface QueueProvisioner {
   ensureProjectQueues(projectId: string, userId: string): Promise<ProjectQueueUrls>;
 }
 
+/** A stored object larger than the reader's limit: it was not read into memory. */
+export class BlobTooLargeError extends Error {
+  override readonly name = 'BlobTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the object is ${bytes} bytes; at most ${maxBytes} are read`);
+  }
+}
+
 export interface BlobStore {
-  get(bucket: string, key: string): Promise<Uint8Array>;
+  /** Rejects with `BlobTooLargeError`, before reading the body, when the object is over `maxBytes`. */
+  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
   put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
 }
 

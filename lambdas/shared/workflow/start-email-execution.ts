@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionInput } from '#contracts/workflow-state';
 import { storedEmailIdentity, type StoredEmailIdentity } from '#domain/message-id';
-import type { BlobStore, ExecutionStarter, StartOutcome } from './ports.ts';
+import { BlobTooLargeError, type BlobStore, type ExecutionStarter, type StartOutcome } from './ports.ts';
+
+/** SES stores mail of up to 40 MB; no stored email larger than this is read into memory. */
+export const MAX_STORED_EMAIL_BYTES = 40 * 1024 * 1024;
 
 /** Where SES (and the local SMTP server) store raw mail; only these objects start executions. */
 export const EMAIL_PREFIX = 'emails/';
@@ -58,13 +61,28 @@ export interface StartEmailExecutionDeps {
 
 export type StartedEmail = StartOutcome & { name: string; messageId: string; object: S3ObjectRef };
 
+/**
+ * An object over the SES limit (only a hostile S3 client can store one) is named by its key and size
+ * without being read, so it still gets an execution and, at ParseEmail, a `too-large` outcome.
+ */
+async function identityOfStored(
+  object: S3ObjectRef,
+  deps: StartEmailExecutionDeps,
+): Promise<StoredEmailIdentity> {
+  try {
+    return deps.identityOf(await deps.blobs.get(object.bucket, object.key, MAX_STORED_EMAIL_BYTES));
+  } catch (error) {
+    if (!(error instanceof BlobTooLargeError)) throw error;
+    return { messageId: `too-large:${object.key}`, fingerprint: `${object.key}\n${error.bytes}` };
+  }
+}
+
 /** Starts the email-processor execution for one stored email; a repeat starts nothing new. */
 export async function startEmailExecution(
   object: S3ObjectRef,
   deps: StartEmailExecutionDeps,
 ): Promise<StartedEmail> {
-  const raw = await deps.blobs.get(object.bucket, object.key);
-  const identity = deps.identityOf(raw);
+  const identity = await identityOfStored(object, deps);
   const messageId = identity.messageId;
   const name = executionNameFor(identity);
   // Deterministic input (no timestamps): the same event again is recognised as the same execution.

@@ -4,6 +4,7 @@ import {
   emailObjectsIn,
   executionNameFor,
   executionNameOf,
+  MAX_STORED_EMAIL_BYTES,
   startEmailExecution,
 } from '#workflow/start-email-execution';
 import type { ExecutionStarter, StartOutcome } from '#workflow/ports';
@@ -63,7 +64,10 @@ describe('startEmailExecution', () => {
     };
     const deps = {
       blobs: {
-        get: async () => new TextEncoder().encode('Message-ID: <m1@x>\r\n\r\nhi'),
+        get: async (_bucket: string, _key: string, maxBytes: number) => {
+          expect(maxBytes).toBe(MAX_STORED_EMAIL_BYTES);
+          return new TextEncoder().encode('Message-ID: <m1@x>\r\n\r\nhi');
+        },
         put: async () => {},
       },
       starter,
