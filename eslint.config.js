@@ -26,6 +26,33 @@ export default tseslint.config(
     },
   },
   {
+    // Lambda bundles keep only the zod they use: zod/mini through #contracts/zod, as a namespace.
+    files: ['lambdas/**/*.ts'],
+    ignores: ['lambdas/shared/contracts/zod.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'zod',
+              message: "Use '#contracts/zod' (zod/mini): classic zod adds ~440 KiB to every bundle.",
+            },
+            { name: 'zod/mini', message: "Use '#contracts/zod': it sets zod's English messages." },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/zod(\\.ts)?$/] > ImportSpecifier[imported.name='z']",
+          message:
+            "Write `import * as z from '#contracts/zod'`: the `z` object keeps all of zod in the bundle.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

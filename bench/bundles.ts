@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { esbuildOptionsLikeCdk } from '../lib/bundling.ts';
+import { bundleTargetKiB, esbuildOptionsLikeCdk } from '../lib/bundling.ts';
 import type { ClaimResult } from '../lambdas/shared/contracts/workflow-state.ts';
 import { admittedState, TEST_SETTINGS } from '../test/helpers/workflow-states.ts';
 
@@ -232,6 +232,8 @@ export const benchBundles = async (
       figures.map((f) => ({
         handler: f.handler,
         'size KiB': (f.bytes / 1024).toFixed(0),
+        'target KiB': bundleTargetKiB(f.handler),
+        'size/target': (f.bytes / 1024 / bundleTargetKiB(f.handler)).toFixed(2),
         'gzip KiB': (f.gzipBytes / 1024).toFixed(0),
         'import ms': f.importMs,
         'first event ms': f.firstEventMs,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { jobs, now, queues, slots, waiters, waker } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
@@ -6,7 +6,11 @@ import { claimJob, waitForSlot } from '#workflow/claim-job';
 
 const eventSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('try'), state: workflowStateSchema }),
-  z.object({ mode: z.literal('wait'), taskToken: z.string().min(1), state: workflowStateSchema }),
+  z.object({
+    mode: z.literal('wait'),
+    taskToken: z.string().check(z.minLength(1)),
+    state: workflowStateSchema,
+  }),
 ]);
 
 /**

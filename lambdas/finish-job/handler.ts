@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';

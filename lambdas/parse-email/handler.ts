@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { admissionWindows, blobs, jobs, now, projects } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { ingestEmail } from '#workflow/ingest-email';
 
 const eventSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  jobId: z.string().min(1),
-  executionArn: z.string().min(1),
+  bucket: z.string().check(z.minLength(1)),
+  key: z.string().check(z.minLength(1)),
+  jobId: z.string().check(z.minLength(1)),
+  executionArn: z.string().check(z.minLength(1)),
 });
 
 /** ParseEmail: parse and admit the stored email; store its instruction and attachments. */

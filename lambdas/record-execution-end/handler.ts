@@ -1,15 +1,15 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { executionStates, jobs, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
 const eventSchema = z.object({
   detail: z.object({
-    executionArn: z.string().min(1),
-    name: z.string().min(1),
+    executionArn: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
     status: z.enum(['ABORTED', 'TIMED_OUT', 'FAILED']),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
 import { interruptions, jobs, now, slots } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
@@ -7,7 +7,7 @@ import { recordInterruption } from '#workflow/record-interruption';
 const INTERRUPTION_RETENTION_DAYS = 30;
 
 const eventSchema = z.object({
-  state: workflowStateSchema.extend({ interruptError: stateErrorSchema.optional() }),
+  state: z.extend(workflowStateSchema, { interruptError: z.optional(stateErrorSchema) }),
 });
 
 /** RecordInterruption: flag the interrupt on the holder's lease and write the audit record. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 
 /**
  * The environment every Lambda handler and the worker read. Only entry points call `loadConfig`;
@@ -20,18 +20,19 @@ export const ENV = {
   queueKmsKeyId: 'QUEUE_KMS_KEY_ID',
 } as const;
 
+const required = z.string().check(z.minLength(1));
 const configSchema = z.object({
-  mailBucket: z.string().min(1),
-  jobsTable: z.string().min(1),
-  activeJobsTable: z.string().min(1),
-  interruptionsTable: z.string().min(1),
-  projectsTable: z.string().min(1),
-  admissionWindowsTable: z.string().min(1),
-  slotWaitersTable: z.string().min(1),
-  queuePrefix: z.string().min(1).max(24),
-  mailDomain: z.string().min(1),
-  stateMachineArn: z.string().optional(),
-  queueKmsKeyId: z.string().optional(),
+  mailBucket: required,
+  jobsTable: required,
+  activeJobsTable: required,
+  interruptionsTable: required,
+  projectsTable: required,
+  admissionWindowsTable: required,
+  slotWaitersTable: required,
+  queuePrefix: z.string().check(z.minLength(1), z.maxLength(24)),
+  mailDomain: required,
+  stateMachineArn: z.optional(z.string()),
+  queueKmsKeyId: z.optional(z.string()),
 });
 export type IntakeConfig = z.infer<typeof configSchema>;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Project and user ids appear in queue names (80 characters at most, `.fifo` included) and in
@@ -9,7 +9,7 @@ export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,23}$/;
 
 export const projectIdSchema = z
   .string()
-  .regex(ID_PATTERN, 'must be 1-24 characters of a-z, 0-9 and "-", starting with a letter or digit');
+  .check(z.regex(ID_PATTERN, 'must be 1-24 characters of a-z, 0-9 and "-", starting with a letter or digit'));
 export const userIdSchema = projectIdSchema;
 
 /** The key of the active-jobs item: one slot per project and user. */

@@ -1,14 +1,19 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { projectIdSchema, userIdSchema } from './identifiers.ts';
 import { repositorySettingsSchema } from './repository.ts';
 
+const nonEmpty = z.string().check(z.minLength(1));
+const count = z.int().check(z.nonnegative());
+const positiveInt = z.int().check(z.positive());
+const nonNegative = z.number().check(z.nonnegative());
+
 /** An attachment the parse step stored in S3; messages carry its key, never its bytes. */
 export const storedAttachmentSchema = z.object({
-  key: z.string().min(1),
-  filename: z.string().min(1),
-  contentType: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  key: nonEmpty,
+  filename: nonEmpty,
+  contentType: nonEmpty,
+  size: count,
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
 });
 export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
 
@@ -19,14 +24,14 @@ export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
  * the project opts out and its commands run as the worker, logged loudly. A bare string is the mode.
  * Defaults: no network, 2048 MiB of data per process, 256 processes.
  */
-export const sandboxSettingsSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? { mode: value } : value),
+export const sandboxSettingsSchema = z.pipe(
+  z.transform((value: unknown) => (typeof value === 'string' ? { mode: value } : value)),
   z.strictObject({
-    mode: z.enum(['worker', 'bwrap', 'uid', 'none']).default('worker'),
+    mode: z._default(z.enum(['worker', 'bwrap', 'uid', 'none']), 'worker'),
     /** All or nothing: true shares the worker's network (no per-host allowlist yet). */
-    network: z.boolean().default(false),
-    memoryMb: z.number().int().min(64).max(65_536).default(2048),
-    maxProcesses: z.number().int().min(8).max(4096).default(256),
+    network: z._default(z.boolean(), false),
+    memoryMb: z._default(z.int().check(z.minimum(64), z.maximum(65_536)), 2048),
+    maxProcesses: z._default(z.int().check(z.minimum(8), z.maximum(4096)), 256),
   }),
 );
 export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>;
@@ -34,33 +39,33 @@ export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>;
 /** What one job may spend on the model; the job stops with `Budget.Exceeded` when it is reached. */
 export const budgetSchema = z.strictObject({
   /** Input + output tokens (cache reads and writes included). */
-  maxTokens: z.number().int().positive().optional(),
+  maxTokens: z.optional(positiveInt),
   /** Estimated US dollars (see the worker's price table). */
-  maxDollars: z.number().positive().optional(),
+  maxDollars: z.optional(z.number().check(z.positive())),
 });
 export type Budget = z.infer<typeof budgetSchema>;
 
 /** Per-project settings the worker needs, copied into each job so a job is self-contained. */
 export const jobSettingsSchema = z.object({
-  model: z.string().min(1),
+  model: nonEmpty,
   validationCommands: z.array(
     z.object({
-      name: z.string().min(1),
-      command: z.string().min(1),
-      timeoutSeconds: z.number().int().positive(),
+      name: nonEmpty,
+      command: nonEmpty,
+      timeoutSeconds: positiveInt,
     }),
   ),
-  maxFixAttempts: z.number().int().nonnegative(),
+  maxFixAttempts: count,
   /** The workflow's limit for waiting in the queue; jobs queued before it existed had an hour. */
-  queueWaitSeconds: z.number().int().positive().default(3600),
-  heartbeatSeconds: z.number().int().positive(),
-  leaseSeconds: z.number().int().positive(),
-  jobTimeoutSeconds: z.number().int().positive(),
-  promptOverrides: z.record(z.string(), z.string()).default({}),
-  sandbox: sandboxSettingsSchema.optional(),
-  budget: budgetSchema.optional(),
+  queueWaitSeconds: z._default(positiveInt, 3600),
+  heartbeatSeconds: positiveInt,
+  leaseSeconds: positiveInt,
+  jobTimeoutSeconds: positiveInt,
+  promptOverrides: z._default(z.record(z.string(), z.string()), {}),
+  sandbox: z.optional(sandboxSettingsSchema),
+  budget: z.optional(budgetSchema),
   /** The project's repository; absent: the worker's own bare repository (no remote, no pull request). */
-  repository: repositorySettingsSchema.optional(),
+  repository: z.optional(repositorySettingsSchema),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
@@ -68,23 +73,23 @@ export type JobSettings = z.infer<typeof jobSettingsSchema>;
  * A job as the workflow hands it to a worker. Everything large lives in S3 and is referenced by key.
  */
 export const jobSchema = z.object({
-  jobId: z.string().min(1).max(80),
-  executionArn: z.string().min(1),
-  threadId: z.string().min(1),
+  jobId: z.string().check(z.minLength(1), z.maxLength(80)),
+  executionArn: nonEmpty,
+  threadId: nonEmpty,
   projectId: projectIdSchema,
   userId: userIdSchema,
-  messageId: z.string().min(1),
-  bucket: z.string().min(1),
-  emailKey: z.string().min(1),
-  instructionKey: z.string().min(1),
+  messageId: nonEmpty,
+  bucket: nonEmpty,
+  emailKey: nonEmpty,
+  instructionKey: nonEmpty,
   attachments: z.array(storedAttachmentSchema),
-  sender: z.string().min(3),
+  sender: z.string().check(z.minLength(3)),
   subject: z.string(),
   /** The address replies are sent from; it carries the thread id in its sub-address. */
-  replyFrom: z.string().min(3),
-  inputQueueUrl: z.string().url(),
-  interruptQueueUrl: z.string().url(),
-  deadLetterQueueUrl: z.string().url(),
+  replyFrom: z.string().check(z.minLength(3)),
+  inputQueueUrl: z.url(),
+  interruptQueueUrl: z.url(),
+  deadLetterQueueUrl: z.url(),
   settings: jobSettingsSchema,
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -97,7 +102,7 @@ export type Job = z.infer<typeof jobSchema>;
  */
 export const jobMessageSchema = z.object({
   version: z.literal(1),
-  taskToken: z.string().min(1),
+  taskToken: nonEmpty,
   job: jobSchema,
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
@@ -106,16 +111,16 @@ export type JobMessage = z.infer<typeof jobMessageSchema>;
 export const interruptMessageSchema = z.object({
   version: z.literal(1),
   kind: z.literal('interrupt'),
-  targetJobId: z.string().min(1),
-  byJobId: z.string().min(1),
+  targetJobId: nonEmpty,
+  byJobId: nonEmpty,
   reason: z.string(),
 });
 export type InterruptMessage = z.infer<typeof interruptMessageSchema>;
 
 /** The worker's answer to the queue token (QueueJob's result, kept at `$.pickup`). */
 export const pickupSchema = z.object({
-  workerId: z.string().min(1),
-  pickedUpAt: z.string().min(1),
+  workerId: nonEmpty,
+  pickedUpAt: nonEmpty,
 });
 export type Pickup = z.infer<typeof pickupSchema>;
 
@@ -127,12 +132,12 @@ export const JOB_ERRORS = {
 
 /** Model tokens of a job or a story and their estimated cost (cache reads and writes apart). */
 export const modelUsageSchema = z.object({
-  calls: z.number().int().nonnegative(),
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative(),
-  cacheWriteTokens: z.number().int().nonnegative(),
-  costUsd: z.number().nonnegative(),
+  calls: count,
+  inputTokens: count,
+  outputTokens: count,
+  cacheReadTokens: count,
+  cacheWriteTokens: count,
+  costUsd: nonNegative,
 });
 
 /** The output of a successful job (SendTaskSuccess), kept well under the 256 KiB payload cap. */
@@ -142,20 +147,20 @@ export const jobSummarySchema = z.object({
   branch: z.string(),
   stories: z.array(
     z.object({
-      index: z.number().int().nonnegative(),
+      index: count,
       title: z.string(),
       status: z.enum(['committed', 'skipped', 'failed']),
-      commit: z.string().optional(),
-      attempts: z.number().int().nonnegative(),
-      durationMs: z.number().nonnegative(),
+      commit: z.optional(z.string()),
+      attempts: count,
+      durationMs: nonNegative,
       /** Estimated model cost of this story in US dollars. */
-      costUsd: z.number().nonnegative().optional(),
+      costUsd: z.optional(nonNegative),
     }),
   ),
   commits: z.array(z.string()),
-  pullRequest: z.object({ number: z.number().int().positive(), url: z.string() }).optional(),
-  durationMs: z.number().nonnegative(),
+  pullRequest: z.optional(z.object({ number: positiveInt, url: z.string() })),
+  durationMs: nonNegative,
   /** The job's model usage (plan and stories), with its estimated cost. */
-  usage: modelUsageSchema.optional(),
+  usage: z.optional(modelUsageSchema),
 });
 export type JobSummary = z.infer<typeof jobSummarySchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Where a project's work lands: a git repository the worker clones, pushes a branch per thread to, and
@@ -9,17 +9,17 @@ import { z } from 'zod';
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
 
 /** `https://…`, `http://` (loopback only), `ssh://…`, `git@host:owner/repo.git`, `file://…` or an absolute path. */
-export const repositoryUrlSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .refine((value) => repositoryUrlKind(value) !== undefined, {
+export const repositoryUrlSchema = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.refine((value) => repositoryUrlKind(value) !== undefined, {
     message:
       'must be an https:// or ssh:// URL, git@host:owner/repo.git, or (for local use) file:// or an absolute path; http:// only on loopback',
-  })
-  .refine((value) => !hasUrlCredentials(value), {
+  }),
+  z.refine((value) => !hasUrlCredentials(value), {
     message: 'must not carry a user name or token; name them in "credentials" instead',
-  });
+  }),
+);
 
 export type RepositoryUrlKind = 'https' | 'ssh' | 'local';
 
@@ -54,9 +54,11 @@ export const isLoopbackHost = (host: string): boolean =>
 
 const branchNameSchema = z
   .string()
-  .regex(
-    /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._/-]{1,200}$/,
-    'must be a plain branch name like "main"',
+  .check(
+    z.regex(
+      /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._/-]{1,200}$/,
+      'must be a plain branch name like "main"',
+    ),
   );
 
 /**
@@ -65,57 +67,55 @@ const branchNameSchema = z
  */
 export const repositoryCredentialsSchema = z.union([
   z.strictObject({
-    env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name'),
+    env: z.string().check(z.regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name')),
   }),
-  z.strictObject({ file: z.string().startsWith('/', 'must be an absolute path') }),
+  z.strictObject({ file: z.string().check(z.startsWith('/', 'must be an absolute path')) }),
   z.strictObject({
-    secret: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+    secret: z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name')),
   }),
 ]);
 export type RepositoryCredentials = z.infer<typeof repositoryCredentialsSchema>;
 
 export const pullRequestSettingsSchema = z.strictObject({
-  provider: z.enum(['github', 'gitlab', 'none']).refine((provider) => provider !== 'gitlab', {
-    message: '"gitlab" is not supported yet; use "github" or "none"',
-  }),
+  provider: z.enum(['github', 'gitlab', 'none']).check(
+    z.refine((provider) => provider !== 'gitlab', {
+      message: '"gitlab" is not supported yet; use "github" or "none"',
+    }),
+  ),
   /** GitHub Enterprise (`https://host/api/v3`) or a local forge; default `https://api.github.com`. */
-  apiBaseUrl: z
-    .string()
-    .url()
-    .refine((value) => repositoryUrlKind(value) === 'https', {
-      message: 'must be an https:// URL (http:// only on loopback)',
-    })
-    .optional(),
+  apiBaseUrl: z.optional(
+    z.url().check(
+      z.refine((value) => repositoryUrlKind(value) === 'https', {
+        message: 'must be an https:// URL (http:// only on loopback)',
+      }),
+    ),
+  ),
   /** Default: derived from the repository URL (`…/owner/repo(.git)`). */
-  owner: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner name')
-    .optional(),
-  repo: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name')
-    .optional(),
+  owner: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner name'))),
+  repo: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name'))),
 });
 
 export const repositorySettingsSchema = z
   .strictObject({
     url: repositoryUrlSchema,
     /** Default: the remote's HEAD. */
-    defaultBranch: branchNameSchema.optional(),
-    credentials: repositoryCredentialsSchema.optional(),
-    pullRequests: pullRequestSettingsSchema.default({ provider: 'none' }),
+    defaultBranch: z.optional(branchNameSchema),
+    credentials: z.optional(repositoryCredentialsSchema),
+    pullRequests: z._default(pullRequestSettingsSchema, { provider: 'none' }),
   })
-  .superRefine((repository, context) => {
-    if (repository.pullRequests.provider !== 'github') return;
-    if (repository.pullRequests.owner && repository.pullRequests.repo) return;
-    if (!ownerAndRepoOf(repository.url)) {
-      context.addIssue({
-        code: 'custom',
-        message: 'cannot derive owner/repo from the url; give pullRequests.owner and pullRequests.repo',
-        path: ['pullRequests'],
-      });
-    }
-  });
+  .check(
+    z.superRefine((repository, context) => {
+      if (repository.pullRequests.provider !== 'github') return;
+      if (repository.pullRequests.owner && repository.pullRequests.repo) return;
+      if (!ownerAndRepoOf(repository.url)) {
+        context.addIssue({
+          code: 'custom',
+          message: 'cannot derive owner/repo from the url; give pullRequests.owner and pullRequests.repo',
+          path: ['pullRequests'],
+        });
+      }
+    }),
+  );
 export type RepositorySettings = z.infer<typeof repositorySettingsSchema>;
 
 /** `owner` and `repo` from `https://host/…/owner/repo(.git)` or `git@host:owner/repo.git`. */

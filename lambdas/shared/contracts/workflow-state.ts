@@ -1,17 +1,20 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { jobSchema, jobSettingsSchema, pickupSchema, storedAttachmentSchema } from './messages.ts';
+
+const nonEmpty = z.string().check(z.minLength(1));
+const optionalString = z.optional(z.string());
 
 /** The input of every execution: deterministic, so a duplicate start is recognised. */
 export const executionInputSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
+  bucket: nonEmpty,
+  key: nonEmpty,
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 export const admissionSummarySchema = z.object({
   decision: z.enum(['accepted', 'rejected', 'ignored']),
-  reason: z.string().optional(),
-  detail: z.string().optional(),
+  reason: optionalString,
+  detail: optionalString,
   replySafe: z.boolean(),
 });
 export type AdmissionSummary = z.infer<typeof admissionSummarySchema>;
@@ -20,21 +23,21 @@ export type AdmissionSummary = z.infer<typeof admissionSummarySchema>;
 export const emailSummarySchema = z.object({
   messageId: z.string(),
   threadId: z.string(),
-  sender: z.string().optional(),
+  sender: optionalString,
   subject: z.string(),
-  projectId: z.string().optional(),
-  userId: z.string().optional(),
-  instructionKey: z.string().optional(),
+  projectId: optionalString,
+  userId: optionalString,
+  instructionKey: optionalString,
   /** The address replies come from: the project address with the thread id as sub-address. */
-  replyFrom: z.string().optional(),
+  replyFrom: optionalString,
   attachments: z.array(storedAttachmentSchema),
   droppedAttachments: z.array(z.object({ filename: z.string(), reason: z.string() })),
-  inReplyTo: z.string().optional(),
+  inReplyTo: optionalString,
   references: z.array(z.string()),
 });
 export type EmailSummary = z.infer<typeof emailSummarySchema>;
 
-export const stateErrorSchema = z.object({ Error: z.string(), Cause: z.string().nullish() });
+export const stateErrorSchema = z.object({ Error: z.string(), Cause: z.nullish(z.string()) });
 export type StateError = z.infer<typeof stateErrorSchema>;
 
 export const slotHolderSchema = z.object({
@@ -46,31 +49,31 @@ export type SlotHolder = z.infer<typeof slotHolderSchema>;
 
 export const claimResultSchema = z.object({
   claimed: z.boolean(),
-  holder: slotHolderSchema.nullable(),
-  job: jobSchema.nullable(),
-  messageGroupId: z.string().nullable(),
+  holder: z.nullable(slotHolderSchema),
+  job: z.nullable(jobSchema),
+  messageGroupId: z.nullable(z.string()),
   /** The active-jobs key (`project#user`) RunJob writes the run token to. */
-  slotId: z.string().nullable(),
-  queueWaitSeconds: z.number().int().positive().nullable(),
-  heartbeatSeconds: z.number().int().positive().nullable(),
-  timeoutSeconds: z.number().int().positive().nullable(),
+  slotId: z.nullable(z.string()),
+  queueWaitSeconds: z.nullable(z.int().check(z.positive())),
+  heartbeatSeconds: z.nullable(z.int().check(z.positive())),
+  timeoutSeconds: z.nullable(z.int().check(z.positive())),
 });
 export type ClaimResult = z.infer<typeof claimResultSchema>;
 
 /** The state that flows through the email-processor workflow after ParseEmail. */
 export const workflowStateSchema = z.object({
-  jobId: z.string().min(1),
-  executionArn: z.string().min(1),
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  admission: admissionSummarySchema.optional(),
-  email: emailSummarySchema.optional(),
+  jobId: nonEmpty,
+  executionArn: nonEmpty,
+  bucket: nonEmpty,
+  key: nonEmpty,
+  admission: z.optional(admissionSummarySchema),
+  email: z.optional(emailSummarySchema),
   /** The project's settings when the email was admitted; the job carries them to the worker. */
-  settings: jobSettingsSchema.optional(),
-  claim: claimResultSchema.optional(),
+  settings: z.optional(jobSettingsSchema),
+  claim: z.optional(claimResultSchema),
   /** Set when a worker answered the queue token: the job left the queue. */
-  pickup: pickupSchema.optional(),
-  error: stateErrorSchema.optional(),
-  result: z.unknown().optional(),
+  pickup: z.optional(pickupSchema),
+  error: z.optional(stateErrorSchema),
+  result: z.optional(z.unknown()),
 });
 export type WorkflowState = z.infer<typeof workflowStateSchema>;

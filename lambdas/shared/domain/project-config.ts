@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '#contracts/zod';
 import { projectIdSchema, userIdSchema } from '#contracts/identifiers';
 import { budgetSchema, sandboxSettingsSchema, type JobSettings } from '#contracts/messages';
 import { repositorySettingsSchema } from '#contracts/repository';
@@ -31,16 +31,27 @@ export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 /** How long a job may wait in its queue for a worker before it times out (see README, scale-out). */
 export const DEFAULT_QUEUE_WAIT_SECONDS = 3600;
 
-const positiveInt = z.number().int().positive();
+/** A positive integer within the given bounds, `fallback` when absent. */
+const positiveInt = (fallback: number, bounds: { min?: number; max?: number } = {}) =>
+  z._default(
+    z
+      .int()
+      .check(
+        z.positive(),
+        ...(bounds.min === undefined ? [] : [z.minimum(bounds.min)]),
+        ...(bounds.max === undefined ? [] : [z.maximum(bounds.max)]),
+      ),
+    fallback,
+  );
 
 export const limitsSchema = z.strictObject({
-  maxEmailBytes: positiveInt.default(DEFAULT_LIMITS.maxEmailBytes),
-  maxAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxAttachmentBytes),
+  maxEmailBytes: positiveInt(DEFAULT_LIMITS.maxEmailBytes),
+  maxAttachmentBytes: positiveInt(DEFAULT_LIMITS.maxAttachmentBytes),
   // Each kept attachment is a line of the workflow state: bounded so the state stays far below 256 KiB.
-  maxAttachments: z.number().int().nonnegative().max(100).default(DEFAULT_LIMITS.maxAttachments),
-  maxTotalAttachmentBytes: positiveInt.default(DEFAULT_LIMITS.maxTotalAttachmentBytes),
-  maxInstructionChars: positiveInt.max(1_000_000).default(DEFAULT_LIMITS.maxInstructionChars),
-  maxLineChars: positiveInt.max(100_000).default(DEFAULT_LIMITS.maxLineChars),
+  maxAttachments: z._default(z.int().check(z.nonnegative(), z.maximum(100)), DEFAULT_LIMITS.maxAttachments),
+  maxTotalAttachmentBytes: positiveInt(DEFAULT_LIMITS.maxTotalAttachmentBytes),
+  maxInstructionChars: positiveInt(DEFAULT_LIMITS.maxInstructionChars, { max: 1_000_000 }),
+  maxLineChars: positiveInt(DEFAULT_LIMITS.maxLineChars, { max: 100_000 }),
 });
 export type Limits = z.infer<typeof limitsSchema>;
 
@@ -52,16 +63,16 @@ export type Limits = z.infer<typeof limitsSchema>;
 export const DEFAULT_RATE_LIMITS = { windowSeconds: 3600, perSender: 20, perProject: 100 } as const;
 
 export const rateLimitsSchema = z.strictObject({
-  windowSeconds: positiveInt.min(60).max(86_400).default(DEFAULT_RATE_LIMITS.windowSeconds),
-  perSender: positiveInt.max(1000).default(DEFAULT_RATE_LIMITS.perSender),
-  perProject: positiveInt.max(1000).default(DEFAULT_RATE_LIMITS.perProject),
+  windowSeconds: positiveInt(DEFAULT_RATE_LIMITS.windowSeconds, { min: 60, max: 86_400 }),
+  perSender: positiveInt(DEFAULT_RATE_LIMITS.perSender, { max: 1000 }),
+  perProject: positiveInt(DEFAULT_RATE_LIMITS.perProject, { max: 1000 }),
 });
 export type RateLimits = z.infer<typeof rateLimitsSchema>;
 
 export const validationCommandSchema = z.strictObject({
-  name: z.string().min(1),
-  command: z.string().min(1),
-  timeoutSeconds: positiveInt.max(3600).default(300),
+  name: z.string().check(z.minLength(1)),
+  command: z.string().check(z.minLength(1)),
+  timeoutSeconds: positiveInt(300, { max: 3600 }),
 });
 
 /**
@@ -82,59 +93,68 @@ export const validationCommandSchema = z.strictObject({
  */
 export const projectSettingsSchema = z
   .strictObject({
-    model: z.string().min(1).default(DEFAULT_MODEL),
-    validationCommands: z.array(validationCommandSchema).default([]),
-    maxFixAttempts: z.number().int().nonnegative().max(10).default(2),
-    queueWaitSeconds: positiveInt.max(86_400).default(DEFAULT_QUEUE_WAIT_SECONDS),
-    heartbeatSeconds: positiveInt.default(60),
-    leaseSeconds: positiveInt.min(3).default(30),
-    jobTimeoutSeconds: positiveInt.default(3600),
-    limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
-    rateLimits: rateLimitsSchema.default(() => ({ ...DEFAULT_RATE_LIMITS })),
-    promptOverrides: z.record(z.string(), z.string()).default({}),
-    sandbox: sandboxSettingsSchema.default(() => sandboxSettingsSchema.parse({})),
-    budget: budgetSchema.optional(),
+    model: z._default(z.string().check(z.minLength(1)), DEFAULT_MODEL),
+    validationCommands: z._default(z.array(validationCommandSchema), []),
+    maxFixAttempts: z._default(z.int().check(z.nonnegative(), z.maximum(10)), 2),
+    queueWaitSeconds: positiveInt(DEFAULT_QUEUE_WAIT_SECONDS, { max: 86_400 }),
+    heartbeatSeconds: positiveInt(60),
+    leaseSeconds: positiveInt(30, { min: 3 }),
+    jobTimeoutSeconds: positiveInt(3600),
+    limits: z._default(limitsSchema, () => ({ ...DEFAULT_LIMITS })),
+    rateLimits: z._default(rateLimitsSchema, () => ({ ...DEFAULT_RATE_LIMITS })),
+    promptOverrides: z._default(z.record(z.string(), z.string()), {}),
+    sandbox: z._default(sandboxSettingsSchema, () => sandboxSettingsSchema.parse({})),
+    budget: z.optional(budgetSchema),
   })
-  .refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
-    message: 'must be longer than heartbeatSeconds',
-    path: ['jobTimeoutSeconds'],
-  });
+  .check(
+    z.refine((settings) => settings.jobTimeoutSeconds > settings.heartbeatSeconds, {
+      message: 'must be longer than heartbeatSeconds',
+      path: ['jobTimeoutSeconds'],
+    }),
+  );
 
 /** An allowed sender: a bare address (`scott@example.com`) or a whole domain (`@example.com`). */
-export const allowedSenderSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((value) => (value.startsWith('@') ? isDomain(value.slice(1)) : splitAddress(value) !== undefined), {
-    message: 'must be an address like "name@example.com" or a domain like "@example.com"',
-  });
+export const allowedSenderSchema = z.string().check(
+  z.trim(),
+  z.toLowerCase(),
+  z.refine(
+    (value) => (value.startsWith('@') ? isDomain(value.slice(1)) : splitAddress(value) !== undefined),
+    {
+      message: 'must be an address like "name@example.com" or a domain like "@example.com"',
+    },
+  ),
+);
 
 export const projectSchema = z.strictObject({
   id: projectIdSchema,
-  users: z.array(userIdSchema).min(1, 'must list at least one user'),
-  allowedSenders: z.array(allowedSenderSchema).min(1, 'must list at least one address or @domain'),
-  settings: projectSettingsSchema.default(() => projectSettingsSchema.parse({})),
+  users: z.array(userIdSchema).check(z.minLength(1, 'must list at least one user')),
+  allowedSenders: z
+    .array(allowedSenderSchema)
+    .check(z.minLength(1, 'must list at least one address or @domain')),
+  settings: z._default(projectSettingsSchema, () => projectSettingsSchema.parse({})),
   /** Where the work lands; without it, a bare repository on the worker's disk. */
-  repository: repositorySettingsSchema.optional(),
+  repository: z.optional(repositorySettingsSchema),
 });
 export type Project = z.infer<typeof projectSchema>;
 /** A project as written in a config file, defaults not yet applied. */
 export type ProjectInput = z.input<typeof projectSchema>;
 
 export const projectsFileSchema = z.strictObject({
-  projects: z.array(projectSchema).superRefine((projects, context) => {
-    const seen = new Set<string>();
-    projects.forEach((project, index) => {
-      if (seen.has(project.id)) {
-        context.addIssue({
-          code: 'custom',
-          message: `duplicate project id "${project.id}"`,
-          path: [index, 'id'],
-        });
-      }
-      seen.add(project.id);
-    });
-  }),
+  projects: z.array(projectSchema).check(
+    z.superRefine((projects, context) => {
+      const seen = new Set<string>();
+      projects.forEach((project, index) => {
+        if (seen.has(project.id)) {
+          context.addIssue({
+            code: 'custom',
+            message: `duplicate project id "${project.id}"`,
+            path: [index, 'id'],
+          });
+        }
+        seen.add(project.id);
+      });
+    }),
+  ),
 });
 
 export class ProjectConfigError extends Error {

@@ -4,7 +4,9 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import { sdkClientConfig, type AwsClientSettings } from './aws-client-settings.ts';
+
+export type { AwsClientSettings };
 
 /**
  * The AWS SDK clients of one process. Endpoints come from the SDK's standard configuration
@@ -18,33 +20,6 @@ export interface AwsClients {
   sqs: SQSClient;
   sfn: SFNClient;
   ses: SESv2Client;
-}
-
-/**
- * How one set of SDK clients reaches AWS. Empty on AWS: the SDK's standard configuration applies.
- * The local runtime names its own endpoint and credentials, so two runtimes can share a process.
- */
-export interface AwsClientSettings {
-  endpoint?: string;
-  region?: string;
-  /** Credentials of these clients alone; default: the SDK's provider chain. */
-  credentials?: AwsCredentialIdentity;
-  /** Path-style S3 URLs, needed by S3 emulators on a loopback address. */
-  s3ForcePathStyle?: boolean;
-}
-
-/** The part of the settings every SDK client takes (no undefined keys: the SDK would keep them). */
-export function sdkClientConfig(settings: AwsClientSettings): {
-  endpoint?: string;
-  region?: string;
-  credentials?: AwsClientSettings['credentials'];
-} {
-  const { endpoint, region, credentials } = settings;
-  return {
-    ...(endpoint ? { endpoint } : {}),
-    ...(region ? { region } : {}),
-    ...(credentials ? { credentials } : {}),
-  };
 }
 
 /** Marshalling every DynamoDB document client of the project uses. */

@@ -21,7 +21,8 @@ import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
 import { composeReply } from '#domain/compose-reply';
 import { MailNotifier } from '#workflow/mail-notifier';
-import { documentClientOf, sdkClientConfig } from './aws-clients.ts';
+import { sdkClientConfig } from './aws-client-settings.ts';
+import { documentClientOf } from './aws-clients.ts';
 import type { HandlerContext } from './handler-context.ts';
 
 /**
