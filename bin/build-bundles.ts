@@ -5,6 +5,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { buildWorker } from '../containers/story-processor/build.ts';
 import { HANDLER_NAMES } from '../lambdas/shared/contracts/functions.ts';
 import { bundleTargetKiB, esbuildOptionsLikeCdk } from '../lib/bundling.ts';
 import { handlerEntry } from '../lib/handlers.ts';
@@ -25,6 +26,5 @@ for (const name of HANDLER_NAMES) {
     `built ${outfile.padEnd(42)} ${size.toFixed(0).padStart(5)} KiB  target ≤ ${target} KiB  ${size <= target ? 'ok' : `${(size / target).toFixed(1)}× over`}  (map ${(await kib(`${outfile}.map`)).toFixed(0)} KiB apart)`,
   );
 }
-const worker = join(outdir, 'story-processor', 'main.mjs');
-await build(esbuildOptionsLikeCdk(join('containers', 'story-processor', 'src', 'main.ts'), worker));
-console.log(`built ${worker}`);
+const { bundle: worker } = await buildWorker(join(outdir, 'story-processor'));
+console.log(`built ${worker} (+ prompts/, as in the worker image)`);
