@@ -86,6 +86,10 @@ describe('the worker build script', () => {
       .map((imported) => imported.path)
       .filter((path) => !path.startsWith('node:') && !builtins.has(path));
     expect(leftOutside).toEqual([]);
+    // Every source the bundle reads is inside what the Dockerfile copies into the build stage.
+    const copiedIntoBuildStage = /^(node_modules|lambdas\/shared|containers\/story-processor)\//;
+    const outsideContext = Object.keys(metafile.inputs).filter((input) => !copiedIntoBuildStage.test(input));
+    expect(outsideContext).toEqual([]);
     expect(await readdir(join(outdir, 'prompts'))).toEqual(
       expect.arrayContaining(await readdir(join('containers', 'story-processor', 'prompts'))),
     );
