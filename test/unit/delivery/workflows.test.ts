@@ -60,6 +60,7 @@ describe('GitHub workflows', () => {
       'npm audit --omit=dev --audit-level=high',
     ])
       expect(runs).toContain(command);
+    expect(runs.some((run) => run.includes('npm run smoke -- --endpoint .intake'))).toBe(true);
     const synthText = await workflowText('ci.yml');
     for (const env of ['dev', 'staging', 'prod']) expect(synthText).toContain(`env: ${env}\n`);
     expect(runs.some((run) => run.startsWith('npm run synth -- -c env=${{ matrix.env }}'))).toBe(true);
