@@ -1,9 +1,7 @@
-import { slotIdOf } from '#contracts/identifiers';
-import { FINAL_OUTCOMES, type ActiveJobItem, type JobOutcome } from '#contracts/tables';
+import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
+import { MemorySlotStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
-import { epochSeconds, leaseItemFor } from '#workflow/lease-item';
 import type {
-  ClaimAttempt,
   FifoSender,
   InterruptionLog,
   InterruptionRecord,
@@ -11,40 +9,13 @@ import type {
   JobRecords,
   ProjectQueueUrls,
   QueueProvisioner,
-  SlotClaim,
-  SlotStore,
   SlotWaiter,
   SlotWaiters,
   TaskWaker,
 } from '#workflow/ports';
 
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
-export class MemorySlotStore implements SlotStore {
-  readonly items = new Map<string, ActiveJobItem>();
-
-  async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const current = this.items.get(slotIdOf(claim.projectId, claim.userId));
-    if (current && current.expiresAt >= epochSeconds(claim.now) && current.jobId !== claim.jobId) {
-      return { claimed: false, holder: current };
-    }
-    const item = leaseItemFor(claim);
-    this.items.set(item.pk, item);
-    return { claimed: true, item };
-  }
-
-  async requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean> {
-    const item = this.items.get(slotId);
-    if (item?.jobId !== holderJobId) return false;
-    item.interruptRequestedBy = byJobId;
-    return true;
-  }
-
-  async release(slotId: string, jobId: string): Promise<boolean> {
-    if (this.items.get(slotId)?.jobId !== jobId) return false;
-    this.items.delete(slotId);
-    return true;
-  }
-}
+export { MemorySlotStore };
 
 export class MemorySlotWaiters implements SlotWaiters {
   readonly items = new Map<string, SlotWaiter>();

@@ -1,16 +1,8 @@
-import type { ActiveJobItem, JobOutcome } from '#contracts/tables';
+import type { ActiveJobClaim, ActiveJobItem } from '#contracts/active-jobs-table';
+import type { JobOutcome } from '#contracts/tables';
 
 /** What a claim needs to write on the project-user slot. */
-export interface SlotClaim {
-  projectId: string;
-  userId: string;
-  jobId: string;
-  threadId: string;
-  executionArn: string;
-  interruptQueueUrl: string;
-  now: Date;
-  leaseSeconds: number;
-}
+export type SlotClaim = ActiveJobClaim;
 
 export type ClaimAttempt = { claimed: true; item: ActiveJobItem } | { claimed: false; holder: ActiveJobItem };
 
