@@ -1,4 +1,5 @@
-import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
+import { FINAL_JOB, isFinalOutcome } from '#contracts/jobs-table';
+import type { JobOutcome } from '#contracts/tables';
 import { MemorySlotStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
 import type {
@@ -58,16 +59,19 @@ export const slotReleaseOver = (slots: MemorySlotStore) => ({
 });
 
 export class MemoryJobRecords implements JobRecords {
-  readonly items = new Map<string, { outcome?: JobOutcome } & JobRecordFields>();
+  readonly items = new Map<string, { outcome?: JobOutcome; finishedAt?: string } & JobRecordFields>();
 
   async record(
     projectId: string,
     jobId: string,
     outcome: JobOutcome,
     fields: JobRecordFields,
+    now: Date,
   ): Promise<void> {
     const key = `${projectId}/${jobId}`;
-    this.items.set(key, { ...this.items.get(key), ...fields, outcome });
+    const current = this.items.get(key);
+    const finishedAt = current?.finishedAt ?? (isFinalOutcome(outcome) ? now.toISOString() : undefined);
+    this.items.set(key, { ...current, ...fields, outcome, ...(finishedAt ? { finishedAt } : {}) });
   }
 
   async recordIfOpen(
@@ -75,10 +79,11 @@ export class MemoryJobRecords implements JobRecords {
     jobId: string,
     outcome: JobOutcome,
     fields: JobRecordFields,
+    now: Date,
   ): Promise<boolean> {
-    const current = this.items.get(`${projectId}/${jobId}`)?.outcome;
-    if (current && FINAL_OUTCOMES.includes(current)) return false;
-    await this.record(projectId, jobId, outcome, fields);
+    const key = `${projectId}/${jobId}`;
+    if (FINAL_JOB.holds(this.items.get(key))) return false;
+    this.items.set(key, { ...this.items.get(key), ...fields, outcome, finishedAt: now.toISOString() });
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { ActiveJobClaim, ActiveJobItem } from '#contracts/active-jobs-table';
+import type { JobRecordFields } from '#contracts/jobs-table';
 import type { JobOutcome } from '#contracts/tables';
 
 /** What a claim needs to write on the project-user slot. */
@@ -41,25 +42,7 @@ export interface TaskWaker {
   wake(token: string, output: unknown): Promise<boolean>;
 }
 
-export interface JobRecordFields {
-  userId?: string;
-  threadId?: string;
-  messageId?: string;
-  sender?: string;
-  subject?: string;
-  bucket?: string;
-  emailKey?: string;
-  executionArn?: string;
-  reason?: string;
-  detail?: string;
-  error?: string;
-  cause?: string;
-  interruptedBy?: string;
-  deadLetterMessageId?: string;
-  droppedAttachments?: { filename: string; reason: string }[];
-  attachmentCount?: number;
-  summary?: unknown;
-}
+export type { JobRecordFields };
 
 /** One admission rate-limit window: its item key, how many jobs it admits, when it may be deleted. */
 export interface CountedWindow {
