@@ -205,6 +205,21 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
         expect(await leases.renew(lease(slotId, 'job-a', 'worker-1', T0, 120))).toBeUndefined();
       });
 
+      it('reads the lease as it is now, and nothing for a free slot', async () => {
+        const { slots, leases } = table();
+        const { slotId, claim } = freshSlot();
+        expect(await leases.read(slotId)).toBeUndefined();
+        await slots.claim(claim('job-a'));
+        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 90));
+        await slots.requestInterrupt(slotId, 'job-a', 'job-b');
+        expect(await leases.read(slotId)).toEqual({
+          jobId: 'job-a',
+          workerId: 'worker-1',
+          expiresAt: at(90).getTime(),
+          interruptRequestedBy: 'job-b',
+        });
+      });
+
       it('hands the job over only from the worker that runs it, so another worker may take it at once', async () => {
         const { slots, leases, read } = table();
         const { slotId, claim } = freshSlot();
