@@ -10,7 +10,7 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import { TABLE_KEYS } from '#contracts/tables';
 import type { IntakeConfig } from '#shared/config';
 
-type TableKind = keyof typeof TABLE_KEYS;
+export type TableKind = keyof typeof TABLE_KEYS;
 
 const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
   activeJobs: config.activeJobsTable,
@@ -47,7 +47,7 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-async function ensureTable(dynamodb: DynamoDBClient, name: string, kind: TableKind): Promise<void> {
+export async function ensureTable(dynamodb: DynamoDBClient, name: string, kind: TableKind): Promise<void> {
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName: name }));
     return;

@@ -1,24 +1,7 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobItem } from '#contracts/jobs-table';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
-
-interface JobItem {
-  pk: string;
-  sk: string;
-  outcome?: string;
-  reason?: string;
-  subject?: string;
-  sender?: string;
-  createdAt?: string;
-  finishedAt?: string;
-  stories?: unknown[];
-  commits?: unknown[];
-  summary?: { stories?: unknown[]; commits?: unknown[] };
-  /** Written by the worker with each checkpoint. */
-  modelUsage?: { costUsd?: number; inputTokens?: number; outputTokens?: number };
-  branch?: string;
-  pullRequest?: { number: number; url: string };
-}
 
 const costOf = (item: JobItem): string =>
   typeof item.modelUsage?.costUsd === 'number' ? `$${item.modelUsage.costUsd.toFixed(4)}` : '';

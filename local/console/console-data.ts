@@ -14,6 +14,8 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { simpleParser } from 'mailparser';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
+import type { ActiveJobItem } from '#contracts/active-jobs-table';
+import type { JobItem } from '#contracts/jobs-table';
 import { executionHistory } from '../execution-history.ts';
 import { listOutbox, readOutboxMessage, type OutboxEntry } from '../outbox/outbox.ts';
 import { executionPath, type ExecutionPath } from './execution-path.ts';
@@ -133,7 +135,7 @@ export class ConsoleData {
       }),
     );
     const executions = page.executions ?? [];
-    const jobs = executions.length > 0 ? await this.jobsByName() : new Map<string, Item>();
+    const jobs = executions.length > 0 ? await this.jobsByName() : new Map<string, JobItem>();
     return {
       executions: executions.map((execution) => {
         const job = jobs.get(execution.name ?? '');
@@ -153,8 +155,8 @@ export class ConsoleData {
   }
 
   /** Jobs by execution name (the job id is the execution name). */
-  private async jobsByName(): Promise<Map<string, Item>> {
-    return new Map((await this.jobs()).map((job) => [String(job.sk), job]));
+  private async jobsByName(): Promise<Map<string, JobItem>> {
+    return new Map((await this.jobs()).map((job) => [job.sk, job]));
   }
 
   async execution(executionArn: string): Promise<ExecutionView> {
@@ -177,12 +179,12 @@ export class ConsoleData {
     return page.events?.[0]?.id;
   }
 
-  jobs(): Promise<Item[]> {
-    return this.scan(this.config.jobsTable);
+  async jobs(): Promise<JobItem[]> {
+    return (await this.scan(this.config.jobsTable)) as unknown as JobItem[];
   }
 
-  activeJobs(): Promise<Item[]> {
-    return this.scan(this.config.activeJobsTable);
+  async activeJobs(): Promise<ActiveJobItem[]> {
+    return (await this.scan(this.config.activeJobsTable)) as unknown as ActiveJobItem[];
   }
 
   interruptions(): Promise<Item[]> {

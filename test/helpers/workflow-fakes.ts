@@ -1,9 +1,8 @@
-import { slotIdOf } from '#contracts/identifiers';
-import { FINAL_OUTCOMES, type ActiveJobItem, type JobOutcome } from '#contracts/tables';
+import { FINAL_JOB, isFinalOutcome } from '#contracts/jobs-table';
+import type { JobOutcome } from '#contracts/tables';
+import { MemorySlotStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
-import { epochSeconds, leaseItemFor } from '#workflow/lease-item';
 import type {
-  ClaimAttempt,
   FifoSender,
   InterruptionLog,
   InterruptionRecord,
@@ -11,40 +10,13 @@ import type {
   JobRecords,
   ProjectQueueUrls,
   QueueProvisioner,
-  SlotClaim,
-  SlotStore,
   SlotWaiter,
   SlotWaiters,
   TaskWaker,
 } from '#workflow/ports';
 
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
-export class MemorySlotStore implements SlotStore {
-  readonly items = new Map<string, ActiveJobItem>();
-
-  async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const current = this.items.get(slotIdOf(claim.projectId, claim.userId));
-    if (current && current.expiresAt >= epochSeconds(claim.now) && current.jobId !== claim.jobId) {
-      return { claimed: false, holder: current };
-    }
-    const item = leaseItemFor(claim);
-    this.items.set(item.pk, item);
-    return { claimed: true, item };
-  }
-
-  async requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean> {
-    const item = this.items.get(slotId);
-    if (item?.jobId !== holderJobId) return false;
-    item.interruptRequestedBy = byJobId;
-    return true;
-  }
-
-  async release(slotId: string, jobId: string): Promise<boolean> {
-    if (this.items.get(slotId)?.jobId !== jobId) return false;
-    this.items.delete(slotId);
-    return true;
-  }
-}
+export { MemorySlotStore };
 
 export class MemorySlotWaiters implements SlotWaiters {
   readonly items = new Map<string, SlotWaiter>();
@@ -87,16 +59,19 @@ export const slotReleaseOver = (slots: MemorySlotStore) => ({
 });
 
 export class MemoryJobRecords implements JobRecords {
-  readonly items = new Map<string, { outcome?: JobOutcome } & JobRecordFields>();
+  readonly items = new Map<string, { outcome?: JobOutcome; finishedAt?: string } & JobRecordFields>();
 
   async record(
     projectId: string,
     jobId: string,
     outcome: JobOutcome,
     fields: JobRecordFields,
+    now: Date,
   ): Promise<void> {
     const key = `${projectId}/${jobId}`;
-    this.items.set(key, { ...this.items.get(key), ...fields, outcome });
+    const current = this.items.get(key);
+    const finishedAt = current?.finishedAt ?? (isFinalOutcome(outcome) ? now.toISOString() : undefined);
+    this.items.set(key, { ...current, ...fields, outcome, ...(finishedAt ? { finishedAt } : {}) });
   }
 
   async recordIfOpen(
@@ -104,10 +79,11 @@ export class MemoryJobRecords implements JobRecords {
     jobId: string,
     outcome: JobOutcome,
     fields: JobRecordFields,
+    now: Date,
   ): Promise<boolean> {
-    const current = this.items.get(`${projectId}/${jobId}`)?.outcome;
-    if (current && FINAL_OUTCOMES.includes(current)) return false;
-    await this.record(projectId, jobId, outcome, fields);
+    const key = `${projectId}/${jobId}`;
+    if (FINAL_JOB.holds(this.items.get(key))) return false;
+    this.items.set(key, { ...this.items.get(key), ...fields, outcome, finishedAt: now.toISOString() });
     return true;
   }
 

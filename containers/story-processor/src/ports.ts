@@ -3,6 +3,7 @@
  * wires AWS adapters (or in-memory fakes in tests) behind them.
  */
 
+import type { LeaseView } from '#contracts/active-jobs-table';
 import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
 
 export interface Clock {
@@ -80,15 +81,7 @@ export interface TaskCallbacks {
 
 // --- lease and job records -----------------------------------------------------------------------
 
-export interface LeaseView {
-  jobId: string;
-  workerId?: string;
-  /** Epoch milliseconds (the table stores seconds). */
-  expiresAt: number;
-  interruptRequestedBy?: string;
-  /** The workflow's run token, once its RunJob state has started. */
-  runTaskToken?: string;
-}
+export type { LeaseView };
 
 export type LeaseClaim =
   | { kind: 'claimed'; lease: LeaseView }

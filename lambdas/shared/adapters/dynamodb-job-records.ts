@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
+import { FINAL_JOB, isFinalOutcome, jobKey } from '#contracts/jobs-table';
+import type { JobOutcome } from '#contracts/tables';
 import type { JobRecordFields, JobRecords } from '#workflow/ports';
 
 interface UpdateParts {
@@ -29,7 +30,7 @@ export class DynamoDbJobRecords implements JobRecords {
       names: { '#outcome': 'outcome' },
       values: { ':outcome': outcome },
     };
-    if (FINAL_OUTCOMES.includes(outcome)) parts.sets.push('finishedAt = if_not_exists(finishedAt, :now)');
+    if (isFinalOutcome(outcome)) parts.sets.push('finishedAt = if_not_exists(finishedAt, :now)');
     await this.update(projectId, jobId, fields, parts, now);
   }
 
@@ -49,7 +50,7 @@ export class DynamoDbJobRecords implements JobRecords {
           sets: ['#outcome = :outcome', 'createdAt = if_not_exists(createdAt, :now)', 'finishedAt = :now'],
           names: { '#outcome': 'outcome' },
           values: { ':outcome': outcome },
-          condition: 'attribute_not_exists(finishedAt)',
+          condition: FINAL_JOB.openExpression,
         },
         now,
       );
@@ -83,7 +84,7 @@ export class DynamoDbJobRecords implements JobRecords {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: projectId, sk: jobId },
+        Key: jobKey(projectId, jobId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

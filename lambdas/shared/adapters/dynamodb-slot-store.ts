@@ -7,14 +7,16 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ActiveJobItem } from '#contracts/tables';
-import { epochSeconds, leaseItemFor } from '#workflow/lease-item';
+import {
+  ACTIVE_JOB_CONDITIONS,
+  activeJobItemFor,
+  activeJobKey,
+  epochSeconds,
+  type ActiveJobItem,
+} from '#contracts/active-jobs-table';
 import type { ClaimAttempt, SlotClaim, SlotStore } from '#workflow/ports';
 
-/**
- * The active-jobs lease on DynamoDB. The lease's expiry is checked in the condition expression:
- * TTL deletion can lag for days, so an expired item still exists and must not block a claim.
- */
+/** The workflow's side of the active-jobs table on DynamoDB; the item and its conditions are the contract's. */
 export class DynamoDbSlotStore implements SlotStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -22,14 +24,14 @@ export class DynamoDbSlotStore implements SlotStore {
   ) {}
 
   async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const item = leaseItemFor(claim);
+    const item = activeJobItemFor(claim);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
             Item: item,
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR jobId = :jobId',
+            ConditionExpression: ACTIVE_JOB_CONDITIONS.claimable.expression,
             ExpressionAttributeValues: { ':now': epochSeconds(claim.now), ':jobId': claim.jobId },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -50,10 +52,10 @@ export class DynamoDbSlotStore implements SlotStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: slotId },
+          Key: activeJobKey(slotId),
           UpdateExpression: 'SET interruptRequestedBy = :by',
-          ConditionExpression: 'jobId = :holder',
-          ExpressionAttributeValues: { ':by': byJobId, ':holder': holderJobId },
+          ConditionExpression: ACTIVE_JOB_CONDITIONS.heldBy.expression,
+          ExpressionAttributeValues: { ':by': byJobId, ':jobId': holderJobId },
         }),
       );
       return true;
@@ -68,8 +70,8 @@ export class DynamoDbSlotStore implements SlotStore {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: slotId },
-          ConditionExpression: 'jobId = :jobId',
+          Key: activeJobKey(slotId),
+          ConditionExpression: ACTIVE_JOB_CONDITIONS.heldBy.expression,
           ExpressionAttributeValues: { ':jobId': jobId },
         }),
       );
@@ -82,7 +84,7 @@ export class DynamoDbSlotStore implements SlotStore {
 
   private async get(slotId: string): Promise<ActiveJobItem | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: slotId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
     );
     return result.Item as ActiveJobItem | undefined;
   }

@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { SlotWaiterItem } from '#contracts/tables';
-import { epochSeconds } from '#workflow/lease-item';
+import { epochSeconds } from '#contracts/active-jobs-table';
 import type { SlotWaiter, SlotWaiters } from '#workflow/ports';
 
 /** A waiter item outlives any wait (the workflow bounds a wait to minutes); TTL removes leftovers. */

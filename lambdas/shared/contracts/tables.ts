@@ -5,7 +5,7 @@
  * `expiresAt` as epoch seconds (for condition expressions and TTL) and `expiresAtIso` as ISO-8601.
  */
 export const TABLE_KEYS = {
-  /** pk = `${projectId}#${userId}`; one item while a job holds the slot. */
+  /** pk = `${projectId}#${userId}`; one item while a job holds the slot (see `active-jobs-table.ts`). */
   activeJobs: { partitionKey: 'pk', ttlAttribute: 'ttl' },
   /** pk = projectId, sk = jobId; every email's outcome, and the worker's per-story results and checkpoint. */
   jobs: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: undefined },
@@ -44,32 +44,6 @@ export interface SlotWaiterItem {
   /** When the job first parked on this slot: waiters are woken oldest first. */
   arrivedAt: string;
   ttl: number;
-}
-
-/** An item of the active-jobs table. */
-export interface ActiveJobItem {
-  pk: string;
-  projectId: string;
-  userId: string;
-  jobId: string;
-  threadId: string;
-  executionArn: string;
-  /** Where the workflow sends an interrupt for this job. */
-  interruptQueueUrl: string;
-  claimedAt: string;
-  expiresAt: number;
-  expiresAtIso: string;
-  ttl: number;
-  /** Set by the workflow when a reply interrupts this job; the worker also learns it from the lease. */
-  interruptRequestedBy?: string;
-  /** Set by the worker that runs the job. */
-  workerId?: string;
-  /**
-   * The run token: written by the workflow's RunJob state (a DynamoDB callback task) once a worker
-   * has picked the job up; the worker heartbeats and reports on it. A worker that resumes the job
-   * (after a crash or a hand-over) finds it here.
-   */
-  runTaskToken?: string;
 }
 
 /** Every email ends in exactly one of these, recorded on its jobs-table item. */

@@ -1,16 +1,9 @@
-import type { ActiveJobItem, JobOutcome } from '#contracts/tables';
+import type { ActiveJobClaim, ActiveJobItem } from '#contracts/active-jobs-table';
+import type { JobRecordFields } from '#contracts/jobs-table';
+import type { JobOutcome } from '#contracts/tables';
 
 /** What a claim needs to write on the project-user slot. */
-export interface SlotClaim {
-  projectId: string;
-  userId: string;
-  jobId: string;
-  threadId: string;
-  executionArn: string;
-  interruptQueueUrl: string;
-  now: Date;
-  leaseSeconds: number;
-}
+export type SlotClaim = ActiveJobClaim;
 
 export type ClaimAttempt = { claimed: true; item: ActiveJobItem } | { claimed: false; holder: ActiveJobItem };
 
@@ -49,25 +42,7 @@ export interface TaskWaker {
   wake(token: string, output: unknown): Promise<boolean>;
 }
 
-export interface JobRecordFields {
-  userId?: string;
-  threadId?: string;
-  messageId?: string;
-  sender?: string;
-  subject?: string;
-  bucket?: string;
-  emailKey?: string;
-  executionArn?: string;
-  reason?: string;
-  detail?: string;
-  error?: string;
-  cause?: string;
-  interruptedBy?: string;
-  deadLetterMessageId?: string;
-  droppedAttachments?: { filename: string; reason: string }[];
-  attachmentCount?: number;
-  summary?: unknown;
-}
+export type { JobRecordFields };
 
 /** One admission rate-limit window: its item key, how many jobs it admits, when it may be deleted. */
 export interface CountedWindow {

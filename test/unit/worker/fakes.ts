@@ -1,7 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-table';
 import type { Job, JobMessage } from '#contracts/messages';
+import { MemoryLeaseStore } from '#test/memory-active-jobs';
 import { systemClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
@@ -24,9 +26,6 @@ import type {
   JobDeliveryRecord,
   JobProgress,
   JobRecordStore,
-  LeaseClaim,
-  LeaseStore,
-  LeaseView,
   Mailer,
   MetricName,
   MetricsSink,
@@ -190,55 +189,26 @@ export class FakeCallbacks implements TaskCallbacks {
   }
 }
 
-export class FakeLeases implements LeaseStore {
-  readonly items = new Map<string, LeaseView>();
-
-  seed(slotId: string, jobId: string, extra: Partial<LeaseView> = {}): void {
-    this.items.set(slotId, { jobId, expiresAt: Date.now() + 60_000, ...extra });
-  }
-
-  async claim(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-    now: number;
-  }): Promise<LeaseClaim> {
-    const item = this.items.get(input.slotId);
-    if (!item || item.jobId !== input.jobId)
-      return item ? { kind: 'not-ours', lease: item } : { kind: 'not-ours' };
-    if (item.workerId && item.workerId !== input.workerId && item.expiresAt >= input.now)
-      return { kind: 'held-elsewhere', lease: item };
-    item.workerId = input.workerId;
-    item.expiresAt = input.expiresAt;
-    return { kind: 'claimed', lease: { ...item } };
-  }
-
-  async renew(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-  }): Promise<LeaseView | undefined> {
-    const item = this.items.get(input.slotId);
-    if (!item || item.jobId !== input.jobId || item.workerId !== input.workerId) return undefined;
-    item.expiresAt = input.expiresAt;
-    return { ...item };
-  }
-
-  async read(slotId: string): Promise<LeaseView | undefined> {
-    const item = this.items.get(slotId);
-    return item ? { ...item } : undefined;
+/** The worker's side of the in-memory active-jobs table, with a way to put a job's lease in place. */
+export class FakeLeases extends MemoryLeaseStore {
+  seed(slotId: string, jobId: string, extra: Partial<ActiveJobItem> = {}): void {
+    const [projectId = '', userId = ''] = slotId.split('#');
+    const item = activeJobItemFor({
+      projectId,
+      userId,
+      jobId,
+      threadId: jobId,
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:intake:${jobId}`,
+      interruptQueueUrl: '',
+      now: new Date(),
+      leaseSeconds: 60,
+    });
+    this.items.set(slotId, { ...item, ...extra });
   }
 
   /** What the workflow's RunJob state does: park the run token on the job's lease. */
   startRun(jobId: string, runToken: string): void {
     for (const item of this.items.values()) if (item.jobId === jobId) item.runTaskToken = runToken;
-  }
-
-  async handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void> {
-    const item = this.items.get(input.slotId);
-    if (item?.jobId === input.jobId && item.workerId === input.workerId) delete item.workerId;
   }
 }
 

@@ -24,7 +24,7 @@ describe('recordExecutionEnd', () => {
 
   it('leaves an outcome the workflow recorded alone', async () => {
     const { slots, jobs, states } = await claimedState('job-b');
-    await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' });
+    await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' }, now);
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-b', name: 'job-b', status: 'FAILED', error: 'Job.Failed' },
       { states, ...slotReleaseOver(slots), jobs, now: () => now },

@@ -1,13 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FINAL_OUTCOMES } from '#contracts/tables';
+import { FINAL_JOB, jobKey, type JobItem } from '#contracts/jobs-table';
 import type { Checkpoint, JobRecordStore, WorkerReport } from '../ports.ts';
 
 /**
  * The worker's fields on a jobs-table item (pk = projectId, sk = jobId): `checkpoint`, `stories`,
  * `modelUsage`, `workerId`, `workerStartedAt`, `workerReport`, and where the work is: `branch`,
  * `repositoryUrl`, `pullRequest`. It sets `outcome` only to `running`,
- * and only while no final outcome has been written by the workflow.
+ * and only while the job is not final (see `FINAL_JOB`).
  */
 export function createDynamoDbJobRecords(client: DynamoDBDocumentClient, tableName: string): JobRecordStore {
   const set = async (projectId: string, jobId: string, fields: Record<string, unknown>): Promise<void> => {
@@ -22,7 +22,7 @@ export function createDynamoDbJobRecords(client: DynamoDBDocumentClient, tableNa
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: projectId, sk: jobId },
+        Key: jobKey(projectId, jobId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -33,27 +33,26 @@ export function createDynamoDbJobRecords(client: DynamoDBDocumentClient, tableNa
   return {
     async load(projectId, jobId) {
       const result = await client.send(
-        new GetCommand({ TableName: tableName, Key: { pk: projectId, sk: jobId }, ConsistentRead: true }),
+        new GetCommand({ TableName: tableName, Key: jobKey(projectId, jobId), ConsistentRead: true }),
       );
-      const item = result.Item as { checkpoint?: Checkpoint; workerReport?: WorkerReport } | undefined;
+      const item = result.Item as
+        (JobItem & { checkpoint?: Checkpoint; workerReport?: WorkerReport }) | undefined;
       return {
         ...(item?.checkpoint ? { checkpoint: item.checkpoint } : {}),
         ...(item?.workerReport ? { report: item.workerReport } : {}),
       };
     },
     async markRunning(projectId, jobId, { workerId, startedAt }) {
-      const finals = Object.fromEntries(FINAL_OUTCOMES.map((outcome, i) => [`:final${i}`, outcome]));
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: projectId, sk: jobId },
+            Key: jobKey(projectId, jobId),
             UpdateExpression:
               'SET #outcome = :running, workerId = :workerId, workerStartedAt = :startedAt, updatedAt = :startedAt',
-            ConditionExpression: `attribute_not_exists(#outcome) OR NOT (#outcome IN (${Object.keys(finals).join(', ')}))`,
+            ConditionExpression: FINAL_JOB.openExpression,
             ExpressionAttributeNames: { '#outcome': 'outcome' },
             ExpressionAttributeValues: {
-              ...finals,
               ':running': 'running',
               ':workerId': workerId,
               ':startedAt': startedAt,

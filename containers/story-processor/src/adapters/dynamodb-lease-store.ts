@@ -1,33 +1,34 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ActiveJobItem } from '#contracts/tables';
-import type { LeaseStore, LeaseView } from '../ports.ts';
+import {
+  ACTIVE_JOB_CONDITIONS,
+  activeJobKey,
+  epochSeconds,
+  leaseExpiry,
+  leaseViewOf,
+  type ActiveJobItem,
+} from '#contracts/active-jobs-table';
+import type { LeaseStore } from '../ports.ts';
 
-const seconds = (ms: number): number => Math.floor(ms / 1000);
+const EXTEND = 'SET expiresAt = :exp, expiresAtIso = :iso, #ttl = :ttl';
 
-const view = (item: Partial<ActiveJobItem>): LeaseView => ({
-  jobId: item.jobId ?? '',
-  expiresAt: (item.expiresAt ?? 0) * 1000,
-  ...(item.workerId ? { workerId: item.workerId } : {}),
-  ...(item.interruptRequestedBy ? { interruptRequestedBy: item.interruptRequestedBy } : {}),
-  ...(item.runTaskToken ? { runTaskToken: item.runTaskToken } : {}),
-});
+const extendValues = (expiresAtMs: number): Record<string, unknown> => {
+  const { expiresAt, expiresAtIso, ttl } = leaseExpiry(new Date(expiresAtMs));
+  return { ':exp': expiresAt, ':iso': expiresAtIso, ':ttl': ttl };
+};
 
 /**
- * The worker's side of the active-jobs lease: every write is conditioned on the job id (and, once
+ * The worker's side of the active-jobs table: every write is conditioned on the job id (and, once
  * claimed, on this worker), so a lease the workflow has released or handed to another job is never
  * extended. ALL_NEW tells the worker about `interruptRequestedBy` on every renewal.
  */
 export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableName: string): LeaseStore {
-  const extendExpression = 'SET expiresAt = :exp, expiresAtIso = :iso, #ttl = :ttl';
-  const extendValues = (expiresAt: number): Record<string, unknown> => ({
-    ':exp': seconds(expiresAt),
-    ':iso': new Date(expiresAt).toISOString(),
-    ':ttl': seconds(expiresAt) + 86_400,
-  });
   const get = async (slotId: string): Promise<Partial<ActiveJobItem> | undefined> =>
-    (await client.send(new GetCommand({ TableName: tableName, Key: { pk: slotId }, ConsistentRead: true })))
-      .Item as Partial<ActiveJobItem> | undefined;
+    (
+      await client.send(
+        new GetCommand({ TableName: tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
+      )
+    ).Item as Partial<ActiveJobItem> | undefined;
 
   return {
     async claim({ slotId, jobId, workerId, expiresAt, now }) {
@@ -35,27 +36,26 @@ export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableNa
         const result = await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: slotId },
-            UpdateExpression: `${extendExpression}, workerId = :me`,
-            ConditionExpression:
-              'jobId = :job AND (attribute_not_exists(workerId) OR workerId = :me OR expiresAt < :now)',
+            Key: activeJobKey(slotId),
+            UpdateExpression: `${EXTEND}, workerId = :workerId`,
+            ConditionExpression: ACTIVE_JOB_CONDITIONS.workerMayTake.expression,
             ExpressionAttributeNames: { '#ttl': 'ttl' },
             ExpressionAttributeValues: {
               ...extendValues(expiresAt),
-              ':me': workerId,
-              ':job': jobId,
-              ':now': seconds(now),
+              ':workerId': workerId,
+              ':jobId': jobId,
+              ':now': epochSeconds(new Date(now)),
             },
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return { kind: 'claimed', lease: view(result.Attributes ?? {}) };
+        return { kind: 'claimed', lease: leaseViewOf(result.Attributes ?? {}) };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const item = await get(slotId);
         if (!item || item.jobId !== jobId)
-          return item ? { kind: 'not-ours', lease: view(item) } : { kind: 'not-ours' };
-        return { kind: 'held-elsewhere', lease: view(item) };
+          return item ? { kind: 'not-ours', lease: leaseViewOf(item) } : { kind: 'not-ours' };
+        return { kind: 'held-elsewhere', lease: leaseViewOf(item) };
       }
     },
     async renew({ slotId, jobId, workerId, expiresAt }) {
@@ -63,15 +63,15 @@ export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableNa
         const result = await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: slotId },
-            UpdateExpression: extendExpression,
-            ConditionExpression: 'jobId = :job AND workerId = :me',
+            Key: activeJobKey(slotId),
+            UpdateExpression: EXTEND,
+            ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
             ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ...extendValues(expiresAt), ':me': workerId, ':job': jobId },
+            ExpressionAttributeValues: { ...extendValues(expiresAt), ':workerId': workerId, ':jobId': jobId },
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return view(result.Attributes ?? {});
+        return leaseViewOf(result.Attributes ?? {});
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return undefined;
         throw error;
@@ -79,17 +79,17 @@ export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableNa
     },
     async read(slotId) {
       const item = await get(slotId);
-      return item ? view(item) : undefined;
+      return item ? leaseViewOf(item) : undefined;
     },
     async handOver({ slotId, jobId, workerId }) {
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: slotId },
+            Key: activeJobKey(slotId),
             UpdateExpression: 'REMOVE workerId',
-            ConditionExpression: 'jobId = :job AND workerId = :me',
-            ExpressionAttributeValues: { ':me': workerId, ':job': jobId },
+            ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
+            ExpressionAttributeValues: { ':workerId': workerId, ':jobId': jobId },
           }),
         );
       } catch (error) {

@@ -1,0 +1,42 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { activeJobKey, type ActiveJobItem } from '#contracts/active-jobs-table';
+import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
+import type { Emulators } from '#local/emulators/index';
+import { ensureTable } from '#local/provision';
+import { createDynamoDbLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-lease-store.ts';
+import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
+import {
+  describeActiveJobsTableContract,
+  type ActiveJobsTableUnderTest,
+} from './active-jobs-table.contract.ts';
+
+const TableName = 'contract-active-jobs';
+let dataDir: string;
+let emulators: Emulators;
+let client: DynamoDBClient;
+let under: ActiveJobsTableUnderTest;
+
+beforeAll(async () => {
+  dataDir = await tempDataDir();
+  emulators = await start(dataDir);
+  client = new DynamoDBClient(clientConfig(emulators));
+  await ensureTable(client, TableName, 'activeJobs');
+  const doc = DynamoDBDocumentClient.from(client);
+  under = {
+    slots: new DynamoDbSlotStore(doc, TableName),
+    leases: createDynamoDbLeaseStore(doc, TableName),
+    read: async (slotId) =>
+      (await doc.send(new GetCommand({ TableName, Key: activeJobKey(slotId), ConsistentRead: true })))
+        .Item as ActiveJobItem | undefined,
+  };
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await emulators?.stop();
+  if (dataDir) await removeDir(dataDir);
+});
+
+describeActiveJobsTableContract('DynamoDB adapters on the local DynamoDB', () => under);
