@@ -53,9 +53,12 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
   guardServer(backend, options.edgeToken);
   const backendUrl = new URL(endpointOf(host, await listen(backend, 0, host)));
   const agent = new Agent({ keepAlive: true });
+  // Requests still inside dynalite when it closes make it throw "Database is closed" outside any
+  // request, so stop() lets them finish first.
+  const inFlight = new Set<Promise<void>>();
   const front = createServer(
     edgeOnly(options.edgeToken, (req, res) => {
-      handle(req, res).catch((err: Error) => {
+      const handled = handle(req, res).catch((err: Error) => {
         if (!res.headersSent)
           sendJson(res, 500, {
             __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
@@ -63,6 +66,8 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
           });
         else res.destroy(err);
       });
+      inFlight.add(handled);
+      void handled.finally(() => inFlight.delete(handled));
     }),
   );
 
@@ -167,7 +172,12 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
     endpoint: endpointOf(host, port),
     port,
     async stop() {
-      await closeServer(front);
+      const closing = closeServer(front);
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((r) => setTimeout(r, 5_000).unref()),
+      ]);
+      await closing;
       agent.destroy();
       await closeDynalite(backend);
     },
