@@ -49,9 +49,12 @@ describe('intake up killed with SIGKILL while a job runs', () => {
     up = await startUp(dataDir, upArgs);
 
     // The first story's validation holds until the test releases it: the job is running when killed.
+    // It reads a file in the test's folder, which a sandboxed command cannot see: this test is about
+    // the restart, so its project opts out of the sandbox.
     const hold = `while [ ! -e '${release}' ]; do sleep 0.2; done`;
     const settings = JSON.stringify({
       validationCommands: [{ name: 'hold', command: hold, timeoutSeconds: 300 }],
+      sandbox: 'none',
     });
     const added = await cli([
       'projects',
@@ -97,8 +100,8 @@ describe('intake up killed with SIGKILL while a job runs', () => {
     const history = jsonOf<{ type: string }[]>(await cli(['executions', 'history', sent.jobId, '--json']));
     const types = history.map((event) => event.type);
     expect(types).not.toContain('ExecutionRedriven');
-    // One hand-off to the worker (QueueJob's send), answered once.
-    expect(types.filter((type) => type === 'TaskSubmitted')).toHaveLength(1);
+    // One hand-off to the worker (QueueJob's send) and one run token (RunJob's write), none repeated.
+    expect(types.filter((type) => type === 'TaskSubmitted')).toHaveLength(2);
 
     const jobs = jsonOf<JobItem[]>(await cli(['jobs', '--project', 'held', '--json']));
     const job = jobs.find((item) => item.sk === sent.jobId);
