@@ -44,6 +44,8 @@ describe('intake up killed with SIGKILL while a job runs', () => {
       `${smtpPort}`,
       '--console-port',
       `${consolePort}`,
+      '--forge-port',
+      `${await freePort()}`,
     ];
     const cli = (args: string[], input?: string) => runCli(['-d', dataDir, ...args], { input });
     up = await startUp(dataDir, upArgs);

@@ -76,6 +76,8 @@ describe('crash: SIGKILL during a burst over SMTP, then a restart on the same da
       String(smtp),
       '--console-port',
       String(consolePort),
+      '--forge-port',
+      String(await freePort()),
     ];
     const cli = (args: string[]) => runCli(['-d', dataDir!, ...args]);
     runtime = await startRuntime(dataDir, ports);

@@ -47,6 +47,8 @@ describe('intake up: the default experience needs no extra step', () => {
         String(smtp),
         '--console-port',
         String(console),
+        '--forge-port',
+        String(await freePort()),
         '--no-worker',
       ],
     );
