@@ -1,73 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateStateMachineCommand,
   DeleteStateMachineCommand,
-  DescribeExecutionCommand,
   DescribeStateMachineCommand,
   DescribeStateMachineForExecutionCommand,
   ListTagsForResourceCommand,
   RedriveExecutionCommand,
-  StartExecutionCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#test/cli-process';
-import type { NodeProcess } from '#test/node-process';
-import { waitFor } from '#test/wait';
-import { callsIn, historyOf, sfnClient, startRuntimeProcess } from './sfn-runtime';
+import { describe, expect, it } from 'vitest';
+import { callsIn, CONFORMANCE_ROLE, historyOf, useRuntimeProcess } from './sfn-runtime';
 
-const ROLE = 'arn:aws:iam::000000000000:role/conformance';
 const pass = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
 
 describe('the local Step Functions API answers as AWS does', () => {
-  let dataDir: string;
-  let runtime: NodeProcess;
-  let sfn: SFNClient;
-  let counter = 0;
-
-  const create = async (
-    definition: object,
-    extra: { name?: string; tags?: { key: string; value: string }[] } = {},
-  ) =>
-    (
-      await sfn.send(
-        new CreateStateMachineCommand({
-          name: extra.name ?? `machine-${(counter += 1)}`,
-          definition: JSON.stringify(definition),
-          roleArn: ROLE,
-          tags: extra.tags,
-        }),
-      )
-    ).stateMachineArn!;
-  const run = async (stateMachineArn: string, input: object = {}, name?: string) =>
-    (await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })))
-      .executionArn!;
-  const finished = (executionArn: string) =>
-    waitFor(`${executionArn} to finish`, async () => {
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return described.status === 'RUNNING' ? undefined : described;
-    });
+  const rt = useRuntimeProcess('machine');
+  const { create, run, finished } = rt;
   const types = async (executionArn: string) =>
-    (await historyOf(sfn, executionArn)).map((event) => event.type);
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sfn-api-'));
-    const port = await freePort();
-    runtime = await startRuntimeProcess(dataDir, port);
-    sfn = sfnClient(port);
-  }, 90_000);
-
-  afterAll(async () => {
-    sfn?.destroy();
-    await runtime?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+    (await historyOf(rt.sfn, executionArn)).map((event) => event.type);
 
   it('accepts names with dots and plus signs; refuses whitespace with InvalidName', async () => {
     const arn = await create(pass, { name: 'my.machine+v2' });
@@ -155,11 +107,11 @@ describe('the local Step Functions API answers as AWS does', () => {
   });
 
   it('ValidateStateMachineDefinition answers OK or FAIL with located diagnostics', async () => {
-    const ok = await sfn.send(
+    const ok = await rt.sfn.send(
       new ValidateStateMachineDefinitionCommand({ definition: JSON.stringify(pass) }),
     );
     expect(ok).toMatchObject({ result: 'OK', diagnostics: [] });
-    const failed = await sfn.send(
+    const failed = await rt.sfn.send(
       new ValidateStateMachineDefinitionCommand({
         definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', End: true } } }),
       }),
@@ -177,21 +129,23 @@ describe('the local Step Functions API answers as AWS does', () => {
 
   it('DeleteStateMachine removes the machine and is idempotent', async () => {
     const arn = await create(pass);
-    await sfn.send(new DeleteStateMachineCommand({ stateMachineArn: arn }));
-    await expect(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }))).rejects.toMatchObject({
+    await rt.sfn.send(new DeleteStateMachineCommand({ stateMachineArn: arn }));
+    await expect(
+      rt.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn })),
+    ).rejects.toMatchObject({
       name: 'StateMachineDoesNotExist',
     });
-    await sfn.send(new DeleteStateMachineCommand({ stateMachineArn: arn }));
+    await rt.sfn.send(new DeleteStateMachineCommand({ stateMachineArn: arn }));
   });
 
   it('tags state machines: TagResource, UntagResource, ListTagsForResource; unknown ARN is ResourceNotFound', async () => {
     const arn = await create(pass, { tags: [{ key: 'team', value: 'intake' }] });
-    await sfn.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'env', value: 'local' }] }));
-    await sfn.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['team'] }));
-    const listed = await sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    await rt.sfn.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'env', value: 'local' }] }));
+    await rt.sfn.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['team'] }));
+    const listed = await rt.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn }));
     expect(listed.tags).toEqual([{ key: 'env', value: 'local' }]);
     await expect(
-      sfn.send(new ListTagsForResourceCommand({ resourceArn: `${arn}-missing` })),
+      rt.sfn.send(new ListTagsForResourceCommand({ resourceArn: `${arn}-missing` })),
     ).rejects.toMatchObject({ name: 'ResourceNotFound' });
   });
 
@@ -199,8 +153,10 @@ describe('the local Step Functions API answers as AWS does', () => {
     const waiting = { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } };
     const arn = await create(waiting);
     const execution = await run(arn);
-    await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn, definition: JSON.stringify(pass) }));
-    const described = await sfn.send(
+    await rt.sfn.send(
+      new UpdateStateMachineCommand({ stateMachineArn: arn, definition: JSON.stringify(pass) }),
+    );
+    const described = await rt.sfn.send(
       new DescribeStateMachineForExecutionCommand({ executionArn: execution }),
     );
     expect(JSON.parse(described.definition ?? '')).toEqual(waiting);
@@ -229,24 +185,26 @@ describe('the local Step Functions API answers as AWS does', () => {
     });
     const execution = await run(arn);
     expect(await finished(execution)).toMatchObject({ status: 'FAILED', error: 'Flaky.Error' });
-    await sfn.send(new RedriveExecutionCommand({ executionArn: execution }));
+    await rt.sfn.send(new RedriveExecutionCommand({ executionArn: execution }));
     const done = await finished(execution);
     expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":true}', redriveCount: 1 });
     const events = await types(execution);
     expect(events.filter((type) => type === 'ExecutionRedriven')).toHaveLength(1);
-    expect(callsIn(dataDir).filter((call) => call.key === 'before-redrive')).toHaveLength(1);
-    await expect(sfn.send(new RedriveExecutionCommand({ executionArn: execution }))).rejects.toMatchObject({
-      name: 'ExecutionNotRedrivable',
-    });
+    expect(callsIn(rt.dataDir).filter((call) => call.key === 'before-redrive')).toHaveLength(1);
+    await expect(rt.sfn.send(new RedriveExecutionCommand({ executionArn: execution }))).rejects.toMatchObject(
+      {
+        name: 'ExecutionNotRedrivable',
+      },
+    );
   });
 
   it('refuses --type EXPRESS with StateMachineTypeNotSupported', async () => {
     await expect(
-      sfn.send(
+      rt.sfn.send(
         new CreateStateMachineCommand({
           name: 'express',
           definition: JSON.stringify(pass),
-          roleArn: ROLE,
+          roleArn: CONFORMANCE_ROLE,
           type: 'EXPRESS',
         }),
       ),

@@ -1,47 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  ValidateStateMachineDefinitionCommand,
-} from '@aws-sdk/client-sfn';
-import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#test/cli-process';
-import type { NodeProcess } from '#test/node-process';
+import { SendTaskSuccessCommand, ValidateStateMachineDefinitionCommand } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '#test/wait';
-import { historyOf, sfnClient, startRuntimeProcess } from './sfn-runtime';
-
-const ROLE = 'arn:aws:iam::000000000000:role/conformance';
+import { historyOf, useRuntimeProcess } from './sfn-runtime';
 
 describe('the local Step Functions runtime evaluates JSONata and variables as AWS does', () => {
-  let dataDir: string;
-  let port: number;
-  let runtime: NodeProcess;
-  let sfn: SFNClient;
-  let counter = 0;
-
-  const create = async (definition: object) =>
-    (
-      await sfn.send(
-        new CreateStateMachineCommand({
-          name: `jsonata-${(counter += 1)}`,
-          definition: JSON.stringify(definition),
-          roleArn: ROLE,
-        }),
-      )
-    ).stateMachineArn!;
-  const run = async (stateMachineArn: string, input: object = {}) =>
-    (await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) })))
-      .executionArn!;
-  const finished = (executionArn: string) =>
-    waitFor(`${executionArn} to finish`, async () => {
-      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return described.status === 'RUNNING' ? undefined : described;
-    });
+  const rt = useRuntimeProcess('jsonata');
+  const { create, run, finished } = rt;
   const outputOf = async (definition: object, input: object = {}) => {
     const done = await finished(await run(await create(definition), input));
     expect(done.status, `${done.error}: ${done.cause}`).toBe('SUCCEEDED');
@@ -53,20 +18,7 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     return { error: done.error, cause: done.cause };
   };
   const validate = async (definition: object) =>
-    sfn.send(new ValidateStateMachineDefinitionCommand({ definition: JSON.stringify(definition) }));
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sfn-jsonata-'));
-    port = await freePort();
-    runtime = await startRuntimeProcess(dataDir, port);
-    sfn = sfnClient(port);
-  }, 90_000);
-
-  afterAll(async () => {
-    sfn?.destroy();
-    await runtime?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+    rt.sfn.send(new ValidateStateMachineDefinitionCommand({ definition: JSON.stringify(definition) }));
 
   it('evaluates a Pass state Output over $states.input and assigns variables a later state reads', async () => {
     const output = await outputOf(
@@ -194,7 +146,7 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     expect(JSON.parse((await finished(big)).output!)).toEqual({ verdict: 'big', input: { size: 50 } });
     expect(JSON.parse((await finished(await run(arn, { size: 1 }))).output!)).toEqual({ verdict: 'small' });
 
-    const events = await historyOf(sfn, big);
+    const events = await historyOf(rt.sfn, big);
     const types = events.map((event) => event.type);
     expect(types).toContain('ChoiceStateEntered');
     expect(types).not.toContain('TaskStateEntered');
@@ -549,7 +501,7 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     });
     const execution = await run(arn, { ticket: 'T-1' });
     const scheduled = await waitFor('the task token to be handed out', async () => {
-      const events = await historyOf(sfn, execution);
+      const events = await historyOf(rt.sfn, execution);
       return events.find((event) => event.type === 'TaskSubmitted')
         ? events.find((event) => event.type === 'TaskScheduled')
         : undefined;
@@ -557,12 +509,9 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     const parameters = JSON.parse(scheduled.taskScheduledEventDetails?.parameters ?? '{}') as {
       Payload: { token: string };
     };
-    await runtime.kill();
-    sfn.destroy();
-    runtime = await startRuntimeProcess(dataDir, port);
-    sfn = sfnClient(port);
+    await rt.restart();
 
-    await sfn.send(
+    await rt.sfn.send(
       new SendTaskSuccessCommand({
         taskToken: parameters.Payload.token,
         output: JSON.stringify({ reply: 'ok' }),

@@ -1,9 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput, HistoryEvent, Tag } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '#test/cli-process';
 import { startNodeScript, type NodeProcess } from '#test/node-process';
+import { waitFor } from '#test/wait';
+
+export const CONFORMANCE_ROLE = 'arn:aws:iam::000000000000:role/conformance';
 
 const ENTRY = fileURLToPath(new URL('./sfn-process.ts', import.meta.url));
 
@@ -34,4 +47,79 @@ export function callsIn(dataDir: string): { key?: string }[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as { key?: string });
+}
+
+export interface ConformanceRuntime {
+  readonly sfn: SFNClient;
+  readonly dataDir: string;
+  /** Creates a machine named `<label>-<n>` unless a name is given. */
+  create(definition: object, extra?: { name?: string; tags?: Tag[] }): Promise<string>;
+  run(stateMachineArn: string, input?: object, name?: string): Promise<string>;
+  /** Waits until the execution is no longer RUNNING. */
+  finished(executionArn: string): Promise<DescribeExecutionCommandOutput>;
+  /** SIGKILLs the runtime and starts it again on the same data folder and port. */
+  restart(): Promise<void>;
+}
+
+/** One runtime process for a `describe` block: started before its tests, stopped after them. */
+export function useRuntimeProcess(label: string): ConformanceRuntime {
+  let dataDir = '';
+  let port = 0;
+  let process: NodeProcess | undefined;
+  let sfn: SFNClient | undefined;
+  let counter = 0;
+  const client = (): SFNClient => {
+    if (!sfn) throw new Error('the runtime is not started');
+    return sfn;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), `sfn-${label}-`));
+    port = await freePort();
+    process = await startRuntimeProcess(dataDir, port);
+    sfn = sfnClient(port);
+  }, 90_000);
+
+  afterAll(async () => {
+    sfn?.destroy();
+    await process?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  return {
+    get sfn() {
+      return client();
+    },
+    get dataDir() {
+      return dataDir;
+    },
+    async create(definition, extra = {}) {
+      const created = await client().send(
+        new CreateStateMachineCommand({
+          name: extra.name ?? `${label}-${(counter += 1)}`,
+          definition: JSON.stringify(definition),
+          roleArn: CONFORMANCE_ROLE,
+          tags: extra.tags,
+        }),
+      );
+      return created.stateMachineArn!;
+    },
+    async run(stateMachineArn, input = {}, name) {
+      const started = await client().send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return started.executionArn!;
+    },
+    finished: (executionArn) =>
+      waitFor(`${executionArn} to finish`, async () => {
+        const described = await client().send(new DescribeExecutionCommand({ executionArn }));
+        return described.status === 'RUNNING' ? undefined : described;
+      }),
+    async restart() {
+      await process?.kill();
+      sfn?.destroy();
+      process = await startRuntimeProcess(dataDir, port);
+      sfn = sfnClient(port);
+    },
+  };
 }
