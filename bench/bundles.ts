@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { bundleTargetKiB, esbuildOptionsLikeCdk } from '../lib/bundling.ts';
-import type { ClaimResult } from '../lambdas/shared/contracts/workflow-state.ts';
+import { NOT_CLAIMED, type ClaimResult } from '../lambdas/shared/contracts/workflow-state.ts';
 import { admittedState, TEST_SETTINGS } from '../test/helpers/workflow-states.ts';
 
 import { HANDLER_NAMES, handlerEntry, type HandlerName } from '../lib/handlers.ts';
@@ -36,18 +36,12 @@ export interface BundleFigures {
 /** One representative event per handler (shapes only; the stub answers every AWS call). */
 const QUEUE = 'http://127.0.0.1:9/000000000000/bench';
 const busyClaim: ClaimResult = {
-  claimed: false,
+  ...NOT_CLAIMED,
   holder: {
     jobId: 'other-job',
     interruptQueueUrl: `${QUEUE}-interrupt.fifo`,
     expiresAtIso: '2026-01-01T00:00:00Z',
   },
-  job: null,
-  messageGroupId: null,
-  slotId: null,
-  queueWaitSeconds: null,
-  heartbeatSeconds: null,
-  timeoutSeconds: null,
 };
 const admitted = admittedState('bench-job');
 const heldClaim: ClaimResult = {

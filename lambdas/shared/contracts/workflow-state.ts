@@ -60,6 +60,18 @@ export const claimResultSchema = z.object({
 });
 export type ClaimResult = z.infer<typeof claimResultSchema>;
 
+/** A claim that got nothing: the base of a busy answer (with its holder) and of a woken waiter's. */
+export const NOT_CLAIMED: ClaimResult = {
+  claimed: false,
+  holder: null,
+  job: null,
+  messageGroupId: null,
+  slotId: null,
+  queueWaitSeconds: null,
+  heartbeatSeconds: null,
+  timeoutSeconds: null,
+};
+
 /** The state that flows through the email-processor workflow after ParseEmail. */
 export const workflowStateSchema = z.object({
   jobId: nonEmpty,

@@ -1,6 +1,6 @@
 import { slotIdOf } from '#contracts/identifiers';
 import type { Job } from '#contracts/messages';
-import type { ClaimResult, WorkflowState } from '#contracts/workflow-state';
+import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { JobRecords, QueueProvisioner, SlotStore, SlotWaiters, TaskWaker } from './ports.ts';
 
@@ -82,18 +82,12 @@ export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promis
   });
   if (!attempt.claimed) {
     return {
-      claimed: false,
+      ...NOT_CLAIMED,
       holder: {
         jobId: attempt.holder.jobId,
         interruptQueueUrl: attempt.holder.interruptQueueUrl,
         expiresAtIso: attempt.holder.expiresAtIso,
       },
-      job: null,
-      messageGroupId: null,
-      slotId: null,
-      queueWaitSeconds: null,
-      heartbeatSeconds: null,
-      timeoutSeconds: null,
     };
   }
   const job: Job = {

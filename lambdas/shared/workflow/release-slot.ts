@@ -1,5 +1,5 @@
 import { slotIdOf } from '#contracts/identifiers';
-import type { ClaimResult, WorkflowState } from '#contracts/workflow-state';
+import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
 import type { SlotStore, SlotWaiters, TaskWaker } from './ports.ts';
 
 export interface SlotReleaseDeps {
@@ -9,16 +9,7 @@ export interface SlotReleaseDeps {
 }
 
 /** What a woken waiter is told: nothing is claimed for it yet, it claims again itself. */
-export const WOKEN: ClaimResult = {
-  claimed: false,
-  holder: null,
-  job: null,
-  messageGroupId: null,
-  slotId: null,
-  queueWaitSeconds: null,
-  heartbeatSeconds: null,
-  timeoutSeconds: null,
-};
+export const WOKEN: ClaimResult = NOT_CLAIMED;
 
 /** Releases the slot if this job still holds it, and hands it on by waking the oldest waiter. */
 export async function releaseSlot(slotId: string, jobId: string, deps: SlotReleaseDeps): Promise<boolean> {
