@@ -7,18 +7,11 @@ import { startConsole } from '#local/console/index';
 import { AMELIA } from '#test/local-runtime';
 import { createDynamoDbJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-job-records.ts';
 import { HOSTILE_SUBJECT, startConsoleFixture, type ConsoleFixture } from './console/fixture.ts';
+import { HAPPY_PATH } from '#test/workflow-states';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
-const SUCCEEDED_PATH = [
-  'ParseEmail',
-  'Admitted?',
-  'ClaimJob',
-  'SlotFree?',
-  'QueueJob',
-  'RunJob',
-  'ReleaseJob',
-];
+const SUCCEEDED_PATH = HAPPY_PATH;
 
 let fixture: ConsoleFixture;
 let succeeded: { jobId: string; executionArn: string };

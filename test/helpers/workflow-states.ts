@@ -37,3 +37,14 @@ export function admittedState(jobId = 'email-job-1', overrides: Partial<Workflow
     ...overrides,
   };
 }
+
+/** The states a succeeded execution of the email-processor enters, in order (its happy path). */
+export const HAPPY_PATH = [
+  'ParseEmail',
+  'Admitted?',
+  'ClaimJob',
+  'SlotFree?',
+  'QueueJob',
+  'RunJob',
+  'ReleaseJob',
+] as const;

@@ -7,6 +7,7 @@ import { listOutbox } from '#local/outbox/outbox';
 import { ScriptedWorker, type ReceivedJob } from '#test/scripted-worker';
 import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
 import { waitFor } from '#test/wait';
+import { HAPPY_PATH } from '#test/workflow-states';
 
 describe('email-processor workflow on the local runtime', () => {
   let runtime: TestRuntime;
@@ -77,15 +78,7 @@ describe('email-processor workflow on the local runtime', () => {
     const entered = (history.events ?? []).flatMap((event) =>
       event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : [],
     );
-    expect(entered).toEqual([
-      'ParseEmail',
-      'Admitted?',
-      'ClaimJob',
-      'SlotFree?',
-      'QueueJob',
-      'RunJob',
-      'ReleaseJob',
-    ]);
+    expect(entered).toEqual(HAPPY_PATH);
   });
 
   it('interrupts the running job when a reply arrives, records it, and runs the reply after the release', async () => {
