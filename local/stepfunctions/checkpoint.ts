@@ -19,7 +19,19 @@ export interface AttemptCheckpoint {
   outcome?: AttemptOutcome;
 }
 
-/** The top-level state an execution is in, with what resuming it needs. */
+/**
+ * One Parallel branch or Map iteration of the Map/Parallel state in progress: running (with the
+ * checkpoint of the state it is in, once it entered one), or finished with its output or error.
+ */
+export type BranchCheckpoint =
+  | { status: 'RUNNING'; state?: StateCheckpoint }
+  | { status: 'SUCCEEDED'; output: JsonValue }
+  | { status: 'FAILED'; error: string; cause: string };
+
+/**
+ * The state an execution (or a branch/iteration of a Map or Parallel state) is in, with what resuming
+ * it needs.
+ */
 export interface StateCheckpoint {
   name: string;
   type: string;
@@ -39,6 +51,8 @@ export interface StateCheckpoint {
   waitUntil?: number;
   /** The workflow variables as the state was entered (a resumed state sees them again). */
   variables?: JsonObject;
+  /** Map and Parallel states: each branch or iteration started so far, by index. */
+  branches?: Record<string, BranchCheckpoint>;
 }
 
 /**
@@ -50,6 +64,8 @@ export interface StateCheckpoint {
 export class ExecutionJournal {
   private current: StateCheckpoint | undefined;
   private closed = false;
+  private readonly children = new Set<ExecutionJournal>();
+  private detach: () => void = () => undefined;
 
   constructor(
     initial: StateCheckpoint | undefined,
@@ -79,8 +95,35 @@ export class ExecutionJournal {
     this.write(next);
   }
 
+  /**
+   * The journal of branch/iteration `index` of the Map or Parallel state `stateName` in progress: its
+   * checkpoints are saved inside this one (`branches`), so one file still holds the whole execution.
+   */
+  branch(stateName: string, index: number): ExecutionJournal {
+    const saved = this.stateNamed(stateName)?.branches?.[index];
+    const child = new ExecutionJournal(saved?.status === 'RUNNING' ? saved.state : undefined, (state) =>
+      this.setBranch(stateName, index, { status: 'RUNNING', state }),
+    );
+    if (this.closed) child.close();
+    else {
+      this.children.add(child);
+      child.detach = () => this.children.delete(child);
+    }
+    return child;
+  }
+
+  setBranch(stateName: string, index: number, branch: BranchCheckpoint): void {
+    this.update(stateName, (checkpoint) => {
+      checkpoint.branches ??= {};
+      checkpoint.branches[index] = branch;
+    });
+  }
+
+  /** Nothing more is written (the runtime stops, the execution or the branch ended). */
   close(): void {
     this.closed = true;
+    for (const child of [...this.children]) child.close();
+    this.detach();
   }
 
   /** RedriveExecution: the execution runs again, checkpointed from its redrive state on. */

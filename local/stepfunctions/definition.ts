@@ -37,6 +37,24 @@ export interface QueryStateSpec {
   catching?: string;
 }
 
+/** A Parallel branch or a Map's ItemProcessor: what the runtime runs as one nested interpreter run. */
+export interface BranchSpec {
+  /** The interpreter's copy (`StartAt`, `States`), rewritten like the top level. */
+  definition: StateMachineDefinition;
+  /** The branch's own states as registered, by name: their entries are checkpointed in the branch. */
+  states: ReadonlyMap<string, JsonObject>;
+}
+
+/**
+ * A Map or Parallel state: the runtime runs it (composite-states.ts) as the handler of the
+ * interpreter's Task copy, each branch or iteration a nested run with its own checkpoint.
+ */
+export interface CompositeStateSpec extends QueryStateSpec {
+  type: 'Map' | 'Parallel';
+  /** Parallel: its branches; Map: one, the ItemProcessor (or legacy Iterator). */
+  branches: BranchSpec[];
+}
+
 export interface PreparedDefinition {
   /** What the interpreter runs: the registered definition with the rewrites described below. */
   interpreterDefinition: StateMachineDefinition;
@@ -47,6 +65,7 @@ export interface PreparedDefinition {
   /** The definition's own TimeoutSeconds. */
   timeoutSeconds?: number;
   queryStates: ReadonlyMap<string, QueryStateSpec>;
+  composites: ReadonlyMap<string, CompositeStateSpec>;
   /** States the interpreter's copy runs as a Task, with their real type (for the history). */
   typeOverrides: ReadonlyMap<string, string>;
 }
@@ -101,7 +120,10 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
   const tasksByName = new Map<string, TaskStateSpec>();
   const tasksByHook = new Map<string, TaskStateSpec>();
   const queryStates = new Map<string, QueryStateSpec>();
+  const composites = new Map<string, CompositeStateSpec>();
   const typeOverrides = new Map<string, string>();
+  const registered = registeredStates(original);
+  const machineLanguage = topLevelQueryLanguage(definition);
   const visit = (container: JsonObject, topLevel: boolean, inherited: QueryLanguage): void => {
     const states = container['States'];
     if (!isJsonObject(states)) return;
@@ -110,10 +132,37 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
       const type = String(state['Type']);
       const language = queryLanguageOf(state, inherited);
       if (language === 'JSONPath') readVariablesFromContext(state);
+      includeHeartbeatTimeouts(state);
+      if (type === 'Map' || type === 'Parallel') {
+        const containers = branchesOf(state);
+        // A nested state without its own QueryLanguage uses the state machine's, not its Map's/Parallel's.
+        containers.forEach((branch) => visit(branch, false, machineLanguage));
+        composites.set(name, {
+          name,
+          type,
+          language,
+          state: structuredClone(state),
+          topLevel,
+          branches: containers.map((branch) => ({
+            definition: branch as unknown as StateMachineDefinition,
+            states: new Map(
+              Object.keys(isJsonObject(branch['States']) ? branch['States'] : {}).flatMap((inner) => {
+                const registeredState = registered.get(inner);
+                return registeredState ? [[inner, registeredState] as const] : [];
+              }),
+            ),
+          })),
+        });
+        if (language === 'JSONata') {
+          for (const catcher of evaluateCatchers(name, state, states)) queryStates.set(catcher.name, catcher);
+        }
+        runCompositeAsTask(name, state, states);
+        typeOverrides.set(name, type);
+        continue;
+      }
       if (language === 'JSONata' || 'Assign' in state) {
         queryStates.set(name, { name, type, language, state: structuredClone(state), topLevel });
       }
-      includeHeartbeatTimeouts(state);
       if (type === 'Fail') evaluateFailPathsAsParameters(state);
       if (type === 'Task') {
         const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
@@ -126,15 +175,9 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
         runAsTask(name, state, states);
         typeOverrides.set(name, type);
       }
-      const branches = state['Branches'];
-      if (Array.isArray(branches)) {
-        branches.filter(isJsonObject).forEach((branch) => visit(branch, false, language));
-      }
-      const processor = state['ItemProcessor'] ?? state['Iterator'];
-      if (isJsonObject(processor)) visit(processor, false, language);
     }
   };
-  visit(definition, true, topLevelQueryLanguage(definition));
+  visit(definition, true, machineLanguage);
 
   const timeout = definition['TimeoutSeconds'];
   const timeoutSeconds = typeof timeout === 'number' ? timeout : undefined;
@@ -149,8 +192,48 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
     topLevelStates,
     timeoutSeconds,
     queryStates,
+    composites,
     typeOverrides,
   };
+}
+
+/** Every state of the registered definition (nested ones included; names are unique), by name. */
+function registeredStates(definition: JsonObject): Map<string, JsonObject> {
+  const found = new Map<string, JsonObject>();
+  const visit = (container: JsonObject): void => {
+    const states = container['States'];
+    if (!isJsonObject(states)) return;
+    for (const [name, state] of Object.entries(states)) {
+      if (!isJsonObject(state)) continue;
+      found.set(name, state);
+      branchesOf(state).forEach(visit);
+    }
+  };
+  visit(definition);
+  return found;
+}
+
+/** A Parallel state's Branches, a Map state's ItemProcessor (or legacy Iterator). */
+function branchesOf(state: JsonObject): JsonObject[] {
+  const branches = state['Branches'];
+  if (Array.isArray(branches)) return branches.filter(isJsonObject);
+  const processor = state['ItemProcessor'] ?? state['Iterator'];
+  return isJsonObject(processor) ? [processor] : [];
+}
+
+/**
+ * The interpreter's copy of a Map or Parallel state: a Task whose handler runs it. The interpreter
+ * still applies what a Task shares with it (InputPath, a Parallel's Parameters, ResultSelector,
+ * ResultPath, OutputPath, Retry, Catch); a Map's Parameters are its legacy ItemSelector (the runtime's).
+ */
+function runCompositeAsTask(name: string, state: JsonObject, states: JsonObject): void {
+  const task: JsonObject = { Type: 'Task', Resource: RUNTIME_RESOURCE, TimeoutSeconds: TIMER_LIMIT_SECONDS };
+  const fields = ['InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'];
+  if (state['Type'] === 'Parallel') fields.push('Parameters');
+  for (const field of fields) {
+    if (field in state) task[field] = state[field] as JsonValue;
+  }
+  states[name] = task;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ExecutionContextInit {
   issueToken: (stateName: string) => string;
   /** The state the execution resumes in, from its checkpoint. */
   resume?: StateCheckpoint;
+  /** A branch or iteration's variables when it starts: a copy of the enclosing scope's. */
+  variables?: JsonObject;
 }
 
 export interface StateEntry {
@@ -63,7 +65,7 @@ export class ExecutionContext {
       Object.defineProperty(hooks, hookId, { enumerable: true, get: () => this.beginAttempt(spec) });
     }
     this.resume = init.resume?.type === 'Task' ? init.resume : undefined;
-    this.variableValues = structuredClone(init.resume?.variables ?? {});
+    this.variableValues = structuredClone(init.resume?.variables ?? init.variables ?? {});
     const startTime = new Date(init.startDate).toISOString();
     this.contextObject = {
       Execution: {
@@ -78,9 +80,19 @@ export class ExecutionContext {
       Task: this.task,
       [HOOKS_CONTEXT_KEY]: hooks,
       [EXECUTION_CONTEXT_KEY]: { Input: init.executionInput, StartTime: startTime },
-      // JSONPath `$name` reads `$$.__vars.name` (see definition.ts); branches share it by reference.
+      // JSONPath `$name` reads `$$.__vars.name` (see definition.ts).
       [VARIABLES_CONTEXT_KEY]: this.variableValues,
     };
+  }
+
+  /**
+   * The context of one Parallel branch or Map iteration: its own `$$.State`/`$$.Task`, retry
+   * bookkeeping and variables. The variables start as a copy of this scope's, so the branch reads the
+   * outer ones; they can only change there by the Map/Parallel state's own Assign, after the branches
+   * ended (AWS refuses an inner Assign of an outer variable), so the copy never goes stale.
+   */
+  branch(resume: StateCheckpoint | undefined): ExecutionContext {
+    return new ExecutionContext({ ...this.init, resume, variables: structuredClone(this.variableValues) });
   }
 
   get variables(): Readonly<JsonObject> {

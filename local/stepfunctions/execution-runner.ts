@@ -8,8 +8,10 @@ import { StateMachine } from './interpreter';
 import type { InterpreterJson, StateMachineDefinition } from './interpreter';
 import { InterpreterEventMapper } from './interpreter-events';
 import { isJsonObject } from './json';
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 import { assignAfterJsonPathTask, runJsonataTask, runQueryState } from './query-states';
+import { runCompositeState } from './composite-states';
+import type { CompositeDeps, ScopeRun } from './composite-states';
 import { dataLimitCause } from './payload-limit';
 import { TaskError, describeError } from './task-error';
 import { runTaskAttempt } from './task-runner';
@@ -53,13 +55,87 @@ export interface RunExecutionOptions {
 export function runExecution(options: RunExecutionOptions): RunningExecution {
   const { prepared, context, history, journal, resume } = options;
   const controller = new AbortController();
-  const taskDeps: TaskRunnerDeps = {
-    ...options.taskDeps,
-    history,
+  let limitExceeded: ExecutionOutcome | undefined;
+  const scope = runScope({
+    definition: resume ? resumedDefinition(prepared, resume) : prepared.interpreterDefinition,
+    checkpointedStates: prepared.topLevelStates,
+    input: options.input,
     context,
     journal,
-    signal: controller.signal,
+    resume,
+    shared: {
+      prepared,
+      history,
+      taskDeps: options.taskDeps,
+      signal: controller.signal,
+      onDataLimitExceeded(stateName, what) {
+        if (limitExceeded) return;
+        limitExceeded = {
+          status: 'FAILED',
+          error: 'States.DataLimitExceeded',
+          cause: dataLimitCause(stateName, what),
+        };
+        controller.abort();
+      },
+    },
+  });
+
+  const outcome = (async (): Promise<ExecutionOutcome> => {
+    let result: ExecutionOutcome;
+    try {
+      const output = await scope.result;
+      result = controller.signal.aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output };
+    } catch (error) {
+      result = classify(error);
+    }
+    controller.abort();
+    await scope.settled;
+    return limitExceeded ?? result;
+  })();
+
+  return {
+    outcome,
+    stop(recordAborted) {
+      scope.stop(recordAborted);
+      controller.abort();
+    },
   };
+}
+
+/** What every scope (the top level, each branch and iteration) of one execution shares. */
+interface SharedScopeDeps {
+  prepared: PreparedDefinition;
+  history: HistoryWriter;
+  taskDeps: RunExecutionOptions['taskDeps'];
+  /** Aborted when the execution ends or stops. */
+  signal: AbortSignal;
+  onDataLimitExceeded(stateName: string, what: 'input' | 'output'): void;
+}
+
+interface ScopeOptions {
+  /** The interpreter's definition (its StartAt already the resumed state, when resuming). */
+  definition: StateMachineDefinition;
+  /** The scope's own states as registered: their entries are checkpointed in `journal`. */
+  checkpointedStates: ReadonlyMap<string, JsonObject>;
+  input: JsonValue;
+  context: ExecutionContext;
+  journal: ExecutionJournal;
+  resume?: Pick<ResumePoint, 'checkpoint' | 'entryRecorded'>;
+  shared: SharedScopeDeps;
+}
+
+/**
+ * One interpreter run: the top level of an execution, or a branch/iteration of a Map or Parallel
+ * state. `result` settles with the scope's output, or rejects with the error of the state that failed
+ * it; `settled` once every state event is in the history.
+ */
+function runScope(options: ScopeOptions): ScopeRun {
+  const { context, journal, resume, shared } = options;
+  const { prepared, history } = shared;
+  const controller = new AbortController();
+  const signal = AbortSignal.any([controller.signal, shared.signal]);
+  const children = new Set<ScopeRun>();
+  const taskDeps: TaskRunnerDeps = { ...shared.taskDeps, history, context, journal, signal };
   const handlers: Record<string, (input: unknown) => Promise<InterpreterJson>> = {};
   for (const name of prepared.tasksByName.keys()) {
     const query = prepared.queryStates.get(name);
@@ -70,19 +146,44 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
       return runRuntimeTask(query, attempt, input, taskDeps) as Promise<InterpreterJson>;
     };
   }
-  const queryDeps = { context, journal, signal: controller.signal };
+  const queryDeps = { context, journal, signal };
   for (const [name, query] of prepared.queryStates) {
     if (prepared.tasksByName.has(name)) continue;
     handlers[name] = (input: unknown) =>
       runQueryState(query, input as JsonValue, queryDeps) as Promise<InterpreterJson>;
   }
-
-  const machine = new StateMachine(
-    resume ? resumedDefinition(prepared, resume) : prepared.interpreterDefinition,
-    {
-      validationOptions: { noValidate: true },
+  let resumable = resume?.checkpoint.name;
+  const compositeDeps: CompositeDeps = {
+    context,
+    journal,
+    history,
+    signal,
+    resumes(stateName) {
+      const resumes = resumable === stateName;
+      if (resumes) resumable = undefined;
+      return resumes;
     },
-  );
+    runBranch(branch, input, scope) {
+      const child = runScope({
+        definition: scope.resume ? { ...branch.definition, StartAt: scope.resume.name } : branch.definition,
+        checkpointedStates: branch.states,
+        input,
+        context: scope.context,
+        journal: scope.journal,
+        resume: scope.resume && { checkpoint: scope.resume, entryRecorded: true },
+        shared: { ...shared, signal },
+      });
+      children.add(child);
+      void child.settled.then(() => children.delete(child));
+      return child;
+    },
+  };
+  for (const [name, composite] of prepared.composites) {
+    handlers[name] = (input: unknown) =>
+      runCompositeState(composite, input as JsonValue, compositeDeps) as Promise<InterpreterJson>;
+  }
+
+  const machine = new StateMachine(options.definition, { validationOptions: { noValidate: true } });
   const run = machine.run(options.input as InterpreterJson, {
     overrides: {
       taskResourceLocalHandlers: handlers,
@@ -92,51 +193,40 @@ export function runExecution(options: RunExecutionOptions): RunningExecution {
     context: context.contextObject,
     noThrowOnAbort: true,
   });
+  const onAbort = (): void => run.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
 
-  let limitExceeded: ExecutionOutcome | undefined;
   const mapper = new InterpreterEventMapper({
     history,
     journal,
-    topLevelStates: prepared.topLevelStates,
+    topLevelStates: options.checkpointedStates,
     typeOverrides: prepared.typeOverrides,
     variables: () => context.variables,
     resumedState: resume?.entryRecorded ? resume.checkpoint.name : undefined,
-    onDataLimitExceeded(stateName, what) {
-      if (limitExceeded) return;
-      limitExceeded = {
-        status: 'FAILED',
-        error: 'States.DataLimitExceeded',
-        cause: dataLimitCause(stateName, what),
-      };
-      controller.abort();
-      run.abort();
-    },
+    onDataLimitExceeded: shared.onDataLimitExceeded,
   });
-  const consumed = (async () => {
+  const settled = (async () => {
     for await (const event of run.eventLogs) mapper.handle(event);
   })();
 
-  const outcome = (async (): Promise<ExecutionOutcome> => {
-    let result: ExecutionOutcome;
+  const result = (async (): Promise<JsonValue> => {
     try {
-      const output = await run.result;
-      result = controller.signal.aborted
-        ? { status: 'ABORTED' }
-        : { status: 'SUCCEEDED', output: output as JsonValue };
+      return (await run.result) as JsonValue;
     } catch (error) {
-      result = classify(error);
+      throw error instanceof ExecutionError ? error.cause : error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
-    controller.abort();
-    await consumed;
-    return limitExceeded ?? result;
   })();
+  result.catch(() => undefined);
 
   return {
-    outcome,
+    result,
+    settled,
     stop(recordAborted) {
       if (recordAborted) mapper.abortActive();
+      for (const child of children) child.stop(recordAborted);
       controller.abort();
-      run.abort();
     },
   };
 }
@@ -162,7 +252,7 @@ async function runRuntimeTask(
   );
 }
 
-/** The interpreter's definition for a resumed run: it starts in the checkpointed state, and the
+/** The interpreter's definition for a resumed execution: it starts in the checkpointed state, and the
  * execution's TimeoutSeconds counts from the original start. */
 function resumedDefinition(prepared: PreparedDefinition, resume: ResumePoint): StateMachineDefinition {
   const definition = { ...prepared.interpreterDefinition, StartAt: resume.checkpoint.name };
@@ -201,7 +291,7 @@ function classify(error: unknown): ExecutionOutcome {
       cause: 'The execution exceeded its TimeoutSeconds',
     };
   }
-  const failure = error instanceof ExecutionError ? error.cause : error;
+  const failure = error;
   const { name, message } = describeError(failure);
   // A JavaScript error escaping the interpreter (an intrinsic given bad input, e.g. States.StringToJson
   // on text that is not JSON) is what AWS reports as a States.Runtime error.

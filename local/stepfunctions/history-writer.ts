@@ -26,10 +26,11 @@ export class HistoryWriter {
     return this.closed;
   }
 
-  append(type: HistoryEventType, details?: EventDetails): void {
+  /** `timestamp` (epoch ms): when it happened, if not now (the interpreter reports state events late). */
+  append(type: HistoryEventType, details?: EventDetails, timestamp = Date.now()): void {
     if (this.closed) return;
     const id = this.events.length + 1;
-    const event: StoredHistoryEvent = { id, previousEventId: id - 1, timestamp: Date.now(), type };
+    const event: StoredHistoryEvent = { id, previousEventId: id - 1, timestamp, type };
     if (details !== undefined) Object.assign(event, { [detailsKey(type)]: details });
     this.events.push(event);
     this.sink(event);

@@ -12,7 +12,7 @@ import { waitDeadline } from './wait-deadline';
 export interface EventMapperOptions {
   history: HistoryWriter;
   journal: ExecutionJournal;
-  /** The registered top-level states by name: their entries are checkpointed. */
+  /** The registered states of this scope (the top level or one branch) by name: their entries are checkpointed. */
   topLevelStates: ReadonlyMap<string, JsonObject>;
   /** States the interpreter runs as Tasks, with their real type (see definition.ts). */
   typeOverrides: ReadonlyMap<string, string>;
@@ -38,10 +38,12 @@ export class InterpreterEventMapper {
   private readonly failed = new Set<string>();
   private readonly history: HistoryWriter;
   private resumedState: string | undefined;
+  private resumedExit: string | undefined;
 
   constructor(private readonly options: EventMapperOptions) {
     this.history = options.history;
     this.resumedState = options.resumedState;
+    this.resumedExit = options.resumedState;
   }
 
   handle(event: InterpreterEvent): void {
@@ -57,9 +59,13 @@ export class InterpreterEventMapper {
         }
         this.checkpointEntry(name, type, input as JsonValue, event.timestamp);
         const inputText = json(input);
-        this.append(`${type}StateEntered`, { name, input: inputText, inputDetails: { truncated: false } });
+        // The interpreter's own time of entry: a Wait's deadline counts from it.
+        this.append(
+          `${type}StateEntered`,
+          { name, input: inputText, inputDetails: { truncated: false } },
+          event.timestamp,
+        );
         if (payloadBytes(inputText) > MAX_PAYLOAD_BYTES) this.options.onDataLimitExceeded(name, 'input');
-        if (type === 'Parallel' || type === 'Map') this.append(`${type}StateStarted`);
         return;
       }
       case 'StateExited': {
@@ -71,7 +77,11 @@ export class InterpreterEventMapper {
             ? event.state.output['output']
             : event.state.output;
         this.active.delete(name);
-        if (this.options.topLevelStates.has(name) && this.history.hasExitedLastEntry(name)) return;
+        if (name === this.resumedExit) {
+          // The state the run resumed in may have exited just before the restart.
+          this.resumedExit = undefined;
+          if (this.history.hasExitedLastEntry(name)) return;
+        }
         if ((type === 'Parallel' || type === 'Map') && !this.failed.delete(name)) {
           this.append(`${type}StateSucceeded`);
         }
@@ -80,11 +90,16 @@ export class InterpreterEventMapper {
           this.options.onDataLimitExceeded(name, 'output');
           return;
         }
-        this.append(`${type}StateExited`, { name, output: outputText, outputDetails: { truncated: false } });
+        this.append(
+          `${type}StateExited`,
+          { name, output: outputText, outputDetails: { truncated: false } },
+          event.timestamp,
+        );
         return;
       }
       case 'StateFailed': {
-        const { name, type } = event.state;
+        const { name } = event.state;
+        const type = this.typeOf(name, event.state.type);
         if (type === 'Parallel' || type === 'Map') {
           this.failed.add(name);
           this.append(`${type}StateFailed`);
@@ -93,11 +108,6 @@ export class InterpreterEventMapper {
       }
       case 'StateRetried':
         this.failed.delete(event.state.name);
-        return;
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-        this.append(event.type, { name: event.parentState.name, index: event.index });
         return;
       default:
         return;
@@ -124,8 +134,8 @@ export class InterpreterEventMapper {
     this.active.clear();
   }
 
-  private append(type: string, details?: Parameters<HistoryWriter['append']>[1]): void {
+  private append(type: string, details?: Parameters<HistoryWriter['append']>[1], timestamp?: number): void {
     // Built from the ASL state type, which the interpreter restricts to the AWS set.
-    this.history.append(type as HistoryEventType, details);
+    this.history.append(type as HistoryEventType, details, timestamp);
   }
 }

@@ -44,6 +44,8 @@ export interface QueryLanguageProblem {
 }
 
 const UNSUPPORTED = 'UNSUPPORTED_LOCALLY';
+/** JSONPath states whose Assign the runtime evaluates (over the state's result). */
+const ASSIGNING_JSONPATH_TYPES = new Set(['Pass', 'Task', 'Map', 'Parallel']);
 const NOT_LOCALLY = 'is not supported by the local Step Functions runtime';
 
 /**
@@ -61,37 +63,90 @@ export function checkQueryLanguages(definition: JsonObject): QueryLanguageProble
       location: '/QueryLanguage',
     });
   }
-  visitContainer(definition, '', topLevelQueryLanguage(definition), false, problems);
+  const machine = topLevelQueryLanguage(definition);
+  visitContainer(definition, '', { inherited: machine, machine, outerVariables: new Set() }, problems);
   return problems;
+}
+
+/** What a state's checks depend on besides the state itself. */
+interface Surroundings {
+  /**
+   * The language a state without its own QueryLanguage uses: the state machine's, nested states
+   * included (as asl-validator reads it), whatever their Map's or Parallel's own language.
+   */
+  inherited: QueryLanguage;
+  /** The state machine's (top-level) language. */
+  machine: QueryLanguage;
+  /** Variables assigned in the scopes enclosing this one (empty at the top level). */
+  outerVariables: ReadonlySet<string>;
 }
 
 function visitContainer(
   container: JsonObject,
   at: string,
-  inherited: QueryLanguage,
-  nested: boolean,
+  around: Surroundings,
   problems: QueryLanguageProblem[],
 ): void {
   const states = container['States'];
   if (!isJsonObject(states)) return;
+  // Variables of an enclosing scope can be read in a Parallel branch or Map iteration, not assigned:
+  // values leave a branch only through its output.
+  const scopeVariables = new Set<string>();
   for (const [name, state] of Object.entries(states)) {
-    if (isJsonObject(state)) visitState(state, `${at}/States/${name}`, inherited, nested, problems);
+    if (!isJsonObject(state)) continue;
+    for (const [location, variable] of assignedVariables(state, `${at}/States/${name}`)) {
+      scopeVariables.add(variable);
+      if (around.outerVariables.has(variable)) {
+        problems.push({
+          code: 'SCHEMA_VALIDATION_FAILED',
+          message: `The variable "${variable}" is assigned in an outer scope; a state inside a Parallel or Map state cannot assign it`,
+          location,
+        });
+      }
+    }
   }
+  const inner: Surroundings = {
+    ...around,
+    outerVariables: new Set([...around.outerVariables, ...scopeVariables]),
+  };
+  for (const [name, state] of Object.entries(states)) {
+    if (isJsonObject(state)) visitState(state, `${at}/States/${name}`, inner, problems);
+  }
+}
+
+/** The variables a state assigns (its Assign, its Choice rules' and Catch rules'), with where. */
+function assignedVariables(state: JsonObject, path: string): [string, string][] {
+  const found: [string, string][] = [];
+  const collect = (assign: JsonValue | undefined, at: string): void => {
+    if (!isJsonObject(assign)) return;
+    for (const key of Object.keys(assign)) {
+      found.push([`${at}/Assign/${key}`, key.endsWith('.$') ? key.slice(0, -2) : key]);
+    }
+  };
+  collect(state['Assign'], path);
+  for (const field of ['Choices', 'Catch']) {
+    const rules = state[field];
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((rule, index) => {
+      if (isJsonObject(rule)) collect(rule['Assign'], `${path}/${field}/${index}`);
+    });
+  }
+  return found;
 }
 
 function visitState(
   state: JsonObject,
   path: string,
-  inherited: QueryLanguage,
-  nested: boolean,
+  around: Surroundings,
   problems: QueryLanguageProblem[],
 ): void {
+  const { inherited } = around;
   const language = queryLanguageOf(state, inherited);
   const type = state['Type'];
   const problem = (code: string, message: string, location = path): void => {
     problems.push({ code, message, location });
   };
-  if (state['QueryLanguage'] === 'JSONPath' && inherited === 'JSONata') {
+  if (state['QueryLanguage'] === 'JSONPath' && around.machine === 'JSONata') {
     problem(
       'SCHEMA_VALIDATION_FAILED',
       'A state cannot use JSONPath when the state machine uses JSONata',
@@ -127,22 +182,10 @@ function visitState(
         problem(UNSUPPORTED, `Assign in a JSONPath Choice rule ${NOT_LOCALLY}`, `${path}/Choices/${index}`);
       }
       checkAssignNames(rule['Assign'], `${path}/Choices/${index}/Assign`, problems);
-      if (nested && 'Assign' in rule) {
-        problem(
-          UNSUPPORTED,
-          `Assign inside a Parallel or Map state ${NOT_LOCALLY}`,
-          `${path}/Choices/${index}`,
-        );
-      }
     });
   }
-  if (language === 'JSONata' && (type === 'Map' || type === 'Parallel')) {
-    problem(UNSUPPORTED, `A ${type} state in JSONata ${NOT_LOCALLY}`, path);
-  }
   if ('Assign' in state) {
-    if (nested)
-      problem(UNSUPPORTED, `Assign inside a Parallel or Map state ${NOT_LOCALLY}`, `${path}/Assign`);
-    else if (language === 'JSONPath' && type !== 'Pass' && type !== 'Task') {
+    if (language === 'JSONPath' && !ASSIGNING_JSONPATH_TYPES.has(String(type))) {
       problem(UNSUPPORTED, `Assign in a JSONPath ${String(type)} state ${NOT_LOCALLY}`, `${path}/Assign`);
     } else if (language === 'JSONPath' && 'ResultSelector' in state) {
       problem(UNSUPPORTED, `Assign together with ResultSelector ${NOT_LOCALLY}`, `${path}/Assign`);
@@ -166,13 +209,13 @@ function visitState(
           `${path}/Catch/${index}/ResultPath`,
         );
       }
-      if ('Assign' in catcher && (language === 'JSONPath' || nested)) {
+      if ('Assign' in catcher && language === 'JSONPath') {
         problem(UNSUPPORTED, `Assign in this Catch rule ${NOT_LOCALLY}`, `${path}/Catch/${index}/Assign`);
       }
     });
   }
   if (language === 'JSONata') {
-    for (const field of ['TimeoutSeconds', 'HeartbeatSeconds', 'MaxConcurrency']) {
+    for (const field of ['TimeoutSeconds', 'HeartbeatSeconds']) {
       if (typeof state[field] === 'string') {
         problem(UNSUPPORTED, `A JSONata expression in ${field} ${NOT_LOCALLY}`, `${path}/${field}`);
       }
@@ -181,13 +224,13 @@ function visitState(
   const branches = state['Branches'];
   if (Array.isArray(branches)) {
     branches.forEach((branch, index) => {
-      if (isJsonObject(branch)) visitContainer(branch, `${path}/Branches/${index}`, language, true, problems);
+      if (isJsonObject(branch)) visitContainer(branch, `${path}/Branches/${index}`, around, problems);
     });
   }
   const processor = state['ItemProcessor'] ?? state['Iterator'];
   if (isJsonObject(processor)) {
     const field = 'ItemProcessor' in state ? 'ItemProcessor' : 'Iterator';
-    visitContainer(processor, `${path}/${field}`, language, true, problems);
+    visitContainer(processor, `${path}/${field}`, around, problems);
   }
 }
 

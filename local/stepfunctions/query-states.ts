@@ -1,11 +1,11 @@
 import type { ExecutionJournal } from './checkpoint';
 import type { QueryStateSpec } from './definition';
 import type { ExecutionContext } from './execution-context';
-import { StateMachine } from './interpreter';
-import type { InterpreterJson } from './interpreter';
 import { isJsonObject } from './json';
 import type { JsonObject, JsonValue } from './json';
 import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query';
+import type { QueryScope } from './jsonata-query';
+import { evaluateJsonPathTemplate } from './jsonpath-template';
 import { TaskError } from './task-error';
 
 export interface QueryStateDeps {
@@ -15,7 +15,7 @@ export interface QueryStateDeps {
 }
 
 /** What a state of the runtime's evaluation knows while it runs. */
-interface StateData {
+export interface StateData {
   input: JsonValue;
   result?: JsonValue;
   errorOutput?: JsonValue;
@@ -90,7 +90,7 @@ export async function assignAfterJsonPathTask(
 }
 
 /** Output and Assign, both evaluated against the variables as they were before this state. */
-async function finishJsonata(
+export async function finishJsonata(
   spec: QueryStateSpec,
   rules: JsonObject,
   data: StateData,
@@ -108,7 +108,8 @@ async function finishJsonata(
   return output;
 }
 
-function scopeOf(spec: QueryStateSpec, data: StateData, context: ExecutionContext) {
+/** `$states` (input, result, errorOutput, context) and the variables, as the state `spec` sees them. */
+export function scopeOf(spec: QueryStateSpec, data: StateData, context: ExecutionContext): QueryScope {
   const states: JsonObject = { input: data.input, context: context.publicContext(spec.name) };
   if (data.result !== undefined) states['result'] = data.result;
   if (data.errorOutput !== undefined) states['errorOutput'] = data.errorOutput;
@@ -155,11 +156,11 @@ async function choose(spec: QueryStateSpec, input: JsonValue, deps: QueryStateDe
 
 /** A JSONata Wait: its deadline is checkpointed, so a restart waits only until the same instant. */
 async function wait(spec: QueryStateSpec, input: JsonValue, deps: QueryStateDeps): Promise<void> {
-  let until = spec.topLevel ? deps.journal.stateNamed(spec.name)?.waitUntil : undefined;
+  let until = deps.journal.stateNamed(spec.name)?.waitUntil;
   if (until === undefined) {
     until = await deadlineOf(spec, input, deps.context);
     const deadline = until;
-    if (spec.topLevel) deps.journal.update(spec.name, (checkpoint) => (checkpoint.waitUntil = deadline));
+    deps.journal.update(spec.name, (checkpoint) => (checkpoint.waitUntil = deadline));
   }
   const delay = Math.max(0, until - Date.now());
   await new Promise<void>((resolve) => {
@@ -201,8 +202,7 @@ async function deadlineOf(
 
 /**
  * JSONPath `Assign`: its `.$` values are paths or intrinsic functions over the state's result (`$`),
- * the context (`$$`) and the variables (`$name`, rewritten to `$$.__vars.name`). The interpreter
- * evaluates them, as the Parameters of a one-state machine, so they behave exactly as Parameters do.
+ * the context (`$$`) and the variables (`$name`, rewritten to `$$.__vars.name`).
  */
 async function assignJsonPath(
   spec: QueryStateSpec,
@@ -211,23 +211,11 @@ async function assignJsonPath(
 ): Promise<void> {
   const assign = spec.state['Assign'];
   if (!isJsonObject(assign)) return;
-  const evaluator = new StateMachine(
-    { StartAt: 'Assign', States: { Assign: { Type: 'Pass', Parameters: assign, End: true } } },
-    { validationOptions: { noValidate: true } },
+  const values = await evaluateJsonPathTemplate(
+    assign,
+    result,
+    context.evaluationContext(spec.name),
+    `Assign of state '${spec.name}'`,
   );
-  const run = evaluator.run(result as InterpreterJson, {
-    context: context.evaluationContext(spec.name),
-  });
-  let values: unknown;
-  try {
-    values = await run.result;
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new TaskError(
-      'States.Runtime',
-      `An error occurred while evaluating Assign of state '${spec.name}': ${message}`,
-    );
-  }
   if (isJsonObject(values)) context.assignVariables(values);
 }

@@ -20,7 +20,7 @@ export interface TaskRunnerDeps {
   callbacks: CallbackRegistry;
   history: HistoryWriter;
   context: ExecutionContext;
-  /** Write-ahead record of top-level states; attempts of nested states are not checkpointed. */
+  /** Write-ahead record of the scope (the top level, or a Map/Parallel branch) the Task runs in. */
   journal: ExecutionJournal;
   timeoutErrors: TaskClockErrors & { isTimeout: (error: unknown) => boolean };
   /** Aborted when the execution ends or is stopped: the attempt stops waiting and records nothing. */
@@ -62,8 +62,8 @@ export async function runTaskAttempt(
     spec.heartbeatSeconds ??
     positiveInteger(wrapped[HOOK_KEYS.heartbeatSeconds]);
   const events = eventsFor(attempt, deps);
-  const journal = spec.topLevel ? deps.journal : undefined;
-  const save = (change: (checkpoint: StateCheckpoint) => void): void => journal?.update(spec.name, change);
+  const save = (change: (checkpoint: StateCheckpoint) => void): void =>
+    deps.journal.update(spec.name, change);
 
   // The interpreter announced the state synchronously; let that event reach the history first.
   await new Promise((resolve) => setImmediate(resolve));

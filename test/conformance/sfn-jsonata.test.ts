@@ -390,31 +390,27 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     expect(failure.cause).not.toContain('__vars');
   });
 
-  it('refuses what it cannot run faithfully (JSONata Parallel, Assign inside a branch) instead of running it wrongly', async () => {
-    const parallel = await validate({
+  it('refuses what it cannot run faithfully (a JSONata TimeoutSeconds, Assign on a JSONPath Wait) instead of running it wrongly', async () => {
+    const timeout = await validate({
       QueryLanguage: 'JSONata',
-      StartAt: 'Fan',
+      StartAt: 'Call',
       States: {
-        Fan: {
-          Type: 'Parallel',
-          Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', End: true } } }],
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Arguments: { FunctionName: 'record' },
+          TimeoutSeconds: '{% $states.input.seconds %}',
           End: true,
         },
       },
     });
-    expect(parallel.result).toBe('FAIL');
-    expect(parallel.diagnostics?.[0]?.message).toContain('not supported by the local Step Functions runtime');
-    const nested = await validate({
-      StartAt: 'Fan',
-      States: {
-        Fan: {
-          Type: 'Parallel',
-          Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', Assign: { x: 1 }, End: true } } }],
-          End: true,
-        },
-      },
+    expect(timeout.result).toBe('FAIL');
+    expect(timeout.diagnostics?.[0]?.message).toContain('not supported by the local Step Functions runtime');
+    const wait = await validate({
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 1, Assign: { x: 1 }, End: true } },
     });
-    expect(nested.diagnostics?.[0]?.location).toBe('/States/Fan/Branches/0/States/B/Assign');
+    expect(wait.diagnostics?.[0]?.location).toBe('/States/Hold/Assign');
   });
 
   it('assigns variables in JSONPath states (`.$` keys) and reads `$name` in paths and intrinsics', async () => {
