@@ -24,6 +24,8 @@ export interface CompositeDeps {
   journal: ExecutionJournal;
   history: HistoryWriter;
   signal: AbortSignal;
+  /** Calls `listener` when the scope is stopped (StopExecution: `recordAborted`); returns the unsubscribe. */
+  onStop(listener: (recordAborted: boolean) => void): () => void;
   /** Whether this run of `stateName` continues the one checkpointed before a restart (asked once). */
   resumes(stateName: string): boolean;
   runBranch(
@@ -260,6 +262,9 @@ async function runJobs(
     }
   };
 
+  const unsubscribe = deps.onStop((recordAborted) => {
+    if (recordAborted) for (const index of running.keys()) iterationEvent('Aborted', index);
+  });
   const workers = Math.min(maxConcurrency > 0 ? maxConcurrency : jobs.length, jobs.length);
   await Promise.all(
     Array.from({ length: workers }, async () => {
@@ -270,7 +275,7 @@ async function runJobs(
         await runJob(job);
       }
     }),
-  );
+  ).finally(unsubscribe);
   if (deps.signal.aborted) throw new TaskError('States.Runtime', 'Execution is no longer running');
   if (failure) throw failure.error;
   return results;

@@ -135,6 +135,7 @@ function runScope(options: ScopeOptions): ScopeRun {
   const controller = new AbortController();
   const signal = AbortSignal.any([controller.signal, shared.signal]);
   const children = new Set<ScopeRun>();
+  const stopListeners = new Set<(recordAborted: boolean) => void>();
   const taskDeps: TaskRunnerDeps = { ...shared.taskDeps, history, context, journal, signal };
   const handlers: Record<string, (input: unknown) => Promise<InterpreterJson>> = {};
   for (const name of prepared.tasksByName.keys()) {
@@ -158,6 +159,10 @@ function runScope(options: ScopeOptions): ScopeRun {
     journal,
     history,
     signal,
+    onStop(listener) {
+      stopListeners.add(listener);
+      return () => stopListeners.delete(listener);
+    },
     resumes(stateName) {
       const resumes = resumable === stateName;
       if (resumes) resumable = undefined;
@@ -225,6 +230,7 @@ function runScope(options: ScopeOptions): ScopeRun {
     settled,
     stop(recordAborted) {
       if (recordAborted) mapper.abortActive();
+      for (const listener of stopListeners) listener(recordAborted);
       for (const child of children) child.stop(recordAborted);
       controller.abort();
     },

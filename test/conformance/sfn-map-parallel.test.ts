@@ -1,6 +1,7 @@
 import {
   CreateStateMachineCommand,
   SendTaskSuccessCommand,
+  StopExecutionCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
@@ -169,6 +170,16 @@ describe('the local Step Functions runtime runs Map and Parallel states as AWS d
       { xs: [1, 2] },
     );
     expect(jsonPathMap).toEqual({ xs: [1, 2], scaled: [10, 21] });
+    // The other way round, a JSONPath Map in a JSONata machine, is refused as AWS refuses it.
+    const refused = await validate({
+      QueryLanguage: 'JSONata',
+      StartAt: 'Each',
+      States: {
+        Each: { Type: 'Map', QueryLanguage: 'JSONPath', ItemProcessor: pass('Inner'), End: true },
+      },
+    });
+    expect(refused.result).toBe('FAIL');
+    expect(refused.diagnostics?.[0]?.location).toBe('/States/Each/QueryLanguage');
   });
 
   it('retries a Parallel state and catches a failed Map with a JSONata Catch rule (Output, Assign)', async () => {
@@ -297,6 +308,31 @@ describe('the local Step Functions runtime runs Map and Parallel states as AWS d
     });
     expect(leaked.error).toBe('States.QueryEvaluationError');
     expect(leaked.cause).toContain("'$inner' is not defined");
+  });
+
+  it('records the iterations and their states as aborted when the execution is stopped', async () => {
+    const execution = await run(
+      await create({
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemProcessor: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 600, End: true } } },
+            End: true,
+          },
+        },
+      }),
+      [1, 2],
+    );
+    await waitFor('both iterations to wait', async () =>
+      ofType(await historyOf(rt.sfn, execution), 'WaitStateEntered').length === 2 ? true : undefined,
+    );
+    await rt.sfn.send(new StopExecutionCommand({ executionArn: execution }));
+    const types = (await historyOf(rt.sfn, execution)).map((event) => event.type);
+    expect(types.filter((type) => type === 'MapIterationAborted')).toHaveLength(2);
+    expect(types.filter((type) => type === 'WaitStateAborted')).toHaveLength(2);
+    expect(types).toContain('MapStateAborted');
+    expect(types.at(-1)).toBe('ExecutionAborted');
   });
 
   it('refuses an Assign inside a branch of a variable assigned in an outer scope, at the state and field', async () => {
