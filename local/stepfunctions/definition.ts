@@ -17,8 +17,6 @@ export interface TaskStateSpec {
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   retriers: Retrier[];
-  /** A state of the top-level States (checkpointed, resumable in place); not inside Parallel/Map. */
-  topLevel: boolean;
 }
 
 /**
@@ -32,7 +30,6 @@ export interface QueryStateSpec {
   type: string;
   language: QueryLanguage;
   state: JsonObject;
-  topLevel: boolean;
   /** A JSONata Catch rule's Output/Assign (`type` 'Catch'): the Task state whose error it catches. */
   catching?: string;
 }
@@ -124,7 +121,7 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
   const typeOverrides = new Map<string, string>();
   const registered = registeredStates(original);
   const machineLanguage = topLevelQueryLanguage(definition);
-  const visit = (container: JsonObject, topLevel: boolean, inherited: QueryLanguage): void => {
+  const visit = (container: JsonObject, inherited: QueryLanguage): void => {
     const states = container['States'];
     if (!isJsonObject(states)) return;
     for (const [name, state] of Object.entries(states)) {
@@ -136,22 +133,13 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
       if (type === 'Map' || type === 'Parallel') {
         const containers = branchesOf(state);
         // A nested state without its own QueryLanguage uses the state machine's, not its Map's/Parallel's.
-        containers.forEach((branch) => visit(branch, false, machineLanguage));
+        containers.forEach((branch) => visit(branch, machineLanguage));
         composites.set(name, {
           name,
           type,
           language,
           state: structuredClone(state),
-          topLevel,
-          branches: containers.map((branch) => ({
-            definition: branch as unknown as StateMachineDefinition,
-            states: new Map(
-              Object.keys(isJsonObject(branch['States']) ? branch['States'] : {}).flatMap((inner) => {
-                const registeredState = registered.get(inner);
-                return registeredState ? [[inner, registeredState] as const] : [];
-              }),
-            ),
-          })),
+          branches: containers.map((branch) => branchSpec(branch, registered)),
         });
         if (language === 'JSONata') {
           for (const catcher of evaluateCatchers(name, state, states)) queryStates.set(catcher.name, catcher);
@@ -161,11 +149,11 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
         continue;
       }
       if (language === 'JSONata' || 'Assign' in state) {
-        queryStates.set(name, { name, type, language, state: structuredClone(state), topLevel });
+        queryStates.set(name, { name, type, language, state: structuredClone(state) });
       }
       if (type === 'Fail') evaluateFailPathsAsParameters(state);
       if (type === 'Task') {
-        const spec = rewriteTask(name, state, `h${tasksByHook.size}`, topLevel);
+        const spec = rewriteTask(name, state, `h${tasksByHook.size}`);
         tasksByName.set(name, spec);
         tasksByHook.set(spec.hookId, spec);
         if (language === 'JSONata') {
@@ -177,7 +165,7 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
       }
     }
   };
-  visit(definition, true, machineLanguage);
+  visit(definition, machineLanguage);
 
   const timeout = definition['TimeoutSeconds'];
   const timeoutSeconds = typeof timeout === 'number' ? timeout : undefined;
@@ -195,6 +183,16 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
     composites,
     typeOverrides,
   };
+}
+
+/** A branch's interpreter copy and its own registered states (hidden states the rewrite adds have none). */
+function branchSpec(branch: JsonObject, registered: ReadonlyMap<string, JsonObject>): BranchSpec {
+  const states = new Map<string, JsonObject>();
+  for (const name of Object.keys(isJsonObject(branch['States']) ? branch['States'] : {})) {
+    const state = registered.get(name);
+    if (state) states.set(name, state);
+  }
+  return { definition: branch as unknown as StateMachineDefinition, states };
 }
 
 /** Every state of the registered definition (nested ones included; names are unique), by name. */
@@ -282,7 +280,6 @@ function evaluateCatchers(name: string, state: JsonObject, states: JsonObject): 
       type: 'Catch',
       language: 'JSONata',
       state: structuredClone(catcher),
-      topLevel: false,
       catching: name,
     });
     states[hidden] = {
@@ -321,7 +318,7 @@ function readVariablesFromContext(node: JsonObject): void {
   }
 }
 
-function rewriteTask(name: string, state: JsonObject, hookId: string, topLevel: boolean): TaskStateSpec {
+function rewriteTask(name: string, state: JsonObject, hookId: string): TaskStateSpec {
   const resource = state['Resource'];
   if (typeof resource !== 'string') throw new Error(`Task state '${name}' has no Resource`);
   const spec: TaskStateSpec = {
@@ -329,7 +326,6 @@ function rewriteTask(name: string, state: JsonObject, hookId: string, topLevel: 
     hookId,
     resource: parseTaskResource(resource),
     retriers: Array.isArray(state['Retry']) ? (structuredClone(state['Retry']) as unknown as Retrier[]) : [],
-    topLevel,
   };
   if (typeof state['TimeoutSeconds'] === 'number') spec.timeoutSeconds = state['TimeoutSeconds'];
   if (typeof state['HeartbeatSeconds'] === 'number') spec.heartbeatSeconds = state['HeartbeatSeconds'];

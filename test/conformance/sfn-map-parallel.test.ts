@@ -182,7 +182,7 @@ describe('the local Step Functions runtime runs Map and Parallel states as AWS d
     expect(refused.diagnostics?.[0]?.location).toBe('/States/Each/QueryLanguage');
   });
 
-  it('retries a Parallel state and catches a failed Map with a JSONata Catch rule (Output, Assign)', async () => {
+  it('retries and catches Map and Parallel states, JSONata Catch rules with Output and Assign included', async () => {
     const retried = await outputOf({
       StartAt: 'Fan',
       States: {
@@ -209,6 +209,53 @@ describe('the local Step Functions runtime runs Map and Parallel states as AWS d
     });
     expect(retried).toEqual([{ ok: true }]);
     expect(callsIn(rt.dataDir).filter((call) => call.key === 'parallel-retry')).toHaveLength(2);
+
+    const mapRetried = await outputOf({
+      QueryLanguage: 'JSONata',
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          Items: ['map-retry'],
+          ItemProcessor: {
+            StartAt: 'Flaky',
+            States: {
+              Flaky: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke',
+                Arguments: { FunctionName: 'fail-once', Payload: { key: '{% $states.input %}' } },
+                Output: '{% $states.result.Payload %}',
+                End: true,
+              },
+            },
+          },
+          Retry: [{ ErrorEquals: ['Flaky.Error'], IntervalSeconds: 1, MaxAttempts: 1 }],
+          End: true,
+        },
+      },
+    });
+    expect(mapRetried).toEqual([{ ok: true }]);
+    expect(callsIn(rt.dataDir).filter((call) => call.key === 'map-retry')).toHaveLength(2);
+
+    const parallelCaught = await outputOf({
+      QueryLanguage: 'JSONata',
+      StartAt: 'Fan',
+      States: {
+        Fan: {
+          Type: 'Parallel',
+          Branches: [
+            pass('Fine'),
+            { StartAt: 'Broken', States: { Broken: { Type: 'Fail', Error: 'Branch.Broken' } } },
+          ],
+          Catch: [
+            { ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput.Error %}', Next: 'Handled' },
+          ],
+          End: true,
+        },
+        Handled: { Type: 'Pass', End: true },
+      },
+    });
+    expect(parallelCaught).toBe('Branch.Broken');
 
     const execution = await run(
       await create({
