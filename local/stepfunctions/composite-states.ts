@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from './json';
 import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query';
 import { evaluateJsonPathTemplate } from './jsonpath-template';
 import { assignAfterJsonPathTask, finishJsonata, scopeOf } from './query-states';
-import { TaskError, describeError } from './task-error';
+import { RetryDecidedError, TaskError, describeError } from './task-error';
 
 /** A nested interpreter run: one Parallel branch or Map iteration. */
 export interface ScopeRun {
@@ -24,6 +24,8 @@ export interface CompositeDeps {
   journal: ExecutionJournal;
   history: HistoryWriter;
   signal: AbortSignal;
+  /** Whether `error` is a States.Timeout (which `States.TaskFailed` does not match). */
+  isTimeout(error: unknown): boolean;
   /** Calls `listener` when the scope is stopped (StopExecution: `recordAborted`); returns the unsubscribe. */
   onStop(listener: (recordAborted: boolean) => void): () => void;
   /** Whether this run of `stateName` continues the one checkpointed before a restart (asked once). */
@@ -56,20 +58,68 @@ export async function runCompositeState(
 ): Promise<JsonValue> {
   // The interpreter announced the state synchronously: its entry reaches the journal first.
   await new Promise((resolve) => setImmediate(resolve));
-  const saved = deps.resumes(spec.name) ? deps.journal.stateNamed(spec.name)?.branches : undefined;
+  const resumed = deps.resumes(spec.name) ? deps.journal.stateNamed(spec.name) : undefined;
+  const { entry, notBefore } = deps.context.beginComposite(spec.name, resumed);
+  if (notBefore !== undefined) await sleepUntil(notBefore, deps.signal);
+  const saved = resumed?.retryPending === false ? resumed.branches : undefined;
+  try {
+    const output = await runBranches(spec, input, saved, entry.retryCount, deps);
+    deps.context.attemptSucceeded(spec);
+    return output;
+  } catch (error) {
+    if (deps.signal.aborted) throw error;
+    const { name, message } = describeError(error);
+    const delay = deps.context.attemptFailed(spec, name, deps.isTimeout(error));
+    if (delay === undefined) throw error;
+    const retrierAttempts = [...entry.retrierAttempts];
+    deps.journal.update(spec.name, (checkpoint) => {
+      checkpoint.retrierAttempts = retrierAttempts;
+      checkpoint.retryPending = true;
+      checkpoint.retryDueAt = Date.now() + delay;
+      delete checkpoint.branches;
+    });
+    throw new RetryDecidedError(message);
+  }
+}
+
+/** One run of the state (its first, or a retry): the branches, then Output and Assign. */
+async function runBranches(
+  spec: CompositeStateSpec,
+  input: JsonValue,
+  saved: Readonly<Record<string, BranchCheckpoint>> | undefined,
+  retryCount: number,
+  deps: CompositeDeps,
+): Promise<JsonValue> {
   if (spec.language === 'JSONata') deps.context.rememberInput(spec.name, input);
   const jobs =
     spec.type === 'Parallel' ? await parallelJobs(spec, input, deps) : await mapJobs(spec, input, deps);
   const maxConcurrency = spec.type === 'Map' ? await maxConcurrencyOf(spec, input, deps.context) : 0;
   if (saved === undefined) {
     // A new entry, or a retry of the state: every branch runs (again).
-    deps.journal.update(spec.name, (checkpoint) => (checkpoint.branches = {}));
+    deps.journal.update(spec.name, (checkpoint) => {
+      checkpoint.branches = {};
+      checkpoint.retryCount = retryCount;
+      checkpoint.retryPending = false;
+      delete checkpoint.retryDueAt;
+    });
     if (spec.type === 'Map') deps.history.append('MapStateStarted', { length: jobs.length });
     else deps.history.append('ParallelStateStarted');
   }
   const result = await runJobs(spec, jobs, maxConcurrency, saved ?? {}, deps);
   if (spec.language === 'JSONPath') return assignAfterJsonPathTask(spec, result, deps.context);
   return finishJsonata(spec, spec.state, { input, result }, result, deps.context);
+}
+
+function sleepUntil(instant: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, instant - Date.now()));
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 async function parallelJobs(spec: CompositeStateSpec, input: JsonValue, deps: CompositeDeps): Promise<Job[]> {

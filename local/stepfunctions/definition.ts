@@ -50,6 +50,8 @@ export interface CompositeStateSpec extends QueryStateSpec {
   type: 'Map' | 'Parallel';
   /** Parallel: its branches; Map: one, the ItemProcessor (or legacy Iterator). */
   branches: BranchSpec[];
+  /** Its Retry rules: the runtime decides (and checkpoints) retries, as for Task states. */
+  retriers: Retrier[];
 }
 
 export interface PreparedDefinition {
@@ -140,6 +142,7 @@ export function prepareDefinition(definitionText: string): PreparedDefinition {
           language,
           state: structuredClone(state),
           branches: containers.map((branch) => branchSpec(branch, registered)),
+          retriers: retriersOf(state),
         });
         if (language === 'JSONata') {
           for (const catcher of evaluateCatchers(name, state, states)) queryStates.set(catcher.name, catcher);
@@ -222,7 +225,8 @@ function branchesOf(state: JsonObject): JsonObject[] {
 /**
  * The interpreter's copy of a Map or Parallel state: a Task whose handler runs it. The interpreter
  * still applies what a Task shares with it (InputPath, a Parallel's Parameters, ResultSelector,
- * ResultPath, OutputPath, Retry, Catch); a Map's Parameters are its legacy ItemSelector (the runtime's).
+ * ResultPath, OutputPath, Catch, and the retries the runtime decides); a Map's Parameters are its
+ * legacy ItemSelector (the runtime's).
  */
 function runCompositeAsTask(name: string, state: JsonObject, states: JsonObject): void {
   const task: JsonObject = { Type: 'Task', Resource: RUNTIME_RESOURCE, TimeoutSeconds: TIMER_LIMIT_SECONDS };
@@ -231,6 +235,7 @@ function runCompositeAsTask(name: string, state: JsonObject, states: JsonObject)
   for (const field of fields) {
     if (field in state) task[field] = state[field] as JsonValue;
   }
+  retriesDecidedByRuntime(task);
   states[name] = task;
 }
 
@@ -325,7 +330,7 @@ function rewriteTask(name: string, state: JsonObject, hookId: string): TaskState
     name,
     hookId,
     resource: parseTaskResource(resource),
-    retriers: Array.isArray(state['Retry']) ? (structuredClone(state['Retry']) as unknown as Retrier[]) : [],
+    retriers: retriersOf(state),
   };
   if (typeof state['TimeoutSeconds'] === 'number') spec.timeoutSeconds = state['TimeoutSeconds'];
   if (typeof state['HeartbeatSeconds'] === 'number') spec.heartbeatSeconds = state['HeartbeatSeconds'];
@@ -340,11 +345,21 @@ function rewriteTask(name: string, state: JsonObject, hookId: string): TaskState
   delete state['HeartbeatSeconds'];
   delete state['HeartbeatSecondsPath'];
   state['TimeoutSeconds'] = TIMER_LIMIT_SECONDS;
-  // The runtime decides retries (and persists them); the interpreter only carries them out.
-  if (spec.retriers.length > 0) {
-    state['Retry'] = [{ ErrorEquals: [RETRY_DECIDED], MaxAttempts: 2_147_483_647, IntervalSeconds: 0 }];
-  }
+  retriesDecidedByRuntime(state);
   return spec;
+}
+
+function retriersOf(state: JsonObject): Retrier[] {
+  return Array.isArray(state['Retry']) ? (structuredClone(state['Retry']) as unknown as Retrier[]) : [];
+}
+
+/**
+ * The runtime decides retries (and persists them); the interpreter's copy only carries them out: its
+ * Retry matches only the runtime's decision, with the decided delay as interval (`retryIntervals`).
+ */
+function retriesDecidedByRuntime(state: JsonObject): void {
+  if (retriersOf(state).length === 0) return;
+  state['Retry'] = [{ ErrorEquals: [RETRY_DECIDED], MaxAttempts: 2_147_483_647, IntervalSeconds: 0 }];
 }
 
 function copyPath(state: JsonObject, field: string, wrapped: JsonObject, key: string): void {

@@ -157,13 +157,17 @@ export class ExecutionContext {
     return this.entries.get(stateName);
   }
 
-  attemptSucceeded(spec: TaskStateSpec): void {
+  attemptSucceeded(spec: Pick<TaskStateSpec, 'name'>): void {
     const entry = this.entries.get(spec.name);
     if (entry) entry.retryPending = false;
   }
 
   /** Decides whether the failed attempt is retried; returns the backoff in ms, or `undefined`. */
-  attemptFailed(spec: TaskStateSpec, errorName: string, isTimeout: boolean): number | undefined {
+  attemptFailed(
+    spec: Pick<TaskStateSpec, 'name' | 'retriers'>,
+    errorName: string,
+    isTimeout: boolean,
+  ): number | undefined {
     const entry = this.entries.get(spec.name);
     if (!entry) return undefined;
     const delay = decideRetry(spec.retriers, entry.retrierAttempts, errorName, isTimeout);
@@ -172,36 +176,23 @@ export class ExecutionContext {
     return delay;
   }
 
+  /**
+   * A Map or Parallel state starts: a new entry, or a retry the runtime decided. `resume` is its
+   * checkpoint when the run continues the one before a restart. Returns the entry and, for a retry whose
+   * backoff began before the restart, when it may start (epoch ms).
+   */
+  beginComposite(
+    name: string,
+    resume: Readonly<StateCheckpoint> | undefined,
+  ): { entry: Readonly<StateEntry>; notBefore?: number } {
+    return this.enterOrRetry(name, resume);
+  }
+
   private beginAttempt(spec: TaskStateSpec): string {
     const resume = this.resume?.name === spec.name ? this.resume : undefined;
     this.resume = undefined;
-    let entry = this.entries.get(spec.name);
-    let resumed: AttemptCheckpoint | undefined;
-    let notBefore: number | undefined;
-    if (resume) {
-      entry = {
-        retryCount: resume.retryCount,
-        enteredTime: resume.enteredTime ?? new Date(resume.enteredAt).toISOString(),
-        retrierAttempts: [...resume.retrierAttempts],
-        retryPending: resume.retryPending,
-      };
-      this.entries.set(spec.name, entry);
-      if (resume.retryPending) notBefore = resume.retryDueAt;
-      else resumed = resume.attempt;
-    }
-    if (entry?.retryPending) {
-      entry.retryCount += 1;
-      entry.retryPending = false;
-    } else if (!resume) {
-      entry = {
-        retryCount: 0,
-        enteredTime: new Date().toISOString(),
-        retrierAttempts: [],
-        retryPending: false,
-      };
-      this.entries.set(spec.name, entry);
-    }
-    if (!entry) throw new Error(`Task '${spec.name}' has no state entry`);
+    const { entry, notBefore } = this.enterOrRetry(spec.name, resume);
+    const resumed = resume && !resume.retryPending ? resume.attempt : undefined;
     const waitsForToken = spec.resource.kind === 'service' && spec.resource.waitForTaskToken;
     const token = waitsForToken ? (resumed?.token ?? this.init.issueToken(spec.name)) : undefined;
     this.state.Name = spec.name;
@@ -218,5 +209,37 @@ export class ExecutionContext {
       notBefore,
     };
     return spec.name;
+  }
+
+  /** The state entry a Task attempt or a Map/Parallel run belongs to, with its retry bookkeeping. */
+  private enterOrRetry(
+    name: string,
+    resume: Readonly<StateCheckpoint> | undefined,
+  ): { entry: StateEntry; notBefore?: number } {
+    let entry = this.entries.get(name);
+    let notBefore: number | undefined;
+    if (resume) {
+      entry = {
+        retryCount: resume.retryCount,
+        enteredTime: resume.enteredTime ?? new Date(resume.enteredAt).toISOString(),
+        retrierAttempts: [...resume.retrierAttempts],
+        retryPending: resume.retryPending,
+      };
+      this.entries.set(name, entry);
+      if (resume.retryPending) notBefore = resume.retryDueAt;
+    }
+    if (entry?.retryPending) {
+      entry.retryCount += 1;
+      entry.retryPending = false;
+    } else if (!resume || !entry) {
+      entry = {
+        retryCount: 0,
+        enteredTime: new Date().toISOString(),
+        retrierAttempts: [],
+        retryPending: false,
+      };
+      this.entries.set(name, entry);
+    }
+    return { entry, notBefore };
   }
 }

@@ -159,6 +159,7 @@ function runScope(options: ScopeOptions): ScopeRun {
     journal,
     history,
     signal,
+    isTimeout: shared.taskDeps.timeoutErrors.isTimeout,
     onStop(listener) {
       stopListeners.add(listener);
       return () => stopListeners.delete(listener);

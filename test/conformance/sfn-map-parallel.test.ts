@@ -16,6 +16,32 @@ const pass = (name: string, extra: object = {}) => ({
   States: { [name]: { Type: 'Pass', End: true, ...extra } },
 });
 
+/** A JSONata Map over one item, whose iteration calls `fail-once` with the item as key, retried once. */
+const flakyMap = (item: string, intervalSeconds: number) => ({
+  QueryLanguage: 'JSONata',
+  StartAt: 'Each',
+  States: {
+    Each: {
+      Type: 'Map',
+      Items: [item],
+      ItemProcessor: {
+        StartAt: 'Flaky',
+        States: {
+          Flaky: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Arguments: { FunctionName: 'fail-once', Payload: { key: '{% $states.input %}' } },
+            Output: '{% $states.result.Payload %}',
+            End: true,
+          },
+        },
+      },
+      Retry: [{ ErrorEquals: ['Flaky.Error'], IntervalSeconds: intervalSeconds, MaxAttempts: 1 }],
+      End: true,
+    },
+  },
+});
+
 describe('the local Step Functions runtime runs Map and Parallel states as AWS does', () => {
   const rt = useRuntimeProcess('composite');
   const { create, run, finished } = rt;
@@ -210,30 +236,7 @@ describe('the local Step Functions runtime runs Map and Parallel states as AWS d
     expect(retried).toEqual([{ ok: true }]);
     expect(callsIn(rt.dataDir).filter((call) => call.key === 'parallel-retry')).toHaveLength(2);
 
-    const mapRetried = await outputOf({
-      QueryLanguage: 'JSONata',
-      StartAt: 'Each',
-      States: {
-        Each: {
-          Type: 'Map',
-          Items: ['map-retry'],
-          ItemProcessor: {
-            StartAt: 'Flaky',
-            States: {
-              Flaky: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke',
-                Arguments: { FunctionName: 'fail-once', Payload: { key: '{% $states.input %}' } },
-                Output: '{% $states.result.Payload %}',
-                End: true,
-              },
-            },
-          },
-          Retry: [{ ErrorEquals: ['Flaky.Error'], IntervalSeconds: 1, MaxAttempts: 1 }],
-          End: true,
-        },
-      },
-    });
+    const mapRetried = await outputOf(flakyMap('map-retry', 1));
     expect(mapRetried).toEqual([{ ok: true }]);
     expect(callsIn(rt.dataDir).filter((call) => call.key === 'map-retry')).toHaveLength(2);
 
@@ -555,5 +558,25 @@ describe('Map and Parallel states in progress when the runtime is killed resume 
     const waited =
       at(ofType(parallelEvents, 'WaitStateExited')[0]) - at(ofType(parallelEvents, 'WaitStateEntered')[0]);
     expect(waited).toBeGreaterThanOrEqual(WAIT_SECONDS * 1000 - 1);
+  }, 90_000);
+
+  it('keeps a Map retry backoff across a SIGKILL: due time and retry count kept, no iteration repeated', async () => {
+    const BACKOFF_SECONDS = 5;
+    const execution = await rt.run(await rt.create(flakyMap('map-backoff', BACKOFF_SECONDS)));
+    await waitFor('the first iteration to fail', async () =>
+      ofType(await historyOf(rt.sfn, execution), 'MapIterationFailed').length === 1 ? true : undefined,
+    );
+    await rt.restart();
+
+    const done = await rt.finished(execution);
+    expect(done.status, `${done.error}: ${done.cause}`).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toEqual([{ ok: true }]);
+    expect(callsIn(rt.dataDir).filter((call) => call.key === 'map-backoff')).toHaveLength(2);
+    const events = await historyOf(rt.sfn, execution);
+    expect(ofType(events, 'MapStateEntered')).toHaveLength(1);
+    const [, retried] = ofType(events, 'MapIterationStarted');
+    expect(at(retried) - at(ofType(events, 'MapIterationFailed')[0])).toBeGreaterThanOrEqual(
+      BACKOFF_SECONDS * 1000 - 1,
+    );
   }, 90_000);
 });
