@@ -5,7 +5,8 @@ import type { JsonObject } from './json';
 import type { ExecutionRecord, ExecutionStatus, StoredHistoryEvent } from './records';
 import type { StepFunctionsService } from './service';
 
-type Action = (service: StepFunctionsService, body: JsonObject) => object;
+/** A callback to a task resuming after a restart answers once the task took it (see callback-registry.ts). */
+type Action = (service: StepFunctionsService, body: JsonObject) => object | Promise<object>;
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -150,26 +151,30 @@ const ACTIONS: Readonly<Record<string, Action>> = {
     });
     return { stopDate: seconds(record.stopDate) };
   },
-  SendTaskSuccess(service, body) {
-    service.sendTaskSuccess(requireString(body, 'taskToken'), requireString(body, 'output'));
+  async SendTaskSuccess(service, body) {
+    await service.sendTaskSuccess(requireString(body, 'taskToken'), requireString(body, 'output'));
     return {};
   },
-  SendTaskFailure(service, body) {
-    service.sendTaskFailure(
+  async SendTaskFailure(service, body) {
+    await service.sendTaskFailure(
       requireString(body, 'taskToken'),
       optionalString(body, 'error'),
       optionalString(body, 'cause'),
     );
     return {};
   },
-  SendTaskHeartbeat(service, body) {
-    service.sendTaskHeartbeat(requireString(body, 'taskToken'));
+  async SendTaskHeartbeat(service, body) {
+    await service.sendTaskHeartbeat(requireString(body, 'taskToken'));
     return {};
   },
 };
 
 /** Runs one `AWSStepFunctions.<action>` call and returns the response document. */
-export function dispatchAction(service: StepFunctionsService, action: string, body: unknown): object {
+export function dispatchAction(
+  service: StepFunctionsService,
+  action: string,
+  body: unknown,
+): object | Promise<object> {
   const handler = ACTIONS[action];
   if (!handler) throw new SfnApiError('UnknownOperationException', `Unsupported operation: ${action}`);
   if (!isJsonObject(body))

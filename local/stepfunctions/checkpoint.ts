@@ -56,6 +56,21 @@ export interface StateCheckpoint {
 }
 
 /**
+ * The task tokens a resumed execution will wait on again: attempts in progress (without an outcome) in
+ * its state and in the running branches of a Map/Parallel state, recursively.
+ */
+export function awaitedTokens(checkpoint: Readonly<StateCheckpoint> | undefined): string[] {
+  if (!checkpoint) return [];
+  const { attempt } = checkpoint;
+  const own =
+    attempt?.token !== undefined && !attempt.outcome && !checkpoint.retryPending ? [attempt.token] : [];
+  const nested = Object.values(checkpoint.branches ?? {}).flatMap((branch) =>
+    branch.status === 'RUNNING' ? awaitedTokens(branch.state) : [],
+  );
+  return [...own, ...nested];
+}
+
+/**
  * The write-ahead record of one running execution: every change is saved (synchronously, by the
  * sink) before the step it describes becomes visible — a task token handed out, a callback answered,
  * a heartbeat acknowledged, a retry scheduled. After `close()` (runtime shutting down) nothing is

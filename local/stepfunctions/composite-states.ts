@@ -255,8 +255,12 @@ async function runJobs(
   saved: Readonly<Record<string, BranchCheckpoint>>,
   deps: CompositeDeps,
 ): Promise<JsonValue[]> {
+  // A branch failed just before a restart: the state fails with its error, as it was about to.
+  for (const branch of Object.values(saved)) {
+    if (branch.status === 'FAILED') throw new TaskError(branch.error, branch.cause);
+  }
   const results: JsonValue[] = jobs.map(() => null);
-  const running = new Map<number, ScopeRun>();
+  const running = new Map<number, { run: ScopeRun; journal: ExecutionJournal }>();
   let failure: { error: unknown } | undefined;
   let next = 0;
   const iterationEvent = (type: 'Started' | 'Succeeded' | 'Failed' | 'Aborted', index: number): void => {
@@ -270,22 +274,18 @@ async function runJobs(
       results[job.index] = before.output;
       return;
     }
-    if (before?.status === 'FAILED') {
-      failure ??= { error: new TaskError(before.error, before.cause) };
-      return;
-    }
     if (!before) {
       deps.journal.setBranch(spec.name, job.index, { status: 'RUNNING' });
       iterationEvent('Started', job.index);
     }
-    const resume = before?.state;
+    const resume = before?.status === 'RUNNING' ? before.state : undefined;
     const journal = deps.journal.branch(spec.name, job.index);
     const run = deps.runBranch(job.branch, resume ? resume.input : job.input, {
       context: deps.context.branch(resume),
       journal,
       resume,
     });
-    running.set(job.index, run);
+    running.set(job.index, { run, journal });
     try {
       const output = await run.result;
       await run.settled;
@@ -304,7 +304,9 @@ async function runJobs(
       failure = { error };
       for (const [index, other] of running) {
         if (index === job.index) continue;
-        other.stop(true);
+        // Nothing it still reports may land in this state's checkpoint (a retry starts it afresh).
+        other.journal.close();
+        other.run.stop(true);
         iterationEvent('Aborted', index);
       }
     } finally {

@@ -19,6 +19,17 @@ export function createStepFunctionsHandler(service: StepFunctionsService): Reque
     req.on('error', () => res.destroy());
     req.on('end', () => {
       const requestId = randomUUID();
+      const fail = (error: unknown): void => {
+        const apiError =
+          error instanceof SfnApiError
+            ? error
+            : new SfnApiError('InternalFailure', (error as Error).message, 500);
+        res.setHeader('x-amzn-errortype', apiError.code);
+        send(res, apiError.statusCode, requestId, {
+          __type: `${ERROR_NAMESPACE}${apiError.code}`,
+          message: apiError.message,
+        });
+      };
       try {
         const target = headerValue(req, 'x-amz-target');
         if (!target?.startsWith(TARGET_PREFIX)) {
@@ -36,18 +47,12 @@ export function createStepFunctionsHandler(service: StepFunctionsService): Reque
             throw new SfnApiError('SerializationException', 'Request body is not JSON');
           }
         }
-        const result = dispatchAction(service, target.slice(TARGET_PREFIX.length), body);
-        send(res, 200, requestId, result);
+        void Promise.resolve(dispatchAction(service, target.slice(TARGET_PREFIX.length), body)).then(
+          (result) => send(res, 200, requestId, result),
+          fail,
+        );
       } catch (error) {
-        const apiError =
-          error instanceof SfnApiError
-            ? error
-            : new SfnApiError('InternalFailure', (error as Error).message, 500);
-        res.setHeader('x-amzn-errortype', apiError.code);
-        send(res, apiError.statusCode, requestId, {
-          __type: `${ERROR_NAMESPACE}${apiError.code}`,
-          message: apiError.message,
-        });
+        fail(error);
       }
     });
   };

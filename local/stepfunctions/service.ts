@@ -9,7 +9,7 @@ import {
 } from './arns';
 import type { ArnScope } from './arns';
 import { CallbackRegistry } from './callback-registry';
-import { ExecutionJournal } from './checkpoint';
+import { ExecutionJournal, awaitedTokens } from './checkpoint';
 import type { StateCheckpoint } from './checkpoint';
 import { InvalidDefinitionError, prepareDefinition } from './definition';
 import type { PreparedDefinition } from './definition';
@@ -340,19 +340,20 @@ export class StepFunctionsService {
     return entry.record;
   }
 
-  sendTaskSuccess(taskToken: string, output: string): void {
+  /** Settles once the task took the outcome (and saved it): at once, unless it is still resuming. */
+  async sendTaskSuccess(taskToken: string, output: string): Promise<void> {
     assertApiPayload('output', output);
     const parsed = tryParseJson(output);
     if (parsed === undefined) throw new SfnApiError('InvalidOutput', 'Invalid output: not JSON');
-    this.callbacks.settle(taskToken, { kind: 'success', output: parsed });
+    await this.callbacks.settle(taskToken, { kind: 'success', output: parsed });
   }
 
-  sendTaskFailure(taskToken: string, error?: string, cause?: string): void {
-    this.callbacks.settle(taskToken, { kind: 'failure', error: error ?? '', cause: cause ?? '' });
+  async sendTaskFailure(taskToken: string, error?: string, cause?: string): Promise<void> {
+    await this.callbacks.settle(taskToken, { kind: 'failure', error: error ?? '', cause: cause ?? '' });
   }
 
-  sendTaskHeartbeat(taskToken: string): void {
-    this.callbacks.heartbeat(taskToken);
+  async sendTaskHeartbeat(taskToken: string): Promise<void> {
+    await this.callbacks.heartbeat(taskToken);
   }
 
   /**
@@ -403,6 +404,8 @@ export class StepFunctionsService {
       return;
     }
     const checkpoint = entry.journal.state;
+    // Callbacks that arrive before the resumed tasks take their tokens again wait for them.
+    for (const token of awaitedTokens(checkpoint)) this.callbacks.expect(token, record.executionArn);
     this.launch(
       entry,
       this.preparedFor(definition),
