@@ -327,8 +327,11 @@ export type SandboxMode = 'worker' | 'bwrap' | 'uid' | 'none';
 
 export interface SandboxPolicy {
   mode: SandboxMode;
-  /** All or nothing: true shares the worker's network. */
-  network: boolean;
+  /**
+   * `false`: loopback only; `true`: the worker's network; `{ allow }`: only these `host:port` names
+   * (see #contracts/network-allow), through the worker's egress proxy.
+   */
+  network: boolean | { allow: readonly string[] };
   /** Data segment and private mappings per process (RLIMIT_DATA). */
   memoryMb: number;
   /** Processes and threads the command may have at once (RLIMIT_NPROC). */

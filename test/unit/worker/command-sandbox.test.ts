@@ -87,7 +87,7 @@ describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox'
         'touch /usr/intruder 2>/dev/null || echo usr-refused',
         'touch /etc/intruder 2>/dev/null || echo etc-refused',
         'touch /intruder 2>/dev/null || echo root-refused',
-        'echo scratch > /tmp/scratch && echo tmp-ok',
+        'f=$(mktemp /tmp/scratch.XXXXXX) && echo scratch > "$f" && echo tmp-ok; rm -f "$f"',
         `echo x > ${outside}/secret.txt 2>/dev/null || echo outside-refused`,
         `cat ${outside}/secret.txt 2>/dev/null || echo outside-unreadable`,
       ].join('; '),

@@ -28,6 +28,42 @@ export interface CommandShape {
   command: string;
   timeoutMs: number;
   policy: SandboxPolicy;
+  /** The folder holding the egress proxy's unix socket (`proxy.sock`), for an allowlist policy. */
+  egressSocketDir?: string;
+}
+
+/** Where the egress proxy's socket folder appears inside a bubblewrap sandbox. */
+const EGRESS_SOCKET_DIR = '/run/egress';
+/** The port on the sandbox's own loopback where the bridge to the egress proxy listens. */
+export const SANDBOX_PROXY_PORT = 3128;
+
+/** The variables that send HTTP clients (curl, npm, pip, git) through the egress proxy at `url`. */
+export const proxyEnv = (url: string): Record<string, string> => ({
+  HTTP_PROXY: url,
+  HTTPS_PROXY: url,
+  http_proxy: url,
+  https_proxy: url,
+  npm_config_proxy: url,
+  npm_config_https_proxy: url,
+  NO_PROXY: 'localhost,127.0.0.1,::1',
+  no_proxy: 'localhost,127.0.0.1,::1',
+});
+
+/**
+ * Shell lines run before the command inside bubblewrap: a socat bridge from the sandbox's
+ * 127.0.0.1:3128 to the proxy's socket (double-forked, so the command's `wait` never waits for it; the
+ * pid namespace ends it), then a wait until it listens (its row in /proc/net/tcp), so the command never
+ * races it.
+ */
+function egressBridge(): string {
+  const hexPort = SANDBOX_PROXY_PORT.toString(16).toUpperCase().padStart(4, '0');
+  return [
+    `(socat TCP-LISTEN:${SANDBOX_PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${EGRESS_SOCKET_DIR}/proxy.sock >/dev/null 2>&1 &)`,
+    `__i=0; until grep -q ' 0100007F:${hexPort} 00000000:0000 0A ' /proc/net/tcp; do`,
+    `  __i=$((__i+1)); if [ $__i -gt 2000 ]; then echo 'sandbox: the egress bridge (socat) did not start' >&2; exit 125; fi; sleep 0.005`,
+    'done; unset __i',
+    '',
+  ].join('\n');
 }
 
 /** `prlimit … --`: per-process limits that the command and everything it starts inherit. */
@@ -77,7 +113,7 @@ export function bwrapArgs(shape: CommandShape, env: Record<string, string>, star
     '--unshare-ipc',
     '--unshare-uts',
     '--unshare-cgroup-try',
-    ...(shape.policy.network ? [] : ['--unshare-net']),
+    ...(shape.policy.network === true ? [] : ['--unshare-net']),
     '--die-with-parent',
     '--new-session',
     '--hostname',
@@ -95,12 +131,15 @@ export function bwrapArgs(shape: CommandShape, env: Record<string, string>, star
     if (existsSync(source)) args.push('--ro-bind', source, source);
   }
   args.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  if (shape.egressSocketDir)
+    args.push('--perms', '0755', '--dir', '/run', '--ro-bind', shape.egressSocketDir, EGRESS_SOCKET_DIR);
   if (start.kind === 'unprivileged') args.push('--bind-fd', '3', SANDBOX_WORKDIR);
   else args.push('--bind', start.worktree, SANDBOX_WORKDIR);
   args.push('--remount-ro', '/', '--chdir', SANDBOX_WORKDIR, '--clearenv');
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
   const drop = start.kind === 'root' ? ['setpriv', ...dropToUid(start.uid)] : [];
-  return [...args, '--', ...drop, ...limitArgs(shape), shape.command];
+  const command = shape.egressSocketDir ? `${egressBridge()}${shape.command}` : shape.command;
+  return [...args, '--', ...drop, ...limitArgs(shape), command];
 }
 
 /** `setpriv`: become `uid` for good — no groups, no capabilities, no way back through setuid files. */

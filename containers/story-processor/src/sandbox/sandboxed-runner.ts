@@ -1,12 +1,22 @@
 import { execFile } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { lchown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { chmod, lchown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runProcess } from '../pipeline/command-runner.ts';
 import type { CommandResult, CommandRunner, Log, SandboxMode, SandboxPolicy } from '../ports.ts';
-import { bwrapArgs, dropToUid, limitArgs, sandboxEnv, type CommandShape } from './launch-plan.ts';
+import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow';
+import { startEgressProxy, type EgressProxy, type HostLookup } from './egress-proxy.ts';
+import {
+  bwrapArgs,
+  dropToUid,
+  limitArgs,
+  proxyEnv,
+  SANDBOX_PROXY_PORT,
+  sandboxEnv,
+  type CommandShape,
+} from './launch-plan.ts';
 import { DEFAULT_SANDBOX_POLICY, SandboxUnavailableError } from './sandbox-policy.ts';
 import { UidPool } from './uid-pool.ts';
 
@@ -29,7 +39,21 @@ export interface SandboxedRunnerOptions {
   uidModeSharesNetwork?: boolean;
   /** The bubblewrap program. Default `bwrap` on `pathEnv`. */
   bwrap?: string;
+  /** Tests only: the egress proxy's resolver, and whether names may resolve to loopback. */
+  egress?: { lookup?: HostLookup; allowLoopback?: boolean };
 }
+
+/** The allowlist of a policy, parsed (entries were validated with the project's settings). */
+const allowRulesOf = (policy: SandboxPolicy): NetworkAllowRule[] | undefined =>
+  typeof policy.network === 'object'
+    ? policy.network.allow
+        .map(parseNetworkAllowRule)
+        .filter((rule): rule is NetworkAllowRule => typeof rule !== 'string')
+    : undefined;
+
+const UID_MODE_EGRESS_WARNING =
+  'uid sandbox: the network allowlist is NOT enforced here — commands get the egress proxy in HTTP_PROXY/HTTPS_PROXY ' +
+  "(well-behaved clients use it), but nothing stops a direct connection; the task's security group / subnet must close egress";
 
 /**
  * Validation commands in a sandbox (see the README's "Sandbox" section): bubblewrap namespaces, or a
@@ -48,15 +72,61 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     const mode = modeOf(policy);
     if (mode === 'uid' && !isRoot)
       return 'the uid sandbox needs the worker to start as root (it switches to an unprivileged uid per command)';
-    if (mode === 'uid' && !policy.network && !options.uidModeSharesNetwork)
-      return 'the uid sandbox cannot cut the network, and this project allows none (use bwrap, or set sandbox.network)';
+    if (mode === 'uid' && policy.network !== true && !options.uidModeSharesNetwork)
+      return policy.network === false
+        ? 'the uid sandbox cannot cut the network, and this project allows none (use bwrap, or set sandbox.network)'
+        : 'the uid sandbox cannot enforce a network allowlist (it can only set proxy variables), and this worker does not accept that';
+    if (mode === 'bwrap' && typeof policy.network === 'object' && !onPath('socat', options.pathEnv))
+      return 'a network allowlist needs socat (the bridge to the egress proxy) on the sandbox PATH';
     return undefined;
   };
 
-  async function execute(
+  /** Starts the egress proxy for an allowlist policy (bwrap: a unix socket; uid: a loopback port). */
+  async function withEgress<T>(
+    shape: CommandShape,
+    mode: Exclude<SandboxMode, 'worker'>,
+    body: (shape: CommandShape, env: Record<string, string>) => Promise<T>,
+  ): Promise<T> {
+    const rules = allowRulesOf(shape.policy);
+    if (!rules || mode === 'none') return body(shape, {});
+    const proxyOptions = { rules, log: options.log, ...options.egress };
+    let proxy: EgressProxy | undefined;
+    let socketDir: string | undefined;
+    try {
+      if (mode === 'uid') {
+        options.log.warn(UID_MODE_EGRESS_WARNING, { command: shape.command });
+        proxy = await startEgressProxy(proxyOptions, { port: 0 });
+        return await body(shape, proxyEnv(`http://${proxy.address}`));
+      }
+      socketDir = await mkdtemp(path.join(tmpdir(), 'sandbox-egress-'));
+      await chmod(socketDir, 0o755);
+      proxy = await startEgressProxy(proxyOptions, { path: path.join(socketDir, 'proxy.sock') });
+      await chmod(proxy.address, 0o666); // the lent uid connects to it
+      return await body(
+        { ...shape, egressSocketDir: socketDir },
+        proxyEnv(`http://127.0.0.1:${SANDBOX_PROXY_PORT}`),
+      );
+    } finally {
+      await proxy?.close();
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    }
+  }
+
+  const execute = (
     shape: CommandShape & { cwd: string; signal: AbortSignal },
     mode: Exclude<SandboxMode, 'worker'>,
+  ): Promise<CommandResult> =>
+    withEgress(shape, mode, (withProxy, egressEnv) => executeIn({ ...shape, ...withProxy }, mode, egressEnv));
+
+  async function executeIn(
+    shape: CommandShape & { cwd: string; signal: AbortSignal },
+    mode: Exclude<SandboxMode, 'worker'>,
+    egressEnv: Record<string, string>,
   ): Promise<CommandResult> {
+    const envIn = (home: string): Record<string, string> => ({
+      ...sandboxEnv(options.pathEnv, home),
+      ...egressEnv,
+    });
     const common = {
       timeoutMs: shape.timeoutMs,
       signal: shape.signal,
@@ -72,7 +142,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
           file: '/bin/sh',
           args: ['-c', shape.command],
           cwd: shape.cwd,
-          env: sandboxEnv(options.pathEnv, home),
+          env: envIn(home),
           ...common,
         });
       } finally {
@@ -84,7 +154,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
       try {
         return await runProcess({
           file: bwrap,
-          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), { kind: 'unprivileged' }),
+          args: bwrapArgs(shape, envIn('/tmp'), { kind: 'unprivileged' }),
           cwd: '/',
           env: { PATH: options.pathEnv },
           extraFds: [fd],
@@ -105,7 +175,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
         const start = { kind: 'root', worktree: shape.cwd, uid } as const;
         return await runProcess({
           file: bwrap,
-          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), start),
+          args: bwrapArgs(shape, envIn('/tmp'), start),
           cwd: '/',
           env: { PATH: options.pathEnv },
           ...common,
@@ -115,7 +185,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
         file: 'setpriv',
         args: [...dropToUid(uid), ...limitArgs(shape), shape.command],
         cwd: shape.cwd,
-        env: sandboxEnv(options.pathEnv, home as string),
+        env: envIn(home as string),
         reap: () => killAllOf(uid, options.pathEnv),
         ...common,
       });
@@ -133,7 +203,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     const refused = refusal(policy);
     if (refused)
       throw new SandboxUnavailableError(`The sandbox for validation commands (${mode}): ${refused}.`);
-    const key = `${mode}:${String(policy.network)}`;
+    const key = `${mode}:${JSON.stringify(policy.network)}`;
     if (mode === 'none' || proven.has(key)) return;
     const scratch = await mkdtemp(path.join(tmpdir(), 'sandbox-probe-'));
     try {
@@ -174,6 +244,9 @@ async function lend(dir: string, uid: number): Promise<void> {
     );
   }
 }
+
+const onPath = (program: string, pathEnv: string): boolean =>
+  pathEnv.split(':').some((dir) => dir !== '' && existsSync(path.join(dir, program)));
 
 const privateHome = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'sandbox-home-'));
 
