@@ -120,8 +120,13 @@ export interface ModelUsage {
   cacheReadTokens: number;
   /** Input written to the prompt cache (billed at 1.25× the input price). */
   cacheWriteTokens: number;
-  /** Estimated from the price table in src/models/pricing.ts. */
+  /** Estimated from the price table in src/models/pricing.ts; 0 for the offline model's calls. */
   costUsd: number;
+  /**
+   * Calls answered by the offline model: nothing was billed, and their token counts are its own
+   * estimates (characters / 4). Absent when none.
+   */
+  offlineCalls?: number;
 }
 
 export interface PlannedStory {

@@ -162,6 +162,8 @@ export const modelUsageSchema = z.object({
   cacheReadTokens: count,
   cacheWriteTokens: count,
   costUsd: nonNegative,
+  /** Calls the offline model answered (no cost; estimated tokens). Absent when none. */
+  offlineCalls: z.optional(count),
 });
 
 /** The output of a successful job (SendTaskSuccess), kept well under the 256 KiB payload cap. */
