@@ -1,28 +1,21 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import type { SandboxPolicy } from '../ports.ts';
+import { LIVE_NETWORK_ENTRIES } from './etc-snapshot.ts';
 
 /** Where the worktree appears inside a bubblewrap sandbox. */
 export const SANDBOX_WORKDIR = '/workspace';
 
 /** System folders mounted read-only (or recreated as the symlinks they are on merged-/usr systems). */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-/** The parts of /etc that programs need; the rest of /etc stays outside. */
-const ETC_ENTRIES = [
-  'alternatives',
-  'ca-certificates',
-  'ca-certificates.conf',
-  'group',
-  'hosts',
-  'ld.so.cache',
-  'ld.so.conf',
-  'ld.so.conf.d',
-  'localtime',
-  'mime.types',
-  'nsswitch.conf',
-  'passwd',
-  'resolv.conf',
-  'ssl',
-];
+
+let systemMounts: string[] | undefined;
+/** The bubblewrap arguments for SYSTEM_DIRS, looked up once: they do not change while the worker runs. */
+function systemDirArgs(): string[] {
+  systemMounts ??= SYSTEM_DIRS.filter((dir) => existsSync(dir)).flatMap((dir) =>
+    lstatSync(dir).isSymbolicLink() ? ['--symlink', readlinkSync(dir), dir] : ['--ro-bind', dir, dir],
+  );
+  return systemMounts;
+}
 
 export interface CommandShape {
   command: string;
@@ -93,20 +86,18 @@ export const sandboxEnv = (pathEnv: string, home: string): Record<string, string
 });
 
 /**
- * How bubblewrap is started: by an unprivileged worker (a new user namespace; the worktree arrives as
- * fd 3), or by root (no user namespace, because process limits do not bind uid 0: bubblewrap keeps
- * CAP_SETUID/SETGID for `setpriv`, which drops the command to the lent uid with no capabilities).
+ * How bubblewrap is started: in a new user namespace (`userns`: by an unprivileged worker, or by a root
+ * worker as the lent uid; the worktree arrives as fd 3), or as root without one (`root`, where user
+ * namespaces are refused: bubblewrap keeps CAP_SETUID/SETGID for `setpriv`, which drops the command to
+ * the lent uid with no capabilities). `etcDir` is the sandbox's /etc (see etc-snapshot.ts).
  */
-export type BwrapStart = { kind: 'unprivileged' } | { kind: 'root'; worktree: string; uid: number };
+export type BwrapStart = ({ kind: 'userns' } | { kind: 'root'; worktree: string; uid: number }) & {
+  etcDir: string;
+};
 
-/**
- * bubblewrap: new pid, ipc, uts, cgroup and (unless the policy shares it) network namespaces; the
- * system folders read-only, the worktree the only writable path besides a private /tmp, a read-only
- * root, its own /proc and a minimal /dev; no environment but `env`; killed with its parent.
- */
 export function bwrapArgs(shape: CommandShape, env: Record<string, string>, start: BwrapStart): string[] {
   const args = [
-    ...(start.kind === 'unprivileged'
+    ...(start.kind === 'userns'
       ? ['--unshare-user', '--disable-userns']
       : ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']),
     '--unshare-pid',
@@ -119,21 +110,14 @@ export function bwrapArgs(shape: CommandShape, env: Record<string, string>, star
     '--hostname',
     'sandbox',
   ];
-  for (const dir of SYSTEM_DIRS) {
-    if (!existsSync(dir)) continue;
-    const info = lstatSync(dir);
-    if (info.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
-    else args.push('--ro-bind', dir, dir);
-  }
-  args.push('--perms', '0755', '--dir', '/etc');
-  for (const entry of ETC_ENTRIES) {
-    const source = `/etc/${entry}`;
-    if (existsSync(source)) args.push('--ro-bind', source, source);
-  }
+  args.push(...systemDirArgs(), '--ro-bind', start.etcDir, '/etc');
+  if (shape.policy.network === true)
+    for (const entry of LIVE_NETWORK_ENTRIES)
+      if (existsSync(`/etc/${entry}`)) args.push('--ro-bind', `/etc/${entry}`, `/etc/${entry}`);
   args.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
   if (shape.egressSocketDir)
     args.push('--perms', '0755', '--dir', '/run', '--ro-bind', shape.egressSocketDir, EGRESS_SOCKET_DIR);
-  if (start.kind === 'unprivileged') args.push('--bind-fd', '3', SANDBOX_WORKDIR);
+  if (start.kind === 'userns') args.push('--bind-fd', '3', SANDBOX_WORKDIR);
   else args.push('--bind', start.worktree, SANDBOX_WORKDIR);
   args.push('--remount-ro', '/', '--chdir', SANDBOX_WORKDIR, '--clearenv');
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);

@@ -17,6 +17,7 @@ import {
   sandboxEnv,
   type CommandShape,
 } from './launch-plan.ts';
+import { etcSnapshot } from './etc-snapshot.ts';
 import { DEFAULT_SANDBOX_POLICY, SandboxUnavailableError } from './sandbox-policy.ts';
 import { UidPool } from './uid-pool.ts';
 
@@ -65,6 +66,13 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
   const bwrap = options.bwrap ?? 'bwrap';
   const uids = new UidPool(options.firstUid ?? 10_100, options.uidCount ?? 8);
   const proven = new Set<string>();
+  /**
+   * How a root worker starts bubblewrap, learnt at the first start: as the lent uid in a user
+   * namespace (one process less than `setpriv`, and no capabilities kept), or as root where user
+   * namespaces are refused. A worktree whose parent folders the lent uid cannot pass through (bubblewrap
+   * resolves the mount source as that uid) is started as root too.
+   */
+  let rootBwrapStart: 'userns' | 'root' | undefined;
   const modeOf = (policy: SandboxPolicy): Exclude<SandboxMode, 'worker'> =>
     policy.mode === 'worker' ? options.defaultMode : policy.mode;
 
@@ -149,21 +157,25 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
         await rm(home, { recursive: true, force: true });
       }
     }
-    if (mode === 'bwrap' && !isRoot) {
+    /** bubblewrap in a new user namespace, as the worker or (`uid`) as the lent uid. */
+    const bwrapInUserns = async (uid?: number): Promise<CommandResult> => {
+      const etcDir = await etcSnapshot();
       const fd = openSync(shape.cwd, 'r');
       try {
         return await runProcess({
           file: bwrap,
-          args: bwrapArgs(shape, envIn('/tmp'), { kind: 'unprivileged' }),
+          args: bwrapArgs(shape, envIn('/tmp'), { kind: 'userns', etcDir }),
           cwd: '/',
           env: { PATH: options.pathEnv },
           extraFds: [fd],
+          ...(uid === undefined ? {} : { uid }),
           ...common,
         });
       } finally {
         closeSync(fd);
       }
-    }
+    };
+    if (mode === 'bwrap' && !isRoot) return bwrapInUserns();
     // As root: lend the command an unprivileged uid and the worktree for the duration.
     const uid = await uids.acquire();
     const owner = await stat(shape.cwd);
@@ -172,7 +184,18 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
       await lend(shape.cwd, uid);
       if (home) await lend(home, uid);
       if (mode === 'bwrap') {
-        const start = { kind: 'root', worktree: shape.cwd, uid } as const;
+        if (rootBwrapStart !== 'root' && (await reachableBy(uid, shape.cwd))) {
+          const result = await bwrapInUserns(uid);
+          if (rootBwrapStart === 'userns' || !isBwrapStartFailure(result)) {
+            rootBwrapStart = 'userns';
+            return result;
+          }
+          options.log.info('bubblewrap cannot start in a user namespace as the lent uid; it starts as root', {
+            reason: result.output.trim(),
+          });
+          rootBwrapStart = 'root';
+        }
+        const start = { kind: 'root', worktree: shape.cwd, uid, etcDir: await etcSnapshot() } as const;
         return await runProcess({
           file: bwrap,
           args: bwrapArgs(shape, envIn('/tmp'), start),
@@ -227,7 +250,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     async run({ command, cwd, timeoutMs, signal, policy = DEFAULT_SANDBOX_POLICY }) {
       await ensureReady(policy);
       const result = await execute({ command, timeoutMs, policy, cwd, signal }, modeOf(policy));
-      if (result.exitCode === 1 && result.output.startsWith('bwrap: '))
+      if (isBwrapStartFailure(result))
         throw new SandboxUnavailableError(`The sandbox failed to start the command: ${result.output.trim()}`);
       return result;
     },
@@ -244,6 +267,18 @@ async function lend(dir: string, uid: number): Promise<void> {
     );
   }
 }
+
+/** Whether `uid` may pass through every folder above `dir` (bubblewrap resolves it as that uid). */
+async function reachableBy(uid: number, dir: string): Promise<boolean> {
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    const info = await stat(parent);
+    if (!(info.mode & 0o001) && !(info.uid === uid && info.mode & 0o100)) return false;
+    if (parent === path.dirname(parent)) return true;
+  }
+}
+
+const isBwrapStartFailure = (result: CommandResult): boolean =>
+  result.exitCode === 1 && result.output.startsWith('bwrap: ');
 
 const onPath = (program: string, pathEnv: string): boolean =>
   pathEnv.split(':').some((dir) => dir !== '' && existsSync(path.join(dir, program)));
