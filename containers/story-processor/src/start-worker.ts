@@ -29,9 +29,7 @@ import type { RepositoryCredentialSource, ReplyComposer } from './ports.ts';
 import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
-import { createGitWorkspaces } from './workspace/git-workspaces.ts';
-import { createRemoteWorkspaces } from './workspace/remote-workspaces.ts';
-import { routeWorkspaces } from './workspace/workspace-router.ts';
+import { createWorkerWorkspaces } from './worker-workspaces.ts';
 
 /** The collaborators startWorker wires; any of them can be replaced (tests, the local runtime). */
 export type WorkerCollaborators = Pick<
@@ -208,18 +206,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           : new OfflineModelProvider()),
     workspaces:
       o.workspaces ??
-      routeWorkspaces(
-        createGitWorkspaces(root, git),
-        createRemoteWorkspaces({
-          root: remoteRoot,
-          home,
-          git,
-          credentials,
-          clock,
-          log,
-          ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
-        }),
-      ),
+      createWorkerWorkspaces({
+        root,
+        remoteRoot,
+        home,
+        git,
+        credentials,
+        clock,
+        log,
+        ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
+      }),
     forges: o.forges ?? createGitHubForges({ credentials, log }),
     commands:
       o.commands ??
