@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runProcess } from '../containers/story-processor/src/pipeline/command-runner.ts';
-import type { CommandRunner } from '../containers/story-processor/src/ports.ts';
+import type { CommandRunner, SandboxPolicy } from '../containers/story-processor/src/ports.ts';
 import { DEFAULT_SANDBOX_POLICY } from '../containers/story-processor/src/sandbox/sandbox-policy.ts';
 import { createSandboxedCommandRunner } from '../containers/story-processor/src/sandbox/sandboxed-runner.ts';
 import { median, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
@@ -46,9 +46,9 @@ const bare = (dir: string) =>
 async function timeAgainstBare(
   dir: string,
   runner: CommandRunner,
+  policy: SandboxPolicy,
 ): Promise<{ bare: number[]; boxed: number[] }> {
-  const boxed = () =>
-    runner.run({ command: 'true', cwd: dir, timeoutMs: 10_000, signal, policy: DEFAULT_SANDBOX_POLICY });
+  const boxed = () => runner.run({ command: 'true', cwd: dir, timeoutMs: 10_000, signal, policy });
   await boxed(); // warm-up (and the runner's one-off probe)
   const samples = { bare: [] as number[], boxed: [] as number[] };
   for (let i = 0; i < RUNS; i += 1) {
@@ -81,12 +81,19 @@ export async function benchSandbox(): Promise<BenchRow[]> {
     mode: 'bwrap' | 'uid';
     reachable: boolean;
     label: string;
+    policy?: SandboxPolicy;
   }
   const cases: Case[] = [
     {
       mode: 'bwrap',
       reachable: true,
       label: asRoot ? 'bwrap (as the lent uid, user namespace)' : 'bwrap (user namespace)',
+    },
+    {
+      mode: 'bwrap',
+      reachable: true,
+      label: 'bwrap with a network allowlist (egress proxy + socat bridge)',
+      policy: { ...DEFAULT_SANDBOX_POLICY, network: { allow: ['registry.npmjs.org:443'] } },
     },
     ...(asRoot
       ? ([
@@ -95,7 +102,7 @@ export async function benchSandbox(): Promise<BenchRow[]> {
         ] satisfies Case[])
       : []),
   ];
-  for (const { mode, reachable, label } of cases) {
+  for (const { mode, reachable, label, policy = DEFAULT_SANDBOX_POLICY } of cases) {
     const dir = await worktree(reachable);
     const runner = createSandboxedCommandRunner({
       defaultMode: mode,
@@ -104,7 +111,7 @@ export async function benchSandbox(): Promise<BenchRow[]> {
       log: quiet,
       uidModeSharesNetwork: true,
     });
-    const samples = await timeAgainstBare(dir, runner);
+    const samples = await timeAgainstBare(dir, runner, policy);
     const overhead = median(samples.boxed) - median(samples.bare);
     rows.push(
       { benchmark: 'sandbox', metric: `${label}: bare \`true\` median`, value: ms(median(samples.bare)) },

@@ -52,9 +52,12 @@ function egressBridge(): string {
   const hexPort = SANDBOX_PROXY_PORT.toString(16).toUpperCase().padStart(4, '0');
   return [
     `(socat TCP-LISTEN:${SANDBOX_PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${EGRESS_SOCKET_DIR}/proxy.sock >/dev/null 2>&1 &)`,
-    `__i=0; until grep -q ' 0100007F:${hexPort} 00000000:0000 0A ' /proc/net/tcp; do`,
+    // Shell builtins only (no grep per poll): is 127.0.0.1:<port> in state LISTEN (0A)?
+    '__listening() { while read -r _ __a _ __s _; do',
+    `  [ "$__a" = 0100007F:${hexPort} ] && [ "$__s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }`,
+    '__i=0; until __listening; do',
     `  __i=$((__i+1)); if [ $__i -gt 2000 ]; then echo 'sandbox: the egress bridge (socat) did not start' >&2; exit 125; fi; sleep 0.005`,
-    'done; unset __i',
+    'done; unset -f __listening; unset __i __a __s',
     '',
   ].join('\n');
 }
