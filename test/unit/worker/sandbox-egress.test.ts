@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -277,6 +277,29 @@ describe('a validation command in the bwrap sandbox with an allowlist', () => {
 });
 
 describe('a validation command in the uid sandbox with an allowlist', () => {
+  it.runIf(process.getuid?.() === 0)(
+    'is refused unless the worker accepts that uid mode cannot enforce it',
+    async () => {
+      const strict = createSandboxedCommandRunner({
+        defaultMode: 'uid',
+        pathEnv: PATH_INSIDE,
+        maxOutputBytes: 1024,
+        log,
+      });
+      const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-egress-'));
+      await expect(
+        strict.run({
+          command: 'touch ran',
+          cwd: dir,
+          timeoutMs: 5000,
+          signal: new AbortController().signal,
+          policy: { ...DEFAULT_SANDBOX_POLICY, network: { allow: ['registry.test:443'] } },
+        }),
+      ).rejects.toThrow(/uid sandbox cannot enforce a network allowlist/);
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
+
   it.runIf(process.getuid?.() === 0)(
     'gets the proxy variables and a loud warning that the allowlist is not enforced',
     async () => {
