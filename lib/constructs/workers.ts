@@ -27,6 +27,12 @@ import { sesIdentityArns } from './workflow.ts';
 
 /** Where the project workspaces (git repositories) are mounted in the worker container. */
 export const WORKSPACE_PATH = '/workspaces';
+/**
+ * Task-local storage for projects with a repository (partial-clone caches and thread worktrees): the
+ * uid sandbox must chown a worktree to lend it, which an EFS access point refuses, and the remote
+ * branch is the checkpoint, so nothing is lost with the task.
+ */
+export const REMOTE_WORKSPACE_PATH = '/scratch/workspaces';
 /** The POSIX user the EFS access point enforces; the image's non-root user must have this uid/gid. */
 export const WORKER_UID = '10001';
 
@@ -181,11 +187,14 @@ export class Workers extends Construct {
       family: `${config.prefix}-story-processor`,
       cpu: config.worker.cpu,
       memoryLimitMiB: config.worker.memoryMiB,
+      ephemeralStorageGiB: config.worker.ephemeralStorageGiB ?? 50,
       runtimePlatform: {
         cpuArchitecture: ecs.CpuArchitecture.ARM64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
       volumes: [
+        // A bind mount on the task's ephemeral storage (no host path): gone with the task.
+        { name: 'scratch' },
         {
           name: 'workspaces',
           efsVolumeConfiguration: {
@@ -220,6 +229,7 @@ export class Workers extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
         WORKSPACE_ROOT: WORKSPACE_PATH,
+        REMOTE_WORKSPACE_ROOT: REMOTE_WORKSPACE_PATH,
         REPOSITORY_CREDENTIALS_PREFIX: config.repositorySecretPrefix,
         WORKER_MAX_CONCURRENCY: String(config.worker.jobsPerTask),
         // Fargate refuses the namespaces bubblewrap needs: validation commands run under lent
@@ -237,11 +247,10 @@ export class Workers extends Construct {
       // Fargate's maximum: time to checkpoint, report and stop at a safe point after SIGTERM.
       stopTimeout: Duration.seconds(120),
     });
-    this.container.addMountPoints({
-      sourceVolume: 'workspaces',
-      containerPath: WORKSPACE_PATH,
-      readOnly: false,
-    });
+    this.container.addMountPoints(
+      { sourceVolume: 'workspaces', containerPath: WORKSPACE_PATH, readOnly: false },
+      { sourceVolume: 'scratch', containerPath: path.posix.dirname(REMOTE_WORKSPACE_PATH), readOnly: false },
+    );
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:

@@ -3,8 +3,11 @@ import type { JobItem } from '#contracts/jobs-table';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 
-const costOf = (item: JobItem): string =>
-  typeof item.modelUsage?.costUsd === 'number' ? `$${item.modelUsage.costUsd.toFixed(4)}` : '';
+function costOf({ modelUsage: usage }: JobItem): string {
+  if (typeof usage?.costUsd !== 'number') return '';
+  const offline = usage.offlineCalls ?? 0;
+  return offline > 0 && offline === usage.calls ? 'offline, $0' : `$${usage.costUsd.toFixed(4)}`;
+}
 
 const countOf = (value: unknown[] | undefined): string => (value ? String(value.length) : '');
 

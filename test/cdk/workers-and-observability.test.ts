@@ -102,7 +102,10 @@ describe('workers', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      // Repository caches and worktrees on task-local storage, where the uid sandbox can lend them.
+      EphemeralStorage: { SizeInGiB: 50 },
       Volumes: [
+        { Name: 'scratch' },
         Match.objectLike({
           Name: 'workspaces',
           EFSVolumeConfiguration: Match.objectLike({
@@ -123,7 +126,10 @@ describe('workers', () => {
             },
           ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
-          MountPoints: [{ ContainerPath: '/workspaces', ReadOnly: false, SourceVolume: 'workspaces' }],
+          MountPoints: [
+            { ContainerPath: '/workspaces', ReadOnly: false, SourceVolume: 'workspaces' },
+            { ContainerPath: '/scratch', ReadOnly: false, SourceVolume: 'scratch' },
+          ],
           // The uid sandbox: root to lend uids, only the capabilities it uses, none added.
           User: '0',
           LinuxParameters: {
@@ -141,6 +147,8 @@ describe('workers', () => {
             },
           },
           Environment: Match.arrayWith([
+            { Name: 'WORKSPACE_ROOT', Value: '/workspaces' },
+            { Name: 'REMOTE_WORKSPACE_ROOT', Value: '/scratch/workspaces' },
             { Name: 'SANDBOX_MODE', Value: 'uid' },
             { Name: 'SANDBOX_UID_NETWORK', Value: 'accept' },
           ]),

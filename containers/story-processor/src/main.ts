@@ -17,6 +17,12 @@ const envSchema = z.object({
   [ENV.jobsTable]: z.string().min(1),
   [ENV.activeJobsTable]: z.string().min(1),
   WORKSPACE_ROOT: z.string().min(1).default('/workspaces'),
+  /**
+   * Where projects with a repository keep their partial clone and thread worktrees (default
+   * WORKSPACE_ROOT). On Fargate: task-local storage, so the uid sandbox can lend worktrees (EFS access
+   * points refuse chown); the remote branch is the checkpoint, so losing it with the task loses nothing.
+   */
+  REMOTE_WORKSPACE_ROOT: z.string().min(1).optional(),
   /** The default prompt templates; the container image sets it (the bundle moves them). */
   PROMPT_DIR: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
@@ -70,6 +76,7 @@ async function main(): Promise<void> {
       ? { repositorySecretPrefix: env.REPOSITORY_CREDENTIALS_PREFIX }
       : {}),
     workspaceRoot: env.WORKSPACE_ROOT,
+    ...(env.REMOTE_WORKSPACE_ROOT ? { remoteWorkspaceRoot: env.REMOTE_WORKSPACE_ROOT } : {}),
     ...(env.PROMPT_DIR ? { promptDir: env.PROMPT_DIR } : {}),
     ...(requiredKeySecretName ? { requiredKeySecretName } : {}),
     ...(apiKey

@@ -120,8 +120,13 @@ export interface ModelUsage {
   cacheReadTokens: number;
   /** Input written to the prompt cache (billed at 1.25× the input price). */
   cacheWriteTokens: number;
-  /** Estimated from the price table in src/models/pricing.ts. */
+  /** Estimated from the price table in src/models/pricing.ts; 0 for the offline model's calls. */
   costUsd: number;
+  /**
+   * Calls answered by the offline model: nothing was billed, and their token counts are its own
+   * estimates (characters / 4). Absent when none.
+   */
+  offlineCalls?: number;
 }
 
 export interface PlannedStory {
@@ -327,8 +332,11 @@ export type SandboxMode = 'worker' | 'bwrap' | 'uid' | 'none';
 
 export interface SandboxPolicy {
   mode: SandboxMode;
-  /** All or nothing: true shares the worker's network. */
-  network: boolean;
+  /**
+   * `false`: loopback only; `true`: the worker's network; `{ allow }`: only these `host:port` names
+   * (see #contracts/network-allow), through the worker's egress proxy.
+   */
+  network: boolean | { allow: readonly string[] };
   /** Data segment and private mappings per process (RLIMIT_DATA). */
   memoryMb: number;
   /** Processes and threads the command may have at once (RLIMIT_NPROC). */

@@ -29,9 +29,7 @@ import type { RepositoryCredentialSource, ReplyComposer } from './ports.ts';
 import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
-import { createGitWorkspaces } from './workspace/git-workspaces.ts';
-import { createRemoteWorkspaces } from './workspace/remote-workspaces.ts';
-import { routeWorkspaces } from './workspace/workspace-router.ts';
+import { createWorkerWorkspaces } from './worker-workspaces.ts';
 
 /** The collaborators startWorker wires; any of them can be replaced (tests, the local runtime). */
 export type WorkerCollaborators = Pick<
@@ -66,8 +64,16 @@ export interface StartWorkerOptions {
     /** For repository tokens named `{ secret }` (AWS). */
     secretsManager: SecretsManagerClient;
   }>;
-  /** One git repository per project is created under this folder. */
+  /**
+   * Projects without a repository keep their bare repository (their only copy: keep it on durable
+   * storage) and thread worktrees here; the worker's git home lives here too.
+   */
   workspaceRoot: string;
+  /**
+   * Projects with a repository keep their partial-clone cache and thread worktrees here (the remote is
+   * the checkpoint, so task-local storage will do). Default `workspaceRoot`.
+   */
+  remoteWorkspaceRoot?: string;
   /** The variables a repository's `{ env }` credential may name (main passes the process environment). */
   repositoryEnvironment?: Readonly<Record<string, string | undefined>>;
   /** A repository's `{ secret }` credential must start with this prefix. */
@@ -149,11 +155,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
   const pathEnv = options.pathEnv ?? '/usr/local/bin:/usr/bin:/bin';
   const root = path.resolve(options.workspaceRoot);
+  const remoteRoot = path.resolve(options.remoteWorkspaceRoot ?? options.workspaceRoot);
   const home = path.join(root, '.home');
   await mkdir(home, { recursive: true });
-  // As root, commands run under lent uids: they may pass through the workspace root to their own
-  // worktree (absolute paths keep working) but not list it to find the other projects' and threads'.
-  if (process.getuid?.() === 0) await chmod(root, 0o711);
+  await mkdir(remoteRoot, { recursive: true });
+  // As root, commands run under lent uids: they may pass through the workspace roots to their own
+  // worktree (absolute paths keep working) but not list them to find the other projects' and threads'.
+  if (process.getuid?.() === 0) for (const dir of new Set([root, remoteRoot])) await chmod(dir, 0o711);
   const o = options.overrides ?? {};
   const aws = options.aws ?? {};
   const clock = o.clock ?? systemClock;
@@ -198,18 +206,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           : new OfflineModelProvider()),
     workspaces:
       o.workspaces ??
-      routeWorkspaces(
-        createGitWorkspaces(root, git),
-        createRemoteWorkspaces({
-          root,
-          home,
-          git,
-          credentials,
-          clock,
-          log,
-          ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
-        }),
-      ),
+      createWorkerWorkspaces({
+        root,
+        remoteRoot,
+        home,
+        git,
+        credentials,
+        clock,
+        log,
+        ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
+      }),
     forges: o.forges ?? createGitHubForges({ credentials, log }),
     commands:
       o.commands ??

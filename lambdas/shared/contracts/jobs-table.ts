@@ -33,7 +33,14 @@ export interface JobWorkerFields {
   workerStartedAt?: string;
   checkpoint?: unknown;
   stories?: unknown[];
-  modelUsage?: { costUsd?: number; inputTokens?: number; outputTokens?: number };
+  modelUsage?: {
+    calls?: number;
+    costUsd?: number;
+    inputTokens?: number;
+    outputTokens?: number;
+    /** Calls the offline model answered (nothing billed). */
+    offlineCalls?: number;
+  };
   workerReport?: unknown;
   branch?: string;
   repositoryUrl?: string;

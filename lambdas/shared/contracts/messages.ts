@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
 import { projectIdSchema, userIdSchema } from './identifiers.ts';
+import { parseNetworkAllowRule } from './network-allow.ts';
 import { repositorySettingsSchema } from './repository.ts';
 
 const nonEmpty = z.string().check(z.minLength(1));
@@ -18,6 +19,30 @@ export const storedAttachmentSchema = z.object({
 export type StoredAttachment = z.infer<typeof storedAttachmentSchema>;
 
 /**
+/** One `host:port` entry of `sandbox.network.allow`; a refused entry is named with its reason. */
+const networkAllowEntrySchema = z.string().check(
+  z.superRefine((entry, context) => {
+    const rule = parseNetworkAllowRule(entry);
+    if (typeof rule === 'string') context.addIssue({ code: 'custom', message: rule, input: entry });
+  }),
+);
+
+/**
+ * `false`: no network (loopback only); `true`: the worker's whole network; `{ allow: [...] }`: only
+ * the listed `host:port` names, through the worker's egress proxy (see the story-processor README).
+ */
+export const sandboxNetworkSchema = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      allow: z.array(networkAllowEntrySchema).check(z.minLength(1, 'must list at least one "host:port"')),
+    }),
+  ],
+  { error: 'must be false, true or { "allow": ["host:port", …] }' },
+);
+export type SandboxNetwork = z.infer<typeof sandboxNetworkSchema>;
+
+/**
  * How a project's validation commands are isolated (see containers/story-processor/src/sandbox/).
  * `worker`: the worker's own mode (bubblewrap by default); `bwrap`: user/pid/net/mount namespaces;
  * `uid`: a separate unprivileged uid (for hosts that refuse new namespaces, like Fargate); `none`:
@@ -28,8 +53,7 @@ export const sandboxSettingsSchema = z.pipe(
   z.transform((value: unknown) => (typeof value === 'string' ? { mode: value } : value)),
   z.strictObject({
     mode: z._default(z.enum(['worker', 'bwrap', 'uid', 'none']), 'worker'),
-    /** All or nothing: true shares the worker's network (no per-host allowlist yet). */
-    network: z._default(z.boolean(), false),
+    network: z._default(sandboxNetworkSchema, false),
     memoryMb: z._default(z.int().check(z.minimum(64), z.maximum(65_536)), 2048),
     maxProcesses: z._default(z.int().check(z.minimum(8), z.maximum(4096)), 256),
   }),
@@ -138,6 +162,8 @@ export const modelUsageSchema = z.object({
   cacheReadTokens: count,
   cacheWriteTokens: count,
   costUsd: nonNegative,
+  /** Calls the offline model answered (no cost; estimated tokens). Absent when none. */
+  offlineCalls: z.optional(count),
 });
 
 /** The output of a successful job (SendTaskSuccess), kept well under the 256 KiB payload cap. */

@@ -81,6 +81,23 @@ describe('loadProjectsFromJson', () => {
       'projects[0].settings.jobTimeoutSeconds: must be longer than heartbeatSeconds',
     ],
     [[{ ...minimal, settings: { modle: 'x' } }], 'projects[0].settings'],
+    [
+      [
+        {
+          ...minimal,
+          settings: { sandbox: { network: { allow: ['registry.npmjs.org:443', '10.0.0.1:80'] } } },
+        },
+      ],
+      'projects[0].settings.sandbox.network.allow[1]: "10.0.0.1:80" is an IP address',
+    ],
+    [
+      [{ ...minimal, settings: { sandbox: { network: { allow: ['registry.npmjs.org'] } } } }],
+      'projects[0].settings.sandbox.network.allow[0]: "registry.npmjs.org" needs a port',
+    ],
+    [
+      [{ ...minimal, settings: { sandbox: { network: 'registry.npmjs.org' } } }],
+      'projects[0].settings.sandbox.network: must be false, true or { "allow"',
+    ],
     [[minimal, minimal], 'projects[1].id: duplicate project id "amelia"'],
   ])('names the offending field (%#)', (projects, message) => {
     expect(load(projects)).toThrow(ProjectConfigError);

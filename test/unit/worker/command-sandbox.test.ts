@@ -27,8 +27,10 @@ const runnerFor = (defaultMode: 'bwrap' | 'uid' | 'none', extra: { bwrap?: strin
     ...extra,
   });
 
-async function worktree(): Promise<{ dir: string; outside: string }> {
+/** A worktree beside a private folder; `base` 0711 lets the lent uid pass (not list), 0700 does not. */
+async function worktree(baseMode = 0o711): Promise<{ dir: string; outside: string }> {
   const base = await mkdtemp(path.join(tmpdir(), 'command-sandbox-'));
+  await chmod(base, baseMode);
   const dir = path.join(base, 'worktree');
   const outside = path.join(base, 'outside');
   await mkdir(dir);
@@ -60,11 +62,32 @@ afterEach(async () => {
   delete process.env.ANTHROPIC_API_KEY;
 });
 
-describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox', (mode) => {
+const asRoot = process.getuid?.() === 0;
+/**
+ * As root, bwrap starts as the lent uid in a user namespace when that uid can reach the worktree, and
+ * as root (dropping to the uid with setpriv) when it cannot (a 0700 folder above the worktree).
+ */
+describe.each([
+  { mode: 'bwrap', baseMode: 0o711, start: 'in a user namespace' },
+  { mode: 'bwrap', baseMode: 0o700, start: asRoot ? 'as root' : 'in a user namespace' },
+  { mode: 'uid', baseMode: 0o711, start: 'without namespaces' },
+] as const)('validation commands in the $mode sandbox started $start', ({ mode, baseMode, start }) => {
   it("cannot read the worker's /proc environ, and the worker's environment does not reach them", async () => {
     process.env.ANTHROPIC_API_KEY = SECRET;
-    const { dir } = await worktree();
-    const result = await run(runnerFor(mode), dir, `cat /proc/${process.pid}/environ; echo "status=$?"; env`);
+    const { dir } = await worktree(baseMode);
+    const result = await run(
+      runnerFor(mode),
+      dir,
+      `cat /proc/${process.pid}/environ; echo "status=$?"; env; echo "uid_map $(cat /proc/self/uid_map)"`,
+    );
+    // In a user namespace the lent uid maps to itself (the middle figure is relative to the namespace
+    // bubblewrap nests for --disable-userns); started as root there is no user namespace.
+    if (asRoot)
+      expect(result.output).toMatch(
+        start === 'in a user namespace'
+          ? /^uid_map\s+10\d{3}\s+\d+\s+1$/m
+          : /^uid_map\s+0\s+0\s+4294967295$/m,
+      );
     expect(result.output).toMatch(/status=1/);
     expect(result.output).toMatch(/No such file or directory|Permission denied/);
     expect(result.output).not.toContain(SECRET);
@@ -78,7 +101,7 @@ describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox'
   });
 
   it('can write the worktree and nothing outside it', async () => {
-    const { dir, outside } = await worktree();
+    const { dir, outside } = await worktree(baseMode);
     const result = await run(
       runnerFor(mode),
       dir,
@@ -87,7 +110,7 @@ describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox'
         'touch /usr/intruder 2>/dev/null || echo usr-refused',
         'touch /etc/intruder 2>/dev/null || echo etc-refused',
         'touch /intruder 2>/dev/null || echo root-refused',
-        'echo scratch > /tmp/scratch && echo tmp-ok',
+        'f=$(mktemp /tmp/scratch.XXXXXX) && echo scratch > "$f" && echo tmp-ok; rm -f "$f"',
         `echo x > ${outside}/secret.txt 2>/dev/null || echo outside-refused`,
         `cat ${outside}/secret.txt 2>/dev/null || echo outside-unreadable`,
       ].join('; '),
@@ -105,7 +128,7 @@ describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox'
   });
 
   it('hits the process limit instead of filling the machine (fork bomb)', async () => {
-    const { dir } = await worktree();
+    const { dir } = await worktree(baseMode);
     const result = await run(
       runnerFor(mode),
       dir,
@@ -117,7 +140,7 @@ describe.each(['bwrap', 'uid'] as const)('validation commands in the %s sandbox'
   });
 
   it('is killed at its time limit, with everything it started', async () => {
-    const { dir } = await worktree();
+    const { dir } = await worktree(baseMode);
     const result = await run(runnerFor(mode), dir, 'setsid sleep 60 & echo $! > pid; sleep 60', {
       timeoutMs: 500,
     });

@@ -8,7 +8,7 @@ import type {
   WorkspaceTools,
 } from '../ports.ts';
 import { planFromText } from './story-plan.ts';
-import { callUsage } from './usage.ts';
+import { offlineCallUsage } from './usage.ts';
 
 /** A line the offline provider writes to make validation fail (see OFFLINE_VALIDATION_COMMAND). */
 export const OFFLINE_FAILURE_MARKER = 'INTAKE-OFFLINE-FAILURE';
@@ -26,9 +26,9 @@ const slowMs = (story: PlannedStory): number =>
   Number.parseInt(/\[offline:slow=(\d+)\]/.exec(story.description)?.[1] ?? '0', 10);
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
-/** Priced like the job's model, so that budgets and cost figures work offline too. */
-const usageOf = (model: string, prompt: string, output: string): ModelUsage =>
-  callUsage(model, { input: tokens(prompt), output: tokens(output) });
+/** Estimated tokens (a token budget still counts them) and no cost: nothing is billed offline. */
+const usageOf = (prompt: string, output: string): ModelUsage =>
+  offlineCallUsage({ input: tokens(prompt), output: tokens(output) });
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const slugOf = (title: string): string =>
@@ -53,7 +53,7 @@ export class OfflineModelProvider implements ModelProvider {
   async plan(request: PlanRequest): Promise<{ stories: PlannedStory[]; usage: ModelUsage }> {
     request.signal.throwIfAborted();
     const stories = planFromText(request.instruction);
-    const usage = usageOf(request.model, request.prompt, JSON.stringify(stories));
+    const usage = usageOf(request.prompt, JSON.stringify(stories));
     request.onUsage?.(usage);
     return { stories, usage };
   }
@@ -67,7 +67,7 @@ export class OfflineModelProvider implements ModelProvider {
       request.purpose === 'generate'
         ? await this.generate(request.tools, file, request)
         : await this.fix(request.tools, file, request);
-    const usage = usageOf(request.model, request.prompt, summary);
+    const usage = usageOf(request.prompt, summary);
     request.onUsage?.(usage);
     return { summary, usage };
   }

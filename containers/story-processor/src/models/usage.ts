@@ -11,6 +11,7 @@ export const emptyUsage = (): ModelUsage => ({
 });
 
 export const addUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
+  ...offlineCallsOf((a.offlineCalls ?? 0) + (b.offlineCalls ?? 0)),
   calls: a.calls + b.calls,
   inputTokens: a.inputTokens + b.inputTokens,
   outputTokens: a.outputTokens + b.outputTokens,
@@ -18,6 +19,20 @@ export const addUsage = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
   cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
   // Whole micro-dollars, so that sums across stories add up exactly.
   costUsd: Math.round((a.costUsd + b.costUsd) * 1e6) / 1e6,
+});
+
+const offlineCallsOf = (offlineCalls: number): Pick<ModelUsage, 'offlineCalls'> =>
+  offlineCalls > 0 ? { offlineCalls } : {};
+
+/** One call of the offline model: its token estimates, no cost (nothing is billed). */
+export const offlineCallUsage = (tokens: { input: number; output: number }): ModelUsage => ({
+  calls: 1,
+  inputTokens: tokens.input,
+  outputTokens: tokens.output,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+  offlineCalls: 1,
 });
 
 /** One model call's usage, priced for `model`. */

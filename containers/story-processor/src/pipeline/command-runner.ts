@@ -15,6 +15,8 @@ export interface ProcessLaunch {
   env: Record<string, string>;
   /** Open file descriptors handed to the child as fd 3, 4, … (bubblewrap's --bind-fd). */
   extraFds?: number[];
+  /** Start the process as this uid and gid (no supplementary groups); the worker must be root. */
+  uid?: number;
   timeoutMs: number;
   signal: AbortSignal;
   maxOutputBytes: number;
@@ -62,6 +64,7 @@ export function runProcess(launch: ProcessLaunch): Promise<CommandResult> {
       cwd: launch.cwd,
       env: launch.env,
       detached: true,
+      ...(launch.uid === undefined ? {} : { uid: launch.uid, gid: launch.uid }),
       stdio: ['ignore', 'pipe', 'pipe', ...(launch.extraFds ?? [])],
     });
     let timedOut = false;

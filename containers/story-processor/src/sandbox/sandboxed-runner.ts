@@ -1,12 +1,23 @@
 import { execFile } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { lchown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { chmod, lchown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runProcess } from '../pipeline/command-runner.ts';
 import type { CommandResult, CommandRunner, Log, SandboxMode, SandboxPolicy } from '../ports.ts';
-import { bwrapArgs, dropToUid, limitArgs, sandboxEnv, type CommandShape } from './launch-plan.ts';
+import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow';
+import { startEgressProxy, type EgressProxy, type HostLookup } from './egress-proxy.ts';
+import {
+  bwrapArgs,
+  dropToUid,
+  limitArgs,
+  proxyEnv,
+  SANDBOX_PROXY_PORT,
+  sandboxEnv,
+  type CommandShape,
+} from './launch-plan.ts';
+import { etcSnapshot } from './etc-snapshot.ts';
 import { DEFAULT_SANDBOX_POLICY, SandboxUnavailableError } from './sandbox-policy.ts';
 import { UidPool } from './uid-pool.ts';
 
@@ -29,7 +40,21 @@ export interface SandboxedRunnerOptions {
   uidModeSharesNetwork?: boolean;
   /** The bubblewrap program. Default `bwrap` on `pathEnv`. */
   bwrap?: string;
+  /** Tests only: the egress proxy's resolver, and whether names may resolve to loopback. */
+  egress?: { lookup?: HostLookup; allowLoopback?: boolean };
 }
+
+/** The allowlist of a policy, parsed (entries were validated with the project's settings). */
+const allowRulesOf = (policy: SandboxPolicy): NetworkAllowRule[] | undefined =>
+  typeof policy.network === 'object'
+    ? policy.network.allow
+        .map(parseNetworkAllowRule)
+        .filter((rule): rule is NetworkAllowRule => typeof rule !== 'string')
+    : undefined;
+
+const UID_MODE_EGRESS_WARNING =
+  'uid sandbox: the network allowlist is NOT enforced here — commands get the egress proxy in HTTP_PROXY/HTTPS_PROXY ' +
+  "(well-behaved clients use it), but nothing stops a direct connection; the task's security group / subnet must close egress";
 
 /**
  * Validation commands in a sandbox (see the README's "Sandbox" section): bubblewrap namespaces, or a
@@ -41,6 +66,13 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
   const bwrap = options.bwrap ?? 'bwrap';
   const uids = new UidPool(options.firstUid ?? 10_100, options.uidCount ?? 8);
   const proven = new Set<string>();
+  /**
+   * How a root worker starts bubblewrap, learnt at the first start: as the lent uid in a user
+   * namespace (one process less than `setpriv`, and no capabilities kept), or as root where user
+   * namespaces are refused. A worktree whose parent folders the lent uid cannot pass through (bubblewrap
+   * resolves the mount source as that uid) is started as root too.
+   */
+  let rootBwrapStart: 'userns' | 'root' | undefined;
   const modeOf = (policy: SandboxPolicy): Exclude<SandboxMode, 'worker'> =>
     policy.mode === 'worker' ? options.defaultMode : policy.mode;
 
@@ -48,15 +80,61 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     const mode = modeOf(policy);
     if (mode === 'uid' && !isRoot)
       return 'the uid sandbox needs the worker to start as root (it switches to an unprivileged uid per command)';
-    if (mode === 'uid' && !policy.network && !options.uidModeSharesNetwork)
-      return 'the uid sandbox cannot cut the network, and this project allows none (use bwrap, or set sandbox.network)';
+    if (mode === 'uid' && policy.network !== true && !options.uidModeSharesNetwork)
+      return policy.network === false
+        ? 'the uid sandbox cannot cut the network, and this project allows none (use bwrap, or set sandbox.network)'
+        : 'the uid sandbox cannot enforce a network allowlist (it can only set proxy variables), and this worker does not accept that';
+    if (mode === 'bwrap' && typeof policy.network === 'object' && !onPath('socat', options.pathEnv))
+      return 'a network allowlist needs socat (the bridge to the egress proxy) on the sandbox PATH';
     return undefined;
   };
 
-  async function execute(
+  /** Starts the egress proxy for an allowlist policy (bwrap: a unix socket; uid: a loopback port). */
+  async function withEgress<T>(
+    shape: CommandShape,
+    mode: Exclude<SandboxMode, 'worker'>,
+    body: (shape: CommandShape, env: Record<string, string>) => Promise<T>,
+  ): Promise<T> {
+    const rules = allowRulesOf(shape.policy);
+    if (!rules || mode === 'none') return body(shape, {});
+    const proxyOptions = { rules, log: options.log, ...options.egress };
+    let proxy: EgressProxy | undefined;
+    let socketDir: string | undefined;
+    try {
+      if (mode === 'uid') {
+        options.log.warn(UID_MODE_EGRESS_WARNING, { command: shape.command });
+        proxy = await startEgressProxy(proxyOptions, { port: 0 });
+        return await body(shape, proxyEnv(`http://${proxy.address}`));
+      }
+      socketDir = await mkdtemp(path.join(tmpdir(), 'sandbox-egress-'));
+      await chmod(socketDir, 0o755);
+      proxy = await startEgressProxy(proxyOptions, { path: path.join(socketDir, 'proxy.sock') });
+      await chmod(proxy.address, 0o666); // the lent uid connects to it
+      return await body(
+        { ...shape, egressSocketDir: socketDir },
+        proxyEnv(`http://127.0.0.1:${SANDBOX_PROXY_PORT}`),
+      );
+    } finally {
+      await proxy?.close();
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    }
+  }
+
+  const execute = (
     shape: CommandShape & { cwd: string; signal: AbortSignal },
     mode: Exclude<SandboxMode, 'worker'>,
+  ): Promise<CommandResult> =>
+    withEgress(shape, mode, (withProxy, egressEnv) => executeIn({ ...shape, ...withProxy }, mode, egressEnv));
+
+  async function executeIn(
+    shape: CommandShape & { cwd: string; signal: AbortSignal },
+    mode: Exclude<SandboxMode, 'worker'>,
+    egressEnv: Record<string, string>,
   ): Promise<CommandResult> {
+    const envIn = (home: string): Record<string, string> => ({
+      ...sandboxEnv(options.pathEnv, home),
+      ...egressEnv,
+    });
     const common = {
       timeoutMs: shape.timeoutMs,
       signal: shape.signal,
@@ -72,28 +150,32 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
           file: '/bin/sh',
           args: ['-c', shape.command],
           cwd: shape.cwd,
-          env: sandboxEnv(options.pathEnv, home),
+          env: envIn(home),
           ...common,
         });
       } finally {
         await rm(home, { recursive: true, force: true });
       }
     }
-    if (mode === 'bwrap' && !isRoot) {
+    /** bubblewrap in a new user namespace, as the worker or (`uid`) as the lent uid. */
+    const bwrapInUserns = async (uid?: number): Promise<CommandResult> => {
+      const etcDir = await etcSnapshot();
       const fd = openSync(shape.cwd, 'r');
       try {
         return await runProcess({
           file: bwrap,
-          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), { kind: 'unprivileged' }),
+          args: bwrapArgs(shape, envIn('/tmp'), { kind: 'userns', etcDir }),
           cwd: '/',
           env: { PATH: options.pathEnv },
           extraFds: [fd],
+          ...(uid === undefined ? {} : { uid }),
           ...common,
         });
       } finally {
         closeSync(fd);
       }
-    }
+    };
+    if (mode === 'bwrap' && !isRoot) return bwrapInUserns();
     // As root: lend the command an unprivileged uid and the worktree for the duration.
     const uid = await uids.acquire();
     const owner = await stat(shape.cwd);
@@ -102,10 +184,21 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
       await lend(shape.cwd, uid);
       if (home) await lend(home, uid);
       if (mode === 'bwrap') {
-        const start = { kind: 'root', worktree: shape.cwd, uid } as const;
+        if (rootBwrapStart !== 'root' && (await reachableBy(uid, shape.cwd))) {
+          const result = await bwrapInUserns(uid);
+          if (rootBwrapStart === 'userns' || !isBwrapStartFailure(result)) {
+            rootBwrapStart = 'userns';
+            return result;
+          }
+          options.log.info('bubblewrap cannot start in a user namespace as the lent uid; it starts as root', {
+            reason: result.output.trim(),
+          });
+          rootBwrapStart = 'root';
+        }
+        const start = { kind: 'root', worktree: shape.cwd, uid, etcDir: await etcSnapshot() } as const;
         return await runProcess({
           file: bwrap,
-          args: bwrapArgs(shape, sandboxEnv(options.pathEnv, '/tmp'), start),
+          args: bwrapArgs(shape, envIn('/tmp'), start),
           cwd: '/',
           env: { PATH: options.pathEnv },
           ...common,
@@ -115,7 +208,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
         file: 'setpriv',
         args: [...dropToUid(uid), ...limitArgs(shape), shape.command],
         cwd: shape.cwd,
-        env: sandboxEnv(options.pathEnv, home as string),
+        env: envIn(home as string),
         reap: () => killAllOf(uid, options.pathEnv),
         ...common,
       });
@@ -133,7 +226,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     const refused = refusal(policy);
     if (refused)
       throw new SandboxUnavailableError(`The sandbox for validation commands (${mode}): ${refused}.`);
-    const key = `${mode}:${String(policy.network)}`;
+    const key = `${mode}:${JSON.stringify(policy.network)}`;
     if (mode === 'none' || proven.has(key)) return;
     const scratch = await mkdtemp(path.join(tmpdir(), 'sandbox-probe-'));
     try {
@@ -157,7 +250,7 @@ export function createSandboxedCommandRunner(options: SandboxedRunnerOptions): C
     async run({ command, cwd, timeoutMs, signal, policy = DEFAULT_SANDBOX_POLICY }) {
       await ensureReady(policy);
       const result = await execute({ command, timeoutMs, policy, cwd, signal }, modeOf(policy));
-      if (result.exitCode === 1 && result.output.startsWith('bwrap: '))
+      if (isBwrapStartFailure(result))
         throw new SandboxUnavailableError(`The sandbox failed to start the command: ${result.output.trim()}`);
       return result;
     },
@@ -174,6 +267,21 @@ async function lend(dir: string, uid: number): Promise<void> {
     );
   }
 }
+
+/** Whether `uid` may pass through every folder above `dir` (bubblewrap resolves it as that uid). */
+async function reachableBy(uid: number, dir: string): Promise<boolean> {
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    const info = await stat(parent);
+    if (!(info.mode & 0o001) && !(info.uid === uid && info.mode & 0o100)) return false;
+    if (parent === path.dirname(parent)) return true;
+  }
+}
+
+const isBwrapStartFailure = (result: CommandResult): boolean =>
+  result.exitCode === 1 && result.output.startsWith('bwrap: ');
+
+const onPath = (program: string, pathEnv: string): boolean =>
+  pathEnv.split(':').some((dir) => dir !== '' && existsSync(path.join(dir, program)));
 
 const privateHome = (): Promise<string> => mkdtemp(path.join(tmpdir(), 'sandbox-home-'));
 

@@ -80,7 +80,10 @@ function costOf(usage) {
     .reduce((sum, n) => sum + n, 0);
   return h('span', {
     title: `${usage.calls} calls; input ${usage.inputTokens}, output ${usage.outputTokens}, cache read ${usage.cacheReadTokens ?? 0}, cache write ${usage.cacheWriteTokens ?? 0}`,
-    text: `$${usage.costUsd.toFixed(4)} · ${tokens.toLocaleString('en-US')} tok`,
+    text:
+      usage.offlineCalls > 0 && usage.offlineCalls === usage.calls
+        ? `offline, $0 · ~${tokens.toLocaleString('en-US')} tok`
+        : `$${usage.costUsd.toFixed(4)} · ${tokens.toLocaleString('en-US')} tok`,
   });
 }
 
