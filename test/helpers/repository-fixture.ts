@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { RepositorySettings } from '#contracts/repository';
 import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
-import { createGitHubForges } from '../../containers/story-processor/src/adapters/github-forge.ts';
+import { createForges } from '../../containers/story-processor/src/adapters/forges.ts';
 import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
@@ -50,8 +50,11 @@ export interface RepositoryWorld {
   token: string;
   log: CapturingLog;
   root: string;
-  /** Repository settings for `owner/repo` on the local forge, the token named by an env variable. */
-  settings(repo?: string, pullRequests?: boolean): RepositorySettings;
+  /**
+   * Repository settings for `acme/<repo>` on the local forge, the token named by an env variable;
+   * `gitlab` uses its GitLab-shaped URL and API.
+   */
+  settings(repo?: string, pullRequests?: boolean | 'github' | 'gitlab'): RepositorySettings;
   /** A worker's workspaces and forges over its own data folder. */
   workerParts(
     dataDir: string,
@@ -74,11 +77,20 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
     token,
     log,
     root,
-    settings: (repo = 'widgets', pullRequests = true) => ({
-      url: forge.gitUrl('acme', repo),
-      credentials: { env: TOKEN_VARIABLE },
-      pullRequests: pullRequests ? { provider: 'github', apiBaseUrl: forge.apiUrl } : { provider: 'none' },
-    }),
+    settings: (repo = 'widgets', pullRequests = true) =>
+      pullRequests === 'gitlab'
+        ? {
+            url: forge.gitlabGitUrl('acme', repo),
+            credentials: { env: TOKEN_VARIABLE },
+            pullRequests: { provider: 'gitlab', apiBaseUrl: forge.gitlabUrl },
+          }
+        : {
+            url: forge.gitUrl('acme', repo),
+            credentials: { env: TOKEN_VARIABLE },
+            pullRequests: pullRequests
+              ? { provider: 'github', apiBaseUrl: forge.apiUrl }
+              : { provider: 'none' },
+          },
     workerParts(dataDir, options = {}) {
       const home = path.join(dataDir, '.home');
       const git = createGitRunner({
@@ -105,7 +117,7 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
             backoffMs: 20,
           }),
         ),
-        forges: createGitHubForges({ credentials, log, retries: 1 }),
+        forges: createForges({ credentials, log, retries: 1 }),
       };
     },
     async remoteGit(args, repo = 'widgets') {

@@ -9,6 +9,7 @@ import type {
   PullRequestRef,
   RepositoryCredentialSource,
 } from '../ports.ts';
+import { ForgeError } from './forge-error.ts';
 
 const GitHub = Octokit.plugin(retry, throttling);
 
@@ -19,11 +20,6 @@ export interface GitHubForgeOptions {
   log: Log;
   /** Retries of a transient failure or rate limit. Default 3. */
   retries?: number;
-}
-
-/** An error from the forge, with a reason the sender can act on. */
-export class ForgeError extends Error {
-  override readonly name = 'ForgeError';
 }
 
 function explain(error: unknown, what: string, target: string): ForgeError {
