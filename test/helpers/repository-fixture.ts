@@ -58,7 +58,14 @@ export interface RepositoryWorld {
   /** A worker's workspaces and forges over its own data folder. */
   workerParts(
     dataDir: string,
-    options?: { token?: string; attempts?: number },
+    options?: {
+      token?: string;
+      attempts?: number;
+      /** More variables a credential may name (an ssh deploy key). */
+      environment?: Record<string, string>;
+      /** Where ssh key files live while git runs. */
+      secretsDir?: string;
+    },
   ): { workspaces: WorkspaceProvider; forges: ForgeConnector };
   /** git on the forge's copy of a repository. */
   remoteGit(args: string[], repo?: string): Promise<string>;
@@ -101,7 +108,7 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
         timeoutMs: 60_000,
       });
       const credentials = createRepositoryCredentials({
-        environment: { [TOKEN_VARIABLE]: options.token ?? token },
+        environment: { [TOKEN_VARIABLE]: options.token ?? token, ...options.environment },
       });
       return {
         workspaces: routeWorkspaces(
@@ -112,6 +119,7 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
             git,
             credentials,
             clock: systemClock,
+            ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
             log,
             attempts: options.attempts ?? 3,
             backoffMs: 20,

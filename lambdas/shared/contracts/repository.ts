@@ -96,6 +96,11 @@ export const pullRequestSettingsSchema = z.strictObject({
   /** Default: derived from the repository URL (`…/owner/repo(.git)`). */
   owner: z.optional(z.string().check(z.regex(pathSegment, 'must be a GitHub owner name'))),
   repo: z.optional(z.string().check(z.regex(pathSegment, 'must be a repository name'))),
+  /**
+   * The API token, when it is not the repository's credentials: required with an ssh remote, whose
+   * deploy key cannot call the forge's API.
+   */
+  credentials: z.optional(repositoryCredentialsSchema),
   /** GitLab: the project's full path (`group/subgroup/repo`). Default: the repository URL's path. */
   project: z.optional(
     z
@@ -151,6 +156,12 @@ export const repositorySettingsSchema = z
       if (!ssh && repository.knownHosts)
         context.addIssue({ code: 'custom', message: 'only for ssh remotes', path: ['knownHosts'] });
       const { provider, owner, repo, project } = repository.pullRequests;
+      if (ssh && provider !== 'none' && repository.credentials && !repository.pullRequests.credentials)
+        context.addIssue({
+          code: 'custom',
+          message: `an ssh deploy key cannot call the ${provider} API; name an API token in pullRequests.credentials`,
+          path: ['pullRequests', 'credentials'],
+        });
       if (provider === 'github' && !(owner && repo) && !ownerAndRepoOf(repository.url))
         context.addIssue({
           code: 'custom',
@@ -211,3 +222,7 @@ export function pullRequestTarget(
 export function mergeRequestProject(repository: RepositorySettings): string | undefined {
   return repository.pullRequests.project ?? projectPathOf(repository.url);
 }
+
+/** The credentials the forge's API is called with: its own, else the repository's (a token). */
+export const apiCredentialsOf = (repository: RepositorySettings): RepositoryCredentials | undefined =>
+  repository.pullRequests.credentials ?? repository.credentials;

@@ -61,6 +61,16 @@ describe('project repository', () => {
       'projects[0].repository.knownHosts: must be known_hosts lines',
     ],
     [
+      {
+        url: 'git@github.com:acme/widgets.git',
+        knownHosts:
+          'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+        credentials: { env: 'DEPLOY_KEY' },
+        pullRequests: { provider: 'github' },
+      },
+      'projects[0].repository.pullRequests.credentials: an ssh deploy key cannot call the github API',
+    ],
+    [
       { url: 'https://github.com/a/b', knownHosts: 'github.com ssh-ed25519 AAAAC3Nz' },
       'projects[0].repository.knownHosts: only for ssh remotes',
     ],
@@ -88,7 +98,11 @@ describe('project repository', () => {
         knownHosts:
           '# pinned\ngitlab.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
         credentials: { secret: 'intake/repositories/widgets-deploy-key' },
-        pullRequests: { provider: 'gitlab', apiBaseUrl: 'https://gitlab.example.com' },
+        pullRequests: {
+          provider: 'gitlab',
+          apiBaseUrl: 'https://gitlab.example.com',
+          credentials: { secret: 'intake/repositories/widgets-api-token' },
+        },
       },
     });
     expect(project.repository?.pullRequests.provider).toBe('gitlab');

@@ -5,7 +5,7 @@ import {
   type RequestOptions,
   type ResponseBodyTypes,
 } from '@gitbeaker/requester-utils';
-import { mergeRequestProject, type RepositorySettings } from '#contracts/repository';
+import { apiCredentialsOf, mergeRequestProject, type RepositorySettings } from '#contracts/repository';
 import type {
   ForgeConnector,
   Log,
@@ -136,9 +136,8 @@ export function createGitLabForges(options: GitLabForgeOptions): ForgeConnector 
       if (repository.pullRequests.provider !== 'gitlab') return undefined;
       const project = mergeRequestProject(repository);
       if (!project) throw new ForgeError(`Cannot tell the GitLab project of ${repository.url}.`);
-      const token = repository.credentials
-        ? (await options.credentials.tokenFor(repository.credentials)).trim()
-        : undefined;
+      const apiCredentials = apiCredentialsOf(repository);
+      const token = apiCredentials ? (await options.credentials.tokenFor(apiCredentials)).trim() : undefined;
       const settings = {
         host: instanceUrlOf(repository.pullRequests.apiBaseUrl),
         requesterFn,

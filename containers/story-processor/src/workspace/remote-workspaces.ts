@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
 import type { RepositorySettings } from '#contracts/repository';
 import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
+import { createGitAuth } from './git-auth.ts';
 import { classifyGitFailure, RepositoryError } from './repository-error.ts';
 
 export interface RemoteWorkspaceOptions {
@@ -13,6 +15,8 @@ export interface RemoteWorkspaceOptions {
   root: string;
   /** A folder for the GIT_ASKPASS script (no secret is ever written there). */
   home: string;
+  /** Where an ssh deploy key lives while a git process runs (0600, removed after). Default: os.tmpdir(). */
+  secretsDir?: string;
   git: GitRunner;
   credentials: RepositoryCredentialSource;
   clock: Clock;
@@ -23,31 +27,24 @@ export interface RemoteWorkspaceOptions {
   backoffMs?: number;
 }
 
-/** The user name sent with a token: GitHub takes any name with a token; `x-access-token` is its convention. */
-const TOKEN_USER = 'x-access-token';
-
-const ASKPASS = `#!/bin/sh
-case "$1" in
-  Username*) printf '%s\\n' "$INTAKE_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$INTAKE_GIT_PASSWORD" ;;
-esac
-`;
-
 /**
  * Workspaces of projects that name a repository. Per project a bare cache fetched with
  * `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on `intake/<thread>` that
  * starts from the remote's copy of that branch, or from the default branch on the first job. The
  * remote is the checkpoint: local commits that were never pushed are dropped on open.
  *
- * The token reaches git only through GIT_ASKPASS reading two variables set on that one git process;
- * it is never in a URL, a config file, or the environment of anything else.
+ * Credentials reach each git process through `createGitAuth` (GIT_ASKPASS for a token, a short-lived
+ * key file for ssh); never a URL, a config file, or the environment of anything else.
  */
 export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   const { clock, log } = options;
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 500;
-  const askpass = path.join(options.home, 'git-askpass');
-  let askpassReady: Promise<void> | undefined;
+  const auth = createGitAuth({
+    home: options.home,
+    secretsDir: options.secretsDir ?? tmpdir(),
+    credentials: options.credentials,
+  });
   const locks = new Map<string, Promise<unknown>>();
   const withLock = <T>(key: string, work: () => Promise<T>): Promise<T> => {
     const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
@@ -57,30 +54,6 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     );
     return next;
   };
-
-  async function authEnvFor(repository: RepositorySettings): Promise<Record<string, string>> {
-    const env: Record<string, string> = {
-      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
-    };
-    if (!repository.credentials) return env;
-    let token: string;
-    try {
-      token = (await options.credentials.tokenFor(repository.credentials)).trim();
-    } catch (error) {
-      throw new RepositoryError(
-        'credentials-missing',
-        `The token for ${repository.url} could not be read (${error instanceof Error ? error.message : String(error)}).`,
-      );
-    }
-    if (!token) throw new RepositoryError('credentials-missing', `The token for ${repository.url} is empty.`);
-    askpassReady ??= (async () => {
-      await mkdir(options.home, { recursive: true });
-      await writeFile(askpass, ASKPASS, { mode: 0o700 });
-      await chmod(askpass, 0o700);
-    })();
-    await askpassReady;
-    return { ...env, GIT_ASKPASS: askpass, INTAKE_GIT_USERNAME: TOKEN_USER, INTAKE_GIT_PASSWORD: token };
-  }
 
   /** A network git call, retried with back-off while the remote is unreachable. */
   async function network(
@@ -172,10 +145,11 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   return {
     async open(projectId: string, threadId: string, repository: RepositorySettings): Promise<GitWorkspace> {
       if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
-      const env = await authEnvFor(repository);
+      const authenticated = await auth.forRepository(repository);
       // Every git call of this workspace may fetch missing blobs (a partial clone), so each one gets
       // the credential hand-off.
-      const git: GitRunner = (args, cwd, extra) => options.git(args, cwd, { ...env, ...extra });
+      const git: GitRunner = (args, cwd, extra) =>
+        authenticated((env) => options.git(args, cwd, { ...env, ...extra }));
       const urlHash = createHash('sha256').update(repository.url).digest('hex').slice(0, 12);
       const projectDir = path.join(options.root, projectId);
       const cache = path.join(projectDir, `cache-${urlHash}.git`);
