@@ -77,61 +77,93 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   async function ensureCache(git: GitRunner, cache: string, repository: RepositorySettings) {
-    if (!(await exists(path.join(cache, 'HEAD')))) {
-      await rm(cache, { recursive: true, force: true });
-      await mkdir(cache, { recursive: true });
-      await git(['init', '-q', '--bare', cache], path.dirname(cache));
-      // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
-      // branches checked out in worktrees are never overwritten by a fetch.
-      for (const [key, value] of [
-        ['remote.origin.url', repository.url],
-        ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
-        ['remote.origin.promisor', 'true'],
-        ['remote.origin.partialclonefilter', 'blob:none'],
-        ['core.repositoryformatversion', '1'],
-        ['extensions.partialclone', 'origin'],
-      ] as const)
-        await git(['config', key, value], cache);
-    }
-    await network(git, 'fetch', repository.url, ['fetch', '-q', '--prune', 'origin'], cache);
+    if (await exists(path.join(cache, 'HEAD'))) return;
+    await rm(cache, { recursive: true, force: true });
+    await mkdir(cache, { recursive: true });
+    await git(['init', '-q', '--bare', cache], path.dirname(cache));
+    // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
+    // branches checked out in worktrees are never overwritten by a fetch.
+    for (const [key, value] of [
+      ['remote.origin.url', repository.url],
+      ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
+      ['remote.origin.promisor', 'true'],
+      ['remote.origin.partialclonefilter', 'blob:none'],
+      ['core.repositoryformatversion', '1'],
+      ['extensions.partialclone', 'origin'],
+    ] as const)
+      await git(['config', key, value], cache);
   }
 
-  async function baseBranchOf(git: GitRunner, cache: string, repository: RepositorySettings) {
-    if (repository.defaultBranch) return repository.defaultBranch;
-    const head = await git(['symbolic-ref', '-q', 'refs/remotes/origin/HEAD'], cache).catch(() => '');
-    if (head.trim()) return head.trim().replace('refs/remotes/origin/', '');
-    const out = await network(
+  /**
+   * Brings the cache's copies of the base branch and the thread branch up to the remote's tips: one
+   * `ls-remote` (which also names the default branch), then a fetch, without tags, of only the ref the
+   * thread starts from (its own branch, else the base) and only when our copy of it is behind.
+   * Returns the base branch and the commit the thread starts from (none: an empty repository).
+   */
+  async function syncRefs(
+    git: GitRunner,
+    cache: string,
+    repository: RepositorySettings,
+    branch: string,
+  ): Promise<{ base: string; start: string | undefined }> {
+    const wanted = ['HEAD', `refs/heads/${branch}`];
+    if (repository.defaultBranch) wanted.push(`refs/heads/${repository.defaultBranch}`);
+    const listed = await network(
       git,
-      'read the default branch of',
+      'read the branches of',
       repository.url,
-      ['ls-remote', '--symref', 'origin', 'HEAD'],
+      ['ls-remote', '--symref', 'origin', ...wanted],
       cache,
     );
-    const match = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(out);
-    const branch = match?.[1] ?? 'main';
-    await git(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], cache).catch(
-      () => undefined,
-    );
-    return branch;
+    const remote = new Map<string, string>();
+    let headBranch: string | undefined;
+    for (const line of listed.split('\n')) {
+      const symref = /^ref: refs\/heads\/(\S+)\s+HEAD$/.exec(line);
+      if (symref) headBranch = symref[1];
+      const [sha, ref] = line.split('\t');
+      if (sha && ref && /^[0-9a-f]{40,64}$/.test(sha)) remote.set(ref, sha);
+    }
+    const base = repository.defaultBranch ?? headBranch ?? 'main';
+    const baseTip =
+      remote.get(`refs/heads/${base}`) ?? (base === headBranch ? remote.get('HEAD') : undefined);
+    const branchTip = remote.get(`refs/heads/${branch}`);
+    // The thread continues its own branch when the remote has it; only then is the base not needed.
+    const [name, tip] = branchTip ? [branch, branchTip] : [base, baseTip];
+    if (!tip) return { base, start: undefined };
+    const tracking = `refs/remotes/origin/${name}`;
+    const local = (await git(['for-each-ref', '--format=%(objectname)', tracking], cache)).trim();
+    if (local !== tip)
+      await network(
+        git,
+        'fetch',
+        repository.url,
+        ['fetch', '-q', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${name}:${tracking}`],
+        cache,
+      );
+    return { base, start: tip };
   }
 
-  const hasRef = (git: GitRunner, cache: string, ref: string): Promise<boolean> =>
-    git(['show-ref', '--verify', '-q', ref], cache).then(
-      () => true,
-      () => false,
-    );
-
-  async function startPoint(git: GitRunner, cache: string, branch: string, base: string): Promise<string> {
-    const remoteBranch = `refs/remotes/origin/${branch}`;
-    if (await hasRef(git, cache, remoteBranch)) return remoteBranch;
-    if (await hasRef(git, cache, `refs/remotes/origin/${base}`)) return `refs/remotes/origin/${base}`;
-    // An empty repository: the branch starts from an empty root commit.
+  /** An empty repository: the branch starts from an empty root commit. */
+  async function emptyStart(git: GitRunner, cache: string): Promise<string> {
     const emptyTree = (await git(['hash-object', '-w', '-t', 'tree', '/dev/null'], cache)).trim();
     return (await git(['commit-tree', emptyTree, '-m', 'Start of the intake branch'], cache)).trim();
   }
 
+  /**
+   * The thread's worktree at `start`. One that is already there, on the branch, at `start`, with
+   * nothing changed (the usual state after a job pushed its last story) is used as it is: one
+   * `git status`, no checkout.
+   */
   async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
     if (await exists(path.join(dir, '.git'))) {
+      const status = await git(['status', '--porcelain=2', '--branch', '--untracked-files=all'], dir).catch(
+        () => '',
+      );
+      const unchanged =
+        status.includes(`# branch.oid ${start}\n`) &&
+        status.includes(`# branch.head ${branch}\n`) &&
+        status.split('\n').every((line) => line === '' || line.startsWith('# '));
+      if (unchanged) return;
       await git(['checkout', '-q', '-f', '-B', branch, start], dir);
       await git(['clean', '-q', '-fdx'], dir);
       return;
@@ -157,32 +189,45 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
       const baseBranch = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
-        const base = await baseBranchOf(git, cache, repository);
-        await ensureWorktree(git, cache, dir, branch, await startPoint(git, cache, branch, base));
+        const { base, start } = await syncRefs(git, cache, repository, branch);
+        await ensureWorktree(git, cache, dir, branch, start ?? (await emptyStart(git, cache)));
         return base;
       });
       const local = gitWorkspace(git, dir, branch);
+      let head: string | undefined;
       return {
         ...local,
         remote: { url: repository.url, baseBranch },
-        publish: () => publish(git, dir, branch, repository),
+        async commit(request) {
+          head = await local.commit(request);
+          return head;
+        },
+        async publish() {
+          head = await publish(git, dir, branch, repository, head);
+          return head;
+        },
       };
     },
   };
 
-  /** Push without force; on a rejection take the remote's new commits in by rebasing ours onto them. */
+  /**
+   * Push without force; on a rejection take the remote's new commits in by rebasing ours onto them.
+   * One git process when the push goes through: the push itself updates `refs/remotes/origin/<branch>`
+   * (the fetch refspec maps it), and the pushed commit is the one just made (`head`).
+   */
   async function publish(
     git: GitRunner,
     dir: string,
     branch: string,
     repository: RepositorySettings,
+    head: string | undefined,
   ): Promise<string> {
-    const push = ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`];
+    const push = ['push', '-q', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`];
+    let pushed = head;
     for (let round = 1; ; round += 1) {
       try {
         await network(git, 'push to', repository.url, push, dir);
-        await git(['update-ref', `refs/remotes/origin/${branch}`, 'HEAD'], dir);
-        return (await git(['rev-parse', 'HEAD'], dir)).trim();
+        return pushed ?? (await git(['rev-parse', 'HEAD'], dir)).trim();
       } catch (error) {
         if (!(error instanceof RepositoryError) || error.kind !== 'rejected') throw error;
         if (round >= 3)
@@ -191,6 +236,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
             `The branch ${branch} on ${repository.url} kept moving while the story was pushed; the story was not pushed.`,
           );
       }
+      pushed = undefined;
       log.info('branch moved on the remote; rebasing the unpushed story onto it', { branch });
       await network(
         git,
