@@ -72,6 +72,51 @@ export interface RepositoryWorld {
   stop(): Promise<void>;
 }
 
+export interface WorkerPartOptions {
+  token: string;
+  log: Log;
+  attempts?: number;
+  /** More variables a credential may name (an ssh deploy key). */
+  environment?: Record<string, string>;
+  /** Where ssh key files live while git runs. */
+  secretsDir?: string;
+}
+
+/** A worker's workspaces and forges over its own data folder, the token in {@link TOKEN_VARIABLE}. */
+export function repositoryWorkerParts(
+  dataDir: string,
+  options: WorkerPartOptions,
+): { workspaces: WorkspaceProvider; forges: ForgeConnector } {
+  const home = path.join(dataDir, '.home');
+  const git = createGitRunner({
+    pathEnv: process.env.PATH ?? '/usr/bin:/bin',
+    home,
+    authorName: 'intake',
+    authorEmail: 'intake@localhost',
+    timeoutMs: 60_000,
+  });
+  const credentials = createRepositoryCredentials({
+    environment: { [TOKEN_VARIABLE]: options.token, ...options.environment },
+  });
+  return {
+    workspaces: routeWorkspaces(
+      createGitWorkspaces(dataDir, git),
+      createRemoteWorkspaces({
+        root: dataDir,
+        home,
+        git,
+        credentials,
+        clock: systemClock,
+        ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
+        log: options.log,
+        attempts: options.attempts ?? 3,
+        backoffMs: 20,
+      }),
+    ),
+    forges: createForges({ credentials, log: options.log, retries: 1 }),
+  };
+}
+
 export async function startRepositoryWorld(commits: SeedCommit[]): Promise<RepositoryWorld> {
   const root = await mkdtemp(path.join(tmpdir(), 'repo-world-'));
   const token = `tok_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
@@ -98,36 +143,8 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
               ? { provider: 'github', apiBaseUrl: forge.apiUrl }
               : { provider: 'none' },
           },
-    workerParts(dataDir, options = {}) {
-      const home = path.join(dataDir, '.home');
-      const git = createGitRunner({
-        pathEnv,
-        home,
-        authorName: 'intake',
-        authorEmail: 'intake@localhost',
-        timeoutMs: 60_000,
-      });
-      const credentials = createRepositoryCredentials({
-        environment: { [TOKEN_VARIABLE]: options.token ?? token, ...options.environment },
-      });
-      return {
-        workspaces: routeWorkspaces(
-          createGitWorkspaces(dataDir, git),
-          createRemoteWorkspaces({
-            root: dataDir,
-            home,
-            git,
-            credentials,
-            clock: systemClock,
-            ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
-            log,
-            attempts: options.attempts ?? 3,
-            backoffMs: 20,
-          }),
-        ),
-        forges: createForges({ credentials, log, retries: 1 }),
-      };
-    },
+    workerParts: (dataDir, options = {}) =>
+      repositoryWorkerParts(dataDir, { ...options, token: options.token ?? token, log }),
     async remoteGit(args, repo = 'widgets') {
       const { stdout } = await run('git', ['--git-dir', forge.gitDir('acme', repo), ...args], {
         env: { PATH: pathEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
