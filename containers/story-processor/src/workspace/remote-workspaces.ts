@@ -150,20 +150,14 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   /**
-   * The thread's worktree at `start`. One that is already there, on the branch, at `start`, with
-   * nothing changed (the usual state after a job pushed its last story) is used as it is: one
-   * `git status`, no checkout.
+   * The thread's worktree at `start`. One that is already there, on the branch, at `start` (the usual
+   * state after a job pushed its last story) is used as it is: one `rev-parse`, no checkout and no
+   * scan of the files (the pipeline resets uncommitted changes before it starts anyway).
    */
   async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
     if (await exists(path.join(dir, '.git'))) {
-      const status = await git(['status', '--porcelain=2', '--branch', '--untracked-files=all'], dir).catch(
-        () => '',
-      );
-      const unchanged =
-        status.includes(`# branch.oid ${start}\n`) &&
-        status.includes(`# branch.head ${branch}\n`) &&
-        status.split('\n').every((line) => line === '' || line.startsWith('# '));
-      if (unchanged) return;
+      const head = await git(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], dir).catch(() => '');
+      if (head === `${start}\nrefs/heads/${branch}\n`) return;
       await git(['checkout', '-q', '-f', '-B', branch, start], dir);
       await git(['clean', '-q', '-fdx'], dir);
       return;
