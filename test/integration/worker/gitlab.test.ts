@@ -113,6 +113,23 @@ describe('GitLab merge requests', () => {
     await expect(forge?.find('intake/none')).rejects.toThrow(/could not be reached/);
   });
 
+  it('calls the API with pullRequests.credentials when the repository itself is reached with an ssh deploy key', async () => {
+    const forge = await gitlabClient(world.token).connect({
+      url: 'ssh://git@127.0.0.1:1/acme/widgets.git',
+      knownHosts:
+        '[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+      // Not set for this worker: reading it would fail the call.
+      credentials: { env: 'INTAKE_TEST_DEPLOY_KEY_UNSET' },
+      pullRequests: {
+        provider: 'gitlab',
+        apiBaseUrl: world.forge.gitlabUrl,
+        credentials: { env: TOKEN_VARIABLE },
+      },
+    });
+    // Answered (not refused): the API saw the token, not the key.
+    expect(await forge?.find('intake/nothing-here')).toBeUndefined();
+  });
+
   it.each([
     ['a bad token', 'not-the-token', 'widgets', 'GitLab refused the token'],
     ['an unknown project', undefined, 'no-such-project', 'the project was not found'],
