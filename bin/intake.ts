@@ -225,11 +225,19 @@ projects
   .option('--settings <json>', 'settings as JSON, e.g. {"validationCommands":[...]}')
   .option('--repo <url>', 'the git repository the work is pushed to (https, ssh, file:// or a path)')
   .option('--default-branch <name>', 'the branch threads start from (default: the remote HEAD)')
-  .option('--repo-token-env <name>', 'the environment variable of the worker that holds the token')
-  .option('--repo-token-file <path>', 'a file that holds the token')
-  .option('--repo-token-secret <name>', 'a Secrets Manager secret that holds the token (AWS)')
-  .option('--pull-requests <provider>', 'github or none', undefined)
-  .option('--api-url <url>', 'the forge API base URL (GitHub Enterprise, the local forge)')
+  .option(
+    '--repo-token-env <name>',
+    'the environment variable of the worker that holds the token (https) or deploy key (ssh)',
+  )
+  .option('--repo-token-file <path>', 'a file that holds the token or the ssh deploy key')
+  .option('--repo-token-secret <name>', 'a Secrets Manager secret that holds the token or deploy key (AWS)')
+  .option('--known-hosts <file>', 'ssh remotes: a known_hosts file with the host keys to trust')
+  .option('--pull-requests <provider>', 'github, gitlab or none', undefined)
+  .option(
+    '--api-url <url>',
+    'the forge API base URL (GitHub Enterprise, self-hosted GitLab, the local forge)',
+  )
+  .option('--gitlab-project <path>', 'the GitLab project path (default: from the URL)')
   .addOption(json)
   .action(async (id: string, options: AddProjectFlags) => {
     const { addProject, repositoryFlagsOf } = await import('../local/cli/projects.ts');

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { parseProject } from '#domain/project-config';
 import { projectAddressFor } from '#domain/thread-id';
-import type { CliContext } from './cli-context.ts';
+import { CliError, type CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 
 const registryOf = (context: CliContext) =>
@@ -43,8 +44,10 @@ export interface AddProjectFlags {
   repoTokenEnv?: string;
   repoTokenFile?: string;
   repoTokenSecret?: string;
+  knownHosts?: string;
   pullRequests?: string;
   apiUrl?: string;
+  gitlabProject?: string;
   json?: boolean;
 }
 
@@ -62,11 +65,21 @@ export function repositoryFlagsOf(flags: AddProjectFlags): Record<string, unknow
     url: flags.repo,
     ...(flags.defaultBranch ? { defaultBranch: flags.defaultBranch } : {}),
     ...(credentials ? { credentials } : {}),
+    ...(flags.knownHosts ? { knownHosts: readKnownHosts(flags.knownHosts) } : {}),
     pullRequests: {
       provider: flags.pullRequests ?? 'none',
       ...(flags.apiUrl ? { apiBaseUrl: flags.apiUrl } : {}),
+      ...(flags.gitlabProject ? { project: flags.gitlabProject } : {}),
     },
   };
+}
+
+function readKnownHosts(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(`Cannot read the known_hosts file ${file}.`);
+  }
 }
 
 /** Adds or replaces a project; the schema names any field that is wrong. */

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import path from 'node:path';
 import { serveGit } from './git-http.ts';
 import { serveGitHubApi } from './github-api.ts';
+import { serveGitLabApi } from './gitlab-api.ts';
 import { PullRequestStore } from './pull-request-store.ts';
 import { pullRequestPage } from './pull-request-page.ts';
 import { createBareRepository, seedRepository, type SeedCommit } from './seed-repository.ts';
@@ -11,7 +12,10 @@ import { createBareRepository, seedRepository, type SeedCommit } from './seed-re
 export interface LocalForgeOptions {
   /** Repositories live in `<dataDir>/repos/<owner>/<repo>.git`, pull requests in `<dataDir>/pulls.json`. */
   dataDir: string;
-  /** The one token that may read and write (HTTP Basic password for git, `token`/`Bearer` for the API). */
+  /**
+   * The one token that may read and write: the HTTP Basic password for git; `token`/`Bearer` for the
+   * GitHub API; `PRIVATE-TOKEN` or `Bearer` for the GitLab API.
+   */
   token: string;
   host?: string;
   /** 0 for a free port. */
@@ -24,7 +28,17 @@ export interface LocalForge {
   readonly url: string;
   /** The base URL `@octokit/rest` is given. */
   readonly apiUrl: string;
+  /** The GitLab instance URL (its REST API v4 is under `/api/v4`). */
+  readonly gitlabUrl: string;
+  /** GitHub-style clone URL (`/git/owner/repo.git`). */
   gitUrl(owner: string, repo: string): string;
+  /** GitLab-style clone URL (`/owner/repo.git`), whose path is the GitLab project path. */
+  gitlabGitUrl(owner: string, repo: string): string;
+  /**
+   * The next `count` API calls (GitHub or GitLab) answer `status`, with `Retry-After: retryAfterSeconds`
+   * when given: how tests make the forge busy or rate-limited on demand.
+   */
+  failNextApiCalls(count: number, status: number, retryAfterSeconds?: number): void;
   gitDir(owner: string, repo: string): string;
   /** Creates `owner/repo` (bare, on `main`) with these commits, unless it exists. */
   createRepository(owner: string, repo: string, commits?: readonly SeedCommit[]): Promise<void>;
@@ -39,11 +53,15 @@ const exists = (target: string): Promise<boolean> =>
   );
 
 const PAGE = /^\/([^/]+)\/([^/]+)\/pull\/(\d+)$/;
+const MERGE_REQUEST_PAGE = /^\/((?:[A-Za-z0-9_.-]+\/)+[A-Za-z0-9_.-]+)\/-\/merge_requests\/(\d+)$/;
+/** GitLab-shaped git URLs: `/<group…>/<project>.git/<smart HTTP path>`. */
+const GITLAB_GIT = /^\/(?!api\/|git\/)(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+[A-Za-z0-9_-][A-Za-z0-9_.-]*\.git\//;
 
 /**
  * A loopback stand-in for a forge: git's smart HTTP protocol (`git http-backend`) with token
- * authentication, and the subset of GitHub's REST API that the worker uses, reached through the same
- * `@octokit/rest` client via its base URL. Requests must name this server in `Host` (no DNS rebinding).
+ * authentication (at `/git/owner/repo.git`, GitHub-style, and `/owner/repo.git`, GitLab-style), the
+ * subset of GitHub's REST API that the worker uses, reached through the same `@octokit/rest` client
+ * via its base URL, and the subset of GitLab's REST API v4 it uses (through gitbeaker). Requests must name this server in `Host` (no DNS rebinding).
  */
 export async function startLocalForge(options: LocalForgeOptions): Promise<LocalForge> {
   const host = options.host ?? '127.0.0.1';
@@ -52,6 +70,7 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
   const pulls = new PullRequestStore(path.join(options.dataDir, 'pulls.json'));
   const expected = Buffer.from(options.token);
   let url = '';
+  let injected: { count: number; status: number; retryAfterSeconds?: number } | undefined;
 
   const presented = (req: IncomingMessage): string | undefined => {
     const header = req.headers.authorization ?? '';
@@ -61,7 +80,8 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
       return decoded.slice(decoded.indexOf(':') + 1);
     }
     if (/^(token|bearer)$/i.test(scheme)) return value;
-    return undefined;
+    const privateToken = req.headers['private-token'];
+    return typeof privateToken === 'string' ? privateToken : undefined;
   };
   const authorised = (req: IncomingMessage): boolean => {
     const token = presented(req);
@@ -88,14 +108,27 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
       res.end(pullRequestPage(`${owner}/${repo}`, pull));
       return;
     }
-    if (target.pathname.startsWith('/git/')) {
+    const mergeRequestPage = MERGE_REQUEST_PAGE.exec(target.pathname);
+    if (mergeRequestPage && req.method === 'GET') {
+      const [, project = '', iid = '0'] = mergeRequestPage;
+      const mr = (await pulls.list(project)).find((p) => p.number === Number(iid));
+      res.writeHead(mr ? 200 : 404, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      });
+      res.end(pullRequestPage(project, mr));
+      return;
+    }
+    const gitlabShaped = GITLAB_GIT.test(target.pathname);
+    if (target.pathname.startsWith('/git/') || gitlabShaped) {
       if (!authorised(req)) {
         res
           .writeHead(401, { 'www-authenticate': 'Basic realm="intake local forge"' })
           .end('authentication required\n');
         return;
       }
-      serveGit(req, res, target.pathname.slice('/git'.length), target.search.slice(1), 'intake', {
+      const pathInfo = gitlabShaped ? target.pathname : target.pathname.slice('/git'.length);
+      serveGit(req, res, pathInfo, target.search.slice(1), 'intake', {
         projectRoot,
         pathEnv,
       });
@@ -108,12 +141,22 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
           .end(JSON.stringify({ message: 'Bad credentials' }));
         return;
       }
-      await serveGitHubApi(req, res, target.pathname, target.searchParams, {
-        store: pulls,
-        projectRoot,
-        webUrl: url,
-        pathEnv,
-      });
+      if (injected && injected.count > 0) {
+        injected.count -= 1;
+        res
+          .writeHead(injected.status, {
+            'content-type': 'application/json',
+            ...(injected.retryAfterSeconds !== undefined
+              ? { 'retry-after': String(injected.retryAfterSeconds) }
+              : {}),
+          })
+          .end(JSON.stringify({ message: `injected ${injected.status}` }));
+        return;
+      }
+      const api = { store: pulls, projectRoot, webUrl: url, pathEnv };
+      if (target.pathname.startsWith('/api/v4/'))
+        await serveGitLabApi(req, res, target.pathname, target.searchParams, api);
+      else await serveGitHubApi(req, res, target.pathname, target.searchParams, api);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -137,7 +180,12 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
   return {
     url,
     apiUrl: `${url}/api/v3`,
+    gitlabUrl: url,
     gitUrl: (owner, repo) => `${url}/git/${owner}/${repo}.git`,
+    gitlabGitUrl: (owner, repo) => `${url}/${owner}/${repo}.git`,
+    failNextApiCalls(count, status, retryAfterSeconds) {
+      injected = { count, status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+    },
     gitDir,
     pulls,
     async createRepository(owner, repo, commits = []) {

@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { access } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { readBody } from '../emulators/http-util.ts';
+import { branchExists as refExists, exists, json, jsonBody } from './api-helpers.ts';
 import type { PullRequestStore, StoredPullRequest } from './pull-request-store.ts';
-
-const run = promisify(execFile);
 
 export interface GitHubApiContext {
   store: PullRequestStore;
@@ -17,31 +12,14 @@ export interface GitHubApiContext {
   pathEnv: string;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown): void => {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
-};
 const notFound = (res: ServerResponse): void =>
   json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
 const repoDir = (ctx: GitHubApiContext, owner: string, repo: string): string =>
   path.join(ctx.projectRoot, owner, `${repo}.git`);
 
-const exists = (target: string): Promise<boolean> =>
-  access(target).then(
-    () => true,
-    () => false,
-  );
-
-async function branchExists(ctx: GitHubApiContext, owner: string, repo: string, branch: string) {
-  return run('git', ['show-ref', '--verify', '-q', `refs/heads/${branch}`], {
-    cwd: repoDir(ctx, owner, repo),
-    env: { PATH: ctx.pathEnv, GIT_CONFIG_NOSYSTEM: '1' },
-  }).then(
-    () => true,
-    () => false,
-  );
-}
+const branchExists = (ctx: GitHubApiContext, owner: string, repo: string, branch: string) =>
+  refExists(repoDir(ctx, owner, repo), branch, ctx.pathEnv);
 
 function view(ctx: GitHubApiContext, owner: string, repo: string, pull: StoredPullRequest) {
   return {
@@ -76,10 +54,7 @@ export async function serveGitHubApi(
   ctx: GitHubApiContext,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const body = async (): Promise<Record<string, unknown>> => {
-    const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
-    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-  };
+  const body = (): Promise<Record<string, unknown>> => jsonBody(req);
   const now = new Date().toISOString();
 
   if (method === 'POST' && (pathname === '/api/graphql' || pathname === '/api/v3/graphql')) {

@@ -127,6 +127,40 @@ describe.skipIf(!existsSync(SWAKS))('intake up, driven over SMTP and the CLI', (
     expect(outbox.to).toContain('scott@example.com');
   }, 120_000);
 
+  it('binds a project to a GitLab-style repository with projects add --pull-requests gitlab', async () => {
+    const forge = `http://127.0.0.1:${forgePort}`;
+    const added = await cli([
+      'projects',
+      'add',
+      'gitlabbed',
+      '--user',
+      'gail',
+      '--allow',
+      'scott@example.com',
+      '--repo',
+      `${forge}/amelia/demo.git`,
+      '--repo-token-file',
+      join(dataDir, 'forge', 'token'),
+      '--pull-requests',
+      'gitlab',
+      '--api-url',
+      forge,
+    ]);
+    expect(added.code).toBe(0);
+    const sent = jsonOf<{ jobId: string }>(
+      await cli(
+        ['send', '--json', '--to', 'gitlabbed.gail@intake.localhost', '--subject', 'Via GitLab'],
+        '1. Add a note',
+      ),
+    );
+    expect((await executionDone(sent.jobId)).status).toBe('SUCCEEDED');
+    const job = (await jobsOf('gitlabbed')).find((item) => item.sk === sent.jobId);
+    expect(job?.pullRequest?.url).toMatch(new RegExp(`^${forge}/amelia/demo/-/merge_requests/\\d+$`));
+    const html = await (await fetch(job?.pullRequest?.url ?? '')).text();
+    expect(html).toContain('ready for review');
+    expect(html).toContain('- [x] 1. Add a note');
+  }, 120_000);
+
   it('follows a job with send --follow: states, story progress, exit code 0 on success', async () => {
     const followed = await cli(
       ['send', '--subject', 'Followed', '--follow'],

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { RepositorySettings } from '#contracts/repository';
 import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
-import { createGitHubForges } from '../../containers/story-processor/src/adapters/github-forge.ts';
+import { createForges } from '../../containers/story-processor/src/adapters/forges.ts';
 import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
@@ -50,16 +50,71 @@ export interface RepositoryWorld {
   token: string;
   log: CapturingLog;
   root: string;
-  /** Repository settings for `owner/repo` on the local forge, the token named by an env variable. */
-  settings(repo?: string, pullRequests?: boolean): RepositorySettings;
+  /**
+   * Repository settings for `acme/<repo>` on the local forge, the token named by an env variable;
+   * `gitlab` uses its GitLab-shaped URL and API.
+   */
+  settings(repo?: string, pullRequests?: boolean | 'github' | 'gitlab'): RepositorySettings;
   /** A worker's workspaces and forges over its own data folder. */
   workerParts(
     dataDir: string,
-    options?: { token?: string; attempts?: number },
+    options?: {
+      token?: string;
+      attempts?: number;
+      /** More variables a credential may name (an ssh deploy key). */
+      environment?: Record<string, string>;
+      /** Where ssh key files live while git runs. */
+      secretsDir?: string;
+    },
   ): { workspaces: WorkspaceProvider; forges: ForgeConnector };
   /** git on the forge's copy of a repository. */
   remoteGit(args: string[], repo?: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+export interface WorkerPartOptions {
+  token: string;
+  log: Log;
+  attempts?: number;
+  /** More variables a credential may name (an ssh deploy key). */
+  environment?: Record<string, string>;
+  /** Where ssh key files live while git runs. */
+  secretsDir?: string;
+}
+
+/** A worker's workspaces and forges over its own data folder, the token in {@link TOKEN_VARIABLE}. */
+export function repositoryWorkerParts(
+  dataDir: string,
+  options: WorkerPartOptions,
+): { workspaces: WorkspaceProvider; forges: ForgeConnector } {
+  const home = path.join(dataDir, '.home');
+  const git = createGitRunner({
+    pathEnv: process.env.PATH ?? '/usr/bin:/bin',
+    home,
+    authorName: 'intake',
+    authorEmail: 'intake@localhost',
+    timeoutMs: 60_000,
+  });
+  const credentials = createRepositoryCredentials({
+    environment: { [TOKEN_VARIABLE]: options.token, ...options.environment },
+  });
+  return {
+    workspaces: routeWorkspaces(
+      createGitWorkspaces(dataDir, git),
+      createRemoteWorkspaces({
+        root: dataDir,
+        home,
+        git,
+        credentials,
+        clock: systemClock,
+        ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
+        log: options.log,
+        attempts: options.attempts ?? 3,
+        backoffMs: 20,
+      }),
+    ),
+    forges: createForges({ credentials, log: options.log, retries: 1 }),
+  };
 }
 
 export async function startRepositoryWorld(commits: SeedCommit[]): Promise<RepositoryWorld> {
@@ -74,40 +129,22 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
     token,
     log,
     root,
-    settings: (repo = 'widgets', pullRequests = true) => ({
-      url: forge.gitUrl('acme', repo),
-      credentials: { env: TOKEN_VARIABLE },
-      pullRequests: pullRequests ? { provider: 'github', apiBaseUrl: forge.apiUrl } : { provider: 'none' },
-    }),
-    workerParts(dataDir, options = {}) {
-      const home = path.join(dataDir, '.home');
-      const git = createGitRunner({
-        pathEnv,
-        home,
-        authorName: 'intake',
-        authorEmail: 'intake@localhost',
-        timeoutMs: 60_000,
-      });
-      const credentials = createRepositoryCredentials({
-        environment: { [TOKEN_VARIABLE]: options.token ?? token },
-      });
-      return {
-        workspaces: routeWorkspaces(
-          createGitWorkspaces(dataDir, git),
-          createRemoteWorkspaces({
-            root: dataDir,
-            home,
-            git,
-            credentials,
-            clock: systemClock,
-            log,
-            attempts: options.attempts ?? 3,
-            backoffMs: 20,
-          }),
-        ),
-        forges: createGitHubForges({ credentials, log, retries: 1 }),
-      };
-    },
+    settings: (repo = 'widgets', pullRequests = true) =>
+      pullRequests === 'gitlab'
+        ? {
+            url: forge.gitlabGitUrl('acme', repo),
+            credentials: { env: TOKEN_VARIABLE },
+            pullRequests: { provider: 'gitlab', apiBaseUrl: forge.gitlabUrl },
+          }
+        : {
+            url: forge.gitUrl('acme', repo),
+            credentials: { env: TOKEN_VARIABLE },
+            pullRequests: pullRequests
+              ? { provider: 'github', apiBaseUrl: forge.apiUrl }
+              : { provider: 'none' },
+          },
+    workerParts: (dataDir, options = {}) =>
+      repositoryWorkerParts(dataDir, { ...options, token: options.token ?? token, log }),
     async remoteGit(args, repo = 'widgets') {
       const { stdout } = await run('git', ['--git-dir', forge.gitDir('acme', repo), ...args], {
         env: { PATH: pathEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },

@@ -10,7 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { composeReply } from '#domain/compose-reply';
 import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
 import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
-import { createGitHubForges } from './adapters/github-forge.ts';
+import { createForges } from './adapters/forges.ts';
 import { createRepositoryCredentials } from './adapters/repository-credentials.ts';
 import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
 import { createS3BlobStore } from './adapters/s3-blob-store.ts';
@@ -216,7 +216,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         log,
         ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
       }),
-    forges: o.forges ?? createGitHubForges({ credentials, log }),
+    forges: o.forges ?? createForges({ credentials, log }),
     commands:
       o.commands ??
       createSandboxedCommandRunner({

@@ -62,8 +62,9 @@ const branchNameSchema = z
   );
 
 /**
- * Where the token (https) comes from. Locally: an environment variable of the worker or a file; on AWS:
- * a Secrets Manager secret whose name starts with the deployment's repository-secret prefix.
+ * Where the token (https) or the deploy key (ssh: an OpenSSH private key) comes from. Locally: an
+ * environment variable of the worker or a file; on AWS: a Secrets Manager secret whose name starts
+ * with the deployment's repository-secret prefix.
  */
 export const repositoryCredentialsSchema = z.union([
   z.strictObject({
@@ -76,13 +77,15 @@ export const repositoryCredentialsSchema = z.union([
 ]);
 export type RepositoryCredentials = z.infer<typeof repositoryCredentialsSchema>;
 
+const pathSegment = /^[A-Za-z0-9_.-]{1,100}$/;
+
 export const pullRequestSettingsSchema = z.strictObject({
-  provider: z.enum(['github', 'gitlab', 'none']).check(
-    z.refine((provider) => provider !== 'gitlab', {
-      message: '"gitlab" is not supported yet; use "github" or "none"',
-    }),
-  ),
-  /** GitHub Enterprise (`https://host/api/v3`) or a local forge; default `https://api.github.com`. */
+  provider: z.enum(['github', 'gitlab', 'none']),
+  /**
+   * GitHub Enterprise (`https://host/api/v3`; default `https://api.github.com`), a self-hosted GitLab
+   * (`https://gitlab.example.com`, with or without `/api/v4`; default `https://gitlab.com`), or the
+   * local forge.
+   */
   apiBaseUrl: z.optional(
     z.url().check(
       z.refine((value) => repositoryUrlKind(value) === 'https', {
@@ -91,9 +94,44 @@ export const pullRequestSettingsSchema = z.strictObject({
     ),
   ),
   /** Default: derived from the repository URL (`…/owner/repo(.git)`). */
-  owner: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner name'))),
-  repo: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name'))),
+  owner: z.optional(z.string().check(z.regex(pathSegment, 'must be a GitHub owner name'))),
+  repo: z.optional(z.string().check(z.regex(pathSegment, 'must be a repository name'))),
+  /**
+   * The API token, when it is not the repository's credentials: required with an ssh remote, whose
+   * deploy key cannot call the forge's API.
+   */
+  credentials: z.optional(repositoryCredentialsSchema),
+  /** GitLab: the project's full path (`group/subgroup/repo`). Default: the repository URL's path. */
+  project: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^(?!.*\.\.)[A-Za-z0-9_.-]{1,100}(\/[A-Za-z0-9_.-]{1,100}){1,20}$/,
+          'must be a GitLab project path like "group/repo"',
+        ),
+      ),
+  ),
 });
+
+/** One line of an OpenSSH known_hosts file: `host[,host…] key-type base64-key [comment]`. */
+const KNOWN_HOSTS_LINE =
+  /^(@cert-authority\s+)?[^\s#@]\S*\s+(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]+={0,2}(\s.*)?$/;
+
+/** The pinned host keys of an ssh remote, as known_hosts lines (`ssh-keyscan host`, checked by hand). */
+export const knownHostsSchema = z.string().check(
+  z.maxLength(64 * 1024),
+  z.refine(
+    (value) => {
+      const lines = value
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('#'));
+      return lines.length > 0 && lines.every((line) => KNOWN_HOSTS_LINE.test(line));
+    },
+    { message: 'must be known_hosts lines: "host key-type base64-key" (for example from ssh-keyscan)' },
+  ),
+);
 
 export const repositorySettingsSchema = z
   .strictObject({
@@ -101,25 +139,47 @@ export const repositorySettingsSchema = z
     /** Default: the remote's HEAD. */
     defaultBranch: z.optional(branchNameSchema),
     credentials: z.optional(repositoryCredentialsSchema),
+    /** ssh remotes only, and required there: the host keys to trust (never "accept whatever comes"). */
+    knownHosts: z.optional(knownHostsSchema),
     pullRequests: z._default(pullRequestSettingsSchema, { provider: 'none' }),
   })
   .check(
     z.superRefine((repository, context) => {
-      if (repository.pullRequests.provider !== 'github') return;
-      if (repository.pullRequests.owner && repository.pullRequests.repo) return;
-      if (!ownerAndRepoOf(repository.url)) {
+      const ssh = repositoryUrlKind(repository.url) === 'ssh';
+      if (ssh && !repository.knownHosts)
+        context.addIssue({
+          code: 'custom',
+          message:
+            "an ssh remote needs the host keys to trust, as known_hosts lines (for example from ssh-keyscan, checked against the forge's published fingerprints)",
+          path: ['knownHosts'],
+        });
+      if (!ssh && repository.knownHosts)
+        context.addIssue({ code: 'custom', message: 'only for ssh remotes', path: ['knownHosts'] });
+      const { provider, owner, repo, project } = repository.pullRequests;
+      if (ssh && provider !== 'none' && repository.credentials && !repository.pullRequests.credentials)
+        context.addIssue({
+          code: 'custom',
+          message: `an ssh deploy key cannot call the ${provider} API; name an API token in pullRequests.credentials`,
+          path: ['pullRequests', 'credentials'],
+        });
+      if (provider === 'github' && !(owner && repo) && !ownerAndRepoOf(repository.url))
         context.addIssue({
           code: 'custom',
           message: 'cannot derive owner/repo from the url; give pullRequests.owner and pullRequests.repo',
           path: ['pullRequests'],
         });
-      }
+      if (provider === 'gitlab' && !project && !projectPathOf(repository.url))
+        context.addIssue({
+          code: 'custom',
+          message: 'cannot derive the GitLab project path from the url; give pullRequests.project',
+          path: ['pullRequests'],
+        });
     }),
   );
 export type RepositorySettings = z.infer<typeof repositorySettingsSchema>;
 
-/** `owner` and `repo` from `https://host/…/owner/repo(.git)` or `git@host:owner/repo.git`. */
-export function ownerAndRepoOf(url: string): { owner: string; repo: string } | undefined {
+/** The path of a remote URL without `.git` (`group/sub/repo`), for https, ssh and scp-like URLs. */
+function remotePathOf(url: string): string[] {
   const path = SCP_LIKE.test(url)
     ? url.slice(url.indexOf(':') + 1)
     : (() => {
@@ -129,11 +189,22 @@ export function ownerAndRepoOf(url: string): { owner: string; repo: string } | u
           return '';
         }
       })();
-  const parts = path
+  return path
     .replace(/\.git\/?$/, '')
     .split('/')
     .filter(Boolean);
-  const [owner, repo] = parts.slice(-2);
+}
+
+/** A GitLab project's full path from its URL: everything after the host (`group/subgroup/repo`). */
+export function projectPathOf(url: string): string | undefined {
+  if (repositoryUrlKind(url) === 'local') return undefined;
+  const parts = remotePathOf(url);
+  return parts.length >= 2 ? parts.join('/') : undefined;
+}
+
+/** `owner` and `repo` from `https://host/…/owner/repo(.git)` or `git@host:owner/repo.git`. */
+export function ownerAndRepoOf(url: string): { owner: string; repo: string } | undefined {
+  const [owner, repo] = remotePathOf(url).slice(-2);
   return owner && repo ? { owner, repo } : undefined;
 }
 
@@ -146,3 +217,12 @@ export function pullRequestTarget(
   const repo = repository.pullRequests.repo ?? derived?.repo;
   return owner && repo ? { owner, repo } : undefined;
 }
+
+/** The GitLab project (full path) a project's merge requests go to. */
+export function mergeRequestProject(repository: RepositorySettings): string | undefined {
+  return repository.pullRequests.project ?? projectPathOf(repository.url);
+}
+
+/** The credentials the forge's API is called with: its own, else the repository's (a token). */
+export const apiCredentialsOf = (repository: RepositorySettings): RepositoryCredentials | undefined =>
+  repository.pullRequests.credentials ?? repository.credentials;

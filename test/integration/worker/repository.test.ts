@@ -1,22 +1,26 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '#contracts/messages';
+import { REPO_ROOT } from '#test/cli-process';
 import {
   closedPort,
   repositoryHistory,
   startRepositoryWorld,
+  TOKEN_VARIABLE,
   type RepositoryWorld,
 } from '#test/repository-fixture';
-import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
-import { runStoryPipeline } from '../../../containers/story-processor/src/pipeline/story-pipeline.ts';
 import type { EditRequest, ModelProvider } from '../../../containers/story-processor/src/ports.ts';
 import { createHarness, makeJob, THREE_STORIES, type Harness } from '../../unit/worker/fakes.ts';
 
 const run = promisify(execFile);
+const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const WORKER_PROCESS = fileURLToPath(new URL('../../helpers/repository-worker-process.ts', import.meta.url));
 const STORY_TRAILER = /Intake-Story: (\d+)/;
 
 /** The offline model, with a hook that runs before a story's first edit returns. */
@@ -127,36 +131,54 @@ describe('projects with a real repository (git smart HTTP on loopback)', () => {
     expect(repliesOf(harness).at(-1)).toContain(`${world.forge.url}/acme/widgets/pull/1`);
   });
 
-  it('a second worker on a different data folder resumes from the remote with no story redone', async () => {
+  it('a worker process killed with SIGKILL mid-job is resumed by a second worker on another data folder', async () => {
     const job = makeJob({ settings: { repository: world.settings() } });
-    const a = await harnessFor(world);
-    const control = new JobControl();
-    let reachedStoryTwo!: () => void;
-    const atStoryTwo = new Promise<void>((resolve) => (reachedStoryTwo = resolve));
-    a.harness.deps.model = new HookedModel(async (request) => {
-      if (request.storyIndex !== 1) return;
-      reachedStoryTwo();
-      // The worker dies here: story 2 is edited but never committed nor pushed.
-      await new Promise((_, reject) =>
-        request.signal.addEventListener('abort', () => reject(request.signal.reason)),
-      );
-    });
-    a.harness.blobs.put(job.bucket, job.instructionKey, THREE_STORIES);
-    const running = runStoryPipeline(job, control, a.harness.deps, undefined);
-    await atStoryTwo;
-    control.requestStop({ kind: 'lease-lost' });
-    expect((await running).kind).toBe('stopped');
+    const first = await mkdtemp(path.join(world.root, 'worker-'));
+    const child = spawn(
+      TSX,
+      [WORKER_PROCESS, JSON.stringify({ dataDir: first, job, instruction: THREE_STORIES, holdAtStory: 1 })],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [TOKEN_VARIABLE]: world.token },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      // The worker has pushed story 1 and edited story 2 (not committed): kill its whole process group.
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', () => output.includes('holding at story 2') && resolve());
+        child.once('exit', (code) =>
+          reject(new Error(`the worker exited (${code}) before story 2:\n${output}`)),
+        );
+      });
+    } finally {
+      const exited = once(child, 'exit');
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    }
+    expect(child.signalCode).toBe('SIGKILL');
     const before = (await storyCommits(world, `intake/${job.threadId}`)).filter((c) => c.story);
     expect(before.map((c) => c.story)).toEqual(['1']);
 
-    const b = await harnessFor(world, { records: a.harness.records });
-    expect(b.dataDir).not.toBe(a.dataDir);
+    // Nothing of the first worker is shared: another data folder, fresh records, only the remote.
+    const b = await harnessFor(world);
+    expect(b.dataDir).not.toBe(first);
     const result = await b.harness.run(job, THREE_STORIES);
     expect(result.kind).toBe('succeeded');
     const after = (await storyCommits(world, `intake/${job.threadId}`)).filter((c) => c.story);
     expect(after.map((c) => c.story)).toEqual(['1', '2', '3']);
     expect(after[0]?.sha).toBe(before[0]?.sha);
-  });
+    const stories = b.harness.records.get(job.projectId, job.jobId)?.progress?.stories ?? [];
+    expect(stories.map((story) => story.resumed ?? false)).toEqual([true, false, false]);
+    const pulls = (await world.forge.pulls.list('acme/widgets')).filter(
+      (p) => p.head === `intake/${job.threadId}`,
+    );
+    expect(pulls).toHaveLength(1);
+  }, 120_000);
 
   it('takes in a commit someone else pushed to the branch during the job, never force-pushing', async () => {
     const job = makeJob({ settings: { repository: world.settings() } });

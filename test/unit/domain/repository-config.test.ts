@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobSettingsOf, loadProjectsFromJson, parseProject } from '#domain/project-config';
-import { ownerAndRepoOf } from '#contracts/repository';
+import { mergeRequestProject, ownerAndRepoOf, projectPathOf } from '#contracts/repository';
 
 const minimal = { id: 'amelia', users: ['scott'], allowedSenders: ['scott@example.com'] };
 const problemsOf = (repository: unknown): string => {
@@ -50,7 +50,29 @@ describe('project repository', () => {
     [{ url: '/srv/x.git', credentials: { env: 'lower' } }, 'projects[0].repository.credentials'],
     [
       { url: '/srv/x.git', pullRequests: { provider: 'gitlab' } },
-      'projects[0].repository.pullRequests.provider: "gitlab" is not supported yet',
+      'projects[0].repository.pullRequests: cannot derive the GitLab project path',
+    ],
+    [
+      { url: 'git@gitlab.com:acme/widgets.git' },
+      'projects[0].repository.knownHosts: an ssh remote needs the host keys to trust',
+    ],
+    [
+      { url: 'ssh://git@example.com/acme/widgets.git', knownHosts: 'example.com not-a-key' },
+      'projects[0].repository.knownHosts: must be known_hosts lines',
+    ],
+    [
+      {
+        url: 'git@github.com:acme/widgets.git',
+        knownHosts:
+          'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+        credentials: { env: 'DEPLOY_KEY' },
+        pullRequests: { provider: 'github' },
+      },
+      'projects[0].repository.pullRequests.credentials: an ssh deploy key cannot call the github API',
+    ],
+    [
+      { url: 'https://github.com/a/b', knownHosts: 'github.com ssh-ed25519 AAAAC3Nz' },
+      'projects[0].repository.knownHosts: only for ssh remotes',
     ],
     [
       { url: '/srv/x.git', pullRequests: { provider: 'github' } },
@@ -66,6 +88,26 @@ describe('project repository', () => {
     [{ url: '/srv/x.git', token: 'x' }, 'projects[0].repository: Unrecognized key: "token"'],
   ])('names the bad field of %j', (repository, message) => {
     expect(problemsOf(repository)).toContain(message);
+  });
+
+  it('accepts GitLab merge requests on a self-hosted instance and an ssh remote with pinned host keys', () => {
+    const project = parseProject({
+      ...minimal,
+      repository: {
+        url: 'git@gitlab.example.com:acme/platform/widgets.git',
+        knownHosts:
+          '# pinned\ngitlab.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+        credentials: { secret: 'intake/repositories/widgets-deploy-key' },
+        pullRequests: {
+          provider: 'gitlab',
+          apiBaseUrl: 'https://gitlab.example.com',
+          credentials: { secret: 'intake/repositories/widgets-api-token' },
+        },
+      },
+    });
+    expect(project.repository?.pullRequests.provider).toBe('gitlab');
+    expect(mergeRequestProject(project.repository!)).toBe('acme/platform/widgets');
+    expect(projectPathOf('https://gitlab.com/acme/widgets.git')).toBe('acme/widgets');
   });
 
   it('derives owner and repository from https and scp-like URLs', () => {

@@ -51,10 +51,10 @@ describe('the worker Dockerfile', () => {
     expect(copies).toEqual([['build', '/out/ /app/']]);
   });
 
-  it('keeps tini, git, bubblewrap and the non-root user the sandbox relies on', () => {
+  it('keeps tini, git (and ssh for deploy keys), bubblewrap and the non-root user the sandbox relies on', () => {
     const runtime = stageInstructions(1);
     const setup = runLines(runtime).join('\n');
-    for (const pkg of ['git', 'tini', 'bubblewrap', 'socat', 'ca-certificates']) {
+    for (const pkg of ['git', 'openssh-client', 'tini', 'bubblewrap', 'socat', 'ca-certificates']) {
       expect(setup).toMatch(new RegExp(`apt-get install[^\\n]*\\b${pkg}\\b`));
     }
     expect(setup).toContain('useradd --system --uid 10001');

@@ -1,7 +1,12 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { isLoopbackHost, pullRequestTarget, type RepositorySettings } from '#contracts/repository';
+import {
+  apiCredentialsOf,
+  isLoopbackHost,
+  pullRequestTarget,
+  type RepositorySettings,
+} from '#contracts/repository';
 import type {
   ForgeConnector,
   Log,
@@ -9,6 +14,7 @@ import type {
   PullRequestRef,
   RepositoryCredentialSource,
 } from '../ports.ts';
+import { ForgeError } from './forge-error.ts';
 
 const GitHub = Octokit.plugin(retry, throttling);
 
@@ -19,11 +25,6 @@ export interface GitHubForgeOptions {
   log: Log;
   /** Retries of a transient failure or rate limit. Default 3. */
   retries?: number;
-}
-
-/** An error from the forge, with a reason the sender can act on. */
-export class ForgeError extends Error {
-  override readonly name = 'ForgeError';
 }
 
 function explain(error: unknown, what: string, target: string): ForgeError {
@@ -54,9 +55,8 @@ export function createGitHubForges(options: GitHubForgeOptions): ForgeConnector 
       const target = pullRequestTarget(repository);
       if (!target) throw new ForgeError(`Cannot tell the owner and repository of ${repository.url}.`);
       const { owner, repo } = target;
-      const token = repository.credentials
-        ? (await options.credentials.tokenFor(repository.credentials)).trim()
-        : undefined;
+      const apiCredentials = apiCredentialsOf(repository);
+      const token = apiCredentials ? (await options.credentials.tokenFor(apiCredentials)).trim() : undefined;
       const baseUrl = repository.pullRequests.apiBaseUrl ?? GITHUB_API;
       const octokit = new GitHub({
         ...(token ? { auth: token } : {}),

@@ -12,8 +12,9 @@ export interface RepositoryCredentialOptions {
 }
 
 /**
- * Tokens from an environment variable, a file, or Secrets Manager, returned in memory and never
- * cached on disk. A secret may be the token itself or JSON `{ "token": "…" }`.
+ * Tokens and ssh deploy keys from an environment variable, a file, or Secrets Manager, returned in
+ * memory and never cached on disk. A secret may be the token or key itself, or JSON
+ * `{ "token": "…" }` / `{ "privateKey": "…" }`.
  */
 export function createRepositoryCredentials(
   options: RepositoryCredentialOptions,
@@ -45,9 +46,10 @@ export function createRepositoryCredentials(
       );
       const value = result.SecretString ?? '';
       if (value.trim().startsWith('{')) {
-        const parsed = JSON.parse(value) as { token?: unknown };
+        const parsed = JSON.parse(value) as { token?: unknown; privateKey?: unknown };
         if (typeof parsed.token === 'string') return parsed.token;
-        throw new Error(`the secret ${reference.secret} is JSON without a "token" field`);
+        if (typeof parsed.privateKey === 'string') return parsed.privateKey;
+        throw new Error(`the secret ${reference.secret} is JSON without a "token" or "privateKey" field`);
       }
       return value;
     },

@@ -107,12 +107,18 @@ export function gitWorkspace(git: GitRunner, dir: string, branch: string): GitWo
     },
     async commit(request: CommitRequest) {
       await git(['add', '-A'], dir);
-      const args = ['commit', '-q', '--no-verify', '--allow-empty', '-m', clean(request.subject) || 'Story'];
+      // Two git processes per commit: the trailers are written as the message's last paragraph
+      // (`--trailer` would spawn `git interpret-trailers`), and the new commit's full id is read from
+      // commit's own summary line (core.abbrev=no) instead of a `rev-parse`.
+      const args = ['-c', 'core.abbrev=no', 'commit', '--no-verify', '--allow-empty', '--no-edit'];
+      args.push('-m', clean(request.subject) || 'Story');
       const body = quotedCommitBody(request.body);
       if (body) args.push('-m', body);
-      for (const [key, value] of request.trailers) args.push('--trailer', `${key}: ${clean(value)}`);
-      await git(args, dir);
-      return (await git(['rev-parse', 'HEAD'], dir)).trim();
+      if (request.trailers.length > 0)
+        args.push('-m', request.trailers.map(([key, value]) => `${clean(key)}: ${clean(value)}`).join('\n'));
+      const summary = await git(args, dir);
+      const id = /^\[[^\]]* ([0-9a-f]{40,64})\]/.exec(summary)?.[1];
+      return id ?? (await git(['rev-parse', 'HEAD'], dir)).trim();
     },
     async committedStories(jobId) {
       const format = `%H${FIELD}%(trailers:key=${JOB_TRAILER},valueonly,separator=%x2C)${FIELD}%(trailers:key=${STORY_TRAILER},valueonly,separator=%x2C)${RECORD}`;

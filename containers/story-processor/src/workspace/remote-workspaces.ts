@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
 import type { RepositorySettings } from '#contracts/repository';
 import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
+import { createGitAuth } from './git-auth.ts';
 import { classifyGitFailure, RepositoryError } from './repository-error.ts';
 
 export interface RemoteWorkspaceOptions {
@@ -13,6 +15,8 @@ export interface RemoteWorkspaceOptions {
   root: string;
   /** A folder for the GIT_ASKPASS script (no secret is ever written there). */
   home: string;
+  /** Where an ssh deploy key lives while a git process runs (0600, removed after). Default: os.tmpdir(). */
+  secretsDir?: string;
   git: GitRunner;
   credentials: RepositoryCredentialSource;
   clock: Clock;
@@ -23,31 +27,24 @@ export interface RemoteWorkspaceOptions {
   backoffMs?: number;
 }
 
-/** The user name sent with a token: GitHub takes any name with a token; `x-access-token` is its convention. */
-const TOKEN_USER = 'x-access-token';
-
-const ASKPASS = `#!/bin/sh
-case "$1" in
-  Username*) printf '%s\\n' "$INTAKE_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$INTAKE_GIT_PASSWORD" ;;
-esac
-`;
-
 /**
  * Workspaces of projects that name a repository. Per project a bare cache fetched with
  * `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on `intake/<thread>` that
  * starts from the remote's copy of that branch, or from the default branch on the first job. The
  * remote is the checkpoint: local commits that were never pushed are dropped on open.
  *
- * The token reaches git only through GIT_ASKPASS reading two variables set on that one git process;
- * it is never in a URL, a config file, or the environment of anything else.
+ * Credentials reach each git process through `createGitAuth` (GIT_ASKPASS for a token, a short-lived
+ * key file for ssh); never a URL, a config file, or the environment of anything else.
  */
 export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   const { clock, log } = options;
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 500;
-  const askpass = path.join(options.home, 'git-askpass');
-  let askpassReady: Promise<void> | undefined;
+  const auth = createGitAuth({
+    home: options.home,
+    secretsDir: options.secretsDir ?? tmpdir(),
+    credentials: options.credentials,
+  });
   const locks = new Map<string, Promise<unknown>>();
   const withLock = <T>(key: string, work: () => Promise<T>): Promise<T> => {
     const next = (locks.get(key) ?? Promise.resolve()).then(work, work);
@@ -57,30 +54,6 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     );
     return next;
   };
-
-  async function authEnvFor(repository: RepositorySettings): Promise<Record<string, string>> {
-    const env: Record<string, string> = {
-      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
-    };
-    if (!repository.credentials) return env;
-    let token: string;
-    try {
-      token = (await options.credentials.tokenFor(repository.credentials)).trim();
-    } catch (error) {
-      throw new RepositoryError(
-        'credentials-missing',
-        `The token for ${repository.url} could not be read (${error instanceof Error ? error.message : String(error)}).`,
-      );
-    }
-    if (!token) throw new RepositoryError('credentials-missing', `The token for ${repository.url} is empty.`);
-    askpassReady ??= (async () => {
-      await mkdir(options.home, { recursive: true });
-      await writeFile(askpass, ASKPASS, { mode: 0o700 });
-      await chmod(askpass, 0o700);
-    })();
-    await askpassReady;
-    return { ...env, GIT_ASKPASS: askpass, INTAKE_GIT_USERNAME: TOKEN_USER, INTAKE_GIT_PASSWORD: token };
-  }
 
   /** A network git call, retried with back-off while the remote is unreachable. */
   async function network(
@@ -104,61 +77,87 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   async function ensureCache(git: GitRunner, cache: string, repository: RepositorySettings) {
-    if (!(await exists(path.join(cache, 'HEAD')))) {
-      await rm(cache, { recursive: true, force: true });
-      await mkdir(cache, { recursive: true });
-      await git(['init', '-q', '--bare', cache], path.dirname(cache));
-      // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
-      // branches checked out in worktrees are never overwritten by a fetch.
-      for (const [key, value] of [
-        ['remote.origin.url', repository.url],
-        ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
-        ['remote.origin.promisor', 'true'],
-        ['remote.origin.partialclonefilter', 'blob:none'],
-        ['core.repositoryformatversion', '1'],
-        ['extensions.partialclone', 'origin'],
-      ] as const)
-        await git(['config', key, value], cache);
-    }
-    await network(git, 'fetch', repository.url, ['fetch', '-q', '--prune', 'origin'], cache);
+    if (await exists(path.join(cache, 'HEAD'))) return;
+    await rm(cache, { recursive: true, force: true });
+    await mkdir(cache, { recursive: true });
+    await git(['init', '-q', '--bare', cache], path.dirname(cache));
+    // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
+    // branches checked out in worktrees are never overwritten by a fetch.
+    for (const [key, value] of [
+      ['remote.origin.url', repository.url],
+      ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
+      ['remote.origin.promisor', 'true'],
+      ['remote.origin.partialclonefilter', 'blob:none'],
+      ['core.repositoryformatversion', '1'],
+      ['extensions.partialclone', 'origin'],
+    ] as const)
+      await git(['config', key, value], cache);
   }
 
-  async function baseBranchOf(git: GitRunner, cache: string, repository: RepositorySettings) {
-    if (repository.defaultBranch) return repository.defaultBranch;
-    const head = await git(['symbolic-ref', '-q', 'refs/remotes/origin/HEAD'], cache).catch(() => '');
-    if (head.trim()) return head.trim().replace('refs/remotes/origin/', '');
-    const out = await network(
+  /**
+   * Brings the cache's copies of the base branch and the thread branch up to the remote's tips: one
+   * `ls-remote` (which also names the default branch), then a fetch, without tags, of only the ref the
+   * thread starts from (its own branch, else the base) and only when our copy of it is behind.
+   * Returns the base branch and the commit the thread starts from (none: an empty repository).
+   */
+  async function syncRefs(
+    git: GitRunner,
+    cache: string,
+    repository: RepositorySettings,
+    branch: string,
+  ): Promise<{ base: string; start: string | undefined }> {
+    const wanted = ['HEAD', `refs/heads/${branch}`];
+    if (repository.defaultBranch) wanted.push(`refs/heads/${repository.defaultBranch}`);
+    const listed = await network(
       git,
-      'read the default branch of',
+      'read the branches of',
       repository.url,
-      ['ls-remote', '--symref', 'origin', 'HEAD'],
+      ['ls-remote', '--symref', 'origin', ...wanted],
       cache,
     );
-    const match = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(out);
-    const branch = match?.[1] ?? 'main';
-    await git(['symbolic-ref', 'refs/remotes/origin/HEAD', `refs/remotes/origin/${branch}`], cache).catch(
-      () => undefined,
-    );
-    return branch;
+    const remote = new Map<string, string>();
+    let headBranch: string | undefined;
+    for (const line of listed.split('\n')) {
+      const symref = /^ref: refs\/heads\/(\S+)\s+HEAD$/.exec(line);
+      if (symref) headBranch = symref[1];
+      const [sha, ref] = line.split('\t');
+      if (sha && ref && /^[0-9a-f]{40,64}$/.test(sha)) remote.set(ref, sha);
+    }
+    const base = repository.defaultBranch ?? headBranch ?? 'main';
+    const baseTip =
+      remote.get(`refs/heads/${base}`) ?? (base === headBranch ? remote.get('HEAD') : undefined);
+    const branchTip = remote.get(`refs/heads/${branch}`);
+    // The thread continues its own branch when the remote has it; only then is the base not needed.
+    const [name, tip] = branchTip ? [branch, branchTip] : [base, baseTip];
+    if (!tip) return { base, start: undefined };
+    const tracking = `refs/remotes/origin/${name}`;
+    const local = (await git(['for-each-ref', '--format=%(objectname)', tracking], cache)).trim();
+    if (local !== tip)
+      await network(
+        git,
+        'fetch',
+        repository.url,
+        ['fetch', '-q', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${name}:${tracking}`],
+        cache,
+      );
+    return { base, start: tip };
   }
 
-  const hasRef = (git: GitRunner, cache: string, ref: string): Promise<boolean> =>
-    git(['show-ref', '--verify', '-q', ref], cache).then(
-      () => true,
-      () => false,
-    );
-
-  async function startPoint(git: GitRunner, cache: string, branch: string, base: string): Promise<string> {
-    const remoteBranch = `refs/remotes/origin/${branch}`;
-    if (await hasRef(git, cache, remoteBranch)) return remoteBranch;
-    if (await hasRef(git, cache, `refs/remotes/origin/${base}`)) return `refs/remotes/origin/${base}`;
-    // An empty repository: the branch starts from an empty root commit.
+  /** An empty repository: the branch starts from an empty root commit. */
+  async function emptyStart(git: GitRunner, cache: string): Promise<string> {
     const emptyTree = (await git(['hash-object', '-w', '-t', 'tree', '/dev/null'], cache)).trim();
     return (await git(['commit-tree', emptyTree, '-m', 'Start of the intake branch'], cache)).trim();
   }
 
+  /**
+   * The thread's worktree at `start`. One that is already there, on the branch, at `start` (the usual
+   * state after a job pushed its last story) is used as it is: one `rev-parse`, no checkout and no
+   * scan of the files (the pipeline resets uncommitted changes before it starts anyway).
+   */
   async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
     if (await exists(path.join(dir, '.git'))) {
+      const head = await git(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], dir).catch(() => '');
+      if (head === `${start}\nrefs/heads/${branch}\n`) return;
       await git(['checkout', '-q', '-f', '-B', branch, start], dir);
       await git(['clean', '-q', '-fdx'], dir);
       return;
@@ -172,10 +171,11 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   return {
     async open(projectId: string, threadId: string, repository: RepositorySettings): Promise<GitWorkspace> {
       if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
-      const env = await authEnvFor(repository);
+      const authenticated = await auth.forRepository(repository);
       // Every git call of this workspace may fetch missing blobs (a partial clone), so each one gets
       // the credential hand-off.
-      const git: GitRunner = (args, cwd, extra) => options.git(args, cwd, { ...env, ...extra });
+      const git: GitRunner = (args, cwd, extra) =>
+        authenticated((env) => options.git(args, cwd, { ...env, ...extra }));
       const urlHash = createHash('sha256').update(repository.url).digest('hex').slice(0, 12);
       const projectDir = path.join(options.root, projectId);
       const cache = path.join(projectDir, `cache-${urlHash}.git`);
@@ -183,32 +183,45 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
       const baseBranch = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
-        const base = await baseBranchOf(git, cache, repository);
-        await ensureWorktree(git, cache, dir, branch, await startPoint(git, cache, branch, base));
+        const { base, start } = await syncRefs(git, cache, repository, branch);
+        await ensureWorktree(git, cache, dir, branch, start ?? (await emptyStart(git, cache)));
         return base;
       });
       const local = gitWorkspace(git, dir, branch);
+      let head: string | undefined;
       return {
         ...local,
         remote: { url: repository.url, baseBranch },
-        publish: () => publish(git, dir, branch, repository),
+        async commit(request) {
+          head = await local.commit(request);
+          return head;
+        },
+        async publish() {
+          head = await publish(git, dir, branch, repository, head);
+          return head;
+        },
       };
     },
   };
 
-  /** Push without force; on a rejection take the remote's new commits in by rebasing ours onto them. */
+  /**
+   * Push without force; on a rejection take the remote's new commits in by rebasing ours onto them.
+   * One git process when the push goes through: the push itself updates `refs/remotes/origin/<branch>`
+   * (the fetch refspec maps it), and the pushed commit is the one just made (`head`).
+   */
   async function publish(
     git: GitRunner,
     dir: string,
     branch: string,
     repository: RepositorySettings,
+    head: string | undefined,
   ): Promise<string> {
-    const push = ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`];
+    const push = ['push', '-q', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`];
+    let pushed = head;
     for (let round = 1; ; round += 1) {
       try {
         await network(git, 'push to', repository.url, push, dir);
-        await git(['update-ref', `refs/remotes/origin/${branch}`, 'HEAD'], dir);
-        return (await git(['rev-parse', 'HEAD'], dir)).trim();
+        return pushed ?? (await git(['rev-parse', 'HEAD'], dir)).trim();
       } catch (error) {
         if (!(error instanceof RepositoryError) || error.kind !== 'rejected') throw error;
         if (round >= 3)
@@ -217,6 +230,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
             `The branch ${branch} on ${repository.url} kept moving while the story was pushed; the story was not pushed.`,
           );
       }
+      pushed = undefined;
       log.info('branch moved on the remote; rebasing the unpushed story onto it', { branch });
       await network(
         git,

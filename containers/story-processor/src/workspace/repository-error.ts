@@ -10,6 +10,8 @@ export type RepositoryErrorKind =
   /** A push refused because the branch moved (not a fast-forward). */
   | 'rejected'
   | 'credentials-missing'
+  /** The ssh server's host key is not one of the pinned `knownHosts`. */
+  | 'host-key'
   | 'git';
 
 export class RepositoryError extends Error {
@@ -33,11 +35,30 @@ const NOT_FOUND =
 const UNREACHABLE =
   /Could not resolve host|Connection refused|Failed to connect|Couldn't connect|timed out|returned error: 5\d\d|HTTP 5\d\d|early EOF|RPC failed|Connection reset|Empty reply from server|unexpected disconnect|remote end hung up/i;
 
+const HOST_KEY =
+  /Host key verification failed|No [A-Z0-9-]+ host key is known|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i;
+const BAD_KEY = /Load key .*: (invalid format|error in libcrypto|incorrect passphrase)|invalid format/i;
+
 /** Turns git's stderr for `operation` on `url` into a RepositoryError that says what is wrong. */
 export function classifyGitFailure(operation: string, url: string, stderr: string): RepositoryError {
   const detail = stderr.split('\n').slice(-3).join(' ').trim();
   if (/\[rejected\]|non-fast-forward|fetch first/i.test(stderr))
     return new RepositoryError('rejected', `The branch moved on ${url} (${detail}).`);
+  if (HOST_KEY.test(stderr))
+    return new RepositoryError(
+      'host-key',
+      `The ssh server of ${url} showed a host key that is not in the project's knownHosts, so nothing was sent while trying to ${operation}: check its fingerprint against the forge's published ones and update knownHosts (${detail}).`,
+    );
+  if (BAD_KEY.test(stderr))
+    return new RepositoryError(
+      'credentials-missing',
+      `The ssh deploy key for ${url} could not be loaded while trying to ${operation}: it must be an unencrypted OpenSSH private key (${detail}).`,
+    );
+  if (/Permission denied \(publickey/i.test(stderr))
+    return new RepositoryError(
+      'auth',
+      `The repository ${url} refused the ssh deploy key while trying to ${operation}: check that the key's public half is a deploy key of the repository with write access (${detail}).`,
+    );
   if (AUTH.test(stderr))
     return new RepositoryError(
       'auth',
