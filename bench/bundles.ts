@@ -7,7 +7,8 @@
  * measures the other way to ship the SDK: left out of the bundle and loaded from `node_modules`, as
  * with the SDK the Lambda runtime provides (`NodejsFunction`'s default).
  *
- *   npx tsx bench/bundles.ts
+ *   npx tsx bench/bundles.ts                 # build and measure both ways
+ *   npx tsx bench/bundles.ts dist/lambdas    # measure bundles built elsewhere (e.g. another commit's)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -216,7 +217,14 @@ export interface BundleBench {
  * resolves the SDK from the project's `node_modules`, as Lambda resolves the runtime's copy.
  */
 export const benchBundles = async (
-  options: { lambdaRoot?: string; runs?: number; print?: boolean; sdk?: SdkPlacement } = {},
+  options: {
+    lambdaRoot?: string;
+    runs?: number;
+    print?: boolean;
+    sdk?: SdkPlacement;
+    /** Measure bundles already built as `<dir>/<handler>/index.mjs` (e.g. `dist/lambdas`) instead. */
+    prebuilt?: string;
+  } = {},
 ): Promise<BundleBench> => {
   const lambdaRoot = options.lambdaRoot ?? 'lambdas';
   const runs = options.runs ?? 3;
@@ -231,8 +239,8 @@ export const benchBundles = async (
   try {
     bareNode = await medianColdStart(runs, undefined, undefined, url);
     for (const handler of HANDLER_NAMES) {
-      const outfile = path.join(outdir, handler, 'index.mjs');
-      await bundleLambda(handlerEntry(lambdaRoot, handler), outfile, choices);
+      const outfile = path.join(options.prebuilt ?? outdir, handler, 'index.mjs');
+      if (!options.prebuilt) await bundleLambda(handlerEntry(lambdaRoot, handler), outfile, choices);
       const bytes = statSync(outfile).size;
       const gzipBytes = gzipSync(readFileSync(outfile)).length;
       figures.push({
@@ -248,7 +256,7 @@ export const benchBundles = async (
   }
   if (options.print ?? true) {
     console.log(
-      `Lambda bundles, SDK ${sdk}; cold start = fresh node process (bare node: ${bareNode.firstEventMs} ms), median of`,
+      `Lambda bundles ${options.prebuilt ? `in ${options.prebuilt}` : `, SDK ${sdk}`}; cold start = fresh node process (bare node: ${bareNode.firstEventMs} ms), median of`,
       runs,
     );
     console.table(
@@ -269,6 +277,10 @@ export const benchBundles = async (
 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await benchBundles();
-  await benchBundles({ sdk: 'from-runtime' });
+  const prebuilt = process.argv[2];
+  if (prebuilt) await benchBundles({ prebuilt, runs: 5 });
+  else {
+    await benchBundles({ runs: 5 });
+    await benchBundles({ sdk: 'from-runtime', runs: 5 });
+  }
 }
