@@ -11,6 +11,7 @@
  *   npx tsx bench/bundles.ts dist/lambdas    # measure bundles built elsewhere (e.g. another commit's)
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,9 @@ export interface BundleFigures {
 }
 
 /** One representative event per handler (shapes only; the stub answers every AWS call). */
-const QUEUE = 'http://127.0.0.1:9/000000000000/bench';
+/** Queue URLs in the events name this placeholder host; each probe puts the stub's address there. */
+const STUB_HOST = 'http://stub.invalid';
+const QUEUE = `${STUB_HOST}/000000000000/bench`;
 const busyClaim: ClaimResult = {
   ...NOT_CLAIMED,
   holder: {
@@ -121,15 +124,38 @@ const ENVIRONMENT = {
   AWS_MAX_ATTEMPTS: '1',
 };
 
+/** What the SQS calls the handlers make need to see to go on; every other JSON call gets `{}`. */
+const sqsAnswer = (target: string, body: string, stub: string): object => {
+  const input = JSON.parse(body || '{}') as { QueueName?: string; QueueUrl?: string; MessageBody?: string };
+  const name = input.QueueName ?? input.QueueUrl?.split('/').pop() ?? 'bench';
+  if (target.endsWith('.CreateQueue')) return { QueueUrl: `${stub}/000000000000/${name}` };
+  if (target.endsWith('.GetQueueAttributes'))
+    return { Attributes: { QueueArn: `arn:aws:sqs:eu-west-1:000000000000:${name}` } };
+  if (target.endsWith('.SendMessage'))
+    return {
+      MessageId: 'bench',
+      MD5OfMessageBody: createHash('md5')
+        .update(input.MessageBody ?? '')
+        .digest('hex'),
+    };
+  return {};
+};
+
 /** A loopback stand-in for every AWS endpoint: 200 with an empty body of the right content type. */
 const startStub = (): Promise<{ server: Server; url: string }> =>
   new Promise((resolve) => {
     const server = createServer((request, response) => {
-      request.resume();
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
         const json = String(request.headers['content-type'] ?? '').includes('json');
         response.writeHead(200, { 'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml' });
-        response.end(json ? '{}' : '<Response/>');
+        if (!json) return response.end('<Response/>');
+        response.end(
+          JSON.stringify(
+            sqsAnswer(String(request.headers['x-amz-target'] ?? ''), body, `http://${request.headers.host}`),
+          ),
+        );
       });
     });
     server.listen(0, '127.0.0.1', () => {
@@ -162,7 +188,7 @@ const coldStart = (bundle: string | undefined, event: unknown, endpoint: string)
         ...ENVIRONMENT,
         AWS_ENDPOINT_URL: endpoint,
         BENCH_BUNDLE: bundle ? pathToFileURL(bundle).href : '',
-        BENCH_EVENT: JSON.stringify(event ?? null),
+        BENCH_EVENT: JSON.stringify(event ?? null).replaceAll(STUB_HOST, endpoint),
         BENCH_SPAWNED_AT: String(spawnedAt),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
