@@ -1,13 +1,12 @@
 /**
- * `npm run build`: bundles every Lambda handler (as CDK's NodejsFunction does) and the worker into
+ * `npm run build`: bundles every Lambda handler (lib/bundling.ts, as the CDK app does) and the worker into
  * `dist/`, so what is deployed can be inspected and run with plain Node.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { buildWorker } from '../containers/story-processor/build.ts';
 import { HANDLER_NAMES } from '../lambdas/shared/contracts/functions.ts';
-import { bundleTargetKiB, esbuildOptionsLikeCdk } from '../lib/bundling.ts';
+import { bundleLambda, bundleTargetKiB } from '../lib/bundling.ts';
 import { handlerEntry } from '../lib/handlers.ts';
 
 const outdir = 'dist';
@@ -19,7 +18,7 @@ const kib = async (file: string): Promise<number> => (await stat(file)).size / 1
 
 for (const name of HANDLER_NAMES) {
   const outfile = join(outdir, 'lambdas', name, 'index.mjs');
-  await build(esbuildOptionsLikeCdk(handlerEntry('lambdas', name), outfile));
+  await bundleLambda(handlerEntry('lambdas', name), outfile);
   const size = await kib(outfile);
   const target = bundleTargetKiB(name);
   console.log(

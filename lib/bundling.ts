@@ -1,10 +1,18 @@
-import type { BuildOptions } from 'esbuild';
-import { Charset, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 /**
- * One esbuild configuration for every Lambda: CDK's `NodejsFunction` uses {@link LAMBDA_BUNDLING}
- * and the bundle benchmark uses {@link esbuildOptionsLikeCdk}, so the benchmark measures what is
- * deployed. Everything is bundled (the AWS SDK too: pinned versions, tree-shaken), as ESM for Node 20+.
+ * The one esbuild build of a Lambda handler. CDK's asset bundling (lib/constructs/lambda-asset.ts),
+ * `npm run build` and the bundle benchmark all call {@link bundleLambda}, so what is measured is
+ * what is deployed. Everything is bundled, the AWS SDK too (pinned by the lock file, tree-shaken),
+ * as minified ESM for Node 20+, with the source map in a file of its own.
+ *
+ * Two things make the SDK part small (see lambdas/README.md, "Lean bundles"):
+ * - {@link sdkSchemaKeysPlugin}: lets esbuild drop the schemas of operations a handler never sends;
+ * - {@link LAMBDA_CREDENTIALS_ALIAS}: on Lambda the credentials are always the execution role's
+ *   environment variables, so the default chain (SSO, profiles, STS, IMDS…) is left out.
  */
 export const ESBUILD_TARGET = 'node20';
 
@@ -12,30 +20,60 @@ export const ESBUILD_TARGET = 'node20';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
-export const LAMBDA_BUNDLING: BundlingOptions = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  // Node reads every module as UTF-8: no \u escapes for non-ASCII text (charset tables, regexes).
-  charset: Charset.UTF8,
-  format: OutputFormat.ESM,
-  target: ESBUILD_TARGET,
-  mainFields: ['module', 'main'],
-  externalModules: [],
-  banner: ESM_REQUIRE_BANNER,
-  // Deterministic output: no build time or absolute paths in the bundle.
-  keepNames: false,
-  forceDockerBundling: false,
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The SDK's default credential chain, replaced by the environment-only provider in Lambda bundles. */
+export const LAMBDA_CREDENTIALS_ALIAS = {
+  '@aws-sdk/credential-provider-node': path.join(
+    PROJECT_ROOT,
+    'lambdas/shared/runtime/lambda-credentials.ts',
+  ),
+};
+
+/**
+ * The SDK's generated schema modules (`@aws-sdk/client-<service>/dist-es/schemas/schemas_0.js`) write every
+ * operation as `[9, n0, _Op, { [_h]: [...] }, …]`. esbuild treats a computed key as a possible side
+ * effect, so it keeps every operation of the service and, through them, every shape (aws-sdk-js-v3
+ * issue 7607, fix proposed in smithy-typescript PR 1889). The keys are module constants holding a
+ * string literal; writing the literal in their place changes no value and lets the unused ones go.
+ */
+export const inlineSchemaKeys = (source: string): string => {
+  const strings = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm))
+    if (name && literal) strings.set(name, literal);
+  return source.replace(/\[(_\w+)\]:/g, (key, name: string) => strings.get(name)?.concat(':') ?? key);
+};
+
+export const sdkSchemaKeysPlugin: Plugin = {
+  name: 'sdk-schema-keys',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/].+[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => ({
+      contents: inlineSchemaKeys(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
 };
 
 /**
  * Minified size targets of the Lambda bundles in KiB (issue 10): the code file alone, its source map
- * is a file of its own beside it. The parser carries mailparser and its charset tables.
+ * is a file of its own beside it. The parser carries the MIME parser and its charset decoding.
  */
 export const bundleTargetKiB = (handler: string): number => (handler === 'parse-email' ? 900 : 350);
 
-/** The same build as {@link LAMBDA_BUNDLING}, for esbuild's JavaScript API (what CDK runs as a CLI). */
-export const esbuildOptionsLikeCdk = (entry: string, outfile: string): BuildOptions => ({
+export interface LambdaBuildChoices {
+  /**
+   * Leave the AWS SDK out and use the one the Lambda Node.js runtime ships (what `NodejsFunction`
+   * does by default). Only the bundle benchmark sets it, to compare; the CDK app bundles the SDK.
+   */
+  readonly sdkFromRuntime?: boolean;
+}
+
+/** The esbuild options of one handler's bundle. */
+export const lambdaBuildOptions = (
+  entry: string,
+  outfile: string,
+  choices: LambdaBuildChoices = {},
+): BuildOptions => ({
   entryPoints: [entry],
   outfile,
   bundle: true,
@@ -45,9 +83,26 @@ export const esbuildOptionsLikeCdk = (entry: string, outfile: string): BuildOpti
   minify: true,
   sourcemap: true,
   sourcesContent: false,
+  // Node reads every module as UTF-8: no \u escapes for non-ASCII text (charset tables, regexes).
   charset: 'utf8',
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   logLevel: 'warning',
   metafile: true,
+  // Deterministic output: no build time or absolute paths in the bundle.
+  keepNames: false,
+  ...(choices.sdkFromRuntime
+    ? { external: ['@aws-sdk/*'] }
+    : { alias: LAMBDA_CREDENTIALS_ALIAS, plugins: [sdkSchemaKeysPlugin] }),
 });
+
+/** Builds one handler's bundle (`outfile` and `outfile.map`); returns esbuild's metafile. */
+export const bundleLambda = async (
+  entry: string,
+  outfile: string,
+  choices: LambdaBuildChoices = {},
+): Promise<Metafile> => {
+  const result = await build(lambdaBuildOptions(entry, outfile, choices));
+  if (!result.metafile) throw new Error(`esbuild returned no metafile for ${entry}`);
+  return result.metafile;
+};

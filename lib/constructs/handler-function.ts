@@ -2,15 +2,14 @@ import * as path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLING } from '../bundling.ts';
 import type { IntakeConfig } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
 import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
+import { lambdaBundleCode } from './lambda-code.ts';
 
 export interface HandlerFunctionProps {
   readonly config: IntakeConfig;
@@ -20,12 +19,12 @@ export interface HandlerFunctionProps {
 }
 
 /**
- * One Lambda handler: esbuild-bundled `NodejsFunction` on ARM64 and the latest Node.js runtime, with
+ * One Lambda handler: an esbuild bundle (lib/bundling.ts) on ARM64 and the latest Node.js runtime, with
  * Powertools settings, active tracing, its own log group with retention and its own role that starts
  * with nothing but writing to that log group — every other permission is granted explicitly.
  */
 export class HandlerFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -55,13 +54,11 @@ export class HandlerFunction extends Construct {
     );
 
     const root = path.resolve(config.lambdaRoot, '..');
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       functionName,
       description: spec.description,
-      entry: path.resolve(handlerEntry(config.lambdaRoot, name)),
-      handler: 'handler',
-      projectRoot: root,
-      depsLockFilePath: path.join(root, 'package-lock.json'),
+      code: lambdaBundleCode(root, path.resolve(handlerEntry(config.lambdaRoot, name))),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memorySize,
@@ -69,7 +66,6 @@ export class HandlerFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: LAMBDA_BUNDLING,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME,

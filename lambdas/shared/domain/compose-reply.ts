@@ -1,5 +1,7 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
+import { randomUUID } from 'node:crypto';
+import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'libqp';
 import { normaliseAddress } from './email-address.ts';
+import { encodeWords, headerDate, headerLine, mailbox } from './mime-header.ts';
 import { sanitiseSubject } from './sanitise-text.ts';
 import { projectAddressFor, replyAddressFor } from './thread-id.ts';
 
@@ -29,7 +31,8 @@ const MAX_REFERENCES = 20;
 /**
  * A reply as raw MIME: from the project address, Reply-To the thread address (so the thread survives
  * mail clients that drop custom headers), threaded by In-Reply-To/References, marked
- * `Auto-Submitted: auto-replied` so that other robots do not answer it.
+ * `Auto-Submitted: auto-replied` so that other robots do not answer it. One text/plain part in UTF-8,
+ * quoted-printable (libqp); every header value is one line (mime-header.ts refuses CR and LF).
  */
 export async function composeReply(input: ReplyInput): Promise<Uint8Array> {
   const to = normaliseAddress(input.to);
@@ -43,23 +46,29 @@ export async function composeReply(input: ReplyInput): Promise<Uint8Array> {
     references.length > MAX_REFERENCES
       ? [references[0] ?? '', ...references.slice(-(MAX_REFERENCES - 1))]
       : references;
-  const composer = new MailComposer({
-    from: {
-      name: sanitiseSubject(input.fromName ?? 'intake', 64),
-      address: projectAddressFor(input.projectId, input.userId, input.domain),
-    },
-    to: { name: '', address: to },
-    replyTo: replyAddressFor(input.projectId, input.userId, input.threadId, input.domain),
-    subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`.trimEnd(),
-    inReplyTo: inReplyTo && `<${inReplyTo}>`,
-    references: trimmed.map((id) => `<${id}>`),
-    text: input.text,
-    messageId: input.messageId && isMessageId(input.messageId) ? `<${input.messageId}>` : undefined,
-    date: input.date,
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-  });
-  const message = await composer.compile().build();
-  return new Uint8Array(message.buffer, message.byteOffset, message.length);
+  const from = projectAddressFor(input.projectId, input.userId, input.domain);
+  const messageId =
+    input.messageId && isMessageId(input.messageId) ? input.messageId : `${randomUUID()}@${input.domain}`;
+  const headers: [string, string][] = [
+    ['From', mailbox(from, sanitiseSubject(input.fromName ?? 'intake', 64))],
+    ['To', mailbox(to)],
+    ['Reply-To', mailbox(replyAddressFor(input.projectId, input.userId, input.threadId, input.domain))],
+    ['Subject', encodeWords(/^re:/i.test(subject) ? subject : `Re: ${subject}`.trimEnd())],
+    ...(inReplyTo ? [['In-Reply-To', `<${inReplyTo}>`] as [string, string]] : []),
+    ...(trimmed.length > 0
+      ? [['References', trimmed.map((id) => `<${id}>`).join(' ')] as [string, string]]
+      : []),
+    ['Message-ID', `<${messageId}>`],
+    ['Date', headerDate(input.date ?? new Date())],
+    ['Auto-Submitted', 'auto-replied'],
+    ['X-Auto-Response-Suppress', 'All'],
+    ['MIME-Version', '1.0'],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+    ['Content-Transfer-Encoding', 'quoted-printable'],
+  ];
+  const body = wrapQuotedPrintable(encodeQuotedPrintable(input.text.replace(/\r\n|\r|\n/g, '\r\n')), 76);
+  const message = [...headers.map(([name, value]) => headerLine(name, value)), '', body].join('\r\n');
+  return new TextEncoder().encode(message);
 }
 
 /** Printable ASCII without brackets or spaces: safe between `<` and `>` in a header. */

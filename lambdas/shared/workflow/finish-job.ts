@@ -1,7 +1,7 @@
-import { JOB_ERRORS } from '#contracts/messages';
+import { replyBy, type JobEvent, type RepliesOf } from '#contracts/reply-policy';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
-import type { Notification, NotificationKind, SenderNotifier } from './notifications.ts';
+import type { Notification, SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';
 import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
 
@@ -26,7 +26,7 @@ const CAUSE_LIMIT = 4000;
 
 /**
  * Ends a job: releases the slot (only if this job still holds it), records the one final outcome,
- * and tells the sender where that is safe and the worker has not already done so.
+ * and tells the sender when the reply policy (contracts/reply-policy.ts) says this step answers.
  */
 export async function finishJob(
   kind: FinishKind,
@@ -84,37 +84,30 @@ function outcomeOf(kind: FinishKind, state: WorkflowState): JobOutcome {
   }
 }
 
+/** What finish-job sees, in the reply policy's terms. */
+function eventOf(kind: FinishKind, state: WorkflowState): JobEvent {
+  if (kind === 'not-accepted')
+    return {
+      kind: 'not-accepted',
+      ...(state.admission ? { decision: state.admission.decision } : {}),
+      replySafe: state.admission?.replySafe ?? false,
+    };
+  return {
+    kind: 'job-ended',
+    outcome: kind,
+    ...(state.error?.Error ? { error: state.error.Error } : {}),
+    admitted: state.admission?.decision === 'accepted',
+  };
+}
+
 function notificationFor(kind: FinishKind, state: WorkflowState): Notification | undefined {
   const email = state.email;
+  // Nobody to answer, or no project address to answer from.
   if (!email?.sender || !email.projectId || !email.userId) return undefined;
-  let notificationKind: NotificationKind;
-  let detail: string;
-  switch (kind) {
-    case 'succeeded':
-      return undefined; // the worker replies with its summary
-    case 'not-accepted':
-      if (state.admission?.decision !== 'rejected' || !state.admission.replySafe) return undefined;
-      notificationKind = 'rejected';
-      detail = state.admission.reason ?? 'rejected';
-      break;
-    case 'interrupted':
-      notificationKind = 'interrupted';
-      detail = state.error?.Cause ?? 'before it started';
-      break;
-    case 'slot-unavailable':
-      notificationKind = 'slot-unavailable';
-      detail = state.error?.Cause ?? '';
-      break;
-    case 'failed':
-      // The worker already told the sender why its job failed.
-      if (state.error?.Error === JOB_ERRORS.failed || state.admission?.decision !== 'accepted')
-        return undefined;
-      notificationKind = 'failed';
-      detail = `${state.error?.Error ?? 'Error'}: the system could not finish this email; it has been recorded.`;
-      break;
-  }
+  const reply = replyBy('finish-job', eventOf(kind, state));
+  if (!reply) return undefined;
   return {
-    kind: notificationKind,
+    kind: reply,
     to: email.sender,
     projectId: email.projectId,
     userId: email.userId,
@@ -122,6 +115,19 @@ function notificationFor(kind: FinishKind, state: WorkflowState): Notification |
     subject: email.subject,
     inReplyTo: email.messageId,
     references: [...email.references, email.messageId],
-    detail,
+    detail: detailOf(reply, state),
   };
+}
+
+function detailOf(reply: RepliesOf['finish-job'], state: WorkflowState): string {
+  switch (reply) {
+    case 'rejected':
+      return state.admission?.reason ?? 'rejected';
+    case 'interrupted':
+      return state.error?.Cause ?? 'before it started';
+    case 'slot-unavailable':
+      return state.error?.Cause ?? '';
+    case 'failed':
+      return `${state.error?.Error ?? 'Error'}: the system could not finish this email; it has been recorded.`;
+  }
 }

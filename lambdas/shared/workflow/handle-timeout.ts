@@ -1,4 +1,5 @@
 import { slotIdOf } from '#contracts/identifiers';
+import { replyBy } from '#contracts/reply-policy';
 import type { WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
@@ -16,7 +17,7 @@ export interface HandleTimeoutDeps extends SlotReleaseDeps {
  * No worker picked the job up within the queue-wait limit, or the worker missed its heartbeat or ran
  * past the job's limit. Release the slot if this job still
  * holds it, put the job with its context on the project's dead-letter queue for a person, record
- * the outcome and tell the sender.
+ * the outcome and tell the sender (contracts/reply-policy.ts: this step answers a timeout).
  */
 export async function handleTimeout(
   state: WorkflowState,
@@ -56,16 +57,18 @@ export async function handleTimeout(
     },
     now,
   );
-  await deps.notifier.notify({
-    kind: 'timed-out',
-    to: job.sender,
-    projectId: job.projectId,
-    userId: job.userId,
-    threadId: job.threadId,
-    subject: job.subject,
-    inReplyTo: job.messageId,
-    references: [...(state.email?.references ?? []), job.messageId],
-    detail,
-  });
+  const reply = replyBy('handle-timeout', { kind: 'timed-out' });
+  if (reply)
+    await deps.notifier.notify({
+      kind: reply,
+      to: job.sender,
+      projectId: job.projectId,
+      userId: job.userId,
+      threadId: job.threadId,
+      subject: job.subject,
+      inReplyTo: job.messageId,
+      references: [...(state.email?.references ?? []), job.messageId],
+      detail,
+    });
   return { outcome: 'timed-out', deadLetterMessageId, released };
 }

@@ -1,5 +1,7 @@
-/** Why the system writes to a sender. Workers send their own completion and failure summaries. */
-export type NotificationKind = 'rejected' | 'interrupted' | 'timed-out' | 'slot-unavailable' | 'failed';
+import type { RepliesOf } from '#contracts/reply-policy';
+
+/** Why the workflow's Lambdas write to a sender (contracts/reply-policy.ts decides when). */
+export type NotificationKind = RepliesOf['finish-job'] | RepliesOf['handle-timeout'];
 
 export interface Notification {
   kind: NotificationKind;

@@ -149,6 +149,17 @@ describe('the story-processing worker with the real workflow', () => {
     const commits = await branchLog('amelia', threadId);
     expect(commits.at(-1)?.job).toBe(reply.jobId);
     expect(commits.filter((commit) => commit.job === first.jobId).length).toBeLessThan(4);
+    // The reply policy: finish-job says the first job was interrupted; its worker adds no final reply.
+    await waitFor('the worker to finish both jobs', () =>
+      [first, reply].every(({ jobId }) => finished.some((job) => job.jobId === jobId)) ? true : undefined,
+    );
+    const finals = (await listOutbox(runtime.dataDir))
+      .filter((entry) => entry.subject.includes('Slow spec') && !entry.preview.includes('Got it'))
+      .map((entry) => entry.subject);
+    expect(finals.filter((subject) => subject.includes('[Interrupted]'))).toEqual([
+      'Re: [Interrupted] Slow spec',
+    ]);
+    expect(finals).toHaveLength(2); // and the reply's own completion
   }, 90_000);
 
   it('ends a story whose validation keeps failing in Job.Failed, with the validation output in the cause', async () => {
@@ -162,6 +173,13 @@ describe('the story-processing worker with the real workflow', () => {
     expect(described).toMatchObject({ status: 'FAILED', error: 'Job.Failed' });
     expect(described.cause).toContain('INTAKE-OFFLINE-FAILURE');
     expect(await jobRecord('checked', email.jobId)).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
+    // The reply policy: the worker answers its own failure, finish-job (which ran before the
+    // execution ended) leaves Job.Failed to it. The worker is done once it has replied.
+    await waitFor('the worker to finish the job', () => finished.find((job) => job.jobId === email.jobId));
+    const replies = (await listOutbox(runtime.dataDir)).filter((entry) => entry.subject.includes('Broken'));
+    expect(replies.map((entry) => entry.subject)).toEqual(['Re: Broken', 'Re: Broken']);
+    expect(replies[0]?.preview).toContain('Got it');
+    expect(replies[1]?.preview).toContain('could not be completed');
   }, 60_000);
 
   it('stops a job whose heartbeat answers TaskTimedOut, without reporting success', async () => {

@@ -3,6 +3,7 @@ import { composeReply, type ReplyInput } from '#domain/compose-reply';
 import { readHeaderBlock } from '#domain/header-block';
 import { parseEmail } from '#domain/parse-email';
 import { threadIdOf } from '#domain/thread-id';
+import { encodeWords, headerLine, mailbox } from '#domain/mime-header';
 
 const threadId = threadIdOf('root@example.com');
 const input: ReplyInput = {
@@ -87,5 +88,37 @@ describe('composeReply', () => {
     const parse = await parseEmail(reply);
     expect(parse.ok && parse.email.threadId).toBe(threadId);
     expect(parse.ok && parse.email.autoReply).toBe('auto-submitted');
+  });
+
+  it('keeps every line within the limits and the text intact, whatever its script and length', async () => {
+    const text = `Résumé — 仕様書 ✓\n${'long line '.repeat(200)}\n\nend = done \n\r\nlast`;
+    const raw = await composeReply({
+      ...input,
+      subject: 'Ünïcödé '.repeat(20),
+      fromName: 'Équipe "intake", <robots>',
+      references: Array.from({ length: 20 }, (_, i) => `reference-number-${i}@mail.example.com`),
+      text,
+    });
+    const lines = new TextDecoder().decode(raw).split('\r\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(78);
+    expect([...raw].every((byte) => byte < 0x80)).toBe(true);
+    const parse = await parseEmail(raw);
+    expect(parse.ok && parse.email.text.trim()).toBe(text.replace(/\r\n/g, '\n').trim());
+    expect(parse.ok && parse.email.subject).toBe(`Re: ${'Ünïcödé '.repeat(20).trim()}`);
+    expect(headersOf(raw).from).toMatch(/^=\?UTF-8\?B\?.+\?= <amelia\.scott@intake\.localhost>$/);
+  });
+
+  it('refuses a header value or an address that would break out of its line', () => {
+    expect(() => encodeWords('a\r\nBcc: x@y.z')).toThrow(TypeError);
+    expect(() => headerLine('Subject', 'a\nb')).toThrow(TypeError);
+    expect(() => headerLine('Bad Name', 'x')).toThrow(TypeError);
+    expect(() => mailbox('a@b.c>, evil@x.y')).toThrow(TypeError);
+    expect(() => mailbox('a@b.c', 'x\r\nBcc: e@x.y')).toThrow(TypeError);
+    expect(mailbox('a@b.c', 'Ann "A" Lee')).toBe('"Ann \\"A\\" Lee" <a@b.c>');
+    expect(
+      encodeWords('é'.repeat(60))
+        .split(' ')
+        .every((word) => word.length <= 75),
+    ).toBe(true);
   });
 });

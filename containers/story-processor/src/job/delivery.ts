@@ -1,4 +1,5 @@
 import type { Job } from '#contracts/messages';
+import { replyBy } from '#contracts/reply-policy';
 import type { PipelineEvent, PipelineListener } from '../pipeline/story-pipeline.ts';
 import type { ForgeConnector, JobRecordStore, Log, PullRequestForge, PullRequestRef } from '../ports.ts';
 import { redact } from '../text.ts';
@@ -95,7 +96,8 @@ export function createDelivery(job: Job, deps: DeliveryDeps): JobDelivery {
           });
         }
         await record();
-        if (!event.resumed) await deps.acknowledge(clean(acknowledgementText(view)));
+        if (replyBy('worker', { kind: 'planned', resumed: event.resumed }) === 'acknowledgement')
+          await deps.acknowledge(clean(acknowledgementText(view)));
       },
       async storyCommitted(event) {
         see(event);

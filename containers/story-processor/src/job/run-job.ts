@@ -1,4 +1,5 @@
-import { JOB_ERRORS, type JobMessage } from '#contracts/messages';
+import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages';
+import { replyBy } from '#contracts/reply-policy';
 import { slotIdOf } from '#contracts/identifiers';
 import type {
   CallbackOutcome,
@@ -221,23 +222,22 @@ export async function runJob(
     let delivered: CallbackOutcome;
     let kind: 'succeeded' | 'failed' | 'interrupted';
     let detail: string;
-    let reply: string | undefined;
+    let summary: JobSummary | undefined;
     let interruptLatencyMs: number | undefined;
     try {
       if (outcome.kind === 'completed') {
         kind = 'succeeded';
         detail = `${outcome.summary.commits.length} commits on ${outcome.summary.branch}`;
         const pullRequest = delivery.pullRequest();
-        const summary = pullRequest
+        const reported = pullRequest
           ? { ...outcome.summary, pullRequest: { number: pullRequest.number, url: pullRequest.url } }
           : outcome.summary;
-        delivered = await withRetries(() => deps.callbacks.succeed(taskToken, summaryOutput(summary)));
-        reply = successReply(summary);
+        summary = reported;
+        delivered = await withRetries(() => deps.callbacks.succeed(taskToken, summaryOutput(reported)));
       } else if (outcome.kind === 'failed') {
         kind = 'failed';
         detail = failureCause(outcome.reason, outcome.detail);
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
-        reply = failureReply(job.jobId, detail);
       } else if (outcome.stop.kind === 'interrupt') {
         const stop = outcome.stop;
         kind = 'interrupted';
@@ -270,7 +270,11 @@ export async function runJob(
       return { kind: 'abandoned' };
     }
     await delivery.finish(kind, detail);
-    if (reply) await sendReply([reply, '', ...delivery.notes()].join('\n'));
+    const reply = replyBy('worker', { kind: 'worker-reported', outcome: kind });
+    if (reply === 'done' && summary)
+      await sendReply([successReply(summary), '', ...delivery.notes()].join('\n'));
+    if (reply === 'failed')
+      await sendReply([failureReply(job.jobId, detail), '', ...delivery.notes()].join('\n'));
     await finish(kind, detail, interruptLatencyMs);
     log.info('job reported', { ...context, outcome: kind, interruptLatencyMs });
     return { kind, callbackAt, ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}) };
