@@ -213,6 +213,8 @@ export class Workers extends Construct {
     this.container = this.taskDefinition.addContainer('Worker', {
       containerName: 'story-processor',
       image: workerImage(config),
+      // A hard limit on the container too (Control Tower ECS.PR.7): the task's whole memory.
+      memoryLimitMiB: config.worker.memoryMiB,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: this.logGroup }),
       environment: {
         ...props.environment,
