@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
 import type { IntakeConfig } from './config.ts';
 import { MailIntake } from './constructs/mail-intake.ts';
+import { LambdaCanary } from './constructs/lambda-canary.ts';
 import { Observability } from './constructs/observability.ts';
 import { StateAndQueues } from './constructs/state-and-queues.ts';
 import { Workers } from './constructs/workers.ts';
@@ -36,6 +37,7 @@ export class IntakeStack extends Stack {
   readonly workflow: Workflow;
   readonly workers: Workers;
   readonly observability: Observability;
+  readonly deployments: LambdaCanary;
 
   constructor(scope: Construct, id: string, props: IntakeStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.retainData });
@@ -73,23 +75,29 @@ export class IntakeStack extends Stack {
       mailBucket: this.mail.bucket,
       environment,
     });
+    const functions = [
+      intake,
+      ...WORKFLOW_HANDLERS.map(
+        (name) =>
+          this.workflow.functions[
+            name as Exclude<typeof name, 'intake' | 'queue-backlog' | 'record-execution-end'>
+          ],
+      ),
+      this.workflow.executionEndRecorder,
+      this.workers.backlogFunction,
+    ];
     this.observability = new Observability(this, 'Observability', {
       config,
       stateMachine: this.workflow.stateMachine,
       executionLogs: this.workflow.logGroup,
-      functions: [
-        intake,
-        ...WORKFLOW_HANDLERS.map(
-          (name) =>
-            this.workflow.functions[
-              name as Exclude<typeof name, 'intake' | 'queue-backlog' | 'record-execution-end'>
-            ],
-        ),
-        this.workflow.executionEndRecorder,
-        this.workers.backlogFunction,
-      ],
+      functions,
       workers: this.workers,
       intakeFailures: this.mail.intakeFailures,
+    });
+    this.deployments = new LambdaCanary(this, 'Deployments', {
+      config,
+      functions,
+      errorAlarms: this.observability.functionErrorAlarms,
     });
 
     acknowledgeCdkInternals(this);

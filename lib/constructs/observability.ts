@@ -45,6 +45,8 @@ export class Observability extends Construct {
   readonly topic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Each function's error alarm, which also rolls back its gradual deployment (lambda-canary.ts). */
+  readonly functionErrorAlarms = new Map<HandlerFunction, cloudwatch.Alarm>();
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -139,11 +141,12 @@ export class Observability extends Construct {
     for (const handler of props.functions) {
       const fn = handler.function;
       const name = handler.node.id;
-      alarm(`${name}Errors`, {
+      const errors = alarm(`${name}Errors`, {
         ...anyInFiveMinutes,
-        alarmDescription: `The ${name} Lambda returned errors.`,
+        alarmDescription: `The ${name} Lambda returned errors (during a deployment, CodeDeploy rolls its live alias back).`,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       });
+      this.functionErrorAlarms.set(handler, errors);
       alarm(`${name}Throttles`, {
         ...anyInFiveMinutes,
         alarmDescription: `The ${name} Lambda was throttled.`,

@@ -368,7 +368,7 @@ export class Workers extends Construct {
     new events.Rule(this, 'EveryMinute', {
       description: `Measure the ${config.queuePrefix} project queues for scaling and alarms`,
       schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.backlogFunction.function, { retryAttempts: 0 })],
+      targets: [new targets.LambdaFunction(this.backlogFunction.live, { retryAttempts: 0 })],
     });
     this.backlog = new cloudwatch.MathExpression({
       label: 'Jobs waiting for or held by a worker',
