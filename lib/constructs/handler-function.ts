@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from '../bundling.ts';
 import type { IntakeConfig } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 
