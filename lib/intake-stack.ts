@@ -10,6 +10,7 @@ import { Workers } from './constructs/workers.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { WORKFLOW_HANDLERS } from './handlers.ts';
 import { acknowledgeCdkInternals } from './nag.ts';
+import { addStackOutputs } from './stack-outputs.ts';
 
 export interface IntakeStackProps extends StackProps {
   readonly config: IntakeConfig;
@@ -100,6 +101,11 @@ export class IntakeStack extends Stack {
       errorAlarms: this.observability.functionErrorAlarms,
     });
 
+    addStackOutputs(this, {
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+      jobsTable: this.state.jobs.tableName,
+      mailDomain: config.mailDomains[0] ?? '',
+    });
     acknowledgeCdkInternals(this);
   }
 }
