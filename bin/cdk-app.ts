@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { createIntakeApp } from '../lib/app.ts';
+import { addPolicyChecks } from '../lib/policy-checks.ts';
 
 /** `npx cdk synth|deploy -c env=dev|staging|prod [-c mailDomains=a.example,b.example] …` */
 const { app } = createIntakeApp();
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+addPolicyChecks(app);
 app.synth();

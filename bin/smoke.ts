@@ -1,11 +1,14 @@
 /**
- * `npm run smoke -- --endpoint <data dir>`: the end-to-end smoke test a user's email takes. Sends a
- * two-story spec over SMTP to the demo project of the local runtime that `intake up` runs in that data
- * folder, waits (bounded) for its execution, then checks the outcome, the commits, the pull request on
- * the forge and the reply in the outbox, and prints how long each step took. Exit code 0 only if all
- * of it holds.
+ * `npm run smoke -- --endpoint <data dir | stack name | endpoint URL>`: the end-to-end smoke test a
+ * user's email takes, printing how long each step took; exit code 0 only if all of it holds.
+ * - a data folder: sends a two-story spec over SMTP to the demo project of the local runtime that
+ *   `intake up` runs there, waits (bounded) for its execution, then checks the outcome, the commits,
+ *   the pull request on the forge and the reply in the outbox;
+ * - a stack name (`intake-dev`) or an endpoint URL: the AWS path of bin/smoke-aws.ts, SES SendEmail
+ *   in, the execution, the commits and pull request, and the replies back through SES receiving.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +18,8 @@ import { Command } from 'commander';
 import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
 import { sendEmail } from '../local/cli/send.ts';
 import { listOutbox } from '../local/outbox/outbox.ts';
+import { smokeSender } from '../local/cli/smoke-sender.ts';
+import { smokeDeployed, systemAtEndpoint, systemOfStack } from './smoke-aws.ts';
 
 const DEMO_ADDRESS = 'amelia.scott@intake.localhost';
 const DEMO_PROJECT = 'amelia';
@@ -100,11 +105,47 @@ async function smoke(endpoint: string, timeoutMs: number): Promise<void> {
   }
 }
 
+const isDirectory = async (endpoint: string): Promise<boolean> =>
+  (await stat(endpoint).catch(() => undefined))?.isDirectory() ?? false;
+
+interface SmokeOptions {
+  endpoint: string;
+  timeout: string;
+  to?: string;
+  from?: string;
+  pullRequest: boolean;
+}
+
+async function smokeAws(options: SmokeOptions, timeoutMs: number): Promise<void> {
+  const system = /^https?:\/\//.test(options.endpoint)
+    ? systemAtEndpoint(options.endpoint)
+    : await systemOfStack(options.endpoint);
+  await smokeDeployed(system, {
+    to: options.to ?? `smoke.ci@${system.mailDomain}`,
+    from: options.from ?? smokeSender(system.mailDomain),
+    subject: `Smoke test ${new Date().toISOString()} ${randomUUID().slice(0, 8)}`,
+    body: SPEC,
+    stories: STORIES,
+    requirePullRequest: options.pullRequest,
+    timeoutMs,
+    log: (line) => console.log(line),
+    poll: (what, probe) => until(what, timeoutMs, async () => (await probe()) ?? undefined),
+  });
+}
+
 const program = new Command('smoke')
-  .requiredOption('--endpoint <data dir>', 'the data folder of the local runtime ("npm start" uses .intake)')
-  .option('--timeout <seconds>', 'how long to wait for the execution and for the reply', '120')
-  .action(async (options: { endpoint: string; timeout: string }) => {
-    await smoke(options.endpoint, Number(options.timeout) * 1000);
+  .requiredOption(
+    '--endpoint <data dir | stack | url>',
+    'the local runtime\'s data folder (".intake"), a deployed stack ("intake-dev") or an AWS endpoint URL',
+  )
+  .option('--timeout <seconds>', 'how long to wait for each step (the execution, the replies)', '120')
+  .option('--to <address>', 'AWS: the project address to send to (default smoke.ci@<mail domain>)')
+  .option('--from <address>', 'AWS: the sender, on the mail domain (default smoke@<mail domain>)')
+  .option('--no-pull-request', 'AWS: do not require a pull request (a project without one)')
+  .action(async (options: SmokeOptions) => {
+    const timeoutMs = Number(options.timeout) * 1000;
+    if (await isDirectory(options.endpoint)) await smoke(options.endpoint, timeoutMs);
+    else await smokeAws(options, timeoutMs);
   });
 
 try {

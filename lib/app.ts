@@ -2,6 +2,7 @@ import { App, type AppProps } from 'aws-cdk-lib';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { resolveConfig, type IntakeConfig } from './config.ts';
 import { IntakeStack } from './intake-stack.ts';
+import { acknowledgeGuardExceptions } from './policy-checks.ts';
 
 export interface IntakeApp {
   readonly app: App;
@@ -25,5 +26,6 @@ export const createIntakeApp = (
     env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
     description: `intake (${config.envName}): SES → S3 → Lambda → Step Functions → SQS FIFO → ECS story workers`,
   });
+  acknowledgeGuardExceptions(stack, config);
   return { app, stack, config };
 };

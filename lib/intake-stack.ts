@@ -3,12 +3,14 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
 import type { IntakeConfig } from './config.ts';
 import { MailIntake } from './constructs/mail-intake.ts';
+import { LambdaCanary } from './constructs/lambda-canary.ts';
 import { Observability } from './constructs/observability.ts';
 import { StateAndQueues } from './constructs/state-and-queues.ts';
 import { Workers } from './constructs/workers.ts';
 import { Workflow } from './constructs/workflow.ts';
 import { WORKFLOW_HANDLERS } from './handlers.ts';
 import { acknowledgeCdkInternals } from './nag.ts';
+import { addStackOutputs } from './stack-outputs.ts';
 
 export interface IntakeStackProps extends StackProps {
   readonly config: IntakeConfig;
@@ -36,6 +38,7 @@ export class IntakeStack extends Stack {
   readonly workflow: Workflow;
   readonly workers: Workers;
   readonly observability: Observability;
+  readonly deployments: LambdaCanary;
 
   constructor(scope: Construct, id: string, props: IntakeStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.retainData });
@@ -73,25 +76,36 @@ export class IntakeStack extends Stack {
       mailBucket: this.mail.bucket,
       environment,
     });
+    const functions = [
+      intake,
+      ...WORKFLOW_HANDLERS.map(
+        (name) =>
+          this.workflow.functions[
+            name as Exclude<typeof name, 'intake' | 'queue-backlog' | 'record-execution-end'>
+          ],
+      ),
+      this.workflow.executionEndRecorder,
+      this.workers.backlogFunction,
+    ];
     this.observability = new Observability(this, 'Observability', {
       config,
       stateMachine: this.workflow.stateMachine,
       executionLogs: this.workflow.logGroup,
-      functions: [
-        intake,
-        ...WORKFLOW_HANDLERS.map(
-          (name) =>
-            this.workflow.functions[
-              name as Exclude<typeof name, 'intake' | 'queue-backlog' | 'record-execution-end'>
-            ],
-        ),
-        this.workflow.executionEndRecorder,
-        this.workers.backlogFunction,
-      ],
+      functions,
       workers: this.workers,
       intakeFailures: this.mail.intakeFailures,
     });
+    this.deployments = new LambdaCanary(this, 'Deployments', {
+      config,
+      functions,
+      errorAlarms: this.observability.functionErrorAlarms,
+    });
 
+    addStackOutputs(this, {
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+      jobsTable: this.state.jobs.tableName,
+      mailDomain: config.mailDomains[0] ?? '',
+    });
     acknowledgeCdkInternals(this);
   }
 }

@@ -10,6 +10,7 @@ import { startEmulators, type Emulators, type S3EventRecord } from './emulators/
 import type { LocalCredentials } from './edge/index.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';
 import type { SmtpRelayConfig } from './outbox/relay.ts';
+import type { LocalReceiving } from './outbox/ses-handler.ts';
 import { localDefinitionSubstitutions, createLocalLambdaInvoker, LOCAL_REGION } from './lambda-functions.ts';
 import { provisionLocalResources } from './provision.ts';
 import { startSmtpFrontDoor, type SmtpFrontDoor } from './smtp/smtp-front-door.ts';
@@ -98,6 +99,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.length = 0;
   };
 
+  let receiving: LocalReceiving | undefined;
   try {
     const emulators = await startEmulators({
       dataDir: options.dataDir,
@@ -109,7 +111,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (stepFunctionsHandler) stepFunctionsHandler(req, res);
         else res.writeHead(503).end();
       },
-      outbox: { onMessage: options.onOutboxMessage, relay: options.relay },
+      outbox: { onMessage: options.onOutboxMessage, relay: options.relay, receiving: () => receiving },
     });
     stops.push(() => emulators.stop());
     const stopReportingRefusals = emulators.edge.onRefusal((refusal) =>
@@ -183,6 +185,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       invoke(`${prefix}-intake`, { Records: [syntheticRecord(config.mailBucket, key)] }),
     ).catch((error: unknown) => log(`catch-up of stored emails failed: ${String(error)}`));
 
+    const storeEmail = async (key: string, raw: Buffer) => {
+      await clients.s3.send(
+        new PutObjectCommand({
+          Bucket: config.mailBucket,
+          Key: key,
+          Body: raw,
+          ContentType: 'message/rfc822',
+        }),
+      );
+    };
+    // Mail the local SES sends to the mail domain comes back in, as on AWS for a receiving domain.
+    receiving = { domain: mailDomain.toLowerCase(), store: storeEmail };
+
     let smtp: SmtpFrontDoor | undefined;
     if (options.smtpPort !== null) {
       smtp = await startSmtpFrontDoor({
@@ -191,16 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         mailDomain,
         maxMessageBytes: options.maxMessageBytes ?? 40 * 1024 * 1024,
         verdicts: options.verdicts,
-        store: async (key, raw) => {
-          await clients.s3.send(
-            new PutObjectCommand({
-              Bucket: config.mailBucket,
-              Key: key,
-              Body: raw,
-              ContentType: 'message/rfc822',
-            }),
-          );
-        },
+        store: storeEmail,
       });
       const door = smtp;
       stops.push(() => door.stop());

@@ -28,4 +28,4 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   });
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('claim-job', createHandler);

@@ -1,6 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
+import { jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 
@@ -12,12 +13,14 @@ const eventSchema = z.object({
 /** ReleaseJob and the Record* states: release the slot if still ours, record the outcome, notify. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
-  return finishJob(outcome, state, {
+  const finished = await finishJob(outcome, state, {
     ...slotRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
     now,
   });
+  metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: finished.outcome });
+  return finished;
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('finish-job', createHandler);

@@ -1,6 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { deadLetters, jobs, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
+import { deadLetters, jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { handleTimeout } from '#workflow/handle-timeout';
 
@@ -9,13 +10,16 @@ const eventSchema = z.object({ state: workflowStateSchema });
 /** HandleTimeout: release if still ours, dead-letter the job with its context, record, notify. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
-  return handleTimeout(state, {
+  const handled = await handleTimeout(state, {
     ...slotRelease(context),
     jobs: jobs(context),
     deadLetters: deadLetters(context),
     notifier: notifier(context),
     now,
   });
+  metrics(context).emit(METRICS.jobsTimedOut, 1);
+  metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: handled.outcome });
+  return handled;
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('handle-timeout', createHandler);

@@ -1,5 +1,6 @@
 import { loggerFor } from '#runtime/logger';
-import { blobs, starter } from '#runtime/handler-deps';
+import { METRICS } from '#contracts/metrics';
+import { blobs, metrics, starter } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { storedEmailIdentity } from '#domain/message-id';
 import { emailObjectsIn, startEmailExecution } from '#workflow/start-email-execution';
@@ -12,6 +13,7 @@ export const createHandler = (context: HandlerContext) => {
     const results = [];
     for (const object of emailObjectsIn(event as Parameters<typeof emailObjectsIn>[0])) {
       const started = await startEmailExecution(object, deps);
+      if (started.status === 'started') metrics(context).emit(METRICS.emailsReceived, 1);
       logger.info(started.status === 'started' ? 'execution started' : 'execution already started', {
         executionName: started.name,
         key: object.key,
@@ -22,4 +24,4 @@ export const createHandler = (context: HandlerContext) => {
   };
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('intake', createHandler);

@@ -21,4 +21,4 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
     now,
   });
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('parse-email', createHandler);

@@ -9,4 +9,4 @@ export const createHandler = (context: HandlerContext) => async () => {
   return sample;
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('queue-backlog', createHandler);

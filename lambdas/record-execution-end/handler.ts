@@ -1,5 +1,6 @@
 import * as z from '#contracts/zod';
-import { executionStates, jobs, now, slotRelease } from '#runtime/handler-deps';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
+import { executionStates, jobs, metrics, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
@@ -16,12 +17,15 @@ const eventSchema = z.object({
 /** EventBridge "Step Functions Execution Status Change" for an execution that did not succeed. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { detail } = eventSchema.parse(event);
-  return recordExecutionEnd(detail, {
+  const ended = await recordExecutionEnd(detail, {
     states: executionStates(context),
     ...slotRelease(context),
     jobs: jobs(context),
     now,
   });
+  // Only when the workflow had not recorded an outcome itself (that one was counted by finish-job).
+  if (ended.recorded) metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: ended.outcome });
+  return ended;
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('record-execution-end', createHandler);

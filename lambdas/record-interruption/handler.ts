@@ -25,4 +25,4 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   );
 };
 
-export const handler = lambdaHandler(createHandler);
+export const handler = lambdaHandler('record-interruption', createHandler);

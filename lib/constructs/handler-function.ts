@@ -6,10 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IntakeConfig } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { lambdaBundleCode } from './lambda-code.ts';
+
+/** The alias name of the version in service. */
+export const LIVE_ALIAS = 'live';
 
 export interface HandlerFunctionProps {
   readonly config: IntakeConfig;
@@ -25,6 +28,11 @@ export interface HandlerFunctionProps {
  */
 export class HandlerFunction extends Construct {
   readonly function: lambda.Function;
+  /**
+   * The alias every invoker calls (S3, Step Functions, EventBridge): it points at the published
+   * version of this code, and CodeDeploy shifts it to a new version gradually (lib/constructs/lambda-canary.ts).
+   */
+  readonly live: lambda.Alias;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -73,6 +81,10 @@ export class HandlerFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
         NODE_OPTIONS: '--enable-source-maps',
       },
+    });
+    this.live = new lambda.Alias(this, 'Live', {
+      aliasName: LIVE_ALIAS,
+      version: this.function.currentVersion,
     });
     // Added by CDK for Tracing.ACTIVE.
     Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: REASONS.xray });

@@ -199,17 +199,13 @@ export class MailIntake extends Construct {
       REASONS.rawEmails,
     );
     intake.allow('StartWorkflow', ['states:StartExecution'], [stateMachine.stateMachineArn]);
-    intake.function.configureAsyncInvoke({
+    intake.live.configureAsyncInvoke({
       retryAttempts: 2,
       onFailure: new SqsDestination(this.intakeFailures),
     });
-    this.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.LambdaDestination(intake.function),
-      {
-        prefix: MAIL_PREFIX.emails,
-      },
-    );
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(intake.live), {
+      prefix: MAIL_PREFIX.emails,
+    });
     return intake;
   }
 }

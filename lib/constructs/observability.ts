@@ -11,15 +11,16 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { IntakeConfig } from '../config.ts';
 import {
-  METRIC,
+  BACKLOG_METRICS,
+  METRICS,
   METRICS_NAMESPACE,
   OUTCOME_DIMENSION,
   POWERTOOLS_SERVICE_NAME,
   SERVICE_DIMENSION,
-} from '../metrics.ts';
-import { JOB_OUTCOMES } from '../../lambdas/shared/contracts/tables.ts';
+  type MetricContract,
+} from '../../lambdas/shared/contracts/metrics.ts';
+import { FINAL_OUTCOMES } from '../../lambdas/shared/contracts/tables.ts';
 import type { HandlerFunction } from './handler-function.ts';
-import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import { backlogMetric, type Workers } from './workers.ts';
 
 export interface ObservabilityProps {
@@ -32,19 +33,18 @@ export interface ObservabilityProps {
   readonly intakeFailures: sqs.IQueue;
 }
 
-/** Name of the metric the execution-log filter publishes for `Job.TimedOut` failures. */
-export const HEARTBEAT_TIMEOUTS_METRIC = 'WorkerHeartbeatTimeouts';
-
 /**
  * Alarms to an encrypted, TLS-only SNS topic, and one dashboard. Alarms: failed and timed-out
  * executions, any message in a dead-letter queue, worker heartbeat timeouts (the workflow's
  * `Job.TimedOut` failures, counted from the execution log), and Lambda errors and throttles per
- * function. The dashboard shows the Powertools metrics of lib/metrics.ts.
+ * function. The dashboard and alarms read the metrics of the contract (lambdas/shared/contracts/metrics.ts).
  */
 export class Observability extends Construct {
   readonly topic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Each function's error alarm, which also rolls back its gradual deployment (lambda-canary.ts). */
+  readonly functionErrorAlarms = new Map<HandlerFunction, cloudwatch.Alarm>();
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -119,7 +119,7 @@ export class Observability extends Construct {
         logs.FilterPattern.stringValue('$.details.error', '=', 'Job.TimedOut'),
       ),
       metricNamespace: METRICS_NAMESPACE,
-      metricName: HEARTBEAT_TIMEOUTS_METRIC,
+      metricName: METRICS.workerHeartbeatTimeouts.name,
       metricValue: '1',
       unit: cloudwatch.Unit.COUNT,
     });
@@ -139,11 +139,12 @@ export class Observability extends Construct {
     for (const handler of props.functions) {
       const fn = handler.function;
       const name = handler.node.id;
-      alarm(`${name}Errors`, {
+      const errors = alarm(`${name}Errors`, {
         ...anyInFiveMinutes,
-        alarmDescription: `The ${name} Lambda returned errors.`,
+        alarmDescription: `The ${name} Lambda returned errors (during a deployment, CodeDeploy rolls its live alias back).`,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       });
+      this.functionErrorAlarms.set(handler, errors);
       alarm(`${name}Throttles`, {
         ...anyInFiveMinutes,
         alarmDescription: `The ${name} Lambda was throttled.`,
@@ -151,15 +152,15 @@ export class Observability extends Construct {
       });
     }
 
-    const custom = (metricName: string, statistic = 'Sum', extra: Record<string, string> = {}) =>
+    const custom = (metric: MetricContract, statistic = 'Sum', extra: Record<string, string> = {}) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName,
+        metricName: metric.name,
         dimensionsMap: { [SERVICE_DIMENSION]: POWERTOOLS_SERVICE_NAME, ...extra },
         statistic,
         period: Duration.minutes(5),
       });
-    const rate = (id: string, label: string, good: string, bad: string) =>
+    const rate = (id: string, label: string, good: MetricContract, bad: MetricContract) =>
       new cloudwatch.MathExpression({
         label,
         expression: `100 * ${id}Good / (${id}Good + ${id}Bad)`,
@@ -174,13 +175,13 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Emails received',
-        left: [custom(METRIC.emailsReceived)],
+        left: [custom(METRICS.emailsReceived)],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Jobs by outcome',
-        left: JOB_OUTCOMES.map((outcome) =>
-          custom(METRIC.jobsCompleted, 'Sum', { [OUTCOME_DIMENSION]: outcome }).with({ label: outcome }),
+        left: FINAL_OUTCOMES.map((outcome) =>
+          custom(METRICS.jobsCompleted, 'Sum', { [OUTCOME_DIMENSION]: outcome }).with({ label: outcome }),
         ),
         stacked: true,
         width: 8,
@@ -188,8 +189,8 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Story duration (ms)',
         left: [
-          custom(METRIC.storyDurationMs, 'p50').with({ label: 'p50' }),
-          custom(METRIC.storyDurationMs, 'p90').with({ label: 'p90' }),
+          custom(METRICS.storyDurationMs, 'p50').with({ label: 'p50' }),
+          custom(METRICS.storyDurationMs, 'p90').with({ label: 'p90' }),
         ],
         width: 8,
       }),
@@ -198,10 +199,20 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Validation pass rate and auto-fix success rate (%)',
         left: [
-          rate('validation', 'Validation passed %', METRIC.validationPassed, METRIC.validationFailed),
-          rate('autofix', 'Auto-fix succeeded %', METRIC.autoFixSucceeded, METRIC.autoFixFailed),
+          rate('validation', 'Validation passed %', METRICS.validationPassed, METRICS.validationFailed),
+          rate('autofix', 'Auto-fix succeeded %', METRICS.autoFixSucceeded, METRICS.autoFixFailed),
         ],
         leftYAxis: { min: 0, max: 100 },
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Per job: stories committed, model tokens (right) and cost in USD',
+        left: [
+          custom(METRICS.storiesPerJob, 'Average').with({ label: 'stories per job (avg)' }),
+          custom(METRICS.costPerJob, 'Average').with({ label: 'cost per job (avg, USD)' }),
+          custom(METRICS.costPerJob, 'Sum').with({ label: 'cost (sum, USD)' }),
+        ],
+        right: [custom(METRICS.tokensPerJob, 'Average').with({ label: 'tokens per job (avg)' })],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
@@ -215,11 +226,13 @@ export class Observability extends Construct {
         width: 8,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Timeouts and dead letters',
+        title: 'Timeouts, interrupts and dead letters',
         left: [
-          custom(METRIC.jobsTimedOut).with({ label: 'JobsTimedOut (handle-timeout)' }),
+          custom(METRICS.jobsTimedOut).with({ label: 'JobsTimedOut (handle-timeout)' }),
           heartbeatTimeouts.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+          backlogMetric(config, BACKLOG_METRICS.deadLetterMessages, Duration.minutes(5)),
         ],
+        right: [custom(METRICS.interruptLatencyMs, 'p90').with({ label: 'interrupt latency p90 (ms)' })],
         width: 8,
       }),
     );

@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
 import type { IntakeConfig, WorkerConfig } from '../config.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { HandlerFunction } from './handler-function.ts';
@@ -222,6 +222,8 @@ export class Workers extends Construct {
     this.container = this.taskDefinition.addContainer('Worker', {
       containerName: 'story-processor',
       image: workerImage(config),
+      // A hard limit on the container too (Control Tower ECS.PR.7): the task's whole memory.
+      memoryLimitMiB: config.worker.memoryMiB,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: this.logGroup }),
       environment: {
         ...props.environment,
@@ -375,7 +377,7 @@ export class Workers extends Construct {
     new events.Rule(this, 'EveryMinute', {
       description: `Measure the ${config.queuePrefix} project queues for scaling and alarms`,
       schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.backlogFunction.function, { retryAttempts: 0 })],
+      targets: [new targets.LambdaFunction(this.backlogFunction.live, { retryAttempts: 0 })],
     });
     this.backlog = new cloudwatch.MathExpression({
       label: 'Jobs waiting for or held by a worker',

@@ -187,7 +187,7 @@ export class Workflow extends Construct {
       ...Object.fromEntries(
         Object.entries(ASL_FUNCTION_PLACEHOLDERS).map(([placeholder, name]) => [
           placeholder,
-          this.functions[name].function.functionArn,
+          this.functions[name].live.functionArn,
         ]),
       ),
       ...Object.fromEntries(
@@ -238,7 +238,7 @@ export class Workflow extends Construct {
           status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
         },
       },
-      targets: [new targets.LambdaFunction(this.executionEndRecorder.function, { retryAttempts: 8 })],
+      targets: [new targets.LambdaFunction(this.executionEndRecorder.live, { retryAttempts: 8 })],
     });
   }
 }

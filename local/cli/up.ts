@@ -12,6 +12,7 @@ import type { SmtpRelayConfig } from '../outbox/relay.ts';
 import { isLoopbackHost } from '../edge/loopback.ts';
 import { CliError } from './cli-context.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-info.ts';
+import { smokeSender } from './smoke-sender.ts';
 
 export const DEMO_PROJECT: ProjectInput = {
   id: 'amelia',
@@ -138,7 +139,17 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
     edgePort: options.edgePort,
     smtpPort: options.smtpPort,
     mailDomain: options.mailDomain || DEFAULT_MAIL_DOMAIN,
-    seedProjects: [{ ...DEMO_PROJECT, repository: demoRepository(forge, tokenFile) }],
+    seedProjects: [
+      {
+        ...DEMO_PROJECT,
+        // The smoke test sends as smoke@<domain> through the local SES, so the reply comes back in.
+        allowedSenders: [
+          ...DEMO_PROJECT.allowedSenders,
+          smokeSender(options.mailDomain || DEFAULT_MAIL_DOMAIN),
+        ],
+        repository: demoRepository(forge, tokenFile),
+      },
+    ],
     relay: options.relay ? relayConfigOf(options.relay) : undefined,
     log: options.log,
   });

@@ -4,6 +4,7 @@ import { assertLoopbackHost, DEFAULT_EDGE_PORT, loadLocalCredentials, startEdge 
 import type { Edge, EdgeHandler, LocalCredentials } from '#local/edge/index';
 import { createSesOutboxHandler } from '#local/outbox/ses-handler';
 import type { OutboxEntry } from '#local/outbox/outbox';
+import type { LocalReceiving } from '#local/outbox/ses-handler';
 import type { SmtpRelayConfig } from '#local/outbox/relay';
 import { newEdgeToken } from './backend-guard';
 import { startDynamoDb } from './dynamodb';
@@ -25,7 +26,11 @@ export interface EmulatorsOptions {
   /** Ports of the individual emulators; default 0 (free ports). */
   ports?: { s3?: number; dynamodb?: number; sqs?: number };
   stepFunctions?: EdgeHandler;
-  outbox?: { relay?: SmtpRelayConfig; onMessage?: (entry: OutboxEntry) => void };
+  outbox?: {
+    relay?: SmtpRelayConfig;
+    onMessage?: (entry: OutboxEntry) => void;
+    receiving?: () => LocalReceiving | undefined;
+  };
 }
 
 export interface Emulators {

@@ -4,6 +4,7 @@ import { readBody, sendJson } from '#local/emulators/http-util';
 import { storeOutboxMessage } from './outbox';
 import type { OutboxEntry } from './outbox';
 import { relayRaw } from './relay';
+import { receivedMessage } from '#local/smtp/ses-receiving';
 import type { SmtpRelayConfig } from './relay';
 
 export interface SesOutboxOptions {
@@ -11,6 +12,18 @@ export interface SesOutboxOptions {
   relay?: SmtpRelayConfig;
   /** Called after each captured message (e.g. to update a console). */
   onMessage?: (entry: OutboxEntry) => void;
+  /**
+   * SES receiving for the local mail domain: mail sent to an address there is also delivered to the
+   * inbound path (stored under `emails/` with SES's headers), as SES does for a domain it receives
+   * mail for. Unset, mail is only captured.
+   */
+  receiving?: () => LocalReceiving | undefined;
+}
+
+export interface LocalReceiving {
+  domain: string;
+  /** Stores a received message under `emails/` (its S3 event starts the intake). */
+  store(key: string, raw: Buffer): Promise<void>;
 }
 
 interface Content {
@@ -27,6 +40,9 @@ interface SendEmailRequest {
 }
 
 export const SES_SEND_EMAIL_PATH = '/v2/email/outbound-emails';
+
+const domainOf = (address: string): string =>
+  (/<([^>]*)>/.exec(address)?.[1] ?? address).split('@').pop()?.trim().toLowerCase() ?? '';
 
 function error(res: ServerResponse, status: number, type: string, message: string): void {
   res.setHeader('x-amzn-errortype', type);
@@ -84,6 +100,20 @@ export function createSesOutboxHandler(
     }
     const entry = await storeOutboxMessage(options.dataDir, raw, { from, to }, relay);
     options.onMessage?.(entry);
+    const receiving = options.receiving?.();
+    const received = receiving ? to.filter((address) => domainOf(address) === receiving.domain) : [];
+    if (receiving && received.length > 0) {
+      // SES signs what it sends for a verified domain; locally the sender is this machine.
+      const envelope = {
+        mailFrom: from,
+        recipients: received,
+        clientAddress: '127.0.0.1',
+        clientHostname: 'outbound.intake.localhost',
+        heloName: 'outbound.intake.localhost',
+      };
+      const message = receivedMessage(envelope, raw);
+      await receiving.store(message.key, message.raw);
+    }
     sendJson(res, 200, { MessageId: entry.messageId }, 'application/json');
   };
 }

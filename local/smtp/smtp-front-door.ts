@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import {
   SMTPServer,
   type SMTPServerAddress,
   type SMTPServerDataStream,
   type SMTPServerSession,
 } from 'smtp-server';
-import { localVerdictsFor, sesHeaders, type LocalVerdicts } from './ses-headers.ts';
+import type { LocalVerdicts } from './ses-headers.ts';
+import { receivedMessage } from './ses-receiving.ts';
 
 export interface SmtpFrontDoorOptions {
   host: string;
@@ -59,9 +59,6 @@ function refuseOversized(server: SMTPServer, session: SMTPServerSession, limit: 
   }
 }
 
-/** SES message ids are 20 bytes of hex-like text; the object key is `emails/` plus that id. */
-const newMessageKey = (): string => `emails/${randomBytes(20).toString('hex')}`;
-
 /** The S3 key a `250 Ok: queued as <id>` answer names, as a client reads it back. */
 export function storedKeyOf(smtpResponse: string): string | undefined {
   const id = /\bqueued as ([0-9a-f]{40})\b/.exec(smtpResponse)?.[1];
@@ -109,7 +106,6 @@ export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise
           callback(new SmtpResponseError(552, tooBig(options.maxMessageBytes)));
           return;
         }
-        const key = newMessageKey();
         const envelope = {
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           recipients: session.envelope.rcptTo.map((recipient) => recipient.address),
@@ -117,17 +113,7 @@ export async function startSmtpFrontDoor(options: SmtpFrontDoorOptions): Promise
           clientHostname: session.clientHostname,
           heloName: session.hostNameAppearsAs,
         };
-        const raw = Buffer.concat([
-          Buffer.from(
-            sesHeaders(
-              envelope,
-              { ...localVerdictsFor(envelope), ...options.verdicts },
-              new Date(),
-              key.slice('emails/'.length),
-            ),
-          ),
-          ...chunks,
-        ]);
+        const { key, raw } = receivedMessage(envelope, chunks, options.verdicts);
         options
           .store(key, raw)
           .then(() => {

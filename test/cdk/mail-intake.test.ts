@@ -160,7 +160,8 @@ describe('SES receipt', () => {
 
 describe('intake trigger', () => {
   it('invokes the intake Lambda for objects created under emails/', () => {
-    const intake = logicalIdOf(template, 'AWS::Lambda::Function', 'MailIntakeIntakeHandlerFunction');
+    // The live alias, which CodeDeploy shifts between versions (test/cdk/lambda-canary.test.ts).
+    const intake = logicalIdOf(template, 'AWS::Lambda::Alias', 'MailIntakeIntakeHandlerLive');
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: mailBucket },
       NotificationConfiguration: {
@@ -168,14 +169,14 @@ describe('intake trigger', () => {
           {
             Events: ['s3:ObjectCreated:*'],
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'emails/' }] } },
-            LambdaFunctionArn: { 'Fn::GetAtt': [intake, 'Arn'] },
+            LambdaFunctionArn: { Ref: intake },
           },
         ],
       },
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [intake, 'Arn'] },
+      FunctionName: { Ref: intake },
       Principal: 's3.amazonaws.com',
       SourceAccount: TEST_ACCOUNT,
       SourceArn: { 'Fn::GetAtt': [mailBucket, 'Arn'] },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createIntakeApp, type IntakeApp } from '../../lib/app.ts';
+import { addPolicyChecks } from '../../lib/policy-checks.ts';
 
 /** A fixed, fake account and region: templates stay comparable and nothing reads credentials. */
 export const TEST_ACCOUNT = '123456789012';
@@ -14,6 +15,8 @@ export interface SynthOptions {
   /** Run esbuild for the Lambda assets (slow); otherwise CDK stages them unbundled. */
   bundle?: boolean;
   context?: Record<string, unknown>;
+  /** Run cdk-nag and cfn-guard at synth, as `npm run synth` does (the report lands in `outdir`). */
+  policyChecks?: boolean;
 }
 
 export interface Synthesized extends IntakeApp {
@@ -34,6 +37,7 @@ export const synthIntake = (options: SynthOptions = {}): Synthesized => {
   };
   if (!options.bundle) context['aws:cdk:bundling-stacks'] = [];
   const built = createIntakeApp({ outdir, context }, {});
+  if (options.policyChecks) addPolicyChecks(built.app);
   built.app.synth();
   return { ...built, template: Template.fromStack(built.stack), outdir };
 };

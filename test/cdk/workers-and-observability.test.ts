@@ -347,9 +347,7 @@ describe('workers', () => {
   it('measures the run-time queues every minute with a function that may only read their depths and publish', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [
-        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('QueueBacklogFunction'), 'Arn'] } }),
-      ],
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('WorkersQueueBacklogLive') } })],
     });
     const roles = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('QueueBacklogRole') }] },

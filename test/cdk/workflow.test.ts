@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/config.ts';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES } from '../../lib/handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lib/metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import {
   TEST_ACCOUNT,
   TEST_REGION,
@@ -34,6 +34,15 @@ const functionId = (handler: string): string => {
   );
   if (!found) throw new Error(`no function for ${handler}`);
   return found[0];
+};
+/** The `live` alias of a handler's function: what the state machine invokes. */
+const liveAliasId = (handler: string): string => {
+  const aliases = template.findResources('AWS::Lambda::Alias', {
+    Properties: { FunctionName: { Ref: functionId(handler) }, Name: 'live' },
+  });
+  const [id] = Object.keys(aliases);
+  if (!id) throw new Error(`no live alias for ${handler}`);
+  return id;
 };
 const roleOf = (handler: string): string => {
   const role = functions[functionId(handler)]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
@@ -207,7 +216,7 @@ describe('Lambda functions', () => {
       },
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkflowRecordExecutionEndFunction'), 'Arn'] },
+          Arn: { Ref: Match.stringLikeRegexp('WorkflowRecordExecutionEndLive') },
           RetryPolicy: { MaximumRetryAttempts: 8 },
         }),
       ],
@@ -227,13 +236,14 @@ describe('state machine', () => {
   it('deploys the ASL file itself: the definition equals the file after substitution', () => {
     const file = readFileSync('statemachines/email-processor.asl.json', 'utf8');
     const substitutions = stateMachine?.Properties.DefinitionSubstitutions ?? {};
-    // Every placeholder in the file is substituted by the ARN of the function lib/handlers.ts names.
+    // Every placeholder in the file is substituted by the ARN of the live alias of the function
+    // lib/handlers.ts names (an alias's Ref is its ARN).
     const placeholders = [...new Set([...file.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]))].sort();
     expect(placeholders).toEqual(
       [...Object.keys(ASL_FUNCTION_PLACEHOLDERS), ...Object.keys(ASL_TABLE_PLACEHOLDERS)].sort(),
     );
     for (const [placeholder, handler] of Object.entries(ASL_FUNCTION_PLACEHOLDERS)) {
-      expect(substitutions[placeholder]).toEqual({ 'Fn::GetAtt': [functionId(handler), 'Arn'] });
+      expect(substitutions[placeholder]).toEqual({ Ref: liveAliasId(handler) });
     }
     expect(substitutions.ActiveJobsTableName).toEqual({
       Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'StateActiveJobs'),
@@ -253,7 +263,7 @@ describe('state machine', () => {
     expect(JSON.stringify(parsed)).not.toMatch(/\$\{/);
     const states = parsed.States as Record<string, { Parameters?: { FunctionName?: string } }>;
     expect(states.ParseEmail?.Parameters?.FunctionName).toBe(
-      `TOKEN[${JSON.stringify({ 'Fn::GetAtt': [functionId('parse-email'), 'Arn'] })}]`,
+      `TOKEN[${JSON.stringify({ Ref: liveAliasId('parse-email') })}]`,
     );
   });
 

@@ -4,6 +4,7 @@
  */
 
 import type { LeaseView } from '#contracts/active-jobs-table';
+import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics';
 import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
 
 export interface Clock {
@@ -20,24 +21,11 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-export type MetricName =
-  | 'StoriesCompleted'
-  | 'StoryDurationMs'
-  | 'ValidationPassed'
-  | 'ValidationFailed'
-  | 'AutoFixSucceeded'
-  | 'AutoFixFailed'
-  | 'JobsCompleted'
-  | 'ErrorsByKind'
-  | 'InterruptLatencyMs';
+/** A metric of the contract (lambdas/shared/contracts/metrics.ts): its name, unit and dimensions. */
+export type MetricName = WorkerMetricName;
 
 export interface MetricsSink {
-  add(
-    name: MetricName,
-    unit: 'Count' | 'Milliseconds',
-    value: number,
-    dimensions?: Record<string, string>,
-  ): void;
+  add(metric: WorkerMetric, value: number, dimensions?: Record<string, string>): void;
   flush(): void;
 }
 

@@ -1,5 +1,5 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { BACKLOG_METRICS } from '#contracts/metrics';
+import { METRICS, METRICS_NAMESPACE, QUEUE_PREFIX_DIMENSION, type MetricContract } from '#contracts/metrics';
 import type { BacklogPublisher, BacklogSample } from '#workflow/queue-backlog';
 
 /** The one call this adapter makes; a CloudWatchClient satisfies it. */
@@ -16,22 +16,22 @@ export class CloudWatchBacklogPublisher implements BacklogPublisher {
 
   async publish(sample: BacklogSample): Promise<void> {
     const timestamp = this.now();
-    const dimensions = [{ Name: BACKLOG_METRICS.dimension, Value: sample.queuePrefix }];
-    const datum = (MetricName: string, Value: number) => ({
-      MetricName,
+    const dimensions = [{ Name: QUEUE_PREFIX_DIMENSION, Value: sample.queuePrefix }];
+    const datum = (metric: MetricContract, Value: number) => ({
+      MetricName: metric.name,
       Value,
-      Unit: 'Count' as const,
+      Unit: metric.unit,
       Timestamp: timestamp,
       Dimensions: dimensions,
     });
     await this.client.send(
       new PutMetricDataCommand({
-        Namespace: BACKLOG_METRICS.namespace,
+        Namespace: METRICS_NAMESPACE,
         MetricData: [
-          datum(BACKLOG_METRICS.waitingJobs, sample.waitingJobs),
-          datum(BACKLOG_METRICS.runningJobs, sample.runningJobs),
-          datum(BACKLOG_METRICS.deadLetterMessages, sample.deadLetterMessages),
-          datum(BACKLOG_METRICS.inputQueues, sample.inputQueues),
+          datum(METRICS.waitingJobs, sample.waitingJobs),
+          datum(METRICS.runningJobs, sample.runningJobs),
+          datum(METRICS.deadLetterMessages, sample.deadLetterMessages),
+          datum(METRICS.projectQueues, sample.inputQueues),
         ],
       }),
     );

@@ -22,6 +22,7 @@ import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
 import { composeReply } from '#domain/compose-reply';
 import { MailNotifier } from '#workflow/mail-notifier';
 import { sdkClientConfig } from './aws-client-settings.ts';
+import { noLambdaMetrics, powertoolsLambdaMetrics } from './lambda-metrics.ts';
 import { documentClientOf } from './aws-clients.ts';
 import type { HandlerContext } from './handler-context.ts';
 
@@ -98,4 +99,8 @@ export const starter = /* @__PURE__ */ perContext((context) => {
 export const queueDepths = /* @__PURE__ */ perContext((context) => new SqsQueueDepths(sqs(context)));
 export const backlogPublisher = /* @__PURE__ */ perContext(
   ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), now),
+);
+/** The contract's metrics, published on Lambda (Powertools EMF) and dropped in the local runtime. */
+export const metrics = /* @__PURE__ */ perContext((context) =>
+  context.publishMetrics ? powertoolsLambdaMetrics() : noLambdaMetrics,
 );

@@ -37,7 +37,7 @@ const OUTCOME: Record<ExecutionEnd['status'], JobOutcome> = {
 export async function recordExecutionEnd(
   end: ExecutionEnd,
   deps: RecordExecutionEndDeps,
-): Promise<{ recorded: boolean; released: boolean }> {
+): Promise<{ recorded: boolean; released: boolean; outcome: JobOutcome }> {
   const state = await deps.states.lastState(end.executionArn);
   const email = state?.email;
   const released = await releaseIfClaimed(state, deps);
@@ -54,5 +54,5 @@ export async function recordExecutionEnd(
     },
     deps.now(),
   );
-  return { recorded, released };
+  return { recorded, released, outcome: OUTCOME[end.status] };
 }

@@ -16,6 +16,7 @@ const Step = z.object({
 });
 const Job = z.object({
   needs: z.union([z.string(), z.array(z.string())]).optional(),
+  strategy: z.object({ matrix: z.record(z.string(), z.unknown()) }).optional(),
   if: z.string().optional(),
   environment: z.string().optional(),
   steps: z.array(Step),
@@ -36,7 +37,7 @@ const npmScriptsCalled = (text: string): string[] =>
 
 describe('GitHub workflows', () => {
   it('has the CI and the deploy workflow', () => {
-    expect(workflowFiles).toEqual(expect.arrayContaining(['ci.yml', 'deploy.yml']));
+    expect(workflowFiles).toEqual(expect.arrayContaining(['ci.yml', 'deploy.yml', 'smoke.yml']));
   });
 
   it.each(workflowFiles)('%s passes the workflow schema (action-validator)', async (name) => {
@@ -85,6 +86,39 @@ describe('GitHub workflows', () => {
       const deployStep = job.steps.find((step) => step.run?.startsWith('npx cdk deploy'));
       expect(deployStep?.run, name).toContain(`-c env=${name}`);
     }
+  });
+
+  it('smoke-tests each environment right after its deploy, so staging waits for dev’s smoke test', async () => {
+    const deploy = await workflow('deploy.yml');
+    for (const [name, job] of Object.entries(deploy.jobs)) {
+      const runs = job.steps.map((step) => step.run ?? '');
+      const deployed = runs.findIndex((run) => run.startsWith('npx cdk deploy'));
+      const smoked = runs.findIndex((run) => run.startsWith(`npm run smoke -- --endpoint intake-${name} `));
+      expect(smoked, name).toBeGreaterThan(deployed);
+      expect(deployed, name).toBeGreaterThanOrEqual(0);
+      // With the smoke role, not the deploy role: assumed between the two.
+      const roles = job.steps
+        .slice(deployed, smoked)
+        .map((step) => step.with?.['role-to-assume'])
+        .filter(Boolean);
+      expect(roles, name).toEqual(['${{ vars.AWS_SMOKE_ROLE_ARN }}']);
+    }
+    // A failed step fails its job, and staging needs the whole dev job, smoke test included.
+    expect(deploy.jobs.staging?.needs).toBe('dev');
+  });
+
+  it('smoke-tests every environment every 15 minutes, without waiting for an approval', async () => {
+    const smoke = await workflow('smoke.yml');
+    expect(smoke.on.schedule).toEqual([{ cron: '*/15 * * * *' }]);
+    expect(smoke.permissions?.['id-token']).toBe('write');
+    const [job] = Object.values(smoke.jobs);
+    expect(job?.strategy?.matrix.env).toEqual(['dev', 'staging', 'prod']);
+    // Not the deploy environments: `prod` has required reviewers, a schedule must not wait on them.
+    expect(job?.environment).toBe('smoke-${{ matrix.env }}');
+    const runs = job?.steps.map((step) => step.run ?? '') ?? [];
+    expect(runs).toContain('npm run smoke -- --endpoint intake-${{ matrix.env }} --timeout 900');
+    const roles = job?.steps.map((step) => step.with?.['role-to-assume']).filter(Boolean);
+    expect(roles).toEqual(['${{ vars.AWS_SMOKE_ROLE_ARN }}']);
   });
 
   it('calls only npm scripts that package.json defines and the README documents', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-table';
 import type { Job, JobMessage } from '#contracts/messages';
+import type { WorkerMetric } from '#contracts/metrics';
 import { MemoryLeaseStore } from '#test/memory-active-jobs';
 import { systemClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
@@ -288,13 +289,8 @@ export class FakeMailer implements Mailer {
 export class FakeMetrics implements MetricsSink {
   readonly entries: Array<{ name: MetricName; value: number; dimensions?: Record<string, string> }> = [];
 
-  add(
-    name: MetricName,
-    _unit: 'Count' | 'Milliseconds',
-    value: number,
-    dimensions?: Record<string, string>,
-  ): void {
-    this.entries.push({ name, value, ...(dimensions ? { dimensions } : {}) });
+  add(metric: WorkerMetric, value: number, dimensions?: Record<string, string>): void {
+    this.entries.push({ name: metric.name, value, ...(dimensions ? { dimensions } : {}) });
   }
 
   count(name: MetricName): number {

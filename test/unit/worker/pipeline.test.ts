@@ -51,9 +51,14 @@ describe('story pipeline', () => {
     expect(h.mailer.sent[1]?.raw).toContain('3 of 3 stories are committed');
     expect(h.mailer.sent[1]?.raw).toContain('no repository is configured for this project');
     expect(h.metrics.count('StoriesCompleted')).toBe(3);
-    expect(h.metrics.entries.find((e) => e.name === 'JobsCompleted')?.dimensions).toEqual({
-      Outcome: 'succeeded',
+    expect(h.metrics.entries.find((e) => e.name === 'JobsReported')?.dimensions).toEqual({
+      Report: 'succeeded',
     });
+    // The per-job figures: stories committed, model tokens and the estimated cost (offline model: 0).
+    expect(h.metrics.count('StoriesPerJob')).toBe(3);
+    expect(h.metrics.entries.filter((e) => e.name === 'TokensPerJob')).toHaveLength(1);
+    expect(h.metrics.count('TokensPerJob')).toBeGreaterThan(0);
+    expect(h.metrics.entries.filter((e) => e.name === 'JobCostUsd')).toHaveLength(1);
     const file = await readFile(
       path.join(
         h.root,

@@ -17,7 +17,7 @@ describe('recordExecutionEnd', () => {
       { executionArn: 'arn:job-a', name: 'job-a', status: 'ABORTED', error: 'Operator.Stop' },
       { states, ...slotReleaseOver(slots), jobs, now: () => now },
     );
-    expect(result).toEqual({ recorded: true, released: true });
+    expect(result).toEqual({ recorded: true, released: true, outcome: 'aborted' });
     expect(slots.items.size).toBe(0);
     expect(jobs.items.get('amelia/job-a')).toMatchObject({ outcome: 'aborted', error: 'Operator.Stop' });
   });
@@ -44,7 +44,7 @@ describe('recordExecutionEnd', () => {
         now: () => now,
       },
     );
-    expect(result).toEqual({ recorded: true, released: false });
+    expect(result).toEqual({ recorded: true, released: false, outcome: 'timed-out' });
     expect(jobs.items.get('_unrouted/job-c')).toMatchObject({
       outcome: 'timed-out',
       error: 'Execution.TIMED_OUT',

@@ -1,20 +1,24 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '#contracts/metrics';
 import type { MetricsSink } from '../ports.ts';
 
-/** CloudWatch metrics as EMF lines on stdout (the awslogs driver ships them), namespace `Intake`. */
-export function createPowertoolsMetrics(serviceName = 'story-processor'): MetricsSink {
-  const metrics = new Metrics({ namespace: 'Intake', serviceName });
+/**
+ * CloudWatch metrics as EMF lines on stdout (the awslogs driver ships them), in the contract's
+ * namespace and service; each metric with dimensions of its own goes out as a single metric, so its
+ * dimensions never spill onto the others.
+ */
+export function createPowertoolsMetrics(): MetricsSink {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTOOLS_SERVICE_NAME });
   return {
-    add(name, unit, value, dimensions) {
-      const metricUnit = unit === 'Count' ? MetricUnit.Count : MetricUnit.Milliseconds;
+    add(metric, value, dimensions) {
       if (!dimensions) {
-        metrics.addMetric(name, metricUnit, value);
+        metrics.addMetric(metric.name, metric.unit, value);
         return;
       }
       const single = metrics.singleMetric();
       for (const [key, dimensionValue] of Object.entries(dimensions))
         single.addDimension(key, dimensionValue);
-      single.addMetric(name, metricUnit, value);
+      single.addMetric(metric.name, metric.unit, value);
     },
     flush() {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

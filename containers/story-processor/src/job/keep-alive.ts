@@ -1,4 +1,5 @@
 import type { Clock, LeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
+import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import type { JobControl } from './job-control.ts';
 import type { MessageHold } from './message-hold.ts';
 
@@ -77,6 +78,6 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
 }
 
 function report(input: KeepAliveInput, kind: string, error: unknown): void {
-  input.metrics.add('ErrorsByKind', 'Count', 1, { Kind: kind });
+  input.metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: kind });
   input.log.warn(`${kind} failed`, { jobId: input.jobId, error: String(error) });
 }

@@ -1,4 +1,5 @@
 import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages';
+import { METRICS, KIND_DIMENSION, REPORT_DIMENSION } from '#contracts/metrics';
 import { replyBy } from '#contracts/reply-policy';
 import { slotIdOf } from '#contracts/identifiers';
 import type {
@@ -186,7 +187,7 @@ export async function runJob(
     outcome = await runStoryPipeline(job, control, deps, record.checkpoint, delivery.listener);
   } catch (error) {
     const kind = error instanceof Error ? error.name : 'Error';
-    metrics.add('ErrorsByKind', 'Count', 1, { Kind: kind });
+    metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: kind });
     log.error('job failed unexpectedly', { ...context, error: String(error) });
     const text = redact(error instanceof Error ? error.message : String(error), deps.secrets);
     outcome = {
@@ -249,7 +250,7 @@ export async function runJob(
         });
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.interrupted, detail));
         interruptLatencyMs = clock.now() - (stop.sentAt ?? stop.noticedAt);
-        metrics.add('InterruptLatencyMs', 'Milliseconds', interruptLatencyMs);
+        metrics.add(METRICS.interruptLatencyMs, interruptLatencyMs);
       } else {
         kind = 'failed';
         detail =
@@ -257,7 +258,7 @@ export async function runJob(
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
       }
     } catch (error) {
-      metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'Callback' });
+      metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'Callback' });
       log.error('could not report the job; leaving the message for a retry', {
         ...context,
         error: String(error),
@@ -285,7 +286,7 @@ export async function runJob(
     detail: string,
     interruptLatencyMs?: number,
   ): Promise<void> {
-    metrics.add('JobsCompleted', 'Count', 1, { Outcome: kind });
+    metrics.add(METRICS.jobsReported, 1, { [REPORT_DIMENSION]: kind });
     const workerReport: WorkerReport = {
       kind,
       at: new Date(clock.now()).toISOString(),
@@ -320,7 +321,7 @@ export async function runJob(
       });
       await deps.mailer.sendRaw({ from: job.replyFrom, to: [job.sender], raw });
     } catch (error) {
-      metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'Reply' });
+      metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'Reply' });
       log.warn('could not send the reply', { ...context, error: String(error) });
     }
   }

@@ -1,4 +1,5 @@
 import type { Job, JobSummary } from '#contracts/messages';
+import { METRICS } from '#contracts/metrics';
 import type { JobControl, StopReason } from '../job/job-control.ts';
 import type {
   BlobStore,
@@ -21,7 +22,7 @@ import type {
 import { redact, truncateMiddle } from '../text.ts';
 import { createWorkspaceTools } from '../workspace/file-tools.ts';
 import { sandboxPolicyOf, SandboxUnavailableError } from '../sandbox/sandbox-policy.ts';
-import { addUsage, emptyUsage } from '../models/usage.ts';
+import { addUsage, emptyUsage, totalTokens } from '../models/usage.ts';
 import { BudgetExceeded, checkBudget } from './budget.ts';
 import { buildRepoMap } from './repo-map.ts';
 import { RepositoryError } from '../workspace/repository-error.ts';
@@ -135,6 +136,20 @@ class PipelineRun {
   }
 
   async execute(): Promise<PipelineOutcome> {
+    const outcome = await this.run();
+    // A job that ended here (not one handed over or abandoned, which another run finishes).
+    if (outcome.kind !== 'stopped' || outcome.stop.kind === 'interrupt') this.recordJobMetrics();
+    return outcome;
+  }
+
+  private recordJobMetrics(): void {
+    const { metrics } = this.deps;
+    metrics.add(METRICS.storiesPerJob, this.completed.length);
+    metrics.add(METRICS.tokensPerJob, totalTokens(this.usage));
+    metrics.add(METRICS.costPerJob, this.usage.costUsd);
+  }
+
+  private async run(): Promise<PipelineOutcome> {
     try {
       const prompts = JobPrompts.create(this.deps.prompts, this.job.settings.promptOverrides);
       const workspace = await this.deps.workspaces.open(
@@ -328,7 +343,7 @@ class PipelineRun {
         secrets: deps.secrets,
         policy: sandboxPolicyOf(job.settings),
       });
-      deps.metrics.add(validationPassed(results) ? 'ValidationPassed' : 'ValidationFailed', 'Count', 1);
+      deps.metrics.add(validationPassed(results) ? METRICS.validationPassed : METRICS.validationFailed, 1);
       record.validation = forRecord(results, deps.limits.recordedOutputBytes);
       this.lastValidation = describeResults(results, deps.limits.contextValidationBytes);
       return results;
@@ -364,7 +379,7 @@ class PipelineRun {
       results = await validate();
     }
     const passed = validationPassed(results);
-    if (fixes > 0) deps.metrics.add(passed ? 'AutoFixSucceeded' : 'AutoFixFailed', 'Count', 1);
+    if (fixes > 0) deps.metrics.add(passed ? METRICS.autoFixSucceeded : METRICS.autoFixFailed, 1);
     if (!passed) {
       record.status = 'failed';
       record.durationMs = deps.clock.now() - begun;
@@ -392,8 +407,8 @@ class PipelineRun {
     record.commit = commit;
     record.durationMs = deps.clock.now() - begun;
     this.completed.push({ index: record.index, commit });
-    deps.metrics.add('StoriesCompleted', 'Count', 1);
-    deps.metrics.add('StoryDurationMs', 'Milliseconds', record.durationMs);
+    deps.metrics.add(METRICS.storiesCompleted, 1);
+    deps.metrics.add(METRICS.storyDurationMs, record.durationMs);
     deps.log.info('story committed', {
       jobId: job.jobId,
       story: record.index + 1,

@@ -1,4 +1,5 @@
 import { slotIdOf } from '#contracts/identifiers';
+import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import { JOB_ERRORS, jobMessageSchema, type JobMessage } from '#contracts/messages';
 import { inputQueueNamePrefix } from '#contracts/identifiers';
 import { JobControl } from '../job/job-control.ts';
@@ -216,7 +217,7 @@ export class Scheduler {
     this.byQueue.set(queueUrl, entry);
     entry.done = runJob(message, hold, control, deps, settings)
       .catch((error: unknown): JobRunResult => {
-        deps.metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'Worker' });
+        deps.metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'Worker' });
         deps.log.error('job crashed; its message will be delivered again', {
           jobId: message.job.jobId,
           error: String(error),
@@ -233,7 +234,7 @@ export class Scheduler {
 
   private async dropMalformed(queueUrl: string, message: ReceivedMessage, problem: string): Promise<void> {
     const { deps } = this;
-    deps.metrics.add('ErrorsByKind', 'Count', 1, { Kind: 'MalformedMessage' });
+    deps.metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'MalformedMessage' });
     deps.log.error('malformed job message', {
       queueUrl,
       messageId: message.messageId,
