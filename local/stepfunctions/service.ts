@@ -263,12 +263,7 @@ export class StepFunctionsService {
     this.store.saveExecution(record);
     entry.history.append('ExecutionRedriven', { redriveCount: record.redriveCount });
     this.emitStatus(record);
-    this.launch(
-      entry,
-      prepared,
-      input,
-      checkpoint && { checkpoint, startDate: now, entryRecorded: false },
-    );
+    this.launch(entry, prepared, input, checkpoint && { checkpoint, startDate: now, entryRecorded: false });
     return record;
   }
 
@@ -597,7 +592,13 @@ function redriveFrom(
   const saved = entry.journal.state;
   if (saved) return redriveCheckpoint(saved, now);
   const from = lastTopLevelEntry(entry.events, prepared.topLevelStates);
-  return from && redriveCheckpoint({ ...from, enteredAt: now, retryCount: 0, retrierAttempts: [], retryPending: false }, now);
+  return (
+    from &&
+    redriveCheckpoint(
+      { ...from, enteredAt: now, retryCount: 0, retrierAttempts: [], retryPending: false },
+      now,
+    )
+  );
 }
 
 /** The top-level state entered last (where a redrive continues), from the history. */
