@@ -1,4 +1,11 @@
-import { RedriveExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RedriveExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '#test/wait';
@@ -77,6 +84,11 @@ const flakyOutput = [{ id: 'a' }, { id: 'b', flaky: true, result: { ok: true } }
 describe('RedriveExecution of Map and Parallel states re-runs only what did not succeed, as on AWS', () => {
   const rt = useRuntimeProcess('redrive');
   const callsFor = (key: string) => callsIn(rt.dataDir).filter((call) => call.key === key);
+  /** The execution's kept checkpoint on disk (see the README's "Restart" section). */
+  const hasCheckpoint = (executionArn: string) => {
+    const [machine, name] = executionArn.split(':').slice(-2).map(encodeURIComponent);
+    return existsSync(join(rt.dataDir, 'stepfunctions', 'executions', machine!, `${name!}.checkpoint.json`));
+  };
   const redrive = (executionArn: string) => rt.sfn.send(new RedriveExecutionCommand({ executionArn }));
   const failed = async (executionArn: string) => {
     const done = await rt.finished(executionArn);
@@ -89,17 +101,11 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     expect(done.redriveCount).toBe(1);
     return JSON.parse(done.output ?? 'null') as unknown;
   };
-  /** The token of the `n`-th (1-based) TaskSubmitted callback whose payload has `key`. */
-  const tokenFor = (executionArn: string, key: string, n = 1) =>
-    waitFor(`token ${n} of ${key}`, async () => {
-      const events = await historyOf(rt.sfn, executionArn);
-      const tokens = ofType(events, 'TaskScheduled')
-        .map((event) => JSON.parse(event.taskScheduledEventDetails?.parameters ?? '{}') as Payload)
-        .filter((parameters) => parameters.Payload?.key === key)
-        .map((parameters) => parameters.Payload?.token);
-      // Only callback tasks write TaskSubmitted: the n-th token is being waited on.
-      const submitted = ofType(events, 'TaskSubmitted').length;
-      return tokens.length >= n && submitted >= n ? tokens[n - 1] : undefined;
+  /** The token of the `n`-th (1-based) callback `record` got with `key` (the task waits on it by then). */
+  const tokenFor = (key: string, n = 1) =>
+    waitFor(`token ${n} of ${key}`, () => {
+      const calls = callsFor(key) as { token?: string }[];
+      return calls.length >= n ? calls[n - 1]?.token : undefined;
     });
   const historyWith = (executionArn: string, test: (events: HistoryEvent[]) => boolean, what: string) =>
     waitFor(what, async () => {
@@ -112,9 +118,11 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     const done = await failed(execution);
     expect(done.error).toBe('Flaky.Error');
     expect(iterationIndexes(await historyOf(rt.sfn, execution))).toEqual([0, 1]);
+    expect(hasCheckpoint(execution)).toBe(true);
 
     await redrive(execution);
     expect(await succeeded(execution)).toEqual(flakyOutput);
+    expect(hasCheckpoint(execution)).toBe(false);
     const events = sinceRedrive(await historyOf(rt.sfn, execution));
     expect(iterationIndexes(events)).toEqual([1, 2]);
     expect(ofType(events, 'MapStateStarted')).toHaveLength(1);
@@ -143,7 +151,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
       }),
       { fine: 'parallel-fine', ask: 'parallel-ask' },
     );
-    const firstToken = await tokenFor(execution, 'parallel-ask');
+    const firstToken = await tokenFor('parallel-ask');
     // The failure is sent once the other branch succeeded, so it cannot abort it.
     await historyWith(
       execution,
@@ -154,7 +162,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     expect((await failed(execution)).error).toBe('Ask.Refused');
 
     await redrive(execution);
-    const secondToken = await tokenFor(execution, 'parallel-ask', 2);
+    const secondToken = await tokenFor('parallel-ask', 2);
     expect(secondToken).not.toBe(firstToken);
     await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: secondToken!, output: '"yes"' }));
     const input = { fine: 'parallel-fine', ask: 'parallel-ask' };
@@ -207,7 +215,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
         items: [{ key: 'nested-x' }, { key: 'nested-y', ask: true }, { key: 'nested-z' }],
       },
     );
-    const firstToken = await tokenFor(execution, 'nested-y');
+    const firstToken = await tokenFor('nested-y');
     await historyWith(
       execution,
       (events) => events.some((event) => event.stateExitedEventDetails?.name === 'Fine'),
@@ -217,8 +225,13 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     expect((await failed(execution)).error).toBe('Ask.Refused');
 
     await redrive(execution);
-    const secondToken = await tokenFor(execution, 'nested-y', 2);
-    // The redriven iteration waits on its new token across a restart.
+    const secondToken = await tokenFor('nested-y', 2);
+    // The redriven iteration waits on its new token across a restart (once its hand-out is saved).
+    await historyWith(
+      execution,
+      (events) => ofType(events, 'TaskSubmitted').length === 2,
+      'the second token to be handed out',
+    );
     await rt.restart();
     await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: secondToken!, output: '"yes"' }));
     expect(await succeeded(execution)).toEqual([
@@ -245,6 +258,47 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     expect(callsFor('restart-a')).toHaveLength(1);
     expect(callsFor('restart-b')).toHaveLength(2);
   }, 90_000);
+
+  it('re-runs the iterations a StopExecution aborted, not the one that had succeeded', async () => {
+    const execution = await rt.run(
+      await rt.create({
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            ItemProcessor: { StartAt: 'Ask', States: { Ask: callbackTask('$.key') } },
+            End: true,
+          },
+        },
+      }),
+      { items: ['stop-0', 'stop-1', 'stop-2'].map((key) => ({ key })) },
+    );
+    const firstTokens = await Promise.all(['stop-0', 'stop-1', 'stop-2'].map((key) => tokenFor(key)));
+    await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: firstTokens[0]!, output: '"first"' }));
+    await historyWith(
+      execution,
+      (events) => ofType(events, 'MapIterationSucceeded').length === 1,
+      'iteration 0 to succeed',
+    );
+    await rt.sfn.send(new StopExecutionCommand({ executionArn: execution }));
+    expect((await rt.finished(execution)).status).toBe('ABORTED');
+
+    await redrive(execution);
+    for (const key of ['stop-1', 'stop-2']) {
+      const token = await tokenFor(key, 2);
+      expect(firstTokens).not.toContain(token);
+      await rt.sfn.send(new SendTaskSuccessCommand({ taskToken: token!, output: JSON.stringify(key) }));
+    }
+    expect(await succeeded(execution)).toEqual([
+      { key: 'stop-0', answer: 'first' },
+      { key: 'stop-1', answer: 'stop-1' },
+      { key: 'stop-2', answer: 'stop-2' },
+    ]);
+    const events = sinceRedrive(await historyOf(rt.sfn, execution));
+    expect(iterationIndexes(events).sort()).toEqual([1, 2]);
+    expect(callsFor('stop-0')).toHaveLength(1);
+  });
 
   it('shows the real RetryCount to a Map and a Parallel state own Output, Assign and ResultSelector', async () => {
     const retry = [{ ErrorEquals: ['Flaky.Error'], IntervalSeconds: 0, MaxAttempts: 1 }];
@@ -372,7 +426,3 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
     expect(callsFor('vars-q')).toHaveLength(2);
   });
 });
-
-interface Payload {
-  Payload?: { key?: string; token?: string };
-}
