@@ -154,7 +154,7 @@ function runScope(options: ScopeOptions): ScopeRun {
       runQueryState(query, input as JsonValue, queryDeps) as Promise<InterpreterJson>;
   }
   let resumable = resume?.checkpoint.name;
-  const resumeKind = resume?.entryRecorded ? 'restart' : 'redrive';
+  const resumeKind = resume?.entryRecorded === false ? 'redrive' : 'restart';
   const compositeDeps: CompositeDeps = {
     context,
     journal,

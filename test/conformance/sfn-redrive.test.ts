@@ -41,43 +41,41 @@ const callbackTask = (key: string) => ({
   End: true,
 });
 
-/**
- * A JSONPath Map over `$.items`, one at a time: an item with `flaky` calls `fail-once` (the first call
- * per key fails with Flaky.Error, no retry), the others call `record`.
- */
-const flakyMap = (prefix: string) => ({
-  StartAt: 'Each',
-  States: {
-    Each: {
-      Type: 'Map',
-      ItemsPath: '$.items',
-      MaxConcurrency: 1,
-      ItemProcessor: {
-        StartAt: 'Route',
-        States: {
-          Route: {
-            Type: 'Choice',
-            Choices: [{ Variable: '$.flaky', IsPresent: true, Next: 'Flaky' }],
-            Default: 'Fine',
-          },
-          Flaky: {
-            Type: 'Task',
-            Resource: 'arn:aws:states:::lambda:invoke',
-            Parameters: {
-              FunctionName: 'fail-once',
-              Payload: { 'key.$': `States.Format('${prefix}-{}', $.id)` },
-            },
-            ResultSelector: { 'ok.$': '$.Payload.ok' },
-            ResultPath: '$.result',
-            End: true,
-          },
-          Fine: recordTask(`States.Format('${prefix}-{}', $.id)`),
-        },
+/** A JSONPath Map over `$.items`, one at a time: an item with field `flag` runs `special`, others `other`. */
+const oneByOne = (flag: string, special: [string, object], other: [string, object]) => ({
+  Type: 'Map',
+  ItemsPath: '$.items',
+  MaxConcurrency: 1,
+  ItemProcessor: {
+    StartAt: 'Route',
+    States: {
+      Route: {
+        Type: 'Choice',
+        Choices: [{ Variable: `$.${flag}`, IsPresent: true, Next: special[0] }],
+        Default: other[0],
       },
-      End: true,
+      [special[0]]: special[1],
+      [other[0]]: other[1],
     },
   },
 });
+
+/** Items with `flaky` call `fail-once` (the first call per key fails with Flaky.Error, no retry). */
+const flakyMap = (prefix: string) => {
+  const key = `States.Format('${prefix}-{}', $.id)`;
+  const flaky = {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: { FunctionName: 'fail-once', Payload: { 'key.$': key } },
+    ResultSelector: { 'ok.$': '$.Payload.ok' },
+    ResultPath: '$.result',
+    End: true,
+  };
+  return {
+    StartAt: 'Each',
+    States: { Each: { ...oneByOne('flaky', ['Flaky', flaky], ['Fine', recordTask(key)]), End: true } },
+  };
+};
 const flakyItems = { items: [{ id: 'a' }, { id: 'b', flaky: true }, { id: 'c' }] };
 const flakyOutput = [{ id: 'a' }, { id: 'b', flaky: true, result: { ok: true } }, { id: 'c' }];
 
@@ -112,6 +110,21 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
       const events = await historyOf(rt.sfn, executionArn);
       return test(events) ? events : undefined;
     });
+  /**
+   * Fails the callback task that got `key` once the state Fine (in another branch) has succeeded, so
+   * the failure cannot abort it; the execution ends FAILED. Returns the refused token.
+   */
+  const refuseAfterFine = async (executionArn: string, key: string) => {
+    const token = await tokenFor(key);
+    await historyWith(
+      executionArn,
+      (events) => events.some((event) => event.stateExitedEventDetails?.name === 'Fine'),
+      'state Fine to succeed',
+    );
+    await rt.sfn.send(new SendTaskFailureCommand({ taskToken: token!, error: 'Ask.Refused' }));
+    expect((await failed(executionArn)).error).toBe('Ask.Refused');
+    return token;
+  };
 
   it('re-runs only the failed and the not-started iterations of a Map; the others keep their output', async () => {
     const execution = await rt.run(await rt.create(flakyMap('map')), flakyItems);
@@ -151,15 +164,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
       }),
       { fine: 'parallel-fine', ask: 'parallel-ask' },
     );
-    const firstToken = await tokenFor('parallel-ask');
-    // The failure is sent once the other branch succeeded, so it cannot abort it.
-    await historyWith(
-      execution,
-      (events) => events.some((event) => event.stateExitedEventDetails?.name === 'Fine'),
-      'branch Fine to succeed',
-    );
-    await rt.sfn.send(new SendTaskFailureCommand({ taskToken: firstToken!, error: 'Ask.Refused' }));
-    expect((await failed(execution)).error).toBe('Ask.Refused');
+    const firstToken = await refuseAfterFine(execution, 'parallel-ask');
 
     await redrive(execution);
     const secondToken = await tokenFor('parallel-ask', 2);
@@ -186,21 +191,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
                 StartAt: 'Each',
                 States: {
                   Each: {
-                    Type: 'Map',
-                    ItemsPath: '$.items',
-                    MaxConcurrency: 1,
-                    ItemProcessor: {
-                      StartAt: 'Route',
-                      States: {
-                        Route: {
-                          Type: 'Choice',
-                          Choices: [{ Variable: '$.ask', IsPresent: true, Next: 'Ask' }],
-                          Default: 'Item',
-                        },
-                        Ask: callbackTask('$.key'),
-                        Item: recordTask('$.key'),
-                      },
-                    },
+                    ...oneByOne('ask', ['Ask', callbackTask('$.key')], ['Item', recordTask('$.key')]),
                     End: true,
                   },
                 },
@@ -215,17 +206,11 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
         items: [{ key: 'nested-x' }, { key: 'nested-y', ask: true }, { key: 'nested-z' }],
       },
     );
-    const firstToken = await tokenFor('nested-y');
-    await historyWith(
-      execution,
-      (events) => events.some((event) => event.stateExitedEventDetails?.name === 'Fine'),
-      'branch Fine to succeed',
-    );
-    await rt.sfn.send(new SendTaskFailureCommand({ taskToken: firstToken!, error: 'Ask.Refused' }));
-    expect((await failed(execution)).error).toBe('Ask.Refused');
+    const firstToken = await refuseAfterFine(execution, 'nested-y');
 
     await redrive(execution);
     const secondToken = await tokenFor('nested-y', 2);
+    expect(secondToken).not.toBe(firstToken);
     // The redriven iteration waits on its new token across a restart (once its hand-out is saved).
     await historyWith(
       execution,
