@@ -21,12 +21,15 @@ export interface AttemptCheckpoint {
 
 /**
  * One Parallel branch or Map iteration of the Map/Parallel state in progress: running (with the
- * checkpoint of the state it is in, once it entered one), or finished with its output or error.
+ * checkpoint of the state it is in, once it entered one), finished with its output or error (and the
+ * checkpoint of the state it failed in, where a redrive continues it), or `REDRIVEN`: to run again
+ * (from `state`, entered anew, or from its StartAt) once RedriveExecution reaches it.
  */
 export type BranchCheckpoint =
   | { status: 'RUNNING'; state?: StateCheckpoint }
   | { status: 'SUCCEEDED'; output: JsonValue }
-  | { status: 'FAILED'; error: string; cause: string };
+  | { status: 'FAILED'; error: string; cause: string; state?: StateCheckpoint }
+  | { status: 'REDRIVEN'; state?: StateCheckpoint };
 
 /**
  * The state an execution (or a branch/iteration of a Map or Parallel state) is in, with what resuming
@@ -53,6 +56,40 @@ export interface StateCheckpoint {
   variables?: JsonObject;
   /** Map and Parallel states: each branch or iteration started so far, by index. */
   branches?: Record<string, BranchCheckpoint>;
+  /** Entered again by RedriveExecution: its `<Type>StateEntered` is not in the history yet. */
+  redriven?: boolean;
+}
+
+/**
+ * Where RedriveExecution continues an execution (or a branch) that stopped in `checkpoint`: the same
+ * state with the same input and variables, entered anew (retry counts reset, no attempt, no Wait
+ * deadline). A Map or Parallel state keeps its SUCCEEDED branches with their output; the ones that
+ * failed, were aborted or never got further than their start run again, each from the state it
+ * stopped in (recursively) or, when it had not entered one, from its StartAt.
+ */
+export function redriveCheckpoint(checkpoint: Readonly<StateCheckpoint>, now: number): StateCheckpoint {
+  const { name, type, input, variables, branches } = checkpoint;
+  const redriven: StateCheckpoint = {
+    name,
+    type,
+    input: structuredClone(input),
+    enteredAt: now,
+    retryCount: 0,
+    retrierAttempts: [],
+    retryPending: false,
+    redriven: true,
+  };
+  if (variables) redriven.variables = structuredClone(variables);
+  if (branches) {
+    redriven.branches = {};
+    for (const [index, branch] of Object.entries(branches)) {
+      redriven.branches[index] =
+        branch.status === 'SUCCEEDED'
+          ? structuredClone(branch)
+          : { status: 'REDRIVEN', ...(branch.state && { state: redriveCheckpoint(branch.state, now) }) };
+    }
+  }
+  return redriven;
 }
 
 /**
@@ -141,9 +178,10 @@ export class ExecutionJournal {
     this.detach();
   }
 
-  /** RedriveExecution: the execution runs again, checkpointed from its redrive state on. */
-  reopen(): void {
+  /** RedriveExecution: the execution runs again, checkpointed from `checkpoint` (its redrive state) on. */
+  reopen(checkpoint: StateCheckpoint | undefined): void {
     this.closed = false;
+    if (checkpoint) this.write(checkpoint);
   }
 
   private write(checkpoint: StateCheckpoint): void {

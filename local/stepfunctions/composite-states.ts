@@ -28,8 +28,11 @@ export interface CompositeDeps {
   isTimeout(error: unknown): boolean;
   /** Calls `listener` when the scope is stopped (StopExecution: `recordAborted`); returns the unsubscribe. */
   onStop(listener: (recordAborted: boolean) => void): () => void;
-  /** Whether this run of `stateName` continues the one checkpointed before a restart (asked once). */
-  resumes(stateName: string): boolean;
+  /**
+   * Whether this run of `stateName` continues the one checkpointed before a restart, or is its entry
+   * again by RedriveExecution (which keeps the branches that succeeded); asked once.
+   */
+  resumes(stateName: string): 'restart' | 'redrive' | undefined;
   runBranch(
     branch: BranchSpec,
     input: JsonValue,
@@ -58,12 +61,13 @@ export async function runCompositeState(
 ): Promise<JsonValue> {
   // The interpreter announced the state synchronously: its entry reaches the journal first.
   await new Promise((resolve) => setImmediate(resolve));
-  const resumed = deps.resumes(spec.name) ? deps.journal.stateNamed(spec.name) : undefined;
+  const resumeKind = deps.resumes(spec.name);
+  const resumed = resumeKind ? deps.journal.stateNamed(spec.name) : undefined;
   const { entry, notBefore } = deps.context.beginComposite(spec.name, resumed);
   if (notBefore !== undefined) await sleepUntil(notBefore, deps.signal);
   const saved = resumed?.retryPending === false ? resumed.branches : undefined;
   try {
-    const output = await runBranches(spec, input, saved, entry.retryCount, deps);
+    const output = await runBranches(spec, input, { saved, redrive: resumeKind === 'redrive' }, entry, deps);
     deps.context.attemptSucceeded(spec);
     return output;
   } catch (error) {
@@ -82,12 +86,15 @@ export async function runCompositeState(
   }
 }
 
-/** One run of the state (its first, or a retry): the branches, then Output and Assign. */
+/**
+ * One run of the state (its first, a retry, or its entry by a redrive): the branches, then Output and
+ * Assign. `saved`: the branches checkpointed before a restart or kept by a redrive.
+ */
 async function runBranches(
   spec: CompositeStateSpec,
   input: JsonValue,
-  saved: Readonly<Record<string, BranchCheckpoint>> | undefined,
-  retryCount: number,
+  { saved, redrive }: { saved: Readonly<Record<string, BranchCheckpoint>> | undefined; redrive: boolean },
+  entry: { retryCount: number },
   deps: CompositeDeps,
 ): Promise<JsonValue> {
   if (spec.language === 'JSONata') deps.context.rememberInput(spec.name, input);
@@ -98,10 +105,12 @@ async function runBranches(
     // A new entry, or a retry of the state: every branch runs (again).
     deps.journal.update(spec.name, (checkpoint) => {
       checkpoint.branches = {};
-      checkpoint.retryCount = retryCount;
+      checkpoint.retryCount = entry.retryCount;
       checkpoint.retryPending = false;
       delete checkpoint.retryDueAt;
     });
+  }
+  if (saved === undefined || redrive) {
     if (spec.type === 'Map') deps.history.append('MapStateStarted', { length: jobs.length });
     else deps.history.append('ParallelStateStarted');
   }
@@ -274,11 +283,12 @@ async function runJobs(
       results[job.index] = before.output;
       return;
     }
-    if (!before) {
-      deps.journal.setBranch(spec.name, job.index, { status: 'RUNNING' });
+    // A branch the redrive runs again starts anew, in the state it stopped in (entered again).
+    const resume = before?.status === 'RUNNING' || before?.status === 'REDRIVEN' ? before.state : undefined;
+    if (!before || before.status === 'REDRIVEN') {
+      deps.journal.setBranch(spec.name, job.index, { status: 'RUNNING', ...(resume && { state: resume }) });
       iterationEvent('Started', job.index);
     }
-    const resume = before?.status === 'RUNNING' ? before.state : undefined;
     const journal = deps.journal.branch(spec.name, job.index);
     const run = deps.runBranch(job.branch, resume ? resume.input : job.input, {
       context: deps.context.branch(resume),
@@ -299,7 +309,13 @@ async function runJobs(
       if (over()) return;
       journal.close();
       const { name, message } = describeError(error);
-      deps.journal.setBranch(spec.name, job.index, { status: 'FAILED', error: name, cause: message });
+      const { state } = journal;
+      deps.journal.setBranch(spec.name, job.index, {
+        status: 'FAILED',
+        error: name,
+        cause: message,
+        ...(state && { state: structuredClone(state) }),
+      });
       iterationEvent('Failed', job.index);
       failure = { error };
       for (const [index, other] of running) {

@@ -179,13 +179,19 @@ export class ExecutionContext {
   /**
    * A Map or Parallel state starts: a new entry, or a retry the runtime decided. `resume` is its
    * checkpoint when the run continues the one before a restart. Returns the entry and, for a retry whose
-   * backoff began before the restart, when it may start (epoch ms).
+   * backoff began before the restart, when it may start (epoch ms). `$$.State` is the state's from now
+   * on, so its own ResultSelector, Output and Assign see its RetryCount.
    */
   beginComposite(
     name: string,
     resume: Readonly<StateCheckpoint> | undefined,
   ): { entry: Readonly<StateEntry>; notBefore?: number } {
-    return this.enterOrRetry(name, resume);
+    const begun = this.enterOrRetry(name, resume);
+    this.state.Name = name;
+    this.state.EnteredTime = begun.entry.enteredTime;
+    this.state.RetryCount = begun.entry.retryCount;
+    delete this.task.Token;
+    return begun;
   }
 
   private beginAttempt(spec: TaskStateSpec): string {

@@ -45,7 +45,7 @@ export interface RunExecutionOptions {
   /**
    * Start in the checkpointed state instead of StartAt. `startDate`: when the execution's
    * TimeoutSeconds began; `entryRecorded`: the state's entry is already in the history (a restart,
-   * not a redrive).
+   * not a redrive that has not entered it yet).
    */
   resume?: ResumePoint;
   taskDeps: Omit<TaskRunnerDeps, 'signal' | 'history' | 'context' | 'journal'>;
@@ -154,6 +154,7 @@ function runScope(options: ScopeOptions): ScopeRun {
       runQueryState(query, input as JsonValue, queryDeps) as Promise<InterpreterJson>;
   }
   let resumable = resume?.checkpoint.name;
+  const resumeKind = resume?.entryRecorded === false ? 'redrive' : 'restart';
   const compositeDeps: CompositeDeps = {
     context,
     journal,
@@ -165,9 +166,9 @@ function runScope(options: ScopeOptions): ScopeRun {
       return () => stopListeners.delete(listener);
     },
     resumes(stateName) {
-      const resumes = resumable === stateName;
-      if (resumes) resumable = undefined;
-      return resumes;
+      if (resumable !== stateName) return undefined;
+      resumable = undefined;
+      return resumeKind;
     },
     runBranch(branch, input, scope) {
       const child = runScope({
@@ -176,7 +177,7 @@ function runScope(options: ScopeOptions): ScopeRun {
         input,
         context: scope.context,
         journal: scope.journal,
-        resume: scope.resume && { checkpoint: scope.resume, entryRecorded: true },
+        resume: scope.resume && { checkpoint: scope.resume, entryRecorded: scope.resume.redriven !== true },
         shared: { ...shared, signal },
       });
       children.add(child);
@@ -208,7 +209,7 @@ function runScope(options: ScopeOptions): ScopeRun {
     topLevelStates: options.checkpointedStates,
     typeOverrides: prepared.typeOverrides,
     variables: () => context.variables,
-    resumedState: resume?.entryRecorded ? resume.checkpoint.name : undefined,
+    resumed: resume && { name: resume.checkpoint.name, entryRecorded: resume.entryRecorded },
     onDataLimitExceeded: shared.onDataLimitExceeded,
   });
   const settled = (async () => {

@@ -18,8 +18,12 @@ export interface EventMapperOptions {
   typeOverrides: ReadonlyMap<string, string>;
   /** The workflow variables now: a state's checkpoint keeps them as it is entered. */
   variables(): Readonly<JsonObject>;
-  /** The state a resumed run starts in: its entry (and exit, if recorded) is already in the history. */
-  resumedState?: string;
+  /**
+   * The state a resumed run starts in. After a restart (`entryRecorded`) its entry (and exit, if
+   * recorded) is already in the history; after a redrive its entry is written again and its checkpoint
+   * keeps the branches the redrive kept.
+   */
+  resumed?: { name: string; entryRecorded: boolean };
   /** A state's input or output is above the payload limit: the execution fails. */
   onDataLimitExceeded(stateName: string, what: 'input' | 'output'): void;
 }
@@ -39,11 +43,15 @@ export class InterpreterEventMapper {
   private readonly history: HistoryWriter;
   private resumedState: string | undefined;
   private resumedExit: string | undefined;
+  private redrivenState: string | undefined;
 
   constructor(private readonly options: EventMapperOptions) {
     this.history = options.history;
-    this.resumedState = options.resumedState;
-    this.resumedExit = options.resumedState;
+    const { resumed } = options;
+    if (resumed?.entryRecorded) {
+      this.resumedState = resumed.name;
+      this.resumedExit = resumed.name;
+    } else this.redrivenState = resumed?.name;
   }
 
   handle(event: InterpreterEvent): void {
@@ -119,7 +127,11 @@ export class InterpreterEventMapper {
     if (!state) return;
     const waitUntil = type === 'Wait' ? waitDeadline(state, input, enteredAt) : undefined;
     const variables = structuredClone(this.options.variables()) as JsonObject;
-    this.options.journal.enterState({ name, type, input, enteredAt, waitUntil, variables });
+    // A Map/Parallel state entered again by a redrive keeps the branches that succeeded before.
+    const redriven = name === this.redrivenState;
+    this.redrivenState = undefined;
+    const branches = redriven ? this.options.journal.stateNamed(name)?.branches : undefined;
+    this.options.journal.enterState({ name, type, input, enteredAt, waitUntil, variables, branches });
   }
 
   private typeOf(name: string, interpreterType: string): string {

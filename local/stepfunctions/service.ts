@@ -9,7 +9,7 @@ import {
 } from './arns';
 import type { ArnScope } from './arns';
 import { CallbackRegistry } from './callback-registry';
-import { ExecutionJournal, awaitedTokens } from './checkpoint';
+import { ExecutionJournal, awaitedTokens, redriveCheckpoint } from './checkpoint';
 import type { StateCheckpoint } from './checkpoint';
 import { InvalidDefinitionError, prepareDefinition } from './definition';
 import type { PreparedDefinition } from './definition';
@@ -233,7 +233,9 @@ export class StepFunctionsService {
 
   /**
    * RedriveExecution: a FAILED, ABORTED or TIMED_OUT execution continues from the top-level state
-   * that did not succeed (entered again, with its retry counts reset), with its original definition.
+   * that did not succeed (entered again, with its retry counts reset and the variables it had), with
+   * its original definition. In a Map or Parallel state only the iterations and branches that failed,
+   * were aborted or had not started run again (`redriveCheckpoint`).
    */
   redriveExecution(arn: string): ExecutionRecord {
     const entry = this.requireExecution(arn);
@@ -250,24 +252,18 @@ export class StepFunctionsService {
       throw new SfnApiError('ExecutionNotRedrivable', `Execution cannot be redriven: '${arn}'`);
     }
     const prepared = this.preparedFor(definition);
-    const from = lastTopLevelEntry(entry.events, prepared.topLevelStates);
+    const now = Date.now();
+    const checkpoint = redriveFrom(entry, prepared, now);
     record.status = 'RUNNING';
     record.redriveCount += 1;
-    record.redriveDate = Date.now();
+    record.redriveDate = now;
     for (const key of ['stopDate', 'output', 'error', 'cause'] as const) delete record[key];
     entry.history.reopen();
-    entry.journal.reopen();
-    if (from) entry.journal.enterState({ ...from, enteredAt: record.redriveDate });
+    entry.journal.reopen(checkpoint);
     this.store.saveExecution(record);
     entry.history.append('ExecutionRedriven', { redriveCount: record.redriveCount });
     this.emitStatus(record);
-    const checkpoint = entry.journal.state;
-    this.launch(
-      entry,
-      prepared,
-      input,
-      from && checkpoint ? { checkpoint, startDate: record.redriveDate, entryRecorded: false } : undefined,
-    );
+    this.launch(entry, prepared, input, checkpoint && { checkpoint, startDate: now, entryRecorded: false });
     return record;
   }
 
@@ -381,8 +377,9 @@ export class StepFunctionsService {
     }
     const toResume: ExecutionEntry[] = [];
     for (const record of this.store.loadExecutions()) {
+      // A RUNNING execution resumes from its checkpoint, one that did not succeed is redriven from it.
       const checkpoint =
-        record.status === 'RUNNING' ? this.store.loadCheckpoint(record.executionArn) : undefined;
+        record.status === 'SUCCEEDED' ? undefined : this.store.loadCheckpoint(record.executionArn);
       const entry = this.addExecution(record, this.store.loadHistory(record.executionArn), checkpoint);
       if (record.status === 'RUNNING') toResume.push(entry);
     }
@@ -410,7 +407,12 @@ export class StepFunctionsService {
       entry,
       this.preparedFor(definition),
       input,
-      checkpoint && { checkpoint, startDate: record.redriveDate ?? record.startDate, entryRecorded: true },
+      checkpoint && {
+        checkpoint,
+        startDate: record.redriveDate ?? record.startDate,
+        // A redrive's state not entered yet when the runtime stopped is entered now.
+        entryRecorded: checkpoint.redriven !== true,
+      },
     );
   }
 
@@ -521,7 +523,8 @@ export class StepFunctionsService {
     entry.journal.close();
     this.callbacks.closeExecution(record.executionArn);
     this.store.saveExecution(record);
-    this.store.deleteCheckpoint(record.executionArn);
+    // An execution that did not succeed keeps its last checkpoint: RedriveExecution continues from it.
+    if (record.status === 'SUCCEEDED') this.store.deleteCheckpoint(record.executionArn);
     this.emitStatus(record);
   }
 
@@ -574,6 +577,27 @@ function assertStandardType(type: string | undefined): void {
   throw new SfnApiError(
     'ValidationException',
     `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+  );
+}
+
+/**
+ * Where a redrive continues: the execution's last checkpoint, or (an execution that ended before
+ * checkpoints were kept) the top-level state entered last in its history, without its variables.
+ */
+function redriveFrom(
+  entry: ExecutionEntry,
+  prepared: PreparedDefinition,
+  now: number,
+): StateCheckpoint | undefined {
+  const saved = entry.journal.state;
+  if (saved) return redriveCheckpoint(saved, now);
+  const from = lastTopLevelEntry(entry.events, prepared.topLevelStates);
+  return (
+    from &&
+    redriveCheckpoint(
+      { ...from, enteredAt: now, retryCount: 0, retrierAttempts: [], retryPending: false },
+      now,
+    )
   );
 }
 
