@@ -58,7 +58,8 @@ export const sdkSchemaKeysPlugin: Plugin = {
 
 /**
  * Each SDK client imports its whole package.json (2–3 KiB of scripts, dependencies and such) for one
- * field, `version`, which goes into the user agent. A JSON default import is kept whole, so the
+ * field, `version`, which goes into the user agent (`packageInfo.version` is the only field any
+ * `@aws-sdk` package reads). A JSON default import is kept whole, so the
  * bundle gets a package.json that holds the version alone: the value read is the same.
  */
 export const sdkPackageVersionPlugin: Plugin = {
@@ -79,7 +80,7 @@ const EVENT_STREAMS_FILE = /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]even
 /**
  * The SDK's protocols load event-stream support lazily, `await import('@smithy/core/event-streams')`,
  * for an operation that streams events (S3 SelectObjectContent, Lambda InvokeWithResponseStream). A
- * one-file bundle inlines the lazy import: 14 KiB in every handler. A client that has such an
+ * one-file bundle inlines the lazy import: 19 KiB in every handler. A client that has such an
  * operation imports the module itself, statically ({@link bundleLambda} then builds without this
  * plugin); when none does, no operation in the bundle streams events, and the lazy import gets a
  * module that fails with its cause instead.
