@@ -15,7 +15,7 @@ interface State {
   End?: boolean;
   Default?: string;
   Choices?: { Next: string }[];
-  Catch?: { Next: string }[];
+  Catch?: { ErrorEquals?: string[]; Next: string }[];
   Resource?: string;
 }
 
