@@ -9,8 +9,10 @@ import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
  * what is deployed. Everything is bundled, the AWS SDK too (pinned by the lock file, tree-shaken),
  * as minified ESM for Node 20+, with the source map in a file of its own.
  *
- * Two things make the SDK part small (see lambdas/README.md, "Lean bundles"):
+ * Four things make the SDK part small (see lambdas/README.md, "Lean bundles"):
  * - {@link sdkSchemaKeysPlugin}: lets esbuild drop the schemas of operations a handler never sends;
+ * - {@link sdkPackageVersionPlugin}: keeps only the version of a client's package.json;
+ * - {@link noEventStreamsPlugin}: leaves event-stream support out when no client in the bundle has it;
  * - {@link LAMBDA_CREDENTIALS_ALIAS}: on Lambda the credentials are always the execution role's
  *   environment variables, so the default chain (SSO, profiles, STS, IMDS…) is left out.
  */
@@ -55,6 +57,50 @@ export const sdkSchemaKeysPlugin: Plugin = {
 };
 
 /**
+ * Each SDK client imports its whole package.json (2–3 KiB of scripts, dependencies and such) for one
+ * field, `version`, which goes into the user agent (`packageInfo.version` is the only field any
+ * `@aws-sdk` package reads). A JSON default import is kept whole, so the
+ * bundle gets a package.json that holds the version alone: the value read is the same.
+ */
+export const sdkPackageVersionPlugin: Plugin = {
+  name: 'sdk-package-version',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version?: unknown };
+      if (typeof version !== 'string') throw new Error(`${args.path} has no version`);
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
+const EVENT_STREAMS = '@smithy/core/event-streams';
+/** The files of the module itself: in a bundle's output only when a client imports it statically. */
+const EVENT_STREAMS_FILE = /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]event-streams[\\/]/;
+
+/**
+ * The SDK's protocols load event-stream support lazily, `await import('@smithy/core/event-streams')`,
+ * for an operation that streams events (S3 SelectObjectContent, Lambda InvokeWithResponseStream). A
+ * one-file bundle inlines the lazy import: 19 KiB in every handler. A client that has such an
+ * operation imports the module itself, statically ({@link bundleLambda} then builds without this
+ * plugin); when none does, no operation in the bundle streams events, and the lazy import gets a
+ * module that fails with its cause instead.
+ */
+export const noEventStreamsPlugin: Plugin = {
+  name: 'no-event-streams',
+  setup(builder) {
+    builder.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: EVENT_STREAMS, namespace: 'no-event-streams' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      contents: `throw new Error(${JSON.stringify(
+        `${EVENT_STREAMS} is left out of this Lambda bundle: none of its SDK clients has an event-stream operation (lib/bundling.ts)`,
+      )});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * Minified size targets of the Lambda bundles in KiB (issue 10): the code file alone, its source map
  * is a file of its own beside it. The parser carries the MIME parser and its charset decoding.
  */
@@ -66,6 +112,11 @@ export interface LambdaBuildChoices {
    * does by default). Only the bundle benchmark sets it, to compare; the CDK app bundles the SDK.
    */
   readonly sdkFromRuntime?: boolean;
+  /**
+   * Bundle the SDK's event-stream support for the lazy import too ({@link noEventStreamsPlugin}).
+   * {@link bundleLambda} sets it when a client in the bundle has event-stream operations.
+   */
+  readonly eventStreams?: boolean;
 }
 
 /** The esbuild options of one handler's bundle. */
@@ -93,8 +144,23 @@ export const lambdaBuildOptions = (
   keepNames: false,
   ...(choices.sdkFromRuntime
     ? { external: ['@aws-sdk/*'] }
-    : { alias: LAMBDA_CREDENTIALS_ALIAS, plugins: [sdkSchemaKeysPlugin] }),
+    : {
+        alias: LAMBDA_CREDENTIALS_ALIAS,
+        plugins: [
+          sdkSchemaKeysPlugin,
+          sdkPackageVersionPlugin,
+          ...(choices.eventStreams ? [] : [noEventStreamsPlugin]),
+        ],
+      }),
 });
+
+/** Whether the bundle holds the SDK's event-stream support (a client in it imports it itself). */
+export const bundlesEventStreams = (metafile: Metafile): boolean =>
+  Object.values(metafile.outputs).some((output) =>
+    Object.entries(output.inputs).some(
+      ([input, { bytesInOutput }]) => bytesInOutput > 0 && EVENT_STREAMS_FILE.test(input),
+    ),
+  );
 
 /** Builds one handler's bundle (`outfile` and `outfile.map`); returns esbuild's metafile. */
 export const bundleLambda = async (
@@ -102,7 +168,8 @@ export const bundleLambda = async (
   outfile: string,
   choices: LambdaBuildChoices = {},
 ): Promise<Metafile> => {
-  const result = await build(lambdaBuildOptions(entry, outfile, choices));
-  if (!result.metafile) throw new Error(`esbuild returned no metafile for ${entry}`);
-  return result.metafile;
+  const { metafile } = await build(lambdaBuildOptions(entry, outfile, choices));
+  if (!metafile) throw new Error(`esbuild returned no metafile for ${entry}`);
+  if (choices.eventStreams || choices.sdkFromRuntime || !bundlesEventStreams(metafile)) return metafile;
+  return bundleLambda(entry, outfile, { ...choices, eventStreams: true });
 };

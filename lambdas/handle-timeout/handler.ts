@@ -1,19 +1,18 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { deadLetters, jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { handleTimeout } from '#workflow/handle-timeout';
 
 const eventSchema = z.object({ state: workflowStateSchema });
 
-/** HandleTimeout: release if still ours, dead-letter the job with its context, record, notify. */
+/** HandleTimeout (after DeadLetterJob): release if still ours, record with the dead-letter id, notify. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
   const handled = await handleTimeout(state, {
     ...slotRelease(context),
     jobs: jobs(context),
-    deadLetters: deadLetters(context),
     notifier: notifier(context),
     now,
   });

@@ -117,12 +117,6 @@ export class Workflow extends Construct {
     handleTimeout.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
     wakesWaiters(handleTimeout);
     handleTimeout.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
-    handleTimeout.allow(
-      'DeadLetterJob',
-      ['sqs:SendMessage'],
-      [state.queueArnPattern('dlq')],
-      REASONS.queuesAtRunTime,
-    );
     handleTimeout.allow('NotifySender', ['ses:SendEmail'], identities);
 
     this.functions = {
@@ -159,7 +153,12 @@ export class Workflow extends Construct {
       }),
     );
     acknowledgeWildcardResources(this.role, versions, REASONS.functionVersions);
-    const queues = [state.queueArnPattern('input'), state.queueArnPattern('interrupt')];
+    // QueueJob, SendInterrupt and DeadLetterJob.
+    const queues = [
+      state.queueArnPattern('input'),
+      state.queueArnPattern('interrupt'),
+      state.queueArnPattern('dlq'),
+    ];
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'SendToProjectQueues',

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { simpleParser } from 'mailparser';
+import PostalMime, { type Address } from 'postal-mime';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import type { ActiveJobItem } from '#contracts/active-jobs-table';
 import type { JobItem } from '#contracts/jobs-table';
@@ -205,9 +205,8 @@ export class ConsoleData {
   async outboxMessage(id: string): Promise<OutboxMessage | undefined> {
     const entry = (await listOutbox(this.dataDir)).find((candidate) => candidate.id === id);
     if (!entry) return undefined;
-    const parsed = await simpleParser(await readOutboxMessage(this.dataDir, entry));
-    const addresses = (field: typeof parsed.cc) =>
-      (Array.isArray(field) ? field : field ? [field] : []).map((group) => group.text).join(', ');
+    const parsed = await PostalMime.parse(await readOutboxMessage(this.dataDir, entry));
+    const addresses = (field: readonly Address[] = []) => field.map(addressText).join(', ');
     return {
       entry,
       cc: addresses(parsed.cc),
@@ -259,3 +258,9 @@ export class ConsoleData {
 }
 
 type ScanKey = ScanCommand['input']['ExclusiveStartKey'];
+
+/** An address as a mail client shows it: `Name <a@b>`, or `Team: a@b, c@d;` for a group. */
+function addressText(address: Address): string {
+  if (address.group) return `${address.name}: ${address.group.map(addressText).join(', ')};`;
+  return address.name ? `${address.name} <${address.address}>` : address.address;
+}

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import type { AddressObject } from 'mailparser';
+import PostalMime, { type Address } from 'postal-mime';
 
 export interface OutboxEntry {
   id: string;
@@ -26,9 +25,8 @@ export function outboxDir(dataDir: string): string {
   return join(dataDir, 'outbox');
 }
 
-function addressesOf(field: AddressObject | AddressObject[] | undefined): string[] {
-  const groups = field === undefined ? [] : Array.isArray(field) ? field : [field];
-  return groups.flatMap((g) => g.value.map((a) => a.address ?? '').filter(Boolean));
+function addressesOf(addresses: readonly Address[] = []): string[] {
+  return addresses.flatMap((a) => (a.group ? addressesOf(a.group) : [a.address])).filter(Boolean);
 }
 
 /** Stores a raw MIME message as <id>.eml and appends its entry to index.jsonl. */
@@ -41,14 +39,14 @@ export async function storeOutboxMessage(
   const dir = outboxDir(dataDir);
   await mkdir(dir, { recursive: true });
   const id = randomUUID();
-  const parsed = await simpleParser(raw);
+  const parsed = await PostalMime.parse(raw);
   const recipients = envelope.to?.length
     ? envelope.to
     : [...addressesOf(parsed.to), ...addressesOf(parsed.cc)];
   const entry: OutboxEntry = {
     id,
     messageId: `${Date.now().toString(16)}-${id}`,
-    from: envelope.from || addressesOf(parsed.from)[0] || '',
+    from: envelope.from || addressesOf(parsed.from ? [parsed.from] : [])[0] || '',
     to: recipients,
     subject: parsed.subject ?? '',
     date: new Date().toISOString(),

@@ -181,7 +181,6 @@ describe('Lambda functions', () => {
       ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
       ...wakesWaiters,
       RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
-      DeadLetterJob: { actions: ['sqs:SendMessage'], resources: [queues('dlq-*')] },
       NotifySender: { actions: ['ses:SendEmail'], resources: sorted(identities) },
     });
     const recorder = grantsOf('record-execution-end');
@@ -285,7 +284,7 @@ describe('state machine', () => {
     });
   });
 
-  it('has a role that may invoke exactly the five functions and send to the input and interrupt queues', () => {
+  it('has a role that may invoke exactly the five functions and send to the input, interrupt and dead-letter queues', () => {
     const role = logicalIdOf(template, 'AWS::IAM::Role', 'WorkflowRole');
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -308,7 +307,7 @@ describe('state machine', () => {
     );
     expect(statements.find((s) => s.Sid === 'SendToProjectQueues')).toMatchObject({
       Action: 'sqs:SendMessage',
-      Resource: [queues('input-*'), queues('interrupt-*')],
+      Resource: [queues('dlq-*'), queues('input-*'), queues('interrupt-*')],
     });
     expect(statements.find((s) => s.Sid === 'ParkRunTokenOnLease')).toMatchObject({
       Action: 'dynamodb:UpdateItem',

@@ -3,7 +3,6 @@ import type { JobOutcome } from '#contracts/tables';
 import { MemorySlotStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
 import type {
-  FifoSender,
   InterruptionLog,
   InterruptionRecord,
   JobRecordFields,
@@ -110,14 +109,6 @@ export class FakeQueues implements QueueProvisioner {
       deadLetterQueueUrl: `${base}-dlq-${projectId}-${userId}.fifo`,
       interruptQueueUrl: `${base}-interrupt-${projectId}-${userId}.fifo`,
     };
-  }
-}
-
-export class RecordingSender implements FifoSender {
-  readonly sent: { queueUrl: string; body: string; groupId: string; deduplicationId: string }[] = [];
-  async send(queueUrl: string, body: string, groupId: string, deduplicationId: string): Promise<string> {
-    this.sent.push({ queueUrl, body, groupId, deduplicationId });
-    return `msg-${this.sent.length}`;
   }
 }
 

@@ -86,6 +86,10 @@ export const workflowStateSchema = z.object({
   /** Set when a worker answered the queue token: the job left the queue. */
   pickup: z.optional(pickupSchema),
   error: z.optional(stateErrorSchema),
+  /** Set by DeadLetterJob when it put a timed-out job on the project's dead-letter queue. */
+  deadLetter: z.optional(z.object({ messageId: z.string() })),
+  /** Set by DeadLetterJob when that send failed after its retries. */
+  deadLetterError: z.optional(stateErrorSchema),
   result: z.optional(z.unknown()),
 });
 export type WorkflowState = z.infer<typeof workflowStateSchema>;

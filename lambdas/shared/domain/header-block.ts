@@ -19,8 +19,9 @@ const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
 const FIELD = /^([!-9;-~]+)[ \t]*:(.*)$/s;
 
 /**
- * Reads the raw header block in order. mailparser merges and reorders headers into a map; trusting
- * SES's verdicts needs the original order (only the topmost fields are SES's own).
+ * Reads the raw header block in order, with the byte offsets of each field: trusting SES's verdicts
+ * needs the original order (only the topmost fields are SES's own), and a derived Message-ID hashes
+ * the bytes below SES's block.
  */
 export function readHeaderBlock(raw: Uint8Array, maxBytes = DEFAULT_MAX_HEADER_BYTES): HeaderBlock {
   const limit = Math.min(raw.length, maxBytes);

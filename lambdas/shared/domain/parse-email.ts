@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import EmailReplyParser from 'email-reply-parser';
-import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import PostalMime, { addressParser, type Attachment, type Email, type Mailbox } from 'postal-mime';
 import { sanitiseAttachmentName, sanitiseContentType, uniqueNames } from './attachment-name.ts';
 import { detectAutoReply } from './auto-reply.ts';
 import { normaliseAddress, splitAddress } from './email-address.ts';
 import { firstHeader, readHeaderBlock } from './header-block.ts';
+import { textOfHtml } from './html-text.ts';
 import type { InboundAttachment, InboundEmail } from './inbound-email.ts';
 import { cleanBodyText, DEFAULT_MAX_SUBJECT_LENGTH, sanitiseSubject } from './sanitise-text.ts';
 import { derivedMessageId, messageIdsIn } from './message-id.ts';
 import { readSesBlock } from './ses-verdicts.ts';
 import { threadIdOf, threadTokenFromAddress } from './thread-id.ts';
+import { readC1AsWindows1252 } from './windows-1252.ts';
 
 export interface ParseOptions {
   /** Longer subjects are cut to this many characters. Default 200. */
@@ -45,10 +47,10 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
     return { ok: false, reason: 'unparseable', detail: 'the message does not start with a header field' };
   }
   const warnings: string[] = [];
-  const parsed = await simpleParser(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
-    skipTextToHtml: true,
-    skipTextLinks: true,
-    skipImageLinks: true,
+  const parsed = await PostalMime.parse(raw, {
+    // A forwarded message/rfc822 part is an attachment unless it says `Content-Disposition: inline`.
+    rfc822Attachments: true,
+    attachmentEncoding: 'arraybuffer',
   });
   const ses = readSesBlock(block.headers);
   const header = (name: string): string | undefined => firstHeader(block.headers, name)?.value;
@@ -60,7 +62,7 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
   const references = messageIdsIn(header('references')).slice(0, MAX_REFERENCES);
   const inReplyTo = messageIdsIn(header('in-reply-to'))[0];
 
-  const senders = entriesOf(parsed.from);
+  const senders = mailboxesOf(parsed);
   const fromFields = block.headers.filter((field) => field.name === 'from').length;
   const fromCount = fromFields > 1 ? fromFields : senders.length;
   const from = fromCount === 1 ? normaliseAddress(senders[0]?.address ?? '') : undefined;
@@ -68,8 +70,9 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
   const recipients = unique(ses.envelopeRecipients);
 
   const maxSubject = options.maxSubjectLength ?? DEFAULT_MAX_SUBJECT_LENGTH;
-  const subject = sanitiseSubject(parsed.subject ?? '', maxSubject);
-  if (Array.from(parsed.subject ?? '').length > maxSubject)
+  const decodedSubject = readC1AsWindows1252(parsed.subject ?? '');
+  const subject = sanitiseSubject(decodedSubject, maxSubject);
+  if (Array.from(decodedSubject).length > maxSubject)
     warnings.push(`subject cut to ${maxSubject} characters`);
 
   const text = bodyText(parsed, options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH, warnings);
@@ -89,10 +92,10 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
       references,
       from,
       fromCount,
-      fromDisplayName: displayNameOf(parsed.from),
+      fromDisplayName: displayNameOf(senders[0]),
       recipients,
       subject,
-      date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : undefined,
+      date: dateOf(parsed.date),
       text,
       instruction: instructionOf(text, subject),
       attachments: attachmentsOf(parsed),
@@ -105,18 +108,23 @@ async function parse(raw: Uint8Array, options: ParseOptions): Promise<ParseResul
   };
 }
 
-function flatten(list: readonly EmailAddress[]): EmailAddress[] {
-  return list.flatMap((entry) => (entry.group ? flatten(entry.group) : [entry]));
-}
-
-function entriesOf(field: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+/** The mailboxes of the first From field, groups opened (the parser's `from` keeps only the first). */
+function mailboxesOf(parsed: Email): Mailbox[] {
+  const field = parsed.headers.find((header) => header.key === 'from');
   if (!field) return [];
-  return flatten((Array.isArray(field) ? field : [field]).flatMap((object) => object.value));
+  return addressParser(field.value, { flatten: true }).filter(
+    (address): address is Mailbox => address.address !== undefined,
+  );
 }
 
-function displayNameOf(field: AddressObject | undefined): string | undefined {
-  const name = sanitiseSubject(entriesOf(field)[0]?.name ?? '', 200);
+function displayNameOf(sender: Mailbox | undefined): string | undefined {
+  const name = sanitiseSubject(readC1AsWindows1252(sender?.name ?? ''), 200);
   return name === '' ? undefined : name;
+}
+
+function dateOf(value: string | undefined): string | undefined {
+  const date = value === undefined ? undefined : new Date(value);
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 }
 
 function threadTokenIn(recipients: readonly string[], domain: string | undefined): string | undefined {
@@ -128,10 +136,10 @@ function threadTokenIn(recipients: readonly string[], domain: string | undefined
   return undefined;
 }
 
-function bodyText(parsed: ParsedMail, maxLength: number, warnings: string[]): string {
-  const original = parsed.text ?? '';
-  if (!parsed.text && typeof parsed.html === 'string')
-    warnings.push('no text part; text taken from the HTML');
+function bodyText(parsed: Email, maxLength: number, warnings: string[]): string {
+  const fromHtml = !parsed.text && parsed.html !== undefined;
+  if (fromHtml) warnings.push('no text part; text taken from the HTML');
+  const original = readC1AsWindows1252((fromHtml ? textOfHtml(parsed.html ?? '') : parsed.text) ?? '');
   let text = cleanBodyText(original);
   if (text.length !== original.replace(/\r\n?/g, '\n').length)
     warnings.push('control characters removed from the text');
@@ -158,17 +166,15 @@ function instructionOf(text: string, subject: string): string {
   return new EmailReplyParser().read(`\n${text}`).getVisibleText().trim();
 }
 
-function attachmentsOf(parsed: ParsedMail): InboundAttachment[] {
+function attachmentsOf(parsed: Email): InboundAttachment[] {
   const attachments = parsed.attachments.map((attachment, index): InboundAttachment => {
-    const contentType = sanitiseContentType(attachment.contentType);
-    const content = new Uint8Array(
-      attachment.content.buffer,
-      attachment.content.byteOffset,
-      attachment.content.length,
-    );
+    const contentType = sanitiseContentType(attachment.mimeType);
+    const content = bytesOf(attachment);
+    const originalFilename =
+      attachment.filename === null ? undefined : readC1AsWindows1252(attachment.filename);
     return {
-      filename: sanitiseAttachmentName(attachment.filename, index, contentType),
-      originalFilename: attachment.filename,
+      filename: sanitiseAttachmentName(originalFilename, index, contentType),
+      originalFilename,
       contentType,
       size: content.length,
       sha256: createHash('sha256').update(content).digest('hex'),
@@ -180,6 +186,11 @@ function attachmentsOf(parsed: ParsedMail): InboundAttachment[] {
     ...attachment,
     filename: names[index] ?? attachment.filename,
   }));
+}
+
+function bytesOf({ content, encoding }: Attachment): Uint8Array {
+  if (typeof content === 'string') return Buffer.from(content, encoding === 'base64' ? 'base64' : 'utf8');
+  return content instanceof Uint8Array ? content : new Uint8Array(content);
 }
 
 function boundaryMissing(raw: Uint8Array, bodyStart: number, contentType: string | undefined): boolean {

@@ -16,7 +16,6 @@ import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
 import { SfnExecutionStates } from '#adapters/sfn-execution-states';
 import { SfnTaskWaker } from '#adapters/sfn-task-waker';
-import { SqsFifoSender } from '#adapters/sqs-fifo-sender';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
 import { composeReply } from '#domain/compose-reply';
@@ -86,7 +85,6 @@ export const queues = /* @__PURE__ */ perContext(
       kmsKeyId: context.config.queueKmsKeyId,
     }),
 );
-export const deadLetters = /* @__PURE__ */ perContext((context) => new SqsFifoSender(sqs(context)));
 export const notifier = /* @__PURE__ */ perContext(
   (context) => new MailNotifier(new SesMailer(ses(context)), context.config.mailDomain, composeReply),
 );

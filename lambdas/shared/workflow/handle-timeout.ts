@@ -1,23 +1,23 @@
 import { slotIdOf } from '#contracts/identifiers';
 import { replyBy } from '#contracts/reply-policy';
-import type { WorkflowState } from '#contracts/workflow-state';
+import type { StateError, WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
-import type { FifoSender, JobRecords } from './ports.ts';
+import type { JobRecords } from './ports.ts';
 import { releaseSlot, type SlotReleaseDeps } from './release-slot.ts';
 
 export interface HandleTimeoutDeps extends SlotReleaseDeps {
   jobs: JobRecords;
-  deadLetters: FifoSender;
   notifier: SenderNotifier;
   now: () => Date;
 }
 
 /**
  * No worker picked the job up within the queue-wait limit, or the worker missed its heartbeat or ran
- * past the job's limit. Release the slot if this job still
- * holds it, put the job with its context on the project's dead-letter queue for a person, record
- * the outcome and tell the sender (contracts/reply-policy.ts: this step answers a timeout).
+ * past the job's limit. The state before (DeadLetterJob) put the job with its context on the
+ * project's dead-letter queue for a person, or failed to. Release the slot if this job still holds
+ * it, record the outcome with the dead-letter message id (or why there is none) and tell the sender
+ * (contracts/reply-policy.ts: this step answers a timeout).
  */
 export async function handleTimeout(
   state: WorkflowState,
@@ -27,20 +27,7 @@ export async function handleTimeout(
   if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
   const now = deps.now();
   const released = await releaseSlot(slotIdOf(job.projectId, job.userId), job.jobId, deps);
-  const deadLetterMessageId =
-    (await deps.deadLetters.send(
-      job.deadLetterQueueUrl,
-      JSON.stringify({
-        version: 1,
-        kind: 'timed-out-job',
-        executionArn: state.executionArn,
-        timedOutAt: now.toISOString(),
-        job,
-        error: state.error,
-      }),
-      state.claim?.messageGroupId ?? job.jobId,
-      `${job.jobId}-timeout`,
-    )) ?? null;
+  const deadLetterMessageId = state.deadLetter?.messageId ?? null;
   const detail = !state.pickup
     ? `no worker picked it up within ${state.claim?.queueWaitSeconds ?? job.settings.queueWaitSeconds} s`
     : state.error?.Error === 'States.HeartbeatTimeout'
@@ -52,7 +39,10 @@ export async function handleTimeout(
     'timed-out',
     {
       error: state.error?.Error,
-      cause: state.error?.Cause ? `${detail} (${state.error.Cause})` : detail,
+      cause: [
+        state.error?.Cause ? `${detail} (${state.error.Cause})` : detail,
+        ...(state.deadLetterError ? [`not dead-lettered: ${deadLetterFailure(state.deadLetterError)}`] : []),
+      ].join('; '),
       deadLetterMessageId: deadLetterMessageId ?? undefined,
     },
     now,
@@ -71,4 +61,8 @@ export async function handleTimeout(
       detail,
     });
   return { outcome: 'timed-out', deadLetterMessageId, released };
+}
+
+function deadLetterFailure({ Error: error, Cause: cause }: StateError): string {
+  return cause ? `${error}: ${cause.slice(0, 500)}` : error;
 }

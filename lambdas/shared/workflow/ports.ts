@@ -132,10 +132,6 @@ export interface BlobStore {
   put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
 }
 
-export interface FifoSender {
-  send(queueUrl: string, body: string, groupId: string, deduplicationId: string): Promise<string | undefined>;
-}
-
 export interface OutboundMail {
   from: string;
   to: string;

@@ -124,6 +124,71 @@ describe('parseEmail', () => {
     );
   });
 
+  /** A message whose text part is these bytes in this charset, sent 8bit. */
+  const inCharset = (charset: string, body: readonly number[], headers = 'Subject: x'): Uint8Array =>
+    Buffer.concat([
+      Buffer.from(
+        `From: a@b.example\r\n${headers}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`,
+        'latin1',
+      ),
+      Buffer.from(body),
+    ]);
+
+  it.each([
+    ['windows-1252', [0x80, 0x96, 0x93, 0x94, 0x92, 0x8a, 0x9f, 0xe9], '€–“”’ŠŸé'],
+    // The Encoding Standard reads these labels as windows-1252, as mail clients write them.
+    ['iso-8859-1', [0x80, 0x85, 0xe9], '€…é'],
+    ['latin1', [0x91, 0x92], '‘’'],
+    ['us-ascii', [0x99, 0x41], '™A'],
+    ['iso-8859-2', [0xa9, 0xe8, 0xf8], 'Ščř'],
+    ['iso-8859-15', [0xa4, 0xbd], '€œ'],
+    ['windows-1251', [0xcf, 0xf0, 0xe8], 'При'],
+    ['koi8-r', [0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4], 'Привет'],
+    ['shift_jis', [0x82, 0xa0, 0x82, 0xa2], 'あい'],
+    ['gb2312', [0xc4, 0xe3, 0xba, 0xc3], '你好'],
+    ['big5', [0xa7, 0x41, 0xa6, 0x6e], '你好'],
+    ['euc-kr', [0xbe, 0xc8, 0xb3, 0xe7], '안녕'],
+  ])('decodes a %s text part', async (charset, body, text) => {
+    expect((await parsed(inCharset(charset, body))).text).toBe(text);
+  });
+
+  it('reads windows-1252 in encoded words and parameters, though Node decodes it as Latin-1', async () => {
+    const email = await parsed(
+      bytes(
+        [
+          'From: =?iso-8859-1?Q?Ren=E9_=93R=94?= <rene@example.com>',
+          'Subject: =?windows-1252?Q?Pricing_=96_=80_plans?=',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary=b',
+          '',
+          '--b',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'See the menu.',
+          '--b',
+          'Content-Type: text/plain',
+          "Content-Disposition: attachment; filename*=windows-1252''caf%E9%96menu.txt",
+          '',
+          'menu',
+          '--b--',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(email).toMatchObject({ subject: 'Pricing – € plans', fromDisplayName: 'René “R”' });
+    expect(email.attachments.map((attachment) => attachment.filename)).toEqual(['café–menu.txt']);
+  });
+
+  it('takes the text of an HTML-only message: scripts, styles and images out, lines as written', async () => {
+    const long = 'A sentence well over eighty characters long, which must stay on one line of the text.';
+    const html = `<html><head><style>p { color: red }</style></head><body><p>${long}</p><img src="data:image/png;base64,${'A'.repeat(400)}" alt="logo"><script>alert(1)</script><ul><li>one</li><li>two</li></ul></body></html>`;
+    const email = await parsed(
+      bytes(`From: a@b.example\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n${html}\n`),
+    );
+    expect(email.text).toBe(`${long}\n\n * one\n * two`);
+    expect(email.warnings).toContain('no text part; text taken from the HTML');
+  });
+
   it('never throws, even when handed something that is not bytes', async () => {
     expect(await parseEmail(null as unknown as Uint8Array)).toMatchObject({
       ok: false,

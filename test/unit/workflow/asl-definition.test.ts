@@ -15,7 +15,7 @@ interface State {
   End?: boolean;
   Default?: string;
   Choices?: { Next: string }[];
-  Catch?: { Next: string }[];
+  Catch?: { ErrorEquals?: string[]; Next: string }[];
   Resource?: string;
 }
 
@@ -75,8 +75,18 @@ describe('statemachines/email-processor.asl.json', () => {
     expect(runJob.Catch).toEqual(queueJob.Catch);
     expect(runJob.Catch?.map((c) => c.Next)).toEqual([
       'RecordInterrupted',
-      'HandleTimeout',
+      'DeadLetterJob',
       'RecordJobFailure',
+    ]);
+  });
+
+  it('dead-letters a timed-out job itself, and reaches HandleTimeout whether or not the send worked', () => {
+    const deadLetter = definition.States.DeadLetterJob as State & Record<string, unknown>;
+    expect(deadLetter.Resource).toBe('arn:aws:states:::sqs:sendMessage');
+    expect(JSON.stringify(deadLetter)).toContain('$.claim.job.deadLetterQueueUrl');
+    expect(deadLetter.Next).toBe('HandleTimeout');
+    expect(deadLetter.Catch?.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.ALL'], 'HandleTimeout'],
     ]);
   });
 });

@@ -6,7 +6,6 @@ import {
   MemoryJobRecords,
   MemorySlotStore,
   RecordingNotifier,
-  RecordingSender,
   slotReleaseOver,
 } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
@@ -15,35 +14,52 @@ import { claimedJob, TEST_NOW } from '#test/claimed-job';
 const now = TEST_NOW;
 
 describe('handleTimeout', () => {
-  it('releases the slot, dead-letters the job with its context, records and notifies', async () => {
+  it('releases the slot, records the dead-letter message DeadLetterJob sent, and notifies', async () => {
     const claimed = await claimedJob('job-a');
     const { slots, jobs } = claimed;
-    const deadLetters = new RecordingSender();
     const notifier = new RecordingNotifier();
     const state = {
       ...claimed.state,
       pickup: { workerId: 'worker-a', pickedUpAt: now.toISOString() },
       error: { Error: 'States.HeartbeatTimeout', Cause: null },
+      deadLetter: { messageId: 'msg-1' },
     };
 
-    const result = await handleTimeout(state, {
-      ...slotReleaseOver(slots),
-      jobs,
-      deadLetters,
-      notifier,
-      now: () => now,
-    });
+    const result = await handleTimeout(state, { ...slotReleaseOver(slots), jobs, notifier, now: () => now });
 
     expect(result).toEqual({ outcome: 'timed-out', deadLetterMessageId: 'msg-1', released: true });
     expect(slots.items.size).toBe(0);
-    const sent = deadLetters.sent[0]!;
-    expect(sent.queueUrl).toContain('dlq-amelia-scott.fifo');
-    expect(JSON.parse(sent.body)).toMatchObject({ kind: 'timed-out-job', job: { jobId: 'job-a' } });
     expect(jobs.items.get('amelia/job-a')).toMatchObject({
       outcome: 'timed-out',
       cause: 'no heartbeat in time',
+      deadLetterMessageId: 'msg-1',
     });
     expect(notifier.sent[0]).toMatchObject({ kind: 'timed-out' });
+  });
+
+  it('still records the timeout when the dead-letter send failed, and says why', async () => {
+    const claimed = await claimedJob('job-d');
+    const state = {
+      ...claimed.state,
+      error: { Error: 'States.Timeout', Cause: null },
+      deadLetterError: { Error: 'SQS.AccessDeniedException', Cause: 'not authorized' },
+    };
+    const deps = {
+      ...claimed,
+      ...slotReleaseOver(claimed.slots),
+      notifier: new RecordingNotifier(),
+      now: () => now,
+    };
+
+    expect(await handleTimeout(state, deps)).toMatchObject({
+      outcome: 'timed-out',
+      deadLetterMessageId: null,
+    });
+    expect(claimed.jobs.items.get('amelia/job-d')).toMatchObject({
+      outcome: 'timed-out',
+      cause:
+        'no worker picked it up within 900 s; not dead-lettered: SQS.AccessDeniedException: not authorized',
+    });
   });
 
   it('says that no worker picked the job up when the queue wait ran out', async () => {
@@ -51,7 +67,6 @@ describe('handleTimeout', () => {
     const deps = {
       ...claimed,
       ...slotReleaseOver(claimed.slots),
-      deadLetters: new RecordingSender(),
       notifier: new RecordingNotifier(),
       now: () => now,
     };
@@ -69,7 +84,6 @@ describe('handleTimeout', () => {
     const deps = {
       ...slotReleaseOver(new MemorySlotStore()),
       jobs: new MemoryJobRecords(),
-      deadLetters: new RecordingSender(),
       notifier: new RecordingNotifier(),
       now: () => now,
     };
