@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
-import type { RepositorySettings } from '#contracts/repository';
+import { repositoryUrlKind, type RepositorySettings } from '#contracts/repository';
 import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
@@ -26,6 +26,22 @@ export interface RemoteWorkspaceOptions {
   /** First back-off; doubles each try. Default 500 ms. */
   backoffMs?: number;
 }
+
+export interface OpenOptions {
+  /** How failures name the repository (default its URL): a project's own repository has no URL to show. */
+  name?: string;
+}
+
+/**
+ * A local repository's hooks never run: `-c core.hooksPath` of the worker does not reach the
+ * upload-pack and receive-pack that git starts for a `file://` remote (a local transport clears
+ * GIT_CONFIG_PARAMETERS), and the remote's own config could name its hooks, so the cache tells git
+ * how to start them, with a command-line setting that beats the remote's config.
+ */
+const LOCAL_TRANSPORT_CONFIG = [
+  ['remote.origin.uploadpack', 'git -c core.hooksPath=/dev/null upload-pack'],
+  ['remote.origin.receivepack', 'git -c core.hooksPath=/dev/null receive-pack'],
+] as const;
 
 /**
  * Workspaces of projects that name a repository. Per project a bare cache fetched with
@@ -90,6 +106,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       ['remote.origin.partialclonefilter', 'blob:none'],
       ['core.repositoryformatversion', '1'],
       ['extensions.partialclone', 'origin'],
+      ...(repositoryUrlKind(repository.url) === 'local' ? LOCAL_TRANSPORT_CONFIG : []),
     ] as const)
       await git(['config', key, value], cache);
   }
@@ -104,6 +121,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     git: GitRunner,
     cache: string,
     repository: RepositorySettings,
+    name: string,
     branch: string,
   ): Promise<{ base: string; start: string | undefined }> {
     const wanted = ['HEAD', `refs/heads/${branch}`];
@@ -111,7 +129,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     const listed = await network(
       git,
       'read the branches of',
-      repository.url,
+      name,
       ['ls-remote', '--symref', 'origin', ...wanted],
       cache,
     );
@@ -128,16 +146,16 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       remote.get(`refs/heads/${base}`) ?? (base === headBranch ? remote.get('HEAD') : undefined);
     const branchTip = remote.get(`refs/heads/${branch}`);
     // The thread continues its own branch when the remote has it; only then is the base not needed.
-    const [name, tip] = branchTip ? [branch, branchTip] : [base, baseTip];
+    const [ref, tip] = branchTip ? [branch, branchTip] : [base, baseTip];
     if (!tip) return { base, start: undefined };
-    const tracking = `refs/remotes/origin/${name}`;
+    const tracking = `refs/remotes/origin/${ref}`;
     const local = (await git(['for-each-ref', '--format=%(objectname)', tracking], cache)).trim();
     if (local !== tip)
       await network(
         git,
         'fetch',
-        repository.url,
-        ['fetch', '-q', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${name}:${tracking}`],
+        name,
+        ['fetch', '-q', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${ref}:${tracking}`],
         cache,
       );
     return { base, start: tip };
@@ -169,7 +187,12 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   return {
-    async open(projectId: string, threadId: string, repository: RepositorySettings): Promise<GitWorkspace> {
+    async open(
+      projectId: string,
+      threadId: string,
+      repository: RepositorySettings,
+      openOptions: OpenOptions = {},
+    ): Promise<GitWorkspace> {
       if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
       const authenticated = await auth.forRepository(repository);
       // Every git call of this workspace may fetch missing blobs (a partial clone), so each one gets
@@ -181,9 +204,10 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const cache = path.join(projectDir, `cache-${urlHash}.git`);
       const branch = branchForThread(threadId);
       const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
+      const name = openOptions.name ?? repository.url;
       const baseBranch = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
-        const { base, start } = await syncRefs(git, cache, repository, branch);
+        const { base, start } = await syncRefs(git, cache, repository, name, branch);
         await ensureWorktree(git, cache, dir, branch, start ?? (await emptyStart(git, cache)));
         return base;
       });
@@ -197,7 +221,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
           return head;
         },
         async publish() {
-          head = await publish(git, dir, branch, repository, head);
+          head = await publish(git, dir, branch, name, head);
           return head;
         },
       };
@@ -213,21 +237,21 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     git: GitRunner,
     dir: string,
     branch: string,
-    repository: RepositorySettings,
+    name: string,
     head: string | undefined,
   ): Promise<string> {
     const push = ['push', '-q', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`];
     let pushed = head;
     for (let round = 1; ; round += 1) {
       try {
-        await network(git, 'push to', repository.url, push, dir);
+        await network(git, 'push to', name, push, dir);
         return pushed ?? (await git(['rev-parse', 'HEAD'], dir)).trim();
       } catch (error) {
         if (!(error instanceof RepositoryError) || error.kind !== 'rejected') throw error;
         if (round >= 3)
           throw new RepositoryError(
             'branch-diverged',
-            `The branch ${branch} on ${repository.url} kept moving while the story was pushed; the story was not pushed.`,
+            `The branch ${branch} on ${name} kept moving while the story was pushed; the story was not pushed.`,
           );
       }
       pushed = undefined;
@@ -235,7 +259,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       await network(
         git,
         'fetch',
-        repository.url,
+        name,
         ['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
         dir,
       );
@@ -245,7 +269,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
         await git(['rebase', '--abort'], dir).catch(() => undefined);
         throw new RepositoryError(
           'branch-diverged',
-          `Someone else pushed commits to ${branch} on ${repository.url} that conflict with the story being committed; ` +
+          `Someone else pushed commits to ${branch} on ${name} that conflict with the story being committed; ` +
             'nothing was force-pushed. Resolve or revert those commits on the branch and reply to this email to continue.',
         );
       }
