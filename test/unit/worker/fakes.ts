@@ -459,6 +459,12 @@ export async function branchLog(
   job: Job,
 ): Promise<Array<{ subject: string; trailers: string }>> {
   const repo = path.join(harness.root, 'workspaces', job.projectId, 'repo.git');
+  // The branch reaches the project's bare repository with its first pushed story.
+  const pushed = await harness.git(['rev-parse', '--verify', '-q', `refs/heads/intake/${job.threadId}`], repo).then(
+    () => true,
+    () => false,
+  );
+  if (!pushed) return [];
   const out = await harness.git(
     ['log', '--reverse', `intake/${job.threadId}`, '--format=%s%x1f%(trailers)%x1e'],
     repo,
