@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +82,14 @@ const bareGit = async (repo: string, args: string[]): Promise<string> =>
   (await run('git', [`--git-dir=${repo}`, ...args])).stdout;
 
 const storyTrailers = async (repo: string, branch: string): Promise<string[]> =>
-  (await bareGit(repo, ['log', '--reverse', '--format=%(trailers:key=Intake-Story,valueonly,separator=)', branch]))
+  (
+    await bareGit(repo, [
+      'log',
+      '--reverse',
+      '--format=%(trailers:key=Intake-Story,valueonly,separator=)',
+      branch,
+    ])
+  )
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean);
@@ -117,12 +124,16 @@ describe('the worker workspace roots', () => {
     await run('git', ['init', '-q', '--bare', '-b', 'main', bare]);
     const author = ['-c', 'user.name=old', '-c', 'user.email=old@localhost'];
     const empty = (await bareGit(bare, ['hash-object', '-w', '-t', 'tree', '/dev/null'])).trim();
-    const main = (await bareGit(bare, [...author, 'commit-tree', empty, '-m', 'Workspace created by intake'])).trim();
+    const main = (
+      await bareGit(bare, [...author, 'commit-tree', empty, '-m', 'Workspace created by intake'])
+    ).trim();
     await bareGit(bare, ['update-ref', 'refs/heads/main', main]);
     await bareGit(bare, ['worktree', 'add', '-q', '-b', `intake/${thread}`, oldDir, 'main']);
     await writeFile(path.join(oldDir, 'old.md'), 'committed by the old worker\n');
     await run('git', ['add', '-A'], { cwd: oldDir });
-    await run('git', [...author, 'commit', '-q', '-m', 'Story 1/2: Old', '-m', 'Intake-Story: 1'], { cwd: oldDir });
+    await run('git', [...author, 'commit', '-q', '-m', 'Story 1/2: Old', '-m', 'Intake-Story: 1'], {
+      cwd: oldDir,
+    });
     await writeFile(path.join(oldDir, 'uncommitted.md'), 'dropped, as a resumed story drops it\n');
 
     const workspace = await workspaces.open('legacy', thread);

@@ -460,10 +460,12 @@ export async function branchLog(
 ): Promise<Array<{ subject: string; trailers: string }>> {
   const repo = path.join(harness.root, 'workspaces', job.projectId, 'repo.git');
   // The branch reaches the project's bare repository with its first pushed story.
-  const pushed = await harness.git(['rev-parse', '--verify', '-q', `refs/heads/intake/${job.threadId}`], repo).then(
-    () => true,
-    () => false,
-  );
+  const pushed = await harness
+    .git(['rev-parse', '--verify', '-q', `refs/heads/intake/${job.threadId}`], repo)
+    .then(
+      () => true,
+      () => false,
+    );
   if (!pushed) return [];
   const out = await harness.git(
     ['log', '--reverse', `intake/${job.threadId}`, '--format=%s%x1f%(trailers)%x1e'],
