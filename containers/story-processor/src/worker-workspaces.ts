@@ -31,7 +31,8 @@ export function createWorkerWorkspaces(options: WorkerWorkspaceOptions): Workspa
       const settings = await own.settingsFor(projectId);
       await own.retireOldWorktree(projectId, threadId);
       const { remote: _ownUrl, ...workspace } = await clones.open(projectId, threadId, settings, {
-        name: `the own repository of project ${projectId}`,
+        // Failures name it without the machine path of its file:// URL.
+        name: `own/${projectId}`,
       });
       return workspace;
     },

@@ -147,6 +147,31 @@ describe('the worker workspace roots', () => {
     expect(await bareGit(bare, ['worktree', 'list', '--porcelain'])).not.toContain(oldDir);
   });
 
+  it('never read a .git that a validation command put in the worktree (its config could run code as the worker)', async () => {
+    const { durable, workspaces } = await workerWorkspaces();
+    const thread = 't0000000000000000000000d1';
+    const workspace = await workspaces.open('hostile', thread);
+    const marker = path.join(durable, 'ran-as-worker');
+    // What a check could leave behind: the link replaced by a repository whose config runs a program.
+    const fake = path.join(workspace.dir, '.git');
+    await run('rm', ['-f', fake]);
+    await run('git', ['init', '-q', '--bare', fake]);
+    await bareGit(fake, ['config', 'core.bare', 'false']);
+    await bareGit(fake, ['config', 'core.fsmonitor', path.join(workspace.dir, 'run.sh')]);
+    await writeFile(path.join(workspace.dir, 'run.sh'), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    await writeFile(path.join(workspace.dir, 'story.md'), 'story\n');
+
+    await workspace.commit({ subject: 'Story 1/1: Story', body: '', trailers: [['Intake-Story', '1']] });
+    await expect(stat(marker)).rejects.toThrow('ENOENT');
+    await workspace.publish?.();
+    const bare = path.join(durable, 'hostile', 'repo.git');
+    expect(await bareGit(bare, ['show', `intake/${thread}:story.md`])).toBe('story\n');
+    // The next job puts the link back.
+    const again = await workspaces.open('hostile', thread);
+    expect(await readFile(path.join(again.dir, '.git'), 'utf8')).toMatch(/^gitdir: .*worktrees/);
+    await expect(stat(marker)).rejects.toThrow('ENOENT');
+  });
+
   it.runIf(asRoot)(
     'let the uid sandbox lend a task-local worktree to a validation command and take it back',
     async () => {

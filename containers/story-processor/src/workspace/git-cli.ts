@@ -36,13 +36,15 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
     GIT_COMMITTER_NAME: options.authorName,
     GIT_COMMITTER_EMAIL: options.authorEmail,
   };
-  // No credential helper may store a token; hooks and signing never run; no gc or maintenance is
+  // No credential helper may store a token; hooks, fsmonitor and signing never run; no gc or maintenance is
   // started behind a commit or a fetch (each would be one more process on every story).
   const safety = [
     '-c',
     'maintenance.auto=false',
     '-c',
     'core.hooksPath=/dev/null',
+    '-c',
+    'core.fsmonitor=false',
     '-c',
     'commit.gpgsign=false',
     '-c',

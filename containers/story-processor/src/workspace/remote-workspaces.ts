@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
@@ -168,22 +168,39 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   /**
-   * The thread's worktree at `start`. One that is already there, on the branch, at `start` (the usual
-   * state after a job pushed its last story) is used as it is: one `rev-parse`, no checkout and no
-   * scan of the files (the pipeline resets uncommitted changes before it starts anyway).
+   * The thread's worktree at `start`, and its administrative folder in the cache. One that is already
+   * there, on the branch, at `start` (the usual state after a job pushed its last story) is used as it
+   * is: one `rev-parse`, no checkout and no scan of the files (the pipeline resets uncommitted changes
+   * before it starts anyway).
    */
-  async function ensureWorktree(git: GitRunner, cache: string, dir: string, branch: string, start: string) {
-    if (await exists(path.join(dir, '.git'))) {
-      const head = await git(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], dir).catch(() => '');
-      if (head === `${start}\nrefs/heads/${branch}\n`) return;
-      await git(['checkout', '-q', '-f', '-B', branch, start], dir);
-      await git(['clean', '-q', '-fdx'], dir);
-      return;
+  async function ensureWorktree(
+    git: GitRunner,
+    cache: string,
+    dir: string,
+    branch: string,
+    start: string,
+  ): Promise<string> {
+    const admin = await adminDirOf(cache, dir);
+    if (admin && (await exists(dir))) {
+      // Validation commands may have replaced the link; their own git (`git diff`) reads it.
+      await rm(path.join(dir, '.git'), { recursive: true, force: true });
+      await writeFile(path.join(dir, '.git'), `gitdir: ${admin}\n`);
+      const inWorktree = boundTo(git, admin, dir);
+      const head = await inWorktree(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], dir).catch(
+        () => '',
+      );
+      if (head === `${start}\nrefs/heads/${branch}\n`) return admin;
+      await inWorktree(['checkout', '-q', '-f', '-B', branch, start], dir);
+      await inWorktree(['clean', '-q', '-fdx'], dir);
+      return admin;
     }
     await rm(dir, { recursive: true, force: true });
     await git(['worktree', 'prune'], cache);
     await mkdir(path.dirname(dir), { recursive: true });
     await git(['worktree', 'add', '-q', '-f', '-B', branch, dir, start], cache);
+    const added = await adminDirOf(cache, dir);
+    if (!added) throw new Error(`git worktree add left no registration for ${dir} in ${cache}`);
+    return added;
   }
 
   return {
@@ -205,13 +222,20 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const branch = branchForThread(threadId);
       const dir = path.join(projectDir, `threads-${urlHash}`, branch.slice('intake/'.length));
       const name = openOptions.name ?? repository.url;
-      const baseBranch = await withLock(cache, async () => {
+      const { baseBranch, admin } = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
         const { base, start } = await syncRefs(git, cache, repository, name, branch);
-        await ensureWorktree(git, cache, dir, branch, start ?? (await emptyStart(git, cache)));
-        return base;
+        const worktreeAdmin = await ensureWorktree(
+          git,
+          cache,
+          dir,
+          branch,
+          start ?? (await emptyStart(git, cache)),
+        );
+        return { baseBranch: base, admin: worktreeAdmin };
       });
-      const local = gitWorkspace(git, dir, branch);
+      const inWorktree = boundTo(git, admin, dir);
+      const local = gitWorkspace(inWorktree, dir, branch);
       let head: string | undefined;
       return {
         ...local,
@@ -221,7 +245,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
           return head;
         },
         async publish() {
-          head = await publish(git, dir, branch, name, head);
+          head = await publish(inWorktree, dir, branch, name, head);
           return head;
         },
       };
@@ -276,3 +300,29 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     }
   }
 }
+
+/**
+ * A worktree's administrative folder, found from the cache's side (root's, out of the sandbox's
+ * reach), never through the worktree's own `.git`, which validation commands can rewrite.
+ */
+async function adminDirOf(cache: string, dir: string): Promise<string | undefined> {
+  const registrations = path.join(cache, 'worktrees');
+  const names = await readdir(registrations).catch(() => [] as string[]);
+  if (names.length === 0) return undefined;
+  const links = new Set([path.join(dir, '.git'), path.join(await realpath(dir).catch(() => dir), '.git')]);
+  for (const name of names) {
+    const gitdir = await readFile(path.join(registrations, name, 'gitdir'), 'utf8').catch(() => '');
+    if (links.has(gitdir.trim())) return path.join(registrations, name);
+  }
+  return undefined;
+}
+
+/**
+ * git for one worktree with its repository named explicitly: whatever `.git` a validation command
+ * left in the worktree (a folder whose config names an fsmonitor or a filter) is never read, so
+ * nothing it wrote runs as the worker.
+ */
+const boundTo =
+  (git: GitRunner, admin: string, dir: string): GitRunner =>
+  (args, cwd, env) =>
+    git([`--git-dir=${admin}`, `--work-tree=${dir}`, ...args], cwd, env);
