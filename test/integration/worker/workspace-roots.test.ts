@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -46,7 +47,8 @@ async function roots() {
   const durable = path.join(base, 'durable');
   const taskLocal = path.join(base, 'task-local');
   for (const dir of [durable, taskLocal]) await mkdir(dir);
-  for (const dir of [base, durable, taskLocal]) await chmod(dir, 0o711);
+  // Every folder above passable too, so that only the modes under test keep a lent uid out.
+  for (const dir of [world.root, base, durable, taskLocal]) await chmod(dir, 0o711);
   return { durable, taskLocal };
 }
 
@@ -175,7 +177,7 @@ describe('the worker workspace roots', () => {
   it.runIf(asRoot)(
     'let the uid sandbox lend a task-local worktree to a validation command and take it back',
     async () => {
-      const { workspaces } = await workerWorkspaces();
+      const { taskLocal, workspaces } = await workerWorkspaces();
       const remote = await workspaces.open('acme', 't0000000000000000000000b1', world.settings());
       const owner = await stat(remote.dir);
       const runner = createSandboxedCommandRunner({
@@ -185,16 +187,22 @@ describe('the worker workspace roots', () => {
         log: world.log,
         uidModeSharesNetwork: true,
       });
+      const urlHash = createHash('sha256').update(world.settings().url).digest('hex').slice(0, 12);
+      const cache = path.join(taskLocal, 'acme', `cache-${urlHash}.git`);
+      expect((await stat(cache)).isDirectory()).toBe(true);
       const result = await runner.run({
-        command: 'echo built > built.txt && id -u && ls src | wc -l',
+        command: `echo built > built.txt && id -u && ls src | wc -l && { ls ${cache} 2>&1 || true; }`,
         cwd: remote.dir,
         timeoutMs: 20_000,
         signal: new AbortController().signal,
         policy: { ...DEFAULT_SANDBOX_POLICY, mode: 'uid' },
       });
       expect(result.exitCode).toBe(0);
-      const [uid] = result.output.trim().split('\n');
+      const [uid, files, cacheListing] = result.output.trim().split('\n');
       expect(Number(uid)).toBeGreaterThanOrEqual(10_100);
+      expect(Number(files)).toBeGreaterThan(0);
+      // Another job's check must not read the project's history from the cache.
+      expect(cacheListing).toContain('Permission denied');
       expect(await readFile(path.join(remote.dir, 'built.txt'), 'utf8')).toBe('built\n');
       const after = await stat(path.join(remote.dir, 'built.txt'));
       expect([after.uid, (await stat(remote.dir)).uid]).toEqual([owner.uid, owner.uid]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
@@ -93,9 +93,12 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   async function ensureCache(git: GitRunner, cache: string, repository: RepositorySettings) {
-    if (await exists(path.join(cache, 'HEAD'))) return;
+    // The worker's alone: a check's lent uid could otherwise read any project's history on this task
+    // by its path (the worktree's own git link needs none of it: sandboxed checks cannot run git there).
+    if (await exists(path.join(cache, 'HEAD'))) return chmod(cache, 0o700);
     await rm(cache, { recursive: true, force: true });
-    await mkdir(cache, { recursive: true });
+    await mkdir(cache, { recursive: true, mode: 0o700 });
+    await chmod(cache, 0o700);
     await git(['init', '-q', '--bare', cache], path.dirname(cache));
     // What `git clone --filter=blob:none` sets up, with remote-tracking refs so that the thread
     // branches checked out in worktrees are never overwritten by a fetch.
