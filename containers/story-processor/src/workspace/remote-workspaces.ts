@@ -44,7 +44,8 @@ const LOCAL_TRANSPORT_CONFIG = [
 ] as const;
 
 /**
- * Workspaces of projects that name a repository. Per project a bare cache fetched with
+ * Workspaces cloned from a repository: the one a project names, or, for a project that names none,
+ * its own bare repository on the durable root (see own-repositories.ts). Per project a bare cache fetched with
  * `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on `intake/<thread>` that
  * starts from the remote's copy of that branch, or from the default branch on the first job. The
  * remote is the checkpoint: local commits that were never pushed are dropped on open.
