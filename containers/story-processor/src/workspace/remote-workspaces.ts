@@ -45,10 +45,10 @@ const LOCAL_TRANSPORT_CONFIG = [
 
 /**
  * Workspaces cloned from a repository: the one a project names, or, for a project that names none,
- * its own bare repository on the durable root (see own-repositories.ts). Per project a bare cache fetched with
- * `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on `intake/<thread>` that
- * starts from the remote's copy of that branch, or from the default branch on the first job. The
- * remote is the checkpoint: local commits that were never pushed are dropped on open.
+ * its own bare repository on the durable root (see own-repositories.ts). Per project a bare cache
+ * fetched with `--filter=blob:none` (blobs arrive on demand), and per thread a worktree on
+ * `intake/<thread>` that starts from the remote's copy of that branch, or from the default branch on
+ * the first job. The remote is the checkpoint: local commits that were never pushed are dropped on open.
  *
  * Credentials reach each git process through `createGitAuth` (GIT_ASKPASS for a token, a short-lived
  * key file for ssh); never a URL, a config file, or the environment of anything else.
