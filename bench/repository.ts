@@ -81,6 +81,24 @@ export async function storyOverhead(): Promise<BenchRow[]> {
     }
     const floor = await localPushFloor(await mkdtemp(path.join(world.root, 'floor-')), 30);
 
+    // A project without a repository: the same code path, pushing to its own bare repository (file://).
+    const ownParts = world.workerParts(await mkdtemp(path.join(world.root, 'worker-')));
+    const own = await ownParts.workspaces.open('solo', 'tbench');
+    const ownCommitAndPush: number[] = [];
+    for (let story = 1; story <= 30; story += 1) {
+      await writeFile(path.join(own.dir, `story-${story}.md`), `story ${story}\n`);
+      const started = performance.now();
+      await own.commit({ subject: `Story ${story}`, body: '', trailers: [['Intake-Story', String(story)]] });
+      await own.publish?.();
+      ownCommitAndPush.push(performance.now() - started);
+    }
+    const ownReopen: number[] = [];
+    for (let job = 0; job < 10; job += 1) {
+      const started = performance.now();
+      await ownParts.workspaces.open('solo', 'tbench');
+      ownReopen.push(performance.now() - started);
+    }
+
     const dataDir = await mkdtemp(path.join(world.root, 'worker-'));
     const harness = await createHarness({ ...world.workerParts(dataDir), log: world.log });
     const spec = Array.from({ length: STORIES }, (_, i) => `- Story number ${i + 1}`).join('\n');
@@ -110,6 +128,18 @@ export async function storyOverhead(): Promise<BenchRow[]> {
         value: `${ms(median(floor))}, n=${floor.length}`,
         anchor: 'ours, above',
         ratio: `ours is ${(ours / median(floor)).toFixed(1)}× the floor`,
+      },
+      {
+        benchmark: 'repository story',
+        metric: 'no repository: commit + push to its own bare repository (file://), median (p95)',
+        value: `${ms(median(ownCommitAndPush))} (${ms(percentile(ownCommitAndPush, 95))}), n=${ownCommitAndPush.length}`,
+        anchor: 'floor, above',
+        ratio: `${(median(ownCommitAndPush) / median(floor)).toFixed(1)}× the floor`,
+      },
+      {
+        benchmark: 'repository story',
+        metric: 'no repository: open of a later job of the thread (ls-remote, worktree reused), median',
+        value: `${ms(median(ownReopen))}, n=${ownReopen.length}`,
       },
       {
         benchmark: 'repository story',

@@ -25,8 +25,8 @@ export interface WorkerConfig {
   /** Fargate memory in MiB. @default 2048 */
   readonly memoryMiB: number;
   /**
-   * Task-local (ephemeral) storage in GiB, 21–200, where the repository caches and thread worktrees
-   * live (REMOTE_WORKSPACE_ROOT). Above Fargate's free 20 GiB it is billed per GB-hour.
+   * Task-local (ephemeral) storage in GiB, 21–200, where every project's repository cache and thread
+   * worktrees live (REMOTE_WORKSPACE_ROOT). Above Fargate's free 20 GiB it is billed per GB-hour.
    * @default 50
    */
   readonly ephemeralStorageGiB?: number;

@@ -72,7 +72,7 @@ export const GUARD_EXCEPTIONS: readonly GuardException[] = [
     rule: 'ecs_containers_readonly_access_check',
     resourceType: 'AWS::ECS::TaskDefinition',
     reason:
-      'git, the model tools and validation commands write temporary files and per-user homes for the lent sandbox uids inside the container; only the workspaces live on the EFS volume. A read-only root file system would need a writable volume for each of these paths.',
+      'git, the model tools and validation commands write temporary files and per-user homes for the lent sandbox uids inside the container; only the bare repositories of projects without a repository live on the EFS volume, clones and worktrees on task-local storage. A read-only root file system would need a writable volume for each of these paths.',
   },
   {
     rule: 'efs_automatic_backups_enabled_check',

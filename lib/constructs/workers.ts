@@ -25,12 +25,18 @@ import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
 import { sesIdentityArns } from './workflow.ts';
 
-/** Where the project workspaces (git repositories) are mounted in the worker container. */
+/** The folder on the EFS file system that the access point exposes (the durable workspace root). */
 export const WORKSPACE_PATH = '/workspaces';
 /**
- * Task-local storage for projects with a repository (partial-clone caches and thread worktrees): the
- * uid sandbox must chown a worktree to lend it, which an EFS access point refuses, and the remote
- * branch is the checkpoint, so nothing is lost with the task.
+ * Where the worker mounts it (WORKSPACE_ROOT): the bare repositories of projects without a repository.
+ * Its parent is a root-only (0700) folder of the image, because an EFS access point answers every
+ * client uid as its own POSIX user, so no mode on EFS keeps a lent sandbox uid out; the parent does.
+ */
+export const WORKSPACE_MOUNT_PATH = '/durable/workspaces';
+/**
+ * Task-local storage for every project's partial-clone cache and thread worktrees: the uid sandbox
+ * must chown a worktree to lend it, which an EFS access point refuses, and the pushed branch (on the
+ * project's remote, or its bare repository on EFS) is the checkpoint, so nothing is lost with the task.
  */
 export const REMOTE_WORKSPACE_PATH = '/scratch/workspaces';
 /** The POSIX user the EFS access point enforces; the image's non-root user must have this uid/gid. */
@@ -104,8 +110,8 @@ export interface WorkersProps {
 /**
  * The story-processing workers: an ECS cluster (Container Insights on) running an ARM64 Fargate
  * service from `containers/story-processor`, in private subnets, with the Anthropic key injected from
- * Secrets Manager, the project workspaces on an encrypted EFS file system (git repositories survive a
- * task), and a task count that follows the jobs waiting in or held from the project queues, down
+ * Secrets Manager, the bare repositories of projects without a repository on an encrypted EFS file
+ * system (they survive a task; clones and worktrees are task-local), and a task count that follows the jobs waiting in or held from the project queues, down
  * to a configurable minimum that may be zero.
  */
 export class Workers extends Construct {
@@ -230,7 +236,7 @@ export class Workers extends Construct {
         POWERTOOLS_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
-        WORKSPACE_ROOT: WORKSPACE_PATH,
+        WORKSPACE_ROOT: WORKSPACE_MOUNT_PATH,
         REMOTE_WORKSPACE_ROOT: REMOTE_WORKSPACE_PATH,
         REPOSITORY_CREDENTIALS_PREFIX: config.repositorySecretPrefix,
         WORKER_MAX_CONCURRENCY: String(config.worker.jobsPerTask),
@@ -250,7 +256,7 @@ export class Workers extends Construct {
       stopTimeout: Duration.seconds(120),
     });
     this.container.addMountPoints(
-      { sourceVolume: 'workspaces', containerPath: WORKSPACE_PATH, readOnly: false },
+      { sourceVolume: 'workspaces', containerPath: WORKSPACE_MOUNT_PATH, readOnly: false },
       { sourceVolume: 'scratch', containerPath: path.posix.dirname(REMOTE_WORKSPACE_PATH), readOnly: false },
     );
     Validations.of(this.taskDefinition).acknowledge({

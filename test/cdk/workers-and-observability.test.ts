@@ -127,7 +127,8 @@ describe('workers', () => {
           ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
           MountPoints: [
-            { ContainerPath: '/workspaces', ReadOnly: false, SourceVolume: 'workspaces' },
+            // Under the image's root-only /durable: EFS answers every uid as the access point's user.
+            { ContainerPath: '/durable/workspaces', ReadOnly: false, SourceVolume: 'workspaces' },
             { ContainerPath: '/scratch', ReadOnly: false, SourceVolume: 'scratch' },
           ],
           // The uid sandbox: root to lend uids, only the capabilities it uses, none added.
@@ -147,7 +148,7 @@ describe('workers', () => {
             },
           },
           Environment: Match.arrayWith([
-            { Name: 'WORKSPACE_ROOT', Value: '/workspaces' },
+            { Name: 'WORKSPACE_ROOT', Value: '/durable/workspaces' },
             { Name: 'REMOTE_WORKSPACE_ROOT', Value: '/scratch/workspaces' },
             { Name: 'SANDBOX_MODE', Value: 'uid' },
             { Name: 'SANDBOX_UID_NETWORK', Value: 'accept' },

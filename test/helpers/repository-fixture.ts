@@ -12,9 +12,7 @@ import { createRepositoryCredentials } from '../../containers/story-processor/sr
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
-import { createGitWorkspaces } from '../../containers/story-processor/src/workspace/git-workspaces.ts';
-import { createRemoteWorkspaces } from '../../containers/story-processor/src/workspace/remote-workspaces.ts';
-import { routeWorkspaces } from '../../containers/story-processor/src/workspace/workspace-router.ts';
+import { createWorkerWorkspaces } from '../../containers/story-processor/src/worker-workspaces.ts';
 
 const run = promisify(execFile);
 export const TOKEN_VARIABLE = 'INTAKE_TEST_REPO_TOKEN';
@@ -99,20 +97,18 @@ export function repositoryWorkerParts(
     environment: { [TOKEN_VARIABLE]: options.token, ...options.environment },
   });
   return {
-    workspaces: routeWorkspaces(
-      createGitWorkspaces(dataDir, git),
-      createRemoteWorkspaces({
-        root: dataDir,
-        home,
-        git,
-        credentials,
-        clock: systemClock,
-        ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
-        log: options.log,
-        attempts: options.attempts ?? 3,
-        backoffMs: 20,
-      }),
-    ),
+    workspaces: createWorkerWorkspaces({
+      root: dataDir,
+      remoteRoot: dataDir,
+      home,
+      git,
+      credentials,
+      clock: systemClock,
+      ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
+      log: options.log,
+      attempts: options.attempts ?? 3,
+      backoffMs: 20,
+    }),
     forges: createForges({ credentials, log: options.log, retries: 1 }),
   };
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
+import { testWorkspaces } from '#test/worker-workspaces';
 import {
-  createGitWorkspaces,
   JOB_TRAILER,
   STORY_TRAILER,
   THREAD_TRAILER,
@@ -62,7 +62,7 @@ describe('commit trailers: only the system writes them', () => {
       authorEmail: 'intake@intake.localhost',
       timeoutMs: 30_000,
     });
-    const workspace = await createGitWorkspaces(root, git).open(
+    const workspace = await testWorkspaces({ root, git }).open(
       'demo',
       `t${'0'.repeat(23)}${body.length % 10}`,
     );

@@ -18,9 +18,10 @@ const envSchema = z.object({
   [ENV.activeJobsTable]: z.string().min(1),
   WORKSPACE_ROOT: z.string().min(1).default('/workspaces'),
   /**
-   * Where projects with a repository keep their partial clone and thread worktrees (default
-   * WORKSPACE_ROOT). On Fargate: task-local storage, so the uid sandbox can lend worktrees (EFS access
-   * points refuse chown); the remote branch is the checkpoint, so losing it with the task loses nothing.
+   * Where every project keeps its partial clone and thread worktrees (default WORKSPACE_ROOT), cloned
+   * from its repository or, without one, from its bare repository on WORKSPACE_ROOT. On Fargate:
+   * task-local storage, so the uid sandbox can lend worktrees (EFS access points refuse chown); the
+   * pushed branch is the checkpoint, so losing it with the task loses nothing.
    */
   REMOTE_WORKSPACE_ROOT: z.string().min(1).optional(),
   /** The default prompt templates; the container image sets it (the bundle moves them). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -65,13 +66,14 @@ export interface StartWorkerOptions {
     secretsManager: SecretsManagerClient;
   }>;
   /**
-   * Projects without a repository keep their bare repository (their only copy: keep it on durable
-   * storage) and thread worktrees here; the worker's git home lives here too.
+   * Durable storage: the bare repositories of projects without a repository (their only copy, and
+   * their checkpoint) and the worker's git home.
    */
   workspaceRoot: string;
   /**
-   * Projects with a repository keep their partial-clone cache and thread worktrees here (the remote is
-   * the checkpoint, so task-local storage will do). Default `workspaceRoot`.
+   * Every project's partial-clone cache and thread worktrees (fetched from the project's repository, or
+   * from its bare repository on `workspaceRoot`; the pushed branch is the checkpoint, so task-local
+   * storage will do). Default `workspaceRoot`.
    */
   remoteWorkspaceRoot?: string;
   /** The variables a repository's `{ env }` credential may name (main passes the process environment). */
@@ -175,9 +177,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         ? { secretPrefix: options.repositorySecretPrefix }
         : {}),
     });
+  // Per process: each worker adds the bare repositories it opens (no two processes write one file).
+  const gitConfig = path.join(await mkdtemp(path.join(tmpdir(), 'intake-git-')), 'config');
   const git = createGitRunner({
     pathEnv,
     home,
+    globalConfig: gitConfig,
     authorName: 'intake',
     authorEmail: 'intake@localhost',
     timeoutMs: 120_000,
@@ -209,6 +214,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       createWorkerWorkspaces({
         root,
         remoteRoot,
+        safeDirectoryConfig: gitConfig,
         home,
         git,
         credentials,

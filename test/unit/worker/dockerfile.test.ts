@@ -58,6 +58,10 @@ describe('the worker Dockerfile', () => {
       expect(setup).toMatch(new RegExp(`apt-get install[^\\n]*\\b${pkg}\\b`));
     }
     expect(setup).toContain('useradd --system --uid 10001');
+    // The parent of the EFS mount on ECS (WORKSPACE_ROOT=/durable/workspaces): root-only, so a lent
+    // sandbox uid cannot reach the bare repositories (EFS itself answers every uid as its own user).
+    expect(setup).toMatch(/mkdir -p [^\n]*\/durable\/workspaces/);
+    expect(setup).toContain('chmod 0700 /durable');
     const user = runtime.filter((i) => i.getKeyword() === 'USER').map(argumentsOf);
     expect(user).toEqual(['10001:10001']);
     const entrypoint = runtime.filter((i) => i.getKeyword() === 'ENTRYPOINT').map(argumentsOf);

@@ -38,7 +38,7 @@ import type {
   WorkQueue,
 } from '../../../containers/story-processor/src/ports.ts';
 import { createGitRunner } from '../../../containers/story-processor/src/workspace/git-cli.ts';
-import { createGitWorkspaces } from '../../../containers/story-processor/src/workspace/git-workspaces.ts';
+import { testWorkspaces } from '#test/worker-workspaces';
 
 export const PATH_ENV = process.env.PATH ?? '/usr/bin:/bin';
 
@@ -396,7 +396,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
     composeReply: async (request) =>
       new TextEncoder().encode(`To: ${request.to}\nSubject: Re: ${request.subject}\n\n${request.text}`),
     model: new OfflineModelProvider(),
-    workspaces: createGitWorkspaces(path.join(root, 'workspaces'), git),
+    workspaces: testWorkspaces({ root: path.join(root, 'workspaces'), git }),
     commands: createCommandRunner({ env: { PATH: PATH_ENV, HOME: root }, maxOutputBytes: 64 * 1024 }),
     log: silentLog,
     clock: systemClock,
@@ -459,6 +459,14 @@ export async function branchLog(
   job: Job,
 ): Promise<Array<{ subject: string; trailers: string }>> {
   const repo = path.join(harness.root, 'workspaces', job.projectId, 'repo.git');
+  // The branch reaches the project's bare repository with its first pushed story.
+  const pushed = await harness
+    .git(['rev-parse', '--verify', '-q', `refs/heads/intake/${job.threadId}`], repo)
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!pushed) return [];
   const out = await harness.git(
     ['log', '--reverse', `intake/${job.threadId}`, '--format=%s%x1f%(trailers)%x1e'],
     repo,

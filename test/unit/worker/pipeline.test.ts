@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobSummarySchema } from '#contracts/messages';
@@ -59,16 +58,10 @@ describe('story pipeline', () => {
     expect(h.metrics.entries.filter((e) => e.name === 'TokensPerJob')).toHaveLength(1);
     expect(h.metrics.count('TokensPerJob')).toBeGreaterThan(0);
     expect(h.metrics.entries.filter((e) => e.name === 'JobCostUsd')).toHaveLength(1);
-    const file = await readFile(
-      path.join(
-        h.root,
-        'workspaces',
-        job.projectId,
-        'threads',
-        job.threadId,
-        'stories/02-add-a-farewell-module.md',
-      ),
-      'utf8',
+    // Pushed to the project's own bare repository, the durable copy.
+    const file = await h.git(
+      ['show', `intake/${job.threadId}:stories/02-add-a-farewell-module.md`],
+      path.join(h.root, 'workspaces', job.projectId, 'repo.git'),
     );
     expect(file).toContain('# Story 2: Add a farewell module');
   });

@@ -8,6 +8,11 @@ export interface GitRunnerOptions {
   authorName: string;
   authorEmail: string;
   timeoutMs: number;
+  /**
+   * A global config file that only the worker writes (the `safe.directory` entries of the projects'
+   * own bare repositories); a missing file reads as empty. Default: none (`/dev/null`).
+   */
+  globalConfig?: string;
 }
 
 /** `env`: extra variables for this one call (the credential hand-off to GIT_ASKPASS, nothing else). */
@@ -24,20 +29,22 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
     HOME: options.home,
     LC_ALL: 'C',
     GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_GLOBAL: options.globalConfig ?? '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: options.authorName,
     GIT_AUTHOR_EMAIL: options.authorEmail,
     GIT_COMMITTER_NAME: options.authorName,
     GIT_COMMITTER_EMAIL: options.authorEmail,
   };
-  // No credential helper may store a token; hooks and signing never run; no gc or maintenance is
+  // No credential helper may store a token; hooks, fsmonitor and signing never run; no gc or maintenance is
   // started behind a commit or a fetch (each would be one more process on every story).
   const safety = [
     '-c',
     'maintenance.auto=false',
     '-c',
     'core.hooksPath=/dev/null',
+    '-c',
+    'core.fsmonitor=false',
     '-c',
     'commit.gpgsign=false',
     '-c',

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { ID_PATTERN } from '#contracts/identifiers';
-import type { CommitRequest, GitWorkspace, WorkspaceProvider } from '../ports.ts';
+import { access } from 'node:fs/promises';
+import type { CommitRequest, GitWorkspace } from '../ports.ts';
 import { quotedCommitBody } from './commit-message.ts';
 import type { GitRunner } from './git-cli.ts';
 
@@ -27,69 +25,6 @@ export const exists = (target: string): Promise<boolean> =>
     () => true,
     () => false,
   );
-
-/**
- * One bare git repository per project (`<root>/<projectId>/repo.git`) and one worktree per thread
- * branch (`<root>/<projectId>/threads/<thread>`), so jobs of different users of one project never
- * share a working tree.
- */
-export function createGitWorkspaces(root: string, git: GitRunner): WorkspaceProvider {
-  const locks = new Map<string, Promise<unknown>>();
-  const withProjectLock = <T>(projectId: string, work: () => Promise<T>): Promise<T> => {
-    const previous = locks.get(projectId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    locks.set(
-      projectId,
-      next.catch(() => undefined),
-    );
-    return next;
-  };
-
-  return {
-    open(projectId, threadId) {
-      if (!ID_PATTERN.test(projectId)) throw new Error(`not a project id: ${JSON.stringify(projectId)}`);
-      return withProjectLock(projectId, async () => {
-        const projectDir = path.join(root, projectId);
-        const repo = path.join(projectDir, 'repo.git');
-        await ensureRepository(git, projectDir, repo);
-        const branch = branchForThread(threadId);
-        const dir = path.join(projectDir, 'threads', branch.slice('intake/'.length));
-        await ensureWorktree(git, repo, dir, branch);
-        return gitWorkspace(git, dir, branch);
-      });
-    },
-  };
-}
-
-async function ensureRepository(git: GitRunner, projectDir: string, repo: string): Promise<void> {
-  await mkdir(projectDir, { recursive: true });
-  if (!(await exists(path.join(repo, 'HEAD'))))
-    await git(['init', '-q', '--bare', '-b', 'main', repo], projectDir);
-  const hasMain = await git(['rev-parse', '--verify', '-q', 'refs/heads/main'], repo).then(
-    () => true,
-    () => false,
-  );
-  if (hasMain) return;
-  const emptyTree = (await git(['hash-object', '-w', '-t', 'tree', '/dev/null'], repo)).trim();
-  const commit = (await git(['commit-tree', emptyTree, '-m', 'Workspace created by intake'], repo)).trim();
-  await git(['update-ref', 'refs/heads/main', commit], repo);
-}
-
-async function ensureWorktree(git: GitRunner, repo: string, dir: string, branch: string): Promise<void> {
-  if (await exists(path.join(dir, '.git'))) {
-    const head = await git(['rev-parse', '--abbrev-ref', 'HEAD'], dir).catch(() => '');
-    if (head.trim() === branch) return;
-    await rm(dir, { recursive: true, force: true });
-  }
-  await git(['worktree', 'prune'], repo);
-  await mkdir(path.dirname(dir), { recursive: true });
-  const hasBranch = await git(['show-ref', '--verify', '-q', `refs/heads/${branch}`], repo).then(
-    () => true,
-    () => false,
-  );
-  if (hasBranch) await git(['worktree', 'add', '-q', dir, branch], repo);
-  else await git(['worktree', 'add', '-q', '-b', branch, dir, 'main'], repo);
-}
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
