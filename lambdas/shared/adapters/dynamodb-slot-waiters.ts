@@ -5,14 +5,18 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { SlotWaiterItem } from '#contracts/tables';
-import { epochSeconds } from '#contracts/active-jobs-table';
-import type { SlotWaiter, SlotWaiters } from '#workflow/ports';
+import {
+  byArrival,
+  slotWaiterItemFor,
+  slotWaiterKey,
+  slotWaiterOf,
+  WAITER_CONDITIONS,
+  type SlotWaiter,
+  type SlotWaiterItem,
+} from '#contracts/slot-waiters-table';
+import type { SlotWaiters } from '#workflow/ports';
 
-/** A waiter item outlives any wait (the workflow bounds a wait to minutes); TTL removes leftovers. */
-const WAITER_TTL_SECONDS = 24 * 3600;
-
-/** The slot-waiters table: pk = slot id, sk = job id. */
+/** The slot-waiters table on DynamoDB; the item, its key and its condition are the contract's. */
 export class DynamoDbSlotWaiters implements SlotWaiters {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -20,17 +24,14 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
   ) {}
 
   async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
+    const item = slotWaiterItemFor(waiter, now);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: waiter.slotId, sk: waiter.jobId },
+        Key: slotWaiterKey(waiter.slotId, waiter.jobId),
         UpdateExpression: 'SET #token = :token, arrivedAt = if_not_exists(arrivedAt, :now), #ttl = :ttl',
         ExpressionAttributeNames: { '#token': 'token', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':token': waiter.token,
-          ':now': now.toISOString(),
-          ':ttl': epochSeconds(now) + WAITER_TTL_SECONDS,
-        },
+        ExpressionAttributeValues: { ':token': item.token, ':now': item.arrivedAt, ':ttl': item.ttl },
       }),
     );
   }
@@ -51,9 +52,7 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
       items.push(...((page.Items ?? []) as SlotWaiterItem[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items
-      .map((item) => ({ slotId: item.pk, jobId: item.sk, token: item.token, arrivedAt: item.arrivedAt }))
-      .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.jobId.localeCompare(b.jobId));
+    return items.map(slotWaiterOf).sort(byArrival);
   }
 
   async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
@@ -61,8 +60,8 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: waiter.slotId, sk: waiter.jobId },
-          ConditionExpression: '#token = :token',
+          Key: slotWaiterKey(waiter.slotId, waiter.jobId),
+          ConditionExpression: WAITER_CONDITIONS.stillWaitsWith.expression,
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':token': waiter.token },
         }),
