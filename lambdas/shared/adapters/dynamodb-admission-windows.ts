@@ -7,6 +7,7 @@ import {
   type CountedWindow,
 } from '#contracts/admission-windows-table';
 import type { AdmissionWindows } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 type Attribute = keyof AdmissionWindowItem;
 const attr = <K extends Attribute>(name: K): K => name;
@@ -17,6 +18,11 @@ const attr = <K extends Attribute>(name: K): K => name;
  * already holds it), so concurrent ParseEmail calls can never admit more than the limit.
  */
 export class DynamoDbAdmissionWindows implements AdmissionWindows {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbAdmissionWindows> = [
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['take', 'giveBack', 'claimReply'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

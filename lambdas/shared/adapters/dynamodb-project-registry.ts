@@ -8,9 +8,17 @@ import {
   projectOf,
   type ProjectItem,
 } from '#contracts/projects-table';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** The project registry on DynamoDB; the item, its key and its validation are the contract's. */
 export class DynamoDbProjectRegistry implements ProjectRegistry {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbProjectRegistry> = [
+    { actions: ['dynamodb:GetItem'], on: 'table', by: ['get'] },
+    { actions: ['dynamodb:Scan'], on: 'table', by: ['list'] },
+    { actions: ['dynamodb:PutItem'], on: 'table', by: ['put'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

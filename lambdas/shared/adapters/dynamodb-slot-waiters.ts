@@ -15,9 +15,17 @@ import {
   type SlotWaiterItem,
 } from '#contracts/slot-waiters-table';
 import type { SlotWaiters } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** The slot-waiters table on DynamoDB; the item, its key and its condition are the contract's. */
 export class DynamoDbSlotWaiters implements SlotWaiters {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbSlotWaiters> = [
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['park'] },
+    { actions: ['dynamodb:Query'], on: 'table', by: ['waiting'] },
+    { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['leave'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
