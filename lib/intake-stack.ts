@@ -1,3 +1,4 @@
+import { grantResources } from './grants.ts';
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
@@ -69,7 +70,11 @@ export class IntakeStack extends Stack {
       mailBucket: this.mail.bucket,
       environment,
     });
-    const intake = this.mail.startExecutionsOn(this.workflow.stateMachine, environment);
+    const intake = this.mail.startExecutionsOn(
+      this.workflow.stateMachine,
+      environment,
+      grantResources(this.state, this.mail.bucket, []),
+    );
     this.workers = new Workers(this, 'Workers', {
       config,
       state: this.state,

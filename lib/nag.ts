@@ -56,6 +56,12 @@ export const REASONS = {
     "Instructions and attachments are stored per job under these prefixes of this environment's mail bucket; the grant is limited to the prefix, not the bucket.",
   taskTokens:
     'states:SendTaskSuccess has no resource-level permissions, so IAM requires Resource "*"; the call is authorised by the task token, which only the waiting execution hands out.',
+  queueList:
+    'sqs:ListQueues has no resource-level permissions, so IAM requires Resource "*"; queues are listed by this environment\'s name prefix, and every call on a queue is scoped to that prefix.',
+  executions:
+    'Execution ARNs are created per email at run time; the grant covers the executions of this one state machine only.',
+  metricNamespace:
+    'cloudwatch:PutMetricData has no resource-level permissions, so IAM requires Resource "*"; the cloudwatch:namespace condition restricts it to the one namespace.',
   repositorySecrets:
     "Project repository tokens are secrets created outside CDK under this environment's repository-secret prefix; a secret ARN ends in a random suffix, so the grant names the prefix, never all secrets.",
   functionVersions:

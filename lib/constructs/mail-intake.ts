@@ -10,7 +10,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
 import type { IntakeConfig } from '../config.ts';
-import { REASONS } from '../nag.ts';
+import { handlerGrants, type GrantResources } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
 
 /** Key prefixes in the mail bucket. SES writes `emails/`; parse-email writes the other two. */
@@ -186,19 +186,17 @@ export class MailIntake extends Construct {
    * SES writes a test object `emails/AMAZON_SES_SETUP_NOTIFICATION` when the rule is created; the
    * handler must ignore it.
    */
-  startExecutionsOn(stateMachine: sfn.IStateMachine, environment: Record<string, string>): HandlerFunction {
+  startExecutionsOn(
+    stateMachine: sfn.IStateMachine,
+    environment: Record<string, string>,
+    resources: GrantResources,
+  ): HandlerFunction {
     const intake = new HandlerFunction(this, 'IntakeHandler', {
       config: this.config,
       name: 'intake',
       environment: { ...environment, STATE_MACHINE_ARN: stateMachine.stateMachineArn },
     });
-    intake.allow(
-      'ReadRawEmails',
-      ['s3:GetObject'],
-      [this.bucket.arnForObjects(`${MAIL_PREFIX.emails}*`)],
-      REASONS.rawEmails,
-    );
-    intake.allow('StartWorkflow', ['states:StartExecution'], [stateMachine.stateMachineArn]);
+    intake.allowAll(handlerGrants('intake', { ...resources, stateMachine: stateMachine.stateMachineArn }));
     intake.live.configureAsyncInvoke({
       retryAttempts: 2,
       onFailure: new SqsDestination(this.intakeFailures),

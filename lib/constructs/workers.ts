@@ -20,6 +20,7 @@ import type { IntakeConfig, WorkerConfig } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
+import { grantResources, handlerGrants } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
@@ -358,23 +359,7 @@ export class Workers extends Construct {
       name: 'queue-backlog',
       environment: props.environment,
     });
-    this.backlogFunction.allow(
-      'ReadProjectQueueDepths',
-      ['sqs:GetQueueAttributes'],
-      [state.queueArnPattern('input'), state.queueArnPattern('dlq')],
-      REASONS.queuesAtRunTime,
-    );
-    this.backlogFunction.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ListProjectQueues', actions: ['sqs:ListQueues'], resources: ['*'] }),
-    );
-    this.backlogFunction.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishBacklogMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': BACKLOG_METRICS.namespace } },
-      }),
-    );
+    this.backlogFunction.allowAll(handlerGrants('queue-backlog', grantResources(state, mailBucket, [])));
     Validations.of(this.backlogFunction.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

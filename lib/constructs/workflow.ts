@@ -10,8 +10,8 @@ import type { IntakeConfig } from '../config.ts';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, type HandlerName } from '../handlers.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
+import { grantResources, handlerGrants } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
-import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
 
 export interface WorkflowProps {
@@ -33,7 +33,7 @@ export const sesIdentityArns = (scope: Construct, domains: readonly string[]): s
 /**
  * The `email-processor` state machine, deployed from `statemachines/email-processor.asl.json` with
  * definition substitutions (the deployed definition is that file), and the five Lambda handlers it
- * invokes, each with exactly the permissions its handler uses. A definition from a file gets no
+ * invokes, each with the permissions its handler's adapters declare. A definition from a file gets no
  * automatic grants, so the state machine's role is written out here from what the file calls.
  */
 export class Workflow extends Construct {
@@ -50,74 +50,30 @@ export class Workflow extends Construct {
     const removalPolicy = dataRemovalPolicy(config);
     const fn = (name: WorkflowHandler | 'record-execution-end', logicalId: string) =>
       new HandlerFunction(this, logicalId, { config, name, environment });
-    const emails = mailBucket.arnForObjects(`${MAIL_PREFIX.emails}*`);
     const identities = sesIdentityArns(this, config.mailDomains);
 
-    // Releasing a slot hands it on: read the slot's waiters, wake the oldest, drop those whose task is gone.
-    const wakesWaiters = (handler: HandlerFunction) => {
-      handler.allow(
-        'WakeSlotWaiters',
-        ['dynamodb:Query', 'dynamodb:DeleteItem'],
-        [state.slotWaiters.tableArn],
-      );
-      handler.allow('WakeWaitingTask', ['states:SendTaskSuccess'], ['*'], REASONS.taskTokens);
+    const stateMachineName = `${config.prefix}-email-processor`;
+    const executions = Arn.format(
+      {
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      Stack.of(this),
+    );
+    const resources = grantResources(state, mailBucket, identities, { executions });
+    // Each role holds what the adapters of its handler's dependency set declare (lib/grants.ts).
+    const withGrants = (name: WorkflowHandler | 'record-execution-end', logicalId: string) => {
+      const handler = fn(name, logicalId);
+      handler.allowAll(handlerGrants(name, resources));
+      return handler;
     };
-
-    const parseEmail = fn('parse-email', 'ParseEmail');
-    parseEmail.allow('ReadRawEmails', ['s3:GetObject'], [emails], REASONS.rawEmails);
-    parseEmail.allow(
-      'StoreInstructionAndAttachments',
-      ['s3:PutObject'],
-      [
-        mailBucket.arnForObjects(`${MAIL_PREFIX.instructions}*`),
-        mailBucket.arnForObjects(`${MAIL_PREFIX.attachments}*`),
-      ],
-      REASONS.jobObjects,
-    );
-    parseEmail.allow('ReadProjects', ['dynamodb:GetItem'], [state.projects.tableArn]);
-    parseEmail.allow('RecordJob', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [state.jobs.tableArn]);
-    parseEmail.allow('CountAdmissions', ['dynamodb:UpdateItem'], [state.admissionWindows.tableArn]);
-
-    const claimJob = fn('claim-job', 'ClaimJob');
-    claimJob.allow('ClaimSlot', ['dynamodb:PutItem', 'dynamodb:GetItem'], [state.activeJobs.tableArn]);
-    claimJob.allow(
-      'ParkOnSlot',
-      ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      [state.slotWaiters.tableArn],
-    );
-    claimJob.allow('AnswerOwnTask', ['states:SendTaskSuccess'], ['*'], REASONS.taskTokens);
-    claimJob.allow('ReadProjects', ['dynamodb:GetItem'], [state.projects.tableArn]);
-    claimJob.allow('RecordJob', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
-    claimJob.allow(
-      'CreateProjectQueues',
-      [
-        'sqs:CreateQueue',
-        'sqs:GetQueueUrl',
-        'sqs:GetQueueAttributes',
-        'sqs:SetQueueAttributes',
-        'sqs:TagQueue',
-      ],
-      [state.queueArnPattern()],
-      REASONS.queuesAtRunTime,
-    );
-
-    const recordInterruption = fn('record-interruption', 'RecordInterruption');
-    recordInterruption.allow('FlagLease', ['dynamodb:UpdateItem'], [state.activeJobs.tableArn]);
-    recordInterruption.allow('AuditInterruption', ['dynamodb:PutItem'], [state.interruptions.tableArn]);
-    recordInterruption.allow('RecordJob', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
-
-    const finishJob = fn('finish-job', 'FinishJob');
-    finishJob.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
-    wakesWaiters(finishJob);
-    finishJob.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
-    finishJob.allow('ReadRawEmails', ['s3:GetObject'], [emails], REASONS.rawEmails);
-    finishJob.allow('ReplyFromMailDomain', ['ses:SendEmail', 'ses:SendRawEmail'], identities);
-
-    const handleTimeout = fn('handle-timeout', 'HandleTimeout');
-    handleTimeout.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
-    wakesWaiters(handleTimeout);
-    handleTimeout.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
-    handleTimeout.allow('NotifySender', ['ses:SendEmail'], identities);
+    const parseEmail = withGrants('parse-email', 'ParseEmail');
+    const claimJob = withGrants('claim-job', 'ClaimJob');
+    const recordInterruption = withGrants('record-interruption', 'RecordInterruption');
+    const finishJob = withGrants('finish-job', 'FinishJob');
+    const handleTimeout = withGrants('handle-timeout', 'HandleTimeout');
 
     this.functions = {
       'parse-email': parseEmail,
@@ -127,7 +83,6 @@ export class Workflow extends Construct {
       'handle-timeout': handleTimeout,
     };
 
-    const stateMachineName = `${config.prefix}-email-processor`;
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
       retention: retentionDays(config.logRetentionDays),
@@ -208,25 +163,7 @@ export class Workflow extends Construct {
     });
 
     // Every email ends in one recorded outcome, also when its execution ends without a Record* state.
-    this.executionEndRecorder = fn('record-execution-end', 'RecordExecutionEnd');
-    const executions = Arn.format(
-      {
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${stateMachineName}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      Stack.of(this),
-    );
-    this.executionEndRecorder.allow(
-      'ReadExecutionHistory',
-      ['states:GetExecutionHistory'],
-      [executions],
-      'Execution ARNs are created per email at run time; the grant covers the executions of this one state machine only.',
-    );
-    this.executionEndRecorder.allow('ReleaseSlot', ['dynamodb:DeleteItem'], [state.activeJobs.tableArn]);
-    wakesWaiters(this.executionEndRecorder);
-    this.executionEndRecorder.allow('RecordOutcome', ['dynamodb:UpdateItem'], [state.jobs.tableArn]);
+    this.executionEndRecorder = withGrants('record-execution-end', 'RecordExecutionEnd');
     new events.Rule(this, 'ExecutionEnded', {
       description: `${stateMachineName} executions that did not succeed`,
       eventPattern: {

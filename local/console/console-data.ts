@@ -15,6 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import PostalMime, { type Address } from 'postal-mime';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import type { ActiveJobItem } from '#contracts/active-jobs-table';
+import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { JobItem } from '#contracts/jobs-table';
 import { executionHistory } from '../execution-history.ts';
 import { listOutbox, readOutboxMessage, type OutboxEntry } from '../outbox/outbox.ts';
@@ -187,8 +188,8 @@ export class ConsoleData {
     return (await this.scan(this.config.activeJobsTable)) as unknown as ActiveJobItem[];
   }
 
-  interruptions(): Promise<Item[]> {
-    return this.scan(this.config.interruptionsTable);
+  async interruptions(): Promise<InterruptionItem[]> {
+    return (await this.scan(this.config.interruptionsTable)) as unknown as InterruptionItem[];
   }
 
   async queues(): Promise<QueueDepth[]> {

@@ -199,9 +199,9 @@ describe('intake trigger', () => {
       (s) => s.Sid !== 'WriteOwnLogs' && !String(s.Action).startsWith('xray:'),
     );
     expect(statements).toEqual([
-      expect.objectContaining({ Sid: 'ReadRawEmails', Action: 's3:GetObject' }),
+      expect.objectContaining({ Sid: 'BlobsReadObjects', Action: 's3:GetObject' }),
       expect.objectContaining({
-        Sid: 'StartWorkflow',
+        Sid: 'StarterStateMachine',
         Action: 'states:StartExecution',
         Resource: { Ref: stateMachine },
       }),

@@ -359,15 +359,15 @@ describe('workers', () => {
           .Statement,
     );
     const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
-    expect(bySid.PublishBacklogMetrics).toMatchObject({
+    expect(bySid.BacklogPublisherMetricNamespace).toMatchObject({
       Action: 'cloudwatch:PutMetricData',
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': 'Intake' } },
     });
-    expect(bySid.ListProjectQueues).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
-    expect(bySid.ReadProjectQueueDepths).toMatchObject({ Action: 'sqs:GetQueueAttributes' });
-    expect(JSON.stringify(bySid.ReadProjectQueueDepths)).toContain('intake-prod-input-*');
-    expect(JSON.stringify(bySid.ReadProjectQueueDepths)).toContain('intake-prod-dlq-*');
+    expect(bySid.QueueDepthsQueueList).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    expect(bySid.QueueDepthsQueues).toMatchObject({ Action: 'sqs:GetQueueAttributes' });
+    expect(JSON.stringify(bySid.QueueDepthsQueues)).toContain('intake-prod-input-*');
+    expect(JSON.stringify(bySid.QueueDepthsQueues)).toContain('intake-prod-dlq-*');
   });
 });
 

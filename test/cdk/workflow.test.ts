@@ -124,30 +124,31 @@ describe('Lambda functions', () => {
     }
   });
 
+  // The roles are built from the adapters' declarations (test/cdk/grants.test.ts proves they match);
+  // this spells out what that gives each handler, resources included, for review.
   it('have exactly the permissions their handlers use', () => {
     expect(grantsOf('parse-email')).toEqual({
-      ReadRawEmails: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
-      StoreInstructionAndAttachments: {
+      BlobsReadObjects: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
+      BlobsWrittenObjects: {
         actions: ['s3:PutObject'],
         resources: sorted([objects('instructions/'), objects('attachments/')]),
       },
-      ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
-      RecordJob: { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
-      CountAdmissions: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateAdmissionWindows')] },
+      ProjectsTable: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
+      JobsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      AdmissionWindowsTable: {
+        actions: ['dynamodb:UpdateItem'],
+        resources: [tableArn('StateAdmissionWindows')],
+      },
     });
     expect(grantsOf('claim-job')).toEqual({
-      ClaimSlot: {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [tableArn('StateActiveJobs')],
-      },
-      ParkOnSlot: {
+      SlotsTable: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateActiveJobs')] },
+      WaitersTable: {
         actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
         resources: [tableArn('StateSlotWaiters')],
       },
-      AnswerOwnTask: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
-      ReadProjects: { actions: ['dynamodb:GetItem'], resources: [tableArn('StateProjects')] },
-      RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
-      CreateProjectQueues: {
+      WakerTaskTokens: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+      JobsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      QueuesQueues: {
         actions: [
           'sqs:CreateQueue',
           'sqs:GetQueueAttributes',
@@ -159,51 +160,50 @@ describe('Lambda functions', () => {
       },
     });
     expect(grantsOf('record-interruption')).toEqual({
-      FlagLease: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },
-      AuditInterruption: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateInterruptions')] },
-      RecordJob: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+      SlotsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },
+      InterruptionsTable: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateInterruptions')] },
+      JobsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
     });
-    const wakesWaiters = {
-      WakeSlotWaiters: {
+    const releasesSlot = {
+      SlotsTable: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+      WaitersTable: {
         actions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
         resources: [tableArn('StateSlotWaiters')],
       },
-      WakeWaitingTask: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+      WakerTaskTokens: { actions: ['states:SendTaskSuccess'], resources: ['*'] },
     };
-    expect(grantsOf('finish-job')).toEqual({
-      ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
-      ...wakesWaiters,
-      RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
-      ReadRawEmails: { actions: ['s3:GetObject'], resources: [objects('emails/')] },
-      ReplyFromMailDomain: { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: sorted(identities) },
-    });
+    const recordsOutcome = {
+      JobsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
+    };
+    const notifies = {
+      NotifierMailIdentities: { actions: ['ses:SendEmail'], resources: sorted(identities) },
+    };
+    expect(grantsOf('finish-job')).toEqual({ ...releasesSlot, ...recordsOutcome, ...notifies });
     expect(grantsOf('handle-timeout')).toEqual({
-      ReleaseSlot: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
-      ...wakesWaiters,
-      RecordOutcome: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
-      NotifySender: { actions: ['ses:SendEmail'], resources: sorted(identities) },
+      ...releasesSlot,
+      ...recordsOutcome,
+      ...notifies,
     });
     const recorder = grantsOf('record-execution-end');
     expect(Object.keys(recorder).sort()).toEqual([
-      'ReadExecutionHistory',
-      'RecordOutcome',
-      'ReleaseSlot',
-      'WakeSlotWaiters',
-      'WakeWaitingTask',
+      'ExecutionStatesExecutions',
+      'JobsTable',
+      'SlotsTable',
+      'WaitersTable',
+      'WakerTaskTokens',
     ]);
-    expect(recorder.WakeSlotWaiters).toEqual(wakesWaiters.WakeSlotWaiters);
-    expect(recorder.ReleaseSlot).toEqual({
-      actions: ['dynamodb:DeleteItem'],
-      resources: [tableArn('StateActiveJobs')],
-    });
-    expect(recorder.RecordOutcome).toEqual({
-      actions: ['dynamodb:UpdateItem'],
-      resources: [tableArn('StateJobs')],
-    });
-    expect(recorder.ReadExecutionHistory?.actions).toEqual(['states:GetExecutionHistory']);
-    expect(JSON.stringify(recorder.ReadExecutionHistory?.resources)).toContain(
+    expect(recorder).toMatchObject(releasesSlot);
+    expect(recorder.ExecutionStatesExecutions?.actions).toEqual(['states:GetExecutionHistory']);
+    expect(JSON.stringify(recorder.ExecutionStatesExecutions?.resources)).toContain(
       ':execution:intake-dev-email-processor:*',
     );
+  });
+
+  it('grant nothing their handlers do not call (the two hand-copied extras are gone)', () => {
+    const actionsOf = (handler: string): string[] =>
+      Object.values(grantsOf(handler)).flatMap((g) => (g as { actions: string[] }).actions);
+    expect(actionsOf('finish-job')).not.toContain('s3:GetObject');
+    expect(grantsOf('claim-job').SlotsTable?.actions).not.toContain('dynamodb:GetItem');
   });
 
   it('hand every execution that did not succeed to the recorder, which records it unless the workflow did', () => {

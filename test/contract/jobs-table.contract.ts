@@ -1,12 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { JobItem } from '#contracts/jobs-table';
 import type { JobRecords } from '#workflow/ports';
+import type {
+  Checkpoint,
+  JobProgress,
+  JobRecordStore,
+  WorkerReport,
+} from '../../containers/story-processor/src/ports.ts';
 
-/** The workflow's side of one jobs table, and a way to read an item as it is stored. */
+/** Both sides of one jobs table (the workflow's and the worker's), and a way to read an item as stored. */
 export interface JobsTableUnderTest {
   jobs: JobRecords;
-  read(projectId: string, jobId: string): Promise<Pick<JobItem, 'finishedAt'> | undefined>;
+  workers: JobRecordStore;
+  read(projectId: string, jobId: string): Promise<(object & Pick<JobItem, 'finishedAt'>) | undefined>;
 }
+
+const checkpoint: Checkpoint = {
+  plan: [{ title: 'Add the page', description: 'A page that says hello.' }],
+  completed: [{ index: 0, commit: 'abc123' }],
+  position: { storyIndex: 1, step: 'generate' },
+};
+const progress = {
+  checkpoint,
+  stories: [],
+  modelUsage: {
+    calls: 2,
+    inputTokens: 10,
+    outputTokens: 20,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0,
+  },
+} as const satisfies Partial<JobProgress>;
+const report: WorkerReport = { kind: 'succeeded', at: '2026-03-01T10:05:00.000Z', workerId: 'worker-1' };
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
@@ -80,6 +106,63 @@ export function describeJobsTableContract(name: string, table: () => JobsTableUn
         outcome: 'succeeded',
         interruptedBy: 'job-b',
         finishedAt: T0.toISOString(),
+      });
+    });
+
+    describe("the worker's side (job-record store)", () => {
+      it('marks a job running while it is open, and keeps its first start', async () => {
+        const { workers, read } = table();
+        const { projectId, jobId } = freshJob();
+        await workers.markRunning(projectId, jobId, { workerId: 'worker-1', startedAt: T0.toISOString() });
+        expect(await read(projectId, jobId)).toMatchObject({
+          outcome: 'running',
+          workerId: 'worker-1',
+          workerStartedAt: T0.toISOString(),
+        });
+        expect((await read(projectId, jobId))?.finishedAt).toBeUndefined();
+      });
+
+      it('never turns a final job back into a running one, but notes the worker', async () => {
+        const { jobs, workers, read } = table();
+        const { projectId, jobId } = freshJob();
+        await jobs.record(projectId, jobId, 'interrupted', {}, T0);
+        await workers.markRunning(projectId, jobId, { workerId: 'worker-2', startedAt: at(5).toISOString() });
+        expect(await read(projectId, jobId)).toMatchObject({
+          outcome: 'interrupted',
+          finishedAt: T0.toISOString(),
+          workerId: 'worker-2',
+        });
+      });
+
+      it('loads the checkpoint and report it saved, and nothing for a job it never saw', async () => {
+        const { workers } = table();
+        const { projectId, jobId } = freshJob();
+        expect(await workers.load(projectId, jobId)).toEqual({});
+        await workers.saveProgress(projectId, jobId, progress);
+        expect(await workers.load(projectId, jobId)).toEqual({ checkpoint });
+        await workers.markReported(projectId, jobId, report);
+        expect(await workers.load(projectId, jobId)).toEqual({ checkpoint, report });
+      });
+
+      it("writes its fields beside the workflow's without touching the outcome", async () => {
+        const { jobs, workers, read } = table();
+        const { projectId, jobId } = freshJob();
+        await jobs.record(projectId, jobId, 'queued', { sender: 'scott@example.com' }, T0);
+        await workers.saveProgress(projectId, jobId, progress);
+        await workers.saveDelivery?.(projectId, jobId, {
+          branch: 'intake/thread-1',
+          pullRequest: { number: 7, url: 'https://forge.example/pr/7' },
+        });
+        await jobs.record(projectId, jobId, 'succeeded', {}, at(30));
+        expect(await read(projectId, jobId)).toMatchObject({
+          outcome: 'succeeded',
+          sender: 'scott@example.com',
+          checkpoint,
+          modelUsage: progress.modelUsage,
+          branch: 'intake/thread-1',
+          pullRequest: { number: 7, url: 'https://forge.example/pr/7' },
+          finishedAt: at(30).toISOString(),
+        });
       });
     });
   });

@@ -1,8 +1,22 @@
 import { FINAL_JOB, isFinalOutcome } from '#contracts/jobs-table';
 import type { JobOutcome } from '#contracts/tables';
+import {
+  ADMISSION_CONDITIONS,
+  type AdmissionWindowItem,
+  type CountedWindow,
+} from '#contracts/admission-windows-table';
+import { interruptionItemFor, type InterruptionItem } from '#contracts/interruptions-table';
+import {
+  byArrival,
+  slotWaiterItemFor,
+  slotWaiterOf,
+  WAITER_CONDITIONS,
+  type SlotWaiterItem,
+} from '#contracts/slot-waiters-table';
 import { MemorySlotStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
 import type {
+  AdmissionWindows,
   InterruptionLog,
   InterruptionRecord,
   JobRecordFields,
@@ -17,24 +31,55 @@ import type {
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
 export { MemorySlotStore };
 
+/** The slot-waiters table in a Map of contract items, keyed `${pk}/${sk}`. */
 export class MemorySlotWaiters implements SlotWaiters {
-  readonly items = new Map<string, SlotWaiter>();
+  readonly items = new Map<string, SlotWaiterItem>();
 
   async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
     const key = `${waiter.slotId}/${waiter.jobId}`;
-    const arrivedAt = this.items.get(key)?.arrivedAt ?? now.toISOString();
-    this.items.set(key, { ...waiter, arrivedAt });
+    this.items.set(key, slotWaiterItemFor(waiter, now, this.items.get(key)));
   }
 
   async waiting(slotId: string): Promise<SlotWaiter[]> {
     return [...this.items.values()]
-      .filter((waiter) => waiter.slotId === slotId)
-      .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.jobId.localeCompare(b.jobId));
+      .filter((item) => item.pk === slotId)
+      .map(slotWaiterOf)
+      .sort(byArrival);
   }
 
   async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
     const key = `${waiter.slotId}/${waiter.jobId}`;
-    if (this.items.get(key)?.token === waiter.token) this.items.delete(key);
+    if (WAITER_CONDITIONS.stillWaitsWith.holds(this.items.get(key), waiter.token)) this.items.delete(key);
+  }
+}
+
+/** The admission-windows table in a Map of contract items, keyed by pk. */
+export class MemoryAdmissionWindows implements AdmissionWindows {
+  readonly items = new Map<string, AdmissionWindowItem>();
+
+  async take(window: CountedWindow, jobId: string): Promise<boolean> {
+    const item = this.items.get(window.key);
+    if (!ADMISSION_CONDITIONS.hasRoomFor.holds(item, window.limit, jobId)) return false;
+    const admitted = new Set(item?.admitted ?? []).add(jobId);
+    this.items.set(window.key, { ...item, pk: window.key, admitted, ttl: window.expiresAt });
+    return true;
+  }
+
+  async giveBack(window: CountedWindow, jobId: string): Promise<void> {
+    const item = this.items.get(window.key);
+    if (!item?.admitted) return;
+    const admitted = new Set(item.admitted);
+    admitted.delete(jobId);
+    // DynamoDB removes a string set that becomes empty.
+    const { admitted: _emptied, ...rest } = item;
+    this.items.set(window.key, admitted.size > 0 ? { ...rest, admitted } : rest);
+  }
+
+  async claimReply(window: CountedWindow, jobId: string): Promise<boolean> {
+    const item = this.items.get(window.key);
+    if (!ADMISSION_CONDITIONS.replyUnclaimedOrOurs.holds(item, jobId)) return false;
+    this.items.set(window.key, { ...item, pk: window.key, repliedFor: jobId, ttl: window.expiresAt });
+    return true;
   }
 }
 
@@ -92,10 +137,14 @@ export class MemoryJobRecords implements JobRecords {
   }
 }
 
+/** The interruptions table in a Map of contract items keyed `${pk}/${sk}`; `entries` in call order. */
 export class MemoryInterruptionLog implements InterruptionLog {
   readonly entries: InterruptionRecord[] = [];
+  readonly items = new Map<string, InterruptionItem>();
   async record(entry: InterruptionRecord): Promise<void> {
     this.entries.push(entry);
+    const item = interruptionItemFor(entry);
+    this.items.set(`${item.pk}/${item.sk}`, item);
   }
 }
 

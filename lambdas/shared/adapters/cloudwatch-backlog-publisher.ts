@@ -1,6 +1,7 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { METRICS, METRICS_NAMESPACE, QUEUE_PREFIX_DIMENSION, type MetricContract } from '#contracts/metrics';
 import type { BacklogPublisher, BacklogSample } from '#workflow/queue-backlog';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** The one call this adapter makes; a CloudWatchClient satisfies it. */
 export interface MetricDataClient {
@@ -9,6 +10,11 @@ export interface MetricDataClient {
 
 /** Publishes the backlog totals as custom metrics, one dimension: the environment's queue prefix. */
 export class CloudWatchBacklogPublisher implements BacklogPublisher {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<CloudWatchBacklogPublisher> = [
+    { actions: ['cloudwatch:PutMetricData'], on: 'metricNamespace', by: ['publish'] },
+  ];
+
   constructor(
     private readonly client: MetricDataClient,
     private readonly now: () => Date,

@@ -1,17 +1,28 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AdmissionWindowItem } from '#contracts/tables';
-import type { AdmissionWindows, CountedWindow } from '#workflow/ports';
+import {
+  ADMISSION_CONDITIONS,
+  admissionWindowKey,
+  type AdmissionWindowItem,
+  type CountedWindow,
+} from '#contracts/admission-windows-table';
+import type { AdmissionWindows } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 type Attribute = keyof AdmissionWindowItem;
 const attr = <K extends Attribute>(name: K): K => name;
 
 /**
- * Admission windows on DynamoDB (`AdmissionWindowItem`). Each decision is one conditional update:
+ * Admission windows on DynamoDB; the item and its conditions are the contract's. Each decision is one conditional update:
  * the job joins the window's `admitted` string set only while the set is smaller than the limit (or
  * already holds it), so concurrent ParseEmail calls can never admit more than the limit.
  */
 export class DynamoDbAdmissionWindows implements AdmissionWindows {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbAdmissionWindows> = [
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['take', 'giveBack', 'claimReply'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -20,10 +31,9 @@ export class DynamoDbAdmissionWindows implements AdmissionWindows {
   async take(window: CountedWindow, jobId: string): Promise<boolean> {
     return this.conditionally({
       TableName: this.tableName,
-      Key: { pk: window.key },
+      Key: admissionWindowKey(window),
       UpdateExpression: 'ADD #admitted :job SET #ttl = :ttl',
-      ConditionExpression:
-        'attribute_not_exists(#admitted) OR size(#admitted) < :limit OR contains(#admitted, :jobId)',
+      ConditionExpression: ADMISSION_CONDITIONS.hasRoomFor.expression,
       ExpressionAttributeNames: { '#admitted': attr('admitted'), '#ttl': attr('ttl') },
       ExpressionAttributeValues: {
         ':job': new Set([jobId]),
@@ -38,7 +48,7 @@ export class DynamoDbAdmissionWindows implements AdmissionWindows {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: window.key },
+        Key: admissionWindowKey(window),
         UpdateExpression: 'DELETE #admitted :job',
         ExpressionAttributeNames: { '#admitted': attr('admitted') },
         ExpressionAttributeValues: { ':job': new Set([jobId]) },
@@ -49,9 +59,9 @@ export class DynamoDbAdmissionWindows implements AdmissionWindows {
   async claimReply(window: CountedWindow, jobId: string): Promise<boolean> {
     return this.conditionally({
       TableName: this.tableName,
-      Key: { pk: window.key },
+      Key: admissionWindowKey(window),
       UpdateExpression: 'SET #repliedFor = :jobId, #ttl = :ttl',
-      ConditionExpression: 'attribute_not_exists(#repliedFor) OR #repliedFor = :jobId',
+      ConditionExpression: ADMISSION_CONDITIONS.replyUnclaimedOrOurs.expression,
       ExpressionAttributeNames: { '#repliedFor': attr('repliedFor'), '#ttl': attr('ttl') },
       ExpressionAttributeValues: { ':jobId': jobId, ':ttl': window.expiresAt },
     });

@@ -1,31 +1,21 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { slotIdOf } from '#contracts/identifiers';
-import type { InterruptionLog, InterruptionRecord } from '#workflow/ports';
+import { interruptionItemFor, type InterruptionRecord } from '#contracts/interruptions-table';
+import type { InterruptionLog } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
-/** The interruptions audit table: pk = slot, sk = `${at}#${byJobId}`; items expire by TTL. */
+/** The interruptions audit table on DynamoDB; the item and its key are the contract's. */
 export class DynamoDbInterruptionLog implements InterruptionLog {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbInterruptionLog> = [
+    { actions: ['dynamodb:PutItem'], on: 'table', by: ['record'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async record(entry: InterruptionRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: slotIdOf(entry.projectId, entry.userId),
-          sk: `${entry.at.toISOString()}#${entry.byJobId}`,
-          projectId: entry.projectId,
-          userId: entry.userId,
-          targetJobId: entry.targetJobId,
-          byJobId: entry.byJobId,
-          reason: entry.reason,
-          delivered: entry.delivered,
-          interruptedAt: entry.at.toISOString(),
-          ttl: Math.floor(entry.expiresAt.getTime() / 1000),
-        },
-      }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: interruptionItemFor(entry) }));
   }
 }

@@ -3,6 +3,7 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { FINAL_JOB, isFinalOutcome, jobKey } from '#contracts/jobs-table';
 import type { JobOutcome } from '#contracts/tables';
 import type { JobRecordFields, JobRecords } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 interface UpdateParts {
   sets: string[];
@@ -13,6 +14,11 @@ interface UpdateParts {
 
 /** The jobs table: pk = projectId, sk = jobId. */
 export class DynamoDbJobRecords implements JobRecords {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbJobRecords> = [
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['record', 'recordIfOpen', 'annotate'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -1,19 +1,35 @@
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseProject, type Project } from '#domain/project-config';
+import type { Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
+import {
+  byProjectId,
+  projectItemFor,
+  projectKey,
+  projectOf,
+  type ProjectItem,
+} from '#contracts/projects-table';
+import type { AdapterGrants } from '#contracts/grants';
 
-/** The project registry on DynamoDB: pk = project id, the validated project in `project`. */
+/** The project registry on DynamoDB; the item, its key and its validation are the contract's. */
 export class DynamoDbProjectRegistry implements ProjectRegistry {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbProjectRegistry> = [
+    { actions: ['dynamodb:GetItem'], on: 'table', by: ['get'] },
+    { actions: ['dynamodb:Scan'], on: 'table', by: ['list'] },
+    { actions: ['dynamodb:PutItem'], on: 'table', by: ['put'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async get(projectId: string): Promise<Project | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: projectId } }),
+      new GetCommand({ TableName: this.tableName, Key: projectKey(projectId) }),
     );
-    return result.Item ? parseProject(result.Item.project) : undefined;
+    return result.Item ? projectOf(result.Item as ProjectItem) : undefined;
   }
 
   async list(): Promise<Project[]> {
@@ -23,19 +39,15 @@ export class DynamoDbProjectRegistry implements ProjectRegistry {
       const page = await this.client.send(
         new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }),
       );
-      for (const item of page.Items ?? []) projects.push(parseProject(item.project));
+      for (const item of page.Items ?? []) projects.push(projectOf(item as ProjectItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return projects.sort((a, b) => a.id.localeCompare(b.id));
+    return projects.sort(byProjectId);
   }
 
   async put(project: Project): Promise<void> {
-    const valid = parseProject(project);
     await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: valid.id, project: valid, updatedAt: new Date().toISOString() },
-      }),
+      new PutCommand({ TableName: this.tableName, Item: projectItemFor(project, this.now()) }),
     );
   }
 }

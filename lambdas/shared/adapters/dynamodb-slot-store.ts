@@ -1,12 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   ACTIVE_JOB_CONDITIONS,
   activeJobItemFor,
@@ -15,9 +9,17 @@ import {
   type ActiveJobItem,
 } from '#contracts/active-jobs-table';
 import type { ClaimAttempt, SlotClaim, SlotStore } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** The workflow's side of the active-jobs table on DynamoDB; the item and its conditions are the contract's. */
 export class DynamoDbSlotStore implements SlotStore {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbSlotStore> = [
+    { actions: ['dynamodb:PutItem'], on: 'table', by: ['claim'] },
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['requestInterrupt'] },
+    { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['release'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -39,9 +41,8 @@ export class DynamoDbSlotStore implements SlotStore {
         return { claimed: true, item };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const holder = error.Item ? (unmarshall(error.Item) as ActiveJobItem) : await this.get(item.pk);
-        // The holder released between our write and our read: the slot is free, try again.
-        if (holder) return { claimed: false, holder };
+        // ALL_OLD returns the holder with the failed condition; without one the slot is free again.
+        if (error.Item) return { claimed: false, holder: unmarshall(error.Item) as ActiveJobItem };
       }
     }
     throw new Error(`Could not claim slot ${item.pk}: it changed hands three times during the claim`);
@@ -80,12 +81,5 @@ export class DynamoDbSlotStore implements SlotStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  private async get(slotId: string): Promise<ActiveJobItem | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
-    );
-    return result.Item as ActiveJobItem | undefined;
   }
 }

@@ -5,32 +5,41 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { SlotWaiterItem } from '#contracts/tables';
-import { epochSeconds } from '#contracts/active-jobs-table';
-import type { SlotWaiter, SlotWaiters } from '#workflow/ports';
+import {
+  byArrival,
+  slotWaiterItemFor,
+  slotWaiterKey,
+  slotWaiterOf,
+  WAITER_CONDITIONS,
+  type SlotWaiter,
+  type SlotWaiterItem,
+} from '#contracts/slot-waiters-table';
+import type { SlotWaiters } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
-/** A waiter item outlives any wait (the workflow bounds a wait to minutes); TTL removes leftovers. */
-const WAITER_TTL_SECONDS = 24 * 3600;
-
-/** The slot-waiters table: pk = slot id, sk = job id. */
+/** The slot-waiters table on DynamoDB; the item, its key and its condition are the contract's. */
 export class DynamoDbSlotWaiters implements SlotWaiters {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbSlotWaiters> = [
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['park'] },
+    { actions: ['dynamodb:Query'], on: 'table', by: ['waiting'] },
+    { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['leave'] },
+  ];
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
+    const item = slotWaiterItemFor(waiter, now);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: waiter.slotId, sk: waiter.jobId },
+        Key: slotWaiterKey(waiter.slotId, waiter.jobId),
         UpdateExpression: 'SET #token = :token, arrivedAt = if_not_exists(arrivedAt, :now), #ttl = :ttl',
         ExpressionAttributeNames: { '#token': 'token', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':token': waiter.token,
-          ':now': now.toISOString(),
-          ':ttl': epochSeconds(now) + WAITER_TTL_SECONDS,
-        },
+        ExpressionAttributeValues: { ':token': item.token, ':now': item.arrivedAt, ':ttl': item.ttl },
       }),
     );
   }
@@ -51,9 +60,7 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
       items.push(...((page.Items ?? []) as SlotWaiterItem[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items
-      .map((item) => ({ slotId: item.pk, jobId: item.sk, token: item.token, arrivedAt: item.arrivedAt }))
-      .sort((a, b) => a.arrivedAt.localeCompare(b.arrivedAt) || a.jobId.localeCompare(b.jobId));
+    return items.map(slotWaiterOf).sort(byArrival);
   }
 
   async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
@@ -61,8 +68,8 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: waiter.slotId, sk: waiter.jobId },
-          ConditionExpression: '#token = :token',
+          Key: slotWaiterKey(waiter.slotId, waiter.jobId),
+          ConditionExpression: WAITER_CONDITIONS.stillWaitsWith.expression,
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':token': waiter.token },
         }),

@@ -1,7 +1,14 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BlobTooLargeError, type BlobStore } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 export class S3BlobStore implements BlobStore {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<S3BlobStore> = [
+    { actions: ['s3:GetObject'], on: 'readObjects', by: ['get'] },
+    { actions: ['s3:PutObject'], on: 'writtenObjects', by: ['put'] },
+  ];
+
   constructor(private readonly client: S3Client) {}
 
   async get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array> {

@@ -1,8 +1,14 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Mailer, OutboundMail } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** Sends raw MIME through SES v2 (locally, the runtime's outbox answers the same API). */
 export class SesMailer implements Mailer {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SesMailer> = [
+    { actions: ['ses:SendEmail'], on: 'mailIdentities', by: ['send'] },
+  ];
+
   constructor(private readonly client: SESv2Client) {}
 
   async send(mail: OutboundMail): Promise<string | undefined> {

@@ -1,7 +1,13 @@
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionStarter, StartOutcome } from '#workflow/ports';
+import type { AdapterGrants } from '#contracts/grants';
 
 export class SfnExecutionStarter implements ExecutionStarter {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SfnExecutionStarter> = [
+    { actions: ['states:StartExecution'], on: 'stateMachine', by: ['start'] },
+  ];
+
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,

@@ -1,9 +1,15 @@
 import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { workflowStateSchema, type WorkflowState } from '#contracts/workflow-state';
 import type { ExecutionStates } from '#workflow/record-execution-end';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** The newest state input or output in an execution's history that reads as a workflow state. */
 export class SfnExecutionStates implements ExecutionStates {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SfnExecutionStates> = [
+    { actions: ['states:GetExecutionHistory'], on: 'executions', by: ['lastState'] },
+  ];
+
   constructor(private readonly client: SFNClient) {}
 
   async lastState(executionArn: string): Promise<WorkflowState | undefined> {

@@ -1,7 +1,14 @@
 import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueDepth, QueueDepthReader } from '#workflow/queue-backlog';
+import type { AdapterGrants } from '#contracts/grants';
 
 export class SqsQueueDepths implements QueueDepthReader {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SqsQueueDepths> = [
+    { actions: ['sqs:ListQueues'], on: 'queueList', by: ['list'] },
+    { actions: ['sqs:GetQueueAttributes'], on: 'queues', by: ['depth'] },
+  ];
+
   constructor(private readonly client: SQSClient) {}
 
   async list(namePrefix: string): Promise<string[]> {

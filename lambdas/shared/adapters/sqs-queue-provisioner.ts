@@ -15,9 +15,25 @@ import {
   tlsOnlyPolicy,
   type QueueSecurity,
 } from '#workflow/queue-attributes';
+import type { AdapterGrants } from '#contracts/grants';
 
 /** Creates a project-user's input, dead-letter and interrupt queues on first use. */
 export class SqsQueueProvisioner implements QueueProvisioner {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SqsQueueProvisioner> = [
+    {
+      actions: [
+        'sqs:CreateQueue',
+        'sqs:TagQueue',
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sqs:SetQueueAttributes',
+      ],
+      on: 'queues',
+      by: ['ensureProjectQueues'],
+    },
+  ];
+
   private readonly known = new Map<string, Promise<ProjectQueueUrls>>();
 
   constructor(

@@ -7,44 +7,20 @@
 export const TABLE_KEYS = {
   /** pk = `${projectId}#${userId}`; one item while a job holds the slot (see `active-jobs-table.ts`). */
   activeJobs: { partitionKey: 'pk', ttlAttribute: 'ttl' },
-  /** pk = projectId, sk = jobId; every email's outcome, and the worker's per-story results and checkpoint. */
+  /** pk = projectId, sk = jobId; every email's outcome and the worker's results (see `jobs-table.ts`). */
   jobs: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: undefined },
-  /** pk = `${projectId}#${userId}`, sk = `${interruptedAtIso}#${byJobId}`; audit records that expire. */
+  /** pk = `${projectId}#${userId}`, sk = `${interruptedAtIso}#${byJobId}`; audit records that expire (see `interruptions-table.ts`). */
   interruptions: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
-  /** pk = projectId; the project registry. */
+  /** pk = projectId; the project registry (see `projects-table.ts`). */
   projects: { partitionKey: 'pk', ttlAttribute: undefined },
   /**
    * pk = `${projectId}#sender#${address}#${windowStartIso}` or `${projectId}#project#${windowStartIso}`;
-   * the admission rate-limit windows (see `AdmissionWindowItem`), expiring after their window.
+   * the admission rate-limit windows (see `admission-windows-table.ts`), expiring after their window.
    */
   admissionWindows: { partitionKey: 'pk', ttlAttribute: 'ttl' },
-  /** pk = `${projectId}#${userId}`, sk = jobId; executions parked until the slot is free. */
+  /** pk = `${projectId}#${userId}`, sk = jobId; executions parked until the slot is free (see `slot-waiters-table.ts`). */
   slotWaiters: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
 } as const;
-
-/**
- * An item of the admission-windows table: the jobs admitted in one window, as a string set, so that
- * counting a job twice (a retried ParseEmail) changes nothing; and the one job whose refusal in this
- * window may be answered.
- */
-export interface AdmissionWindowItem {
-  pk: string;
-  admitted?: Set<string>;
-  repliedFor?: string;
-  ttl: number;
-}
-
-/** An item of the slot-waiters table: one execution parked on a busy slot, woken by task token. */
-export interface SlotWaiterItem {
-  pk: string;
-  /** The waiting job's id. */
-  sk: string;
-  /** The token of the waiting task; replaced each time the execution parks again. */
-  token: string;
-  /** When the job first parked on this slot: waiters are woken oldest first. */
-  arrivedAt: string;
-  ttl: number;
-}
 
 /** Every email ends in exactly one of these, recorded on its jobs-table item. */
 export const JOB_OUTCOMES = [

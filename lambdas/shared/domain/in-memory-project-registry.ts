@@ -1,26 +1,36 @@
+import { byProjectId, projectItemFor, projectOf, type ProjectItem } from '#contracts/projects-table';
 import type { Project } from './project-config.ts';
 import type { ProjectRegistry } from './project-registry.ts';
 
-/** A registry in a Map, for tests and the local runtime. Hands out copies so callers cannot mutate it. */
+/**
+ * The projects table in a Map of contract items, for tests and the local runtime: it validates what
+ * it stores as the DynamoDB registry does, and hands out copies so callers cannot mutate it.
+ */
 export class InMemoryProjectRegistry implements ProjectRegistry {
-  readonly #projects = new Map<string, Project>();
+  readonly #items = new Map<string, ProjectItem>();
 
-  constructor(projects: readonly Project[] = []) {
-    for (const project of projects) this.#projects.set(project.id, structuredClone(project));
+  constructor(
+    projects: readonly Project[] = [],
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    for (const project of projects) this.#store(project);
+  }
+
+  #store(project: Project): void {
+    const item = projectItemFor(structuredClone(project), this.now());
+    this.#items.set(item.pk, item);
   }
 
   async get(projectId: string): Promise<Project | undefined> {
-    const project = this.#projects.get(projectId);
-    return project && structuredClone(project);
+    const item = this.#items.get(projectId);
+    return item && structuredClone(projectOf(item));
   }
 
   async list(): Promise<Project[]> {
-    return [...this.#projects.values()]
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .map((project) => structuredClone(project));
+    return [...this.#items.values()].map((item) => structuredClone(projectOf(item))).sort(byProjectId);
   }
 
   async put(project: Project): Promise<void> {
-    this.#projects.set(project.id, structuredClone(project));
+    this.#store(project);
   }
 }

@@ -1,4 +1,5 @@
 import type { RateLimits } from '#domain/project-config';
+import { projectWindowKey, senderWindowKey } from '#contracts/admission-windows-table';
 import type { AdmissionWindows, CountedWindow } from './ports.ts';
 
 export interface RateDecision {
@@ -25,8 +26,8 @@ export function windowsFor(
   // Kept a window past its end, then left to TTL; the condition never depends on TTL deletion.
   const expiresAt = Math.floor(start.getTime() / 1000) + 2 * limits.windowSeconds;
   return {
-    sender: { key: `${projectId}#sender#${sender}#${startIso}`, limit: limits.perSender, expiresAt },
-    project: { key: `${projectId}#project#${startIso}`, limit: limits.perProject, expiresAt },
+    sender: { key: senderWindowKey(projectId, sender, startIso), limit: limits.perSender, expiresAt },
+    project: { key: projectWindowKey(projectId, startIso), limit: limits.perProject, expiresAt },
   };
 }
 

@@ -1,6 +1,9 @@
 import type { ActiveJobClaim, ActiveJobItem } from '#contracts/active-jobs-table';
 import type { JobRecordFields } from '#contracts/jobs-table';
 import type { JobOutcome } from '#contracts/tables';
+import type { CountedWindow } from '#contracts/admission-windows-table';
+import type { InterruptionRecord } from '#contracts/interruptions-table';
+import type { SlotWaiter } from '#contracts/slot-waiters-table';
 
 /** What a claim needs to write on the project-user slot. */
 export type SlotClaim = ActiveJobClaim;
@@ -15,15 +18,6 @@ export interface SlotStore {
   requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean>;
   /** Deletes the lease only if this job still holds it; false when it did not. */
   release(slotId: string, jobId: string): Promise<boolean>;
-}
-
-/** An execution parked on a busy slot until a release wakes it (or its wait times out). */
-export interface SlotWaiter {
-  slotId: string;
-  jobId: string;
-  token: string;
-  /** When it first parked on the slot (kept when it parks again): the oldest is woken first. */
-  arrivedAt: string;
 }
 
 /** The slot-waiters table: who waits for which slot, in arrival order. */
@@ -42,15 +36,7 @@ export interface TaskWaker {
   wake(token: string, output: unknown): Promise<boolean>;
 }
 
-export type { JobRecordFields };
-
-/** One admission rate-limit window: its item key, how many jobs it admits, when it may be deleted. */
-export interface CountedWindow {
-  key: string;
-  limit: number;
-  /** Epoch seconds. */
-  expiresAt: number;
-}
+export type { CountedWindow, InterruptionRecord, JobRecordFields, SlotWaiter };
 
 /** The admission-windows table: counts admitted jobs per window atomically, like the slot. */
 export interface AdmissionWindows {
@@ -86,17 +72,6 @@ export interface JobRecords {
   ): Promise<boolean>;
   /** Adds fields without changing the outcome (for example, who interrupted a running job). */
   annotate(projectId: string, jobId: string, fields: JobRecordFields, now: Date): Promise<void>;
-}
-
-export interface InterruptionRecord {
-  projectId: string;
-  userId: string;
-  targetJobId: string;
-  byJobId: string;
-  reason: string;
-  delivered: boolean;
-  at: Date;
-  expiresAt: Date;
 }
 
 /** The interruptions audit table (items expire by TTL). */

@@ -1,0 +1,167 @@
+import type { Dependency } from '../lambdas/shared/contracts/grants.ts';
+import type { HandlerName } from '../lambdas/shared/contracts/functions.ts';
+import {
+  DEPENDENCIES,
+  HANDLER_DEPENDENCIES,
+  type DependencyName,
+} from '../lambdas/shared/runtime/handler-dependencies.ts';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { StateAndQueues } from './constructs/state-and-queues.ts';
+import { REASONS } from './nag.ts';
+
+/** The resources of one stack that grants are bound to (ARNs or tokens). */
+export interface GrantResources {
+  readonly tables: Record<NonNullable<Dependency['scope']['table']>, string>;
+  /** The ARN pattern of the mail bucket's objects under a prefix (`emails/*`). */
+  objects(prefix: 'emails' | 'instructions' | 'attachments'): string;
+  /** The ARN pattern of the run-time queues of a role, or of every role. */
+  queues(role?: 'input' | 'dlq' | 'interrupt'): string;
+  readonly mailIdentities: readonly string[];
+  readonly stateMachine?: string;
+  readonly executions?: string;
+}
+
+/** One statement of a handler's role, named after the collaborator and the resource it serves. */
+export interface GrantStatement {
+  readonly sid: string;
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly conditions?: Record<string, Record<string, string>>;
+  /** Why a wildcard resource is unavoidable, when one is. */
+  readonly wildcardReason?: string;
+}
+
+const pascal = (text: string): string =>
+  text.replace(/(^|[-_])(\w)/g, (_, __, letter: string) => letter.toUpperCase());
+
+/** The statements one collaborator needs, from its adapter's declaration bound to its scope. */
+export function statementsOf(
+  name: string,
+  dependency: Dependency,
+  methods: readonly string[],
+  resources: GrantResources,
+): GrantStatement[] {
+  const { scope, adapter } = dependency;
+  const declared = new Set(adapter.grants.flatMap((grant) => grant.by));
+  const unknown = methods.filter((method) => !declared.has(method));
+  if (unknown.length > 0)
+    throw new Error(`${name}: ${adapter.name} declares no grant for ${unknown.join(', ')}`);
+  const statements: GrantStatement[] = [];
+  for (const grant of adapter.grants.filter((g) => g.by.some((method) => methods.includes(method)))) {
+    const actions = [...grant.actions];
+    const sid = `${pascal(name)}${pascal(grant.on)}`;
+    const missing = (what: string): Error =>
+      new Error(`${name}: its adapter declares ${grant.on} actions but its scope names no ${what}`);
+    switch (grant.on) {
+      case 'table':
+        if (!scope.table) throw missing('table');
+        statements.push({ sid, actions, resources: [resources.tables[scope.table]] });
+        break;
+      case 'readObjects':
+      case 'writtenObjects': {
+        const prefixes = scope[grant.on];
+        if (!prefixes) throw missing('object prefixes');
+        // An empty list says so on purpose: this use never reads (or writes) objects.
+        if (prefixes.length === 0) break;
+        statements.push({
+          sid,
+          actions,
+          resources: prefixes.map((prefix) => resources.objects(prefix)),
+          wildcardReason: prefixes.includes('emails') ? REASONS.rawEmails : REASONS.jobObjects,
+        });
+        break;
+      }
+      case 'queues':
+        statements.push({
+          sid,
+          actions,
+          resources: scope.queues ? scope.queues.map((role) => resources.queues(role)) : [resources.queues()],
+          wildcardReason: REASONS.queuesAtRunTime,
+        });
+        break;
+      case 'queueList':
+      case 'taskTokens':
+        statements.push({ sid, actions, resources: ['*'], wildcardReason: REASONS[grant.on] });
+        break;
+      case 'metricNamespace':
+        if (!scope.metricNamespace) throw missing('metric namespace');
+        statements.push({
+          sid,
+          actions,
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': scope.metricNamespace } },
+          wildcardReason: REASONS.metricNamespace,
+        });
+        break;
+      case 'mailIdentities':
+        statements.push({ sid, actions, resources: [...resources.mailIdentities] });
+        break;
+      case 'stateMachine':
+        if (!resources.stateMachine) throw missing('state machine');
+        statements.push({ sid, actions, resources: [resources.stateMachine] });
+        break;
+      case 'executions':
+        if (!resources.executions) throw missing('executions');
+        statements.push({
+          sid,
+          actions,
+          resources: [resources.executions],
+          wildcardReason: REASONS.executions,
+        });
+        break;
+    }
+  }
+  return statements;
+}
+
+/**
+ * A handler's role, statement by statement, built from the adapters its dependency set names: the
+ * role holds what those adapters declare and nothing else.
+ */
+export function handlerGrants(
+  handler: HandlerName,
+  resources: GrantResources,
+  dependencies: Record<string, Dependency> = DEPENDENCIES,
+  sets: Record<HandlerName, Record<string, readonly string[] | undefined>> = HANDLER_DEPENDENCIES,
+): GrantStatement[] {
+  const merged = new Map<string, GrantStatement>();
+  for (const [name, methods = []] of Object.entries(sets[handler])) {
+    const dependency = dependencies[name as DependencyName];
+    if (!dependency) throw new Error(`${handler}: no dependency named ${name}`);
+    // One statement per collaborator and resource kind: several grants of one kind share it.
+    for (const statement of statementsOf(name, dependency, methods, resources)) {
+      const earlier = merged.get(statement.sid);
+      merged.set(
+        statement.sid,
+        earlier
+          ? { ...earlier, actions: [...new Set([...earlier.actions, ...statement.actions])] }
+          : statement,
+      );
+    }
+  }
+  return [...merged.values()];
+}
+
+/** The resources of the stack's state, mail bucket and identities, as the grants bind them. */
+export function grantResources(
+  state: StateAndQueues,
+  mailBucket: s3.IBucket,
+  mailIdentities: readonly string[],
+  extra: { stateMachine?: string; executions?: string } = {},
+): GrantResources {
+  return {
+    tables: {
+      activeJobs: state.activeJobs.tableArn,
+      jobs: state.jobs.tableArn,
+      interruptions: state.interruptions.tableArn,
+      projects: state.projects.tableArn,
+      admissionWindows: state.admissionWindows.tableArn,
+      slotWaiters: state.slotWaiters.tableArn,
+    },
+    // The mail bucket's prefixes are `<name>/` (MAIL_PREFIX in constructs/mail-intake.ts).
+    objects: (prefix) => mailBucket.arnForObjects(`${prefix}/*`),
+    queues: (role) => state.queueArnPattern(role),
+    mailIdentities,
+    ...extra,
+  };
+}
