@@ -16,7 +16,7 @@ import { callsIn, CONFORMANCE_ROLE, historyOf, useRuntimeProcess } from './sfn-r
 const pass = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
 
 describe('the local Step Functions API answers as AWS does', () => {
-  const rt = useRuntimeProcess('machine');
+  const rt = useRuntimeProcess('machine', 'in-process');
   const { create, run, finished } = rt;
   const types = async (executionArn: string) =>
     (await historyOf(rt.sfn, executionArn)).map((event) => event.type);

@@ -5,7 +5,7 @@ import { waitFor } from '#test/wait';
 import { historyOf, useRuntimeProcess } from './sfn-runtime';
 
 describe('the local Step Functions runtime evaluates JSONata and variables as AWS does', () => {
-  const rt = useRuntimeProcess('jsonata');
+  const rt = useRuntimeProcess('jsonata', 'in-process');
   const { create, run, finished } = rt;
   const outputOf = async (definition: object, input: object = {}) => {
     const done = await finished(await run(await create(definition), input));
@@ -470,6 +470,11 @@ describe('the local Step Functions runtime evaluates JSONata and variables as AW
     });
     expect(output).toEqual([{ seen: 'outer' }, 'outer!']);
   });
+});
+
+describe('JSONata variables survive a SIGKILL of the runtime', () => {
+  const rt = useRuntimeProcess('jsonata-restart');
+  const { create, run, finished } = rt;
 
   it('keeps the variables of an execution across a SIGKILL and restart', async () => {
     const arn = await create({

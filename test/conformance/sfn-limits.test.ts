@@ -6,7 +6,7 @@ import { historyOf, useRuntimeProcess } from './sfn-runtime';
 const LIMIT = 256 * 1024;
 
 describe('the local Step Functions runtime enforces the 256 KiB payload limit as AWS does', () => {
-  const rt = useRuntimeProcess('limits');
+  const rt = useRuntimeProcess('limits', 'in-process');
   const { create, run, finished } = rt;
 
   it('StartExecution refuses an input above 256 KiB with ValidationException; at the limit it runs', async () => {

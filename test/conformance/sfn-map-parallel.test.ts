@@ -43,7 +43,7 @@ const flakyMap = (item: string, intervalSeconds: number) => ({
 });
 
 describe('the local Step Functions runtime runs Map and Parallel states as AWS does', () => {
-  const rt = useRuntimeProcess('composite');
+  const rt = useRuntimeProcess('composite', 'in-process');
   const { create, run, finished } = rt;
   const outputOf = async (definition: object, input: object = {}) => {
     const done = await finished(await run(await create(definition), input));

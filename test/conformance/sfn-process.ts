@@ -1,59 +1,10 @@
-/**
- * The local Step Functions runtime alone, as a child process for the conformance suite:
- * `tsx sfn-process.ts <dataDir> <port>`. It prints `ready` once it serves. Its Lambda functions:
- * - `record`: appends its payload to `<dataDir>/calls.jsonl` and returns `{}`;
- * - `fail-once`: the first call per `key` throws `Flaky.Error`, later calls return `{ ok: true }`;
- * - `sized`: returns `{ text }` with `size` characters.
- */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { StepFunctionsService, startStepFunctionsServer } from '#local/stepfunctions/index';
+/** The conformance runtime (`sfn-host.ts`) as a child process: `node --import tsx sfn-process.ts <dataDir> <port>`; prints `ready` once it serves. */
+import { hostRuntime } from './sfn-host.ts';
 
 const [dataDir, portText] = process.argv.slice(2);
 if (dataDir === undefined || portText === undefined) throw new Error('usage: sfn-process <dataDir> <port>');
-const callsFile = join(dataDir, 'calls.jsonl');
-
-function keyOf(payload: unknown): string {
-  const key = typeof payload === 'object' && payload !== null && 'key' in payload ? payload.key : undefined;
-  return typeof key === 'string' ? key : 'default';
-}
-
-const functions: Record<string, (payload: unknown) => unknown> = {
-  sized(payload) {
-    const size = typeof payload === 'object' && payload !== null && 'size' in payload ? payload.size : 0;
-    return { text: 'x'.repeat(typeof size === 'number' ? size : 0) };
-  },
-  record(payload) {
-    appendFileSync(callsFile, `${JSON.stringify(payload)}\n`);
-    return {};
-  },
-  'fail-once'(payload) {
-    appendFileSync(callsFile, `${JSON.stringify(payload)}\n`);
-    const marker = join(dataDir, `failed-${encodeURIComponent(keyOf(payload))}`);
-    if (!existsSync(marker)) {
-      writeFileSync(marker, '');
-      throw Object.assign(new Error('first call fails'), { name: 'Flaky.Error' });
-    }
-    return { ok: true };
-  },
-};
-
-const service = await StepFunctionsService.create({
-  dataDir,
-  invokeLambda: async (name, payload) => {
-    const handler = functions[name];
-    if (!handler)
-      throw Object.assign(new Error(`Function not found: ${name}`), {
-        name: 'Lambda.ResourceNotFoundException',
-      });
-    return handler(payload);
-  },
-});
-const server = await startStepFunctionsServer({ service, port: Number(portText), host: '127.0.0.1' });
+const runtime = await hostRuntime(dataDir, Number(portText));
 process.on('SIGTERM', () => {
-  void server
-    .close()
-    .then(() => service.close())
-    .then(() => process.exit(0));
+  void runtime.close().then(() => process.exit(0));
 });
 process.stdout.write('ready\n');

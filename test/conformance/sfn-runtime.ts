@@ -15,6 +15,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '#test/cli-process';
 import { startNodeScript, type NodeProcess } from '#test/node-process';
 import { waitFor } from '#test/wait';
+import { hostRuntime, type HostedRuntime } from './sfn-host.ts';
 
 export const CONFORMANCE_ROLE = 'arn:aws:iam::000000000000:role/conformance';
 
@@ -61,11 +62,21 @@ export interface ConformanceRuntime {
   restart(): Promise<void>;
 }
 
-/** One runtime process for a `describe` block: started before its tests, stopped after them. */
-export function useRuntimeProcess(label: string): ConformanceRuntime {
+/**
+ * Where a suite's runtime runs: in a child process (the only way to SIGKILL it for `restart`), or in
+ * the test process, so that coverage sees the runtime's code.
+ */
+export type RuntimePlacement = 'child-process' | 'in-process';
+
+/** One runtime for a `describe` block: started before its tests, stopped after them. */
+export function useRuntimeProcess(
+  label: string,
+  placement: RuntimePlacement = 'child-process',
+): ConformanceRuntime {
   let dataDir = '';
   let port = 0;
   let process: NodeProcess | undefined;
+  let hosted: HostedRuntime | undefined;
   let sfn: SFNClient | undefined;
   let counter = 0;
   const client = (): SFNClient => {
@@ -76,13 +87,15 @@ export function useRuntimeProcess(label: string): ConformanceRuntime {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), `sfn-${label}-`));
     port = await freePort();
-    process = await startRuntimeProcess(dataDir, port);
+    if (placement === 'in-process') hosted = await hostRuntime(dataDir, port);
+    else process = await startRuntimeProcess(dataDir, port);
     sfn = sfnClient(port);
   }, 90_000);
 
   afterAll(async () => {
     sfn?.destroy();
     await process?.stop();
+    await hosted?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -116,6 +129,7 @@ export function useRuntimeProcess(label: string): ConformanceRuntime {
         return described.status === 'RUNNING' ? undefined : described;
       }),
     async restart() {
+      if (placement === 'in-process') throw new Error('restart needs a runtime in a child process');
       await process?.kill();
       sfn?.destroy();
       process = await startRuntimeProcess(dataDir, port);
