@@ -18,11 +18,10 @@ export default defineConfig({
       ],
       exclude: ['**/*.d.ts'],
       // The floor: `npm test` (and so CI) fails below it. Set just under the whole suite's figures on
-      // 2026-12-03 (statements 77.98%, branches 66.47%, functions 80.40%, lines 80.29%). Code that runs
-      // only in child processes (`intake up`, the CLI, the conformance suites' runtime process, `npm run
-      // smoke`) counts as uncovered, which is why these sit below the 2026-12-01 figures (83.7% statements)
-      // although no test was removed. Raise it, never lower it.
-      thresholds: { statements: 77.5, branches: 66, functions: 80, lines: 80 },
+      // 2026-12-03 (statements 84.62%, branches 73.17%, functions 86.11%, lines 86.84%), above those of
+      // 2026-12-01. Code that runs only in child processes (`intake up`, the CLI, the conformance
+      // suites that SIGKILL their runtime, `npm run smoke`) counts as uncovered. Raise it, never lower it.
+      thresholds: { statements: 84, branches: 72.5, functions: 85.5, lines: 86 },
     },
   },
 });
