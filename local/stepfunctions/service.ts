@@ -253,7 +253,8 @@ export class StepFunctionsService {
     }
     const prepared = this.preparedFor(definition);
     const now = Date.now();
-    const checkpoint = redriveFrom(entry, prepared, now);
+    const saved = entry.journal.state ?? this.store.loadCheckpoint(arn);
+    const checkpoint = redriveFrom(saved, entry, prepared, now);
     record.status = 'RUNNING';
     record.redriveCount += 1;
     record.redriveDate = now;
@@ -377,9 +378,9 @@ export class StepFunctionsService {
     }
     const toResume: ExecutionEntry[] = [];
     for (const record of this.store.loadExecutions()) {
-      // A RUNNING execution resumes from its checkpoint, one that did not succeed is redriven from it.
+      // Only a RUNNING execution needs its checkpoint now; a redrive reads an ended one's when asked.
       const checkpoint =
-        record.status === 'SUCCEEDED' ? undefined : this.store.loadCheckpoint(record.executionArn);
+        record.status === 'RUNNING' ? this.store.loadCheckpoint(record.executionArn) : undefined;
       const entry = this.addExecution(record, this.store.loadHistory(record.executionArn), checkpoint);
       if (record.status === 'RUNNING') toResume.push(entry);
     }
@@ -581,15 +582,15 @@ function assertStandardType(type: string | undefined): void {
 }
 
 /**
- * Where a redrive continues: the execution's last checkpoint, or (an execution that ended before
+ * Where a redrive continues: the execution's last checkpoint (`saved`), or (an execution that ended before
  * checkpoints were kept) the top-level state entered last in its history, without its variables.
  */
 function redriveFrom(
+  saved: Readonly<StateCheckpoint> | undefined,
   entry: ExecutionEntry,
   prepared: PreparedDefinition,
   now: number,
 ): StateCheckpoint | undefined {
-  const saved = entry.journal.state;
   if (saved) return redriveCheckpoint(saved, now);
   const from = lastTopLevelEntry(entry.events, prepared.topLevelStates);
   return (
