@@ -8,6 +8,7 @@ import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../po
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
 import { createGitAuth } from './git-auth.ts';
+import { parseRemoteListing, readLocalRefs, type LocalRefs } from './ref-listings.ts';
 import { classifyGitFailure, RepositoryError } from './repository-error.ts';
 
 export interface RemoteWorkspaceOptions {
@@ -119,50 +120,79 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
    * Brings the cache's copies of the base branch and the thread branch up to the remote's tips: one
    * `ls-remote` (which also names the default branch), then a fetch, without tags, of only the ref the
    * thread starts from (its own branch, else the base) and only when our copy of it is behind.
-   * Returns the base branch and the commit the thread starts from (none: an empty repository).
+   * What the cache already has (our copies, and where the thread's worktree is) is read in one local
+   * git process while the remote answers, so a later job whose branch did not move waits for the
+   * remote alone. Returns the base branch, the commit the thread starts from (none: an empty
+   * repository), and the thread's worktree when it is there and readable.
    */
   async function syncRefs(
     git: GitRunner,
     cache: string,
+    registered: string | undefined,
     repository: RepositorySettings,
     name: string,
     branch: string,
-  ): Promise<{ base: string; start: string | undefined }> {
-    const wanted = ['HEAD', `refs/heads/${branch}`];
+  ): Promise<{ base: string; start: string | undefined; worktree: ExistingWorktree | undefined }> {
+    const branchRef = `refs/heads/${branch}`;
+    const wanted = ['HEAD', branchRef];
     if (repository.defaultBranch) wanted.push(`refs/heads/${repository.defaultBranch}`);
-    const listed = await network(
-      git,
-      'read the branches of',
-      name,
-      ['ls-remote', '--symref', 'origin', ...wanted],
-      cache,
-    );
-    const remote = new Map<string, string>();
-    let headBranch: string | undefined;
-    for (const line of listed.split('\n')) {
-      const symref = /^ref: refs\/heads\/(\S+)\s+HEAD$/.exec(line);
-      if (symref) headBranch = symref[1];
-      const [sha, ref] = line.split('\t');
-      if (sha && ref && /^[0-9a-f]{40,64}$/.test(sha)) remote.set(ref, sha);
-    }
-    const base = repository.defaultBranch ?? headBranch ?? 'main';
+    const ours = [branchRef, trackingRef(branch)];
+    if (repository.defaultBranch) ours.push(trackingRef(repository.defaultBranch));
+    const [listed, local] = await Promise.all([
+      network(git, 'read the branches of', name, ['ls-remote', '--symref', 'origin', ...wanted], cache),
+      readOurRefs(git, cache, registered, ours),
+    ]);
+    const remote = parseRemoteListing(listed);
+    const base = repository.defaultBranch ?? remote.headBranch ?? 'main';
     const baseTip =
-      remote.get(`refs/heads/${base}`) ?? (base === headBranch ? remote.get('HEAD') : undefined);
-    const branchTip = remote.get(`refs/heads/${branch}`);
+      remote.tips.get(`refs/heads/${base}`) ??
+      (base === remote.headBranch ? remote.tips.get('HEAD') : undefined);
+    const branchTip = remote.tips.get(branchRef);
+    const worktree = local.worktreeAdmin
+      ? { admin: local.worktreeAdmin, at: local.head === branchRef ? local.tips.get(branchRef) : undefined }
+      : undefined;
     // The thread continues its own branch when the remote has it; only then is the base not needed.
     const [ref, tip] = branchTip ? [branch, branchTip] : [base, baseTip];
-    if (!tip) return { base, start: undefined };
-    const tracking = `refs/remotes/origin/${ref}`;
-    const local = (await git(['for-each-ref', '--format=%(objectname)', tracking], cache)).trim();
-    if (local !== tip)
-      await network(
-        git,
+    if (!tip) return { base, start: undefined, worktree };
+    const tracking = trackingRef(ref);
+    // Not read (a base learnt from the remote's HEAD): the fetch by id below costs no request when
+    // the cache has the commit.
+    if (local.tips.get(tracking) !== tip) {
+      const fetch = (source: string) => [
         'fetch',
-        name,
-        ['fetch', '-q', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${ref}:${tracking}`],
-        cache,
+        '-q',
+        '--no-tags',
+        '--no-write-fetch-head',
+        'origin',
+        `+${source}:${tracking}`,
+      ];
+      // By the id just listed, so the fetch does not list the remote's refs again (one request
+      // fewer). A server that takes only the tips it advertises (protocol v0) refuses an id the
+      // branch moved on from meanwhile: then, as on any failure, by name with the usual retries.
+      await git(fetch(tip), cache).catch(() =>
+        network(git, 'fetch', name, fetch(`refs/heads/${ref}`), cache),
       );
-    return { base, start: tip };
+    }
+    return { base, start: tip, worktree };
+  }
+
+  /**
+   * Our copies of `refs`, and where the worktree's HEAD is, read through the worktree's
+   * administrative folder; should that fail (a damaged registration), from the cache alone, and the
+   * worktree counts as absent (it is made anew).
+   */
+  async function readOurRefs(
+    git: GitRunner,
+    cache: string,
+    registered: string | undefined,
+    refs: readonly string[],
+  ): Promise<LocalRefs & { worktreeAdmin?: string }> {
+    if (registered) {
+      const read = await readLocalRefs(git, registered, cache, refs).catch(() => undefined);
+      if (read) return { ...read, worktreeAdmin: registered };
+    }
+    const { tips } = await readLocalRefs(git, cache, cache, refs);
+    return { tips, head: undefined };
   }
 
   /** An empty repository: the branch starts from an empty root commit. */
@@ -174,8 +204,8 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   /**
    * The thread's worktree at `start`, and its administrative folder in the cache. One that is already
    * there, on the branch, at `start` (the usual state after a job pushed its last story) is used as it
-   * is: one `rev-parse`, no checkout and no scan of the files (the pipeline resets uncommitted changes
-   * before it starts anyway).
+   * is: no checkout and no scan of the files (the pipeline resets uncommitted changes before it
+   * starts anyway).
    */
   async function ensureWorktree(
     git: GitRunner,
@@ -183,17 +213,15 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     dir: string,
     branch: string,
     start: string,
+    existing: ExistingWorktree | undefined,
   ): Promise<string> {
-    const admin = await adminDirOf(cache, dir);
-    if (admin && (await exists(dir))) {
+    if (existing) {
+      const { admin } = existing;
       // Validation commands may have replaced the link; their own git (`git diff`) reads it.
       await rm(path.join(dir, '.git'), { recursive: true, force: true });
       await writeFile(path.join(dir, '.git'), `gitdir: ${admin}\n`);
+      if (existing.at === start) return admin;
       const inWorktree = boundTo(git, admin, dir);
-      const head = await inWorktree(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], dir).catch(
-        () => '',
-      );
-      if (head === `${start}\nrefs/heads/${branch}\n`) return admin;
       await inWorktree(['checkout', '-q', '-f', '-B', branch, start], dir);
       await inWorktree(['clean', '-q', '-fdx'], dir);
       return admin;
@@ -228,13 +256,22 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const name = openOptions.name ?? repository.url;
       const { baseBranch, admin } = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
-        const { base, start } = await syncRefs(git, cache, repository, name, branch);
+        const registered = await adminDirOf(cache, dir);
+        const { base, start, worktree } = await syncRefs(
+          git,
+          cache,
+          registered && (await exists(dir)) ? registered : undefined,
+          repository,
+          name,
+          branch,
+        );
         const worktreeAdmin = await ensureWorktree(
           git,
           cache,
           dir,
           branch,
           start ?? (await emptyStart(git, cache)),
+          worktree,
         );
         return { baseBranch: base, admin: worktreeAdmin };
       });
@@ -304,6 +341,14 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     }
   }
 }
+
+/** A thread's worktree already on disk: its administrative folder, and the commit its branch is at when HEAD is on it. */
+interface ExistingWorktree {
+  admin: string;
+  at: string | undefined;
+}
+
+const trackingRef = (branch: string): string => `refs/remotes/origin/${branch}`;
 
 /**
  * A worktree's administrative folder, found from the cache's side (root's, out of the sandbox's
