@@ -6,7 +6,7 @@
  * Run alone: `npx tsx bench/repository.ts`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +15,16 @@ import nodemailer from 'nodemailer';
 import { startSystem } from '../local/cli/up.ts';
 import { seedRepository } from '../local/forge/index.ts';
 import { listOutbox } from '../local/outbox/outbox.ts';
-import { repositoryHistory, startRepositoryWorld } from '../test/helpers/repository-fixture.ts';
+import { createRepositoryCredentials } from '../containers/story-processor/src/adapters/repository-credentials.ts';
+import { systemClock } from '../containers/story-processor/src/clock.ts';
+import { createGitRunner, type GitRunner } from '../containers/story-processor/src/workspace/git-cli.ts';
+import { createRemoteWorkspaces } from '../containers/story-processor/src/workspace/remote-workspaces.ts';
+import {
+  repositoryHistory,
+  startRepositoryWorld,
+  TOKEN_VARIABLE,
+  type RepositoryWorld,
+} from '../test/helpers/repository-fixture.ts';
 import { createHarness, makeJob } from '../test/unit/worker/fakes.ts';
 import { median, ms, percentile, type BenchRow } from './lib/stats.ts';
 
@@ -158,11 +167,70 @@ export async function storyOverhead(): Promise<BenchRow[]> {
   }
 }
 
+interface OpenCost {
+  requests: number;
+  processes: number;
+}
+
+/**
+ * HTTP requests the forge served (as git's own trace records them) and git processes run, per open:
+ * the first job, a later job of the same thread, a new thread after the base moved. A pass of its
+ * own, never timed: the trace writes a file for every request.
+ */
+async function costPerOpen(world: RepositoryWorld): Promise<Record<'cold' | 'warm' | 'newThread', OpenCost>> {
+  const dataDir = await mkdtemp(path.join(world.root, 'traced-'));
+  const home = path.join(dataDir, '.home');
+  const trace = path.join(dataDir, 'curl-trace');
+  const plain = createGitRunner({
+    pathEnv: process.env.PATH ?? '/usr/bin:/bin',
+    home,
+    authorName: 'intake',
+    authorEmail: 'intake@localhost',
+    timeoutMs: 60_000,
+  });
+  let processes = 0;
+  const traced: GitRunner = (args, cwd, env) => {
+    processes += 1;
+    return plain(args, cwd, { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_CURL_NO_DATA: '1' });
+  };
+  const workspaces = createRemoteWorkspaces({
+    root: dataDir,
+    home,
+    git: traced,
+    credentials: createRepositoryCredentials({ environment: { [TOKEN_VARIABLE]: world.token } }),
+    clock: systemClock,
+    log: world.log,
+  });
+  const cost = async (open: () => Promise<unknown>): Promise<OpenCost> => {
+    processes = 0;
+    await rm(trace, { force: true });
+    await open();
+    const lines = (await readFile(trace, 'utf8').catch(() => '')).split('\n');
+    return { requests: lines.filter((line) => /=> Send header: (GET|POST) /.test(line)).length, processes };
+  };
+  let first: Awaited<ReturnType<typeof workspaces.open>> | undefined;
+  const cold = await cost(async () => (first = await workspaces.open('demo', 'ttraced', world.settings())));
+  if (!first) throw new Error('the traced first open returned no workspace');
+  await writeFile(path.join(first.dir, 'story.md'), 'story\n');
+  await first.commit({ subject: 'Story 1', body: '', trailers: [['Intake-Story', '1']] });
+  await first.publish?.();
+  await seedRepository(world.forge.gitDir('acme', 'widgets'), [
+    { message: 'Later change (traced)', files: { 'later-traced.md': 'later (traced)\n' } },
+  ]);
+  const warm = await cost(() => workspaces.open('demo', 'ttraced', world.settings()));
+  const newThread = await cost(() => workspaces.open('demo', 'ttracednew', world.settings()));
+  return { cold, warm, newThread };
+}
+
+const costText = ({ requests, processes }: OpenCost): string =>
+  `${requests} HTTP requests, ${processes} git processes`;
+
 export async function coldAndWarm(): Promise<BenchRow[]> {
   const world = await startRepositoryWorld(repositoryHistory(5_000, 20));
   const cold: number[] = [];
   const warm: number[] = [];
   const newThread: number[] = [];
+  let costs: Awaited<ReturnType<typeof costPerOpen>> | undefined;
   try {
     for (let run = 0; run < 3; run += 1) {
       const dataDir = await mkdtemp(path.join(world.root, 'worker-'));
@@ -185,6 +253,7 @@ export async function coldAndWarm(): Promise<BenchRow[]> {
       await workspaces.open('demo', `tnew${run}`, world.settings());
       newThread.push(performance.now() - started);
     }
+    costs = await costPerOpen(world);
   } finally {
     await world.stop();
     await rm(world.root, { recursive: true, force: true });
@@ -211,6 +280,15 @@ export async function coldAndWarm(): Promise<BenchRow[]> {
       anchor: 'cold, above',
       ratio: ratio(median(newThread)),
     },
+    ...(costs
+      ? [
+          {
+            benchmark: 'repository 5,000 files',
+            metric: 'cost of an open: first job / later job, same thread / new thread (traced pass, untimed)',
+            value: [costs.cold, costs.warm, costs.newThread].map(costText).join(' / '),
+          },
+        ]
+      : []),
   ];
 }
 

@@ -128,7 +128,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   async function syncRefs(
     git: GitRunner,
     cache: string,
-    registered: string | undefined,
+    dir: string,
     repository: RepositorySettings,
     name: string,
     branch: string,
@@ -140,7 +140,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
     if (repository.defaultBranch) ours.push(trackingRef(repository.defaultBranch));
     const [listed, local] = await Promise.all([
       network(git, 'read the branches of', name, ['ls-remote', '--symref', 'origin', ...wanted], cache),
-      readOurRefs(git, cache, registered, ours),
+      readOurRefs(git, cache, dir, ours),
     ]);
     const remote = parseRemoteListing(listed);
     const base = repository.defaultBranch ?? remote.headBranch ?? 'main';
@@ -177,17 +177,18 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
   }
 
   /**
-   * Our copies of `refs`, and where the worktree's HEAD is, read through the worktree's
-   * administrative folder; should that fail (a damaged registration), from the cache alone, and the
-   * worktree counts as absent (it is made anew).
+   * Our copies of `refs`, and where the thread's worktree (in `dir`) has its HEAD, read through the
+   * worktree's administrative folder; with no worktree, or should that read fail (a damaged
+   * registration), from the cache alone, and the worktree counts as absent (it is made anew).
    */
   async function readOurRefs(
     git: GitRunner,
     cache: string,
-    registered: string | undefined,
+    dir: string,
     refs: readonly string[],
   ): Promise<LocalRefs & { worktreeAdmin?: string }> {
-    if (registered) {
+    const registered = await adminDirOf(cache, dir);
+    if (registered && (await exists(dir))) {
       const read = await readLocalRefs(git, registered, cache, refs).catch(() => undefined);
       if (read) return { ...read, worktreeAdmin: registered };
     }
@@ -256,15 +257,7 @@ export function createRemoteWorkspaces(options: RemoteWorkspaceOptions) {
       const name = openOptions.name ?? repository.url;
       const { baseBranch, admin } = await withLock(cache, async () => {
         await ensureCache(git, cache, repository);
-        const registered = await adminDirOf(cache, dir);
-        const { base, start, worktree } = await syncRefs(
-          git,
-          cache,
-          registered && (await exists(dir)) ? registered : undefined,
-          repository,
-          name,
-          branch,
-        );
+        const { base, start, worktree } = await syncRefs(git, cache, dir, repository, name, branch);
         const worktreeAdmin = await ensureWorktree(
           git,
           cache,
