@@ -122,7 +122,15 @@ export function createGitAuth(options: GitAuthOptions) {
         await chmod(askpass, 0o700);
       })();
       await askpassReady;
-      const env = { GIT_ASKPASS: askpass, INTAKE_GIT_USERNAME: TOKEN_USER, INTAKE_GIT_PASSWORD: token };
+      const env = {
+        GIT_ASKPASS: askpass,
+        INTAKE_GIT_USERNAME: TOKEN_USER,
+        INTAKE_GIT_PASSWORD: token,
+        // The user name from config, so git runs GIT_ASKPASS once (for the token), not twice.
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'credential.username',
+        GIT_CONFIG_VALUE_0: TOKEN_USER,
+      };
       return (work) => work(env);
     },
   };
