@@ -15,14 +15,9 @@ import nodemailer from 'nodemailer';
 import { startSystem } from '../local/cli/up.ts';
 import { seedRepository } from '../local/forge/index.ts';
 import { listOutbox } from '../local/outbox/outbox.ts';
-import { createRepositoryCredentials } from '../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../containers/story-processor/src/clock.ts';
-import { createGitRunner, type GitRunner } from '../containers/story-processor/src/workspace/git-cli.ts';
-import { createRemoteWorkspaces } from '../containers/story-processor/src/workspace/remote-workspaces.ts';
 import {
   repositoryHistory,
   startRepositoryWorld,
-  TOKEN_VARIABLE,
   type RepositoryWorld,
 } from '../test/helpers/repository-fixture.ts';
 import { createHarness, makeJob } from '../test/unit/worker/fakes.ts';
@@ -179,27 +174,13 @@ interface OpenCost {
  */
 async function costPerOpen(world: RepositoryWorld): Promise<Record<'cold' | 'warm' | 'newThread', OpenCost>> {
   const dataDir = await mkdtemp(path.join(world.root, 'traced-'));
-  const home = path.join(dataDir, '.home');
   const trace = path.join(dataDir, 'curl-trace');
-  const plain = createGitRunner({
-    pathEnv: process.env.PATH ?? '/usr/bin:/bin',
-    home,
-    authorName: 'intake',
-    authorEmail: 'intake@localhost',
-    timeoutMs: 60_000,
-  });
   let processes = 0;
-  const traced: GitRunner = (args, cwd, env) => {
-    processes += 1;
-    return plain(args, cwd, { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_CURL_NO_DATA: '1' });
-  };
-  const workspaces = createRemoteWorkspaces({
-    root: dataDir,
-    home,
-    git: traced,
-    credentials: createRepositoryCredentials({ environment: { [TOKEN_VARIABLE]: world.token } }),
-    clock: systemClock,
-    log: world.log,
+  const { workspaces } = world.workerParts(dataDir, {
+    wrapGit: (git) => (args, cwd, env) => {
+      processes += 1;
+      return git(args, cwd, { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_CURL_NO_DATA: '1' });
+    },
   });
   const cost = async (open: () => Promise<unknown>): Promise<OpenCost> => {
     processes = 0;

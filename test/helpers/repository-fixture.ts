@@ -11,7 +11,7 @@ import { createForges } from '../../containers/story-processor/src/adapters/forg
 import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
-import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
+import { createGitRunner, type GitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
 import { createWorkerWorkspaces } from '../../containers/story-processor/src/worker-workspaces.ts';
 
 const run = promisify(execFile);
@@ -63,6 +63,8 @@ export interface RepositoryWorld {
       environment?: Record<string, string>;
       /** Where ssh key files live while git runs. */
       secretsDir?: string;
+      /** Sees every git call the workspaces make (to trace or count them, or to change a setting). */
+      wrapGit?: (git: GitRunner) => GitRunner;
     },
   ): { workspaces: WorkspaceProvider; forges: ForgeConnector };
   /** git on the forge's copy of a repository. */
@@ -78,6 +80,8 @@ export interface WorkerPartOptions {
   environment?: Record<string, string>;
   /** Where ssh key files live while git runs. */
   secretsDir?: string;
+  /** Sees every git call the workspaces make (to trace or count them, or to change a setting). */
+  wrapGit?: (git: GitRunner) => GitRunner;
 }
 
 /** A worker's workspaces and forges over its own data folder, the token in {@link TOKEN_VARIABLE}. */
@@ -101,7 +105,7 @@ export function repositoryWorkerParts(
       root: dataDir,
       remoteRoot: dataDir,
       home,
-      git,
+      git: options.wrapGit ? options.wrapGit(git) : git,
       credentials,
       clock: systemClock,
       ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),

@@ -5,20 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBareRepository, seedRepository } from '#local/forge/seed-repository';
-import {
-  repositoryHistory,
-  startRepositoryWorld,
-  TOKEN_VARIABLE,
-  type RepositoryWorld,
-} from '#test/repository-fixture';
-import { createRepositoryCredentials } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import { repositoryHistory, startRepositoryWorld, type RepositoryWorld } from '#test/repository-fixture';
 import type { GitWorkspace } from '../../../containers/story-processor/src/ports.ts';
-import {
-  createGitRunner,
-  type GitRunner,
-} from '../../../containers/story-processor/src/workspace/git-cli.ts';
-import { createRemoteWorkspaces } from '../../../containers/story-processor/src/workspace/remote-workspaces.ts';
+import type { GitRunner } from '../../../containers/story-processor/src/workspace/git-cli.ts';
 
 /**
  * What a later job of a thread finds when it opens its workspace on the same disk: the remote is the
@@ -36,27 +25,10 @@ afterAll(async () => {
   await world?.stop();
 });
 
-/** A worker's workspaces over a data folder of its own; `wrap` sees every git call it makes. */
-async function workspaces(wrap: (git: GitRunner) => GitRunner = (git) => git) {
+/** A worker's workspaces over a data folder of its own; `wrapGit` sees every git call they make. */
+async function workspaces(wrapGit?: (git: GitRunner) => GitRunner) {
   const dataDir = await mkdtemp(path.join(world.root, 'worker-'));
-  const home = path.join(dataDir, '.home');
-  const git = createGitRunner({
-    pathEnv: PATH_ENV,
-    home,
-    authorName: 'intake',
-    authorEmail: 'intake@localhost',
-    timeoutMs: 60_000,
-  });
-  return createRemoteWorkspaces({
-    root: dataDir,
-    home,
-    git: wrap(git),
-    credentials: createRepositoryCredentials({ environment: { [TOKEN_VARIABLE]: world.token } }),
-    clock: systemClock,
-    log: world.log,
-    attempts: 2,
-    backoffMs: 10,
-  });
+  return world.workerParts(dataDir, { attempts: 2, ...(wrapGit ? { wrapGit } : {}) }).workspaces;
 }
 
 const headOf = async (workspace: GitWorkspace): Promise<string> =>
