@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +29,8 @@ describe('the Step Functions checkpoint journal', () => {
   const store = () => {
     const root = mkdtempSync(join(tmpdir(), 'sfn-journal-'));
     roots.push(root);
+    // The execution's folder is made when its record is saved, before any checkpoint.
+    mkdirSync(join(root, 'stepfunctions', 'executions', 'machine'), { recursive: true });
     return { root, store: new StepFunctionsStore(root) };
   };
   const journalOf = (root: string) =>
