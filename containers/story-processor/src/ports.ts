@@ -4,6 +4,7 @@
  */
 
 import type { LeaseView } from '#contracts/active-jobs-table';
+import type { BlobStore, Mailer } from '#workflow/ports';
 import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics';
 import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
 
@@ -195,16 +196,12 @@ export interface JobDeliveryRecord {
   pullRequest?: { number: number; url: string };
 }
 
-// --- blobs and mail ------------------------------------------------------------------------------
+// --- blobs and mail: the workflow's ports, served by the same adapters -----------------------------
 
-export interface BlobStore {
-  /** Rejects when the object is larger than `maxBytes`. */
-  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
-}
+/** The worker only reads the job's objects (its instruction and attachments). */
+export type BlobReader = Pick<BlobStore, 'get'>;
 
-export interface Mailer {
-  sendRaw(input: { from: string; to: string[]; raw: Uint8Array }): Promise<void>;
-}
+export type { Mailer };
 
 export interface ReplyRequest {
   /** The mail domain of the project addresses. */

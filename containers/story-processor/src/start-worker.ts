@@ -8,14 +8,14 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3BlobStore } from '#adapters/s3-blob-store';
+import { SesMailer } from '#adapters/ses-mailer';
 import { composeReply } from '#domain/compose-reply';
 import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
 import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
 import { createForges } from './adapters/forges.ts';
 import { createRepositoryCredentials } from './adapters/repository-credentials.ts';
 import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
-import { createS3BlobStore } from './adapters/s3-blob-store.ts';
-import { createSesMailer } from './adapters/ses-mailer.ts';
 import { createSfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
 import { createSqsWorkQueue } from './adapters/sqs-work-queue.ts';
 import { systemClock } from './clock.ts';
@@ -199,8 +199,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     records:
       o.records ??
       createDynamoDbJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
-    blobs: o.blobs ?? createS3BlobStore(need(aws.s3, 'an S3 client')),
-    mailer: o.mailer ?? createSesMailer(need(aws.ses, 'an SESv2 client')),
+    blobs: o.blobs ?? new S3BlobStore(need(aws.s3, 'an S3 client')),
+    mailer: o.mailer ?? new SesMailer(need(aws.ses, 'an SESv2 client')),
     composeReply: o.composeReply ?? (composeReply satisfies ReplyComposer),
     model:
       o.model ??

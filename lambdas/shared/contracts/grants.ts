@@ -2,10 +2,10 @@ import type { TABLE_KEYS } from './tables.ts';
 
 /**
  * What an adapter's AWS calls need from IAM, declared by the adapter itself (`static grants`), so
- * that the CDK builds each handler's role from the adapters the handler uses (lib/grants.ts) and a
- * test can check each declaration against the SDK commands its adapter sends.
+ * that the CDK builds each role (a handler's, the worker's task role) from the adapters it uses
+ * (lib/grants.ts) and a test can check each declaration against the SDK commands its adapter sends.
  *
- * A grant names the kind of resource its actions act on; the handler's dependency set binds each kind
+ * A grant names the kind of resource its actions act on; a role's dependency set binds each kind
  * to the resource it means for that use (which table, which object prefixes, which queues).
  */
 export type ResourceKind =
@@ -28,12 +28,14 @@ export type ResourceKind =
   /** The executions of the email-processor state machine. */
   | 'executions'
   /** CloudWatch metrics: Resource "*", restricted to the use's namespace by condition. */
-  | 'metricNamespace';
+  | 'metricNamespace'
+  /** The Secrets Manager secrets under this environment's repository-secret prefix. */
+  | 'repositorySecrets';
 
 export interface Grant<Method extends string = string> {
   readonly actions: readonly string[];
   readonly on: ResourceKind;
-  /** The adapter's methods that send these actions: a handler that calls none of them gets none. */
+  /** The adapter's methods that send these actions: a role that calls none of them gets none. */
   readonly by: readonly Method[];
 }
 
@@ -60,7 +62,7 @@ export interface DependencyScope {
   readonly metricNamespace?: string;
 }
 
-/** One collaborator of a handler: the adapter it is built from and what its resources are. */
+/** One collaborator of a handler or the worker: the adapter it is built from and what its resources are. */
 export interface Dependency {
   readonly adapter: GrantingAdapter;
   readonly scope: DependencyScope;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-table';
 import type { Job, JobMessage } from '#contracts/messages';
 import type { WorkerMetric } from '#contracts/metrics';
+import type { OutboundMail } from '#workflow/ports';
 import { MemoryLeaseStore } from '#test/memory-active-jobs';
 import { systemClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
@@ -23,7 +24,7 @@ import {
 import { DEFAULT_PIPELINE_LIMITS } from '../../../containers/story-processor/src/pipeline/story-pipeline.ts';
 import type {
   CallbackOutcome,
-  BlobStore,
+  BlobReader,
   JobDeliveryRecord,
   JobProgress,
   JobRecordStore,
@@ -263,7 +264,7 @@ export class FakeRecords implements JobRecordStore {
   }
 }
 
-export class FakeBlobs implements BlobStore {
+export class FakeBlobs implements BlobReader {
   readonly objects = new Map<string, Uint8Array>();
 
   put(bucket: string, key: string, text: string): void {
@@ -279,10 +280,11 @@ export class FakeBlobs implements BlobStore {
 }
 
 export class FakeMailer implements Mailer {
-  readonly sent: Array<{ from: string; to: string[]; raw: string }> = [];
+  readonly sent: Array<{ from: string; to: string; raw: string }> = [];
 
-  async sendRaw(input: { from: string; to: string[]; raw: Uint8Array }): Promise<void> {
-    this.sent.push({ from: input.from, to: input.to, raw: new TextDecoder().decode(input.raw) });
+  async send(mail: OutboundMail): Promise<string | undefined> {
+    this.sent.push({ from: mail.from, to: mail.to, raw: new TextDecoder().decode(mail.raw) });
+    return undefined;
   }
 }
 

@@ -319,7 +319,7 @@ export async function runJob(
         text,
         messageId,
       });
-      await deps.mailer.sendRaw({ from: job.replyFrom, to: [job.sender], raw });
+      await deps.mailer.send({ from: job.replyFrom, to: job.sender, raw });
     } catch (error) {
       metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'Reply' });
       log.warn('could not send the reply', { ...context, error: String(error) });

@@ -2,7 +2,7 @@ import type { Job, JobSummary } from '#contracts/messages';
 import { METRICS } from '#contracts/metrics';
 import type { JobControl, StopReason } from '../job/job-control.ts';
 import type {
-  BlobStore,
+  BlobReader,
   Checkpoint,
   Clock,
   CommandRunner,
@@ -57,7 +57,7 @@ export interface PipelineDeps {
   model: ModelProvider;
   workspaces: WorkspaceProvider;
   commands: CommandRunner;
-  blobs: BlobStore;
+  blobs: BlobReader;
   records: JobRecordStore;
   metrics: MetricsSink;
   log: Log;
