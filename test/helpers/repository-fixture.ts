@@ -8,7 +8,7 @@ import type { RepositorySettings } from '#contracts/repository';
 import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
 import { createForges } from '../../containers/story-processor/src/adapters/forges.ts';
-import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
@@ -93,7 +93,7 @@ export function repositoryWorkerParts(
     authorEmail: 'intake@localhost',
     timeoutMs: 60_000,
   });
-  const credentials = createRepositoryCredentials({
+  const credentials = new RepositoryCredentialReader({
     environment: { [TOKEN_VARIABLE]: options.token, ...options.environment },
   });
   return {

@@ -1,4 +1,4 @@
-import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import { silentLog } from '../../containers/story-processor/src/logging.ts';
 import type { Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
@@ -21,7 +21,7 @@ export function testWorkspaces(options: {
     remoteRoot: options.taskLocal ?? options.root,
     home: options.root,
     git: options.git,
-    credentials: createRepositoryCredentials({ environment: {} }),
+    credentials: new RepositoryCredentialReader({ environment: {} }),
     clock: systemClock,
     log: options.log ?? silentLog,
     ...(options.safeDirectoryConfig ? { safeDirectoryConfig: options.safeDirectoryConfig } : {}),

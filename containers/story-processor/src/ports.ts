@@ -79,25 +79,21 @@ export type LeaseClaim =
   /** The slot is free or held by another job: the workflow has moved on. */
   | { kind: 'not-ours'; lease?: LeaseView };
 
+/** Whose lease a worker call is about: the slot, the job on it, and this worker. */
+export interface LeaseHolder {
+  slotId: string;
+  jobId: string;
+  workerId: string;
+}
+
 export interface LeaseStore {
-  claim(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-    now: number;
-  }): Promise<LeaseClaim>;
+  claim(input: LeaseHolder & { expiresAt: number; now: number }): Promise<LeaseClaim>;
   /** Undefined when the lease is no longer this worker's. */
-  renew(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-  }): Promise<LeaseView | undefined>;
+  renew(input: LeaseHolder & { expiresAt: number }): Promise<LeaseView | undefined>;
   /** The slot's lease as it is now (consistent read); undefined when the slot is free. */
   read(slotId: string): Promise<LeaseView | undefined>;
   /** Drops this worker's name from the lease so that another worker can take the job over at once. */
-  handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void>;
+  handOver(input: LeaseHolder): Promise<void>;
 }
 
 export interface ModelUsage {

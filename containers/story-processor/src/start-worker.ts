@@ -11,13 +11,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { composeReply } from '#domain/compose-reply';
-import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
-import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
+import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
+import { DynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
 import { createForges } from './adapters/forges.ts';
-import { createRepositoryCredentials } from './adapters/repository-credentials.ts';
+import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
 import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
-import { createSfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
-import { createSqsWorkQueue } from './adapters/sqs-work-queue.ts';
+import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
+import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
 import { systemClock } from './clock.ts';
 import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
@@ -170,7 +170,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const log = o.log ?? createLog('story-processor', secrets, options.logLevel);
   const credentials =
     options.repositoryCredentials ??
-    createRepositoryCredentials({
+    new RepositoryCredentialReader({
       environment: options.repositoryEnvironment ?? {},
       ...(aws.secretsManager ? { secretsManager: aws.secretsManager } : {}),
       ...(options.repositorySecretPrefix !== undefined
@@ -191,14 +191,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const collaborators: WorkerCollaborators = {
     clock,
     log,
-    queue: o.queue ?? createSqsWorkQueue(need(aws.sqs, 'an SQS client'), clock),
-    callbacks: o.callbacks ?? createSfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
+    queue: o.queue ?? new SqsWorkQueue(need(aws.sqs, 'an SQS client'), clock),
+    callbacks: o.callbacks ?? new SfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
     leases:
       o.leases ??
-      createDynamoDbLeaseStore(need(aws.documents, 'a DynamoDB document client'), options.tables.activeJobs),
+      new DynamoDbLeaseStore(need(aws.documents, 'a DynamoDB document client'), options.tables.activeJobs),
     records:
       o.records ??
-      createDynamoDbJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
+      new DynamoDbWorkerJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
     blobs: o.blobs ?? new S3BlobStore(need(aws.s3, 'an S3 client')),
     mailer: o.mailer ?? new SesMailer(need(aws.ses, 'an SESv2 client')),
     composeReply: o.composeReply ?? (composeReply satisfies ReplyComposer),

@@ -8,7 +8,8 @@ import {
   leaseViewOf,
   type ActiveJobItem,
 } from '#contracts/active-jobs-table';
-import type { LeaseStore } from '../ports.ts';
+import type { AdapterGrants } from '#contracts/grants';
+import type { LeaseClaim, LeaseHolder, LeaseStore, LeaseView } from '../ports.ts';
 
 const EXTEND = 'SET expiresAt = :exp, expiresAtIso = :iso, #ttl = :ttl';
 
@@ -22,79 +23,95 @@ const extendValues = (expiresAtMs: number): Record<string, unknown> => {
  * claimed, on this worker), so a lease the workflow has released or handed to another job is never
  * extended. ALL_NEW tells the worker about `interruptRequestedBy` on every renewal.
  */
-export function createDynamoDbLeaseStore(client: DynamoDBDocumentClient, tableName: string): LeaseStore {
-  const get = async (slotId: string): Promise<Partial<ActiveJobItem> | undefined> =>
-    (
-      await client.send(
-        new GetCommand({ TableName: tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
-      )
-    ).Item as Partial<ActiveJobItem> | undefined;
+export class DynamoDbLeaseStore implements LeaseStore {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<DynamoDbLeaseStore> = [
+    { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], on: 'table', by: ['claim'] },
+    { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['renew', 'handOver'] },
+    { actions: ['dynamodb:GetItem'], on: 'table', by: ['read'] },
+  ];
 
-  return {
-    async claim({ slotId, jobId, workerId, expiresAt, now }) {
-      try {
-        const result = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: activeJobKey(slotId),
-            UpdateExpression: `${EXTEND}, workerId = :workerId`,
-            ConditionExpression: ACTIVE_JOB_CONDITIONS.workerMayTake.expression,
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: {
-              ...extendValues(expiresAt),
-              ':workerId': workerId,
-              ':jobId': jobId,
-              ':now': epochSeconds(new Date(now)),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return { kind: 'claimed', lease: leaseViewOf(result.Attributes ?? {}) };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const item = await get(slotId);
-        if (!item || item.jobId !== jobId)
-          return item ? { kind: 'not-ours', lease: leaseViewOf(item) } : { kind: 'not-ours' };
-        return { kind: 'held-elsewhere', lease: leaseViewOf(item) };
-      }
-    },
-    async renew({ slotId, jobId, workerId, expiresAt }) {
-      try {
-        const result = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: activeJobKey(slotId),
-            UpdateExpression: EXTEND,
-            ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ...extendValues(expiresAt), ':workerId': workerId, ':jobId': jobId },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return leaseViewOf(result.Attributes ?? {});
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
-        throw error;
-      }
-    },
-    async read(slotId) {
-      const item = await get(slotId);
-      return item ? leaseViewOf(item) : undefined;
-    },
-    async handOver({ slotId, jobId, workerId }) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: activeJobKey(slotId),
-            UpdateExpression: 'REMOVE workerId',
-            ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
-            ExpressionAttributeValues: { ':workerId': workerId, ':jobId': jobId },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    },
-  };
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async get(slotId: string): Promise<Partial<ActiveJobItem> | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
+    );
+    return result.Item as Partial<ActiveJobItem> | undefined;
+  }
+
+  async claim(input: LeaseHolder & { expiresAt: number; now: number }): Promise<LeaseClaim> {
+    const { slotId, jobId, workerId, expiresAt, now } = input;
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: activeJobKey(slotId),
+          UpdateExpression: `${EXTEND}, workerId = :workerId`,
+          ConditionExpression: ACTIVE_JOB_CONDITIONS.workerMayTake.expression,
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ...extendValues(expiresAt),
+            ':workerId': workerId,
+            ':jobId': jobId,
+            ':now': epochSeconds(new Date(now)),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'claimed', lease: leaseViewOf(result.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const item = await this.get(slotId);
+      if (!item || item.jobId !== jobId)
+        return item ? { kind: 'not-ours', lease: leaseViewOf(item) } : { kind: 'not-ours' };
+      return { kind: 'held-elsewhere', lease: leaseViewOf(item) };
+    }
+  }
+
+  async renew(input: LeaseHolder & { expiresAt: number }): Promise<LeaseView | undefined> {
+    const { slotId, jobId, workerId, expiresAt } = input;
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: activeJobKey(slotId),
+          UpdateExpression: EXTEND,
+          ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ...extendValues(expiresAt), ':workerId': workerId, ':jobId': jobId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return leaseViewOf(result.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async read(slotId: string): Promise<LeaseView | undefined> {
+    const item = await this.get(slotId);
+    return item ? leaseViewOf(item) : undefined;
+  }
+
+  async handOver(input: LeaseHolder): Promise<void> {
+    const { slotId, jobId, workerId } = input;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: activeJobKey(slotId),
+          UpdateExpression: 'REMOVE workerId',
+          ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
+          ExpressionAttributeValues: { ':workerId': workerId, ':jobId': jobId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
 }
