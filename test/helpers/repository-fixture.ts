@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { RepositorySettings } from '#contracts/repository';
 import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
-import { createForges } from '../../containers/story-processor/src/adapters/forges.ts';
+import { Forges } from '../../containers/story-processor/src/adapters/forges.ts';
 import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { systemClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
@@ -109,7 +109,7 @@ export function repositoryWorkerParts(
       attempts: options.attempts ?? 3,
       backoffMs: 20,
     }),
-    forges: createForges({ credentials, log: options.log, retries: 1 }),
+    forges: new Forges({ credentials, log: options.log, retries: 1 }),
   };
 }
 

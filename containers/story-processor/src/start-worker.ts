@@ -13,9 +13,9 @@ import { SesMailer } from '#adapters/ses-mailer';
 import { composeReply } from '#domain/compose-reply';
 import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
 import { DynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
-import { createForges } from './adapters/forges.ts';
+import { Forges } from './adapters/forges.ts';
 import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
-import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
+import { PowertoolsMetrics } from './adapters/powertools-metrics.ts';
 import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
 import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
 import { systemClock } from './clock.ts';
@@ -222,7 +222,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         log,
         ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
       }),
-    forges: o.forges ?? createForges({ credentials, log }),
+    forges: o.forges ?? new Forges({ credentials, log }),
     commands:
       o.commands ??
       createSandboxedCommandRunner({
@@ -234,7 +234,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           ? ({ uidModeSharesNetwork: true } satisfies Partial<SandboxedRunnerOptions>)
           : {}),
       }),
-    metrics: o.metrics ?? createPowertoolsMetrics(),
+    metrics: o.metrics ?? new PowertoolsMetrics(),
   };
   const deps: JobRunnerDeps = {
     ...collaborators,

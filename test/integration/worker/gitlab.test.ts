@@ -8,7 +8,7 @@ import {
   TOKEN_VARIABLE,
   type RepositoryWorld,
 } from '#test/repository-fixture';
-import { createGitLabForges } from '../../../containers/story-processor/src/adapters/gitlab-forge.ts';
+import { GitLabForges } from '../../../containers/story-processor/src/adapters/gitlab-forge.ts';
 import { RepositoryCredentialReader } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { createHarness, makeJob, THREE_STORIES } from '../../unit/worker/fakes.ts';
 
@@ -21,7 +21,7 @@ describe('GitLab merge requests', () => {
   afterAll(async () => world.stop());
 
   const gitlabClient = (token: string, waits: number[] = [], log = new CapturingLog()) =>
-    createGitLabForges({
+    new GitLabForges({
       credentials: new RepositoryCredentialReader({ environment: { [TOKEN_VARIABLE]: token } }),
       log,
       retries: 2,
