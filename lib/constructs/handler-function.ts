@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { REASONS } from '../nag.ts';
@@ -16,7 +16,7 @@ import { lambdaBundleCode } from './lambda-code.ts';
 export const LIVE_ALIAS = 'live';
 
 export interface HandlerFunctionProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly name: HandlerName;
   /** Non-secret configuration (the variables of lambdas/shared/config.ts). */
   readonly environment: Record<string, string>;

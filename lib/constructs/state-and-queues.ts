@@ -3,10 +3,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
 import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 
 export interface StateAndQueuesProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /** The role a run-time queue plays; its name is `<queuePrefix>-<kind>-<project>-<user>.fifo`. */

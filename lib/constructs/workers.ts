@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
-import type { IntakeConfig, WorkerConfig } from '../config.ts';
+import type { DeploySettings, WorkerSettings } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { grantResources, grantStatements, handlerGrants, workerGrants } from '../grants.ts';
@@ -45,7 +45,7 @@ export const WORKER_UID = '10001';
  * worker's Dockerfile. Only the files its `<Dockerfile>.dockerignore` lets in are staged, so synth
  * neither copies node_modules nor depends on unrelated files.
  */
-export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
+export const workerImage = (config: DeploySettings): ecs.ContainerImage => {
   const dockerfile = path.join(config.workerBuildContext, config.workerDockerfile);
   if (!existsSync(dockerfile)) throw new Error(`The worker Dockerfile is missing: ${dockerfile}`);
   const ignoreFile = `${dockerfile}.dockerignore`;
@@ -70,7 +70,7 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
  * highest boundary can never be in alarm at the same count.
  */
 export function capacitySteps(
-  worker: Pick<WorkerConfig, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
+  worker: Pick<WorkerSettings, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
 ): appscaling.ScalingInterval[] {
   const steps: appscaling.ScalingInterval[] = [{ upper: 0.5, change: worker.minCapacity }];
   for (let tasks = 1; tasks <= worker.maxCapacity; tasks++) {
@@ -85,7 +85,7 @@ export function capacitySteps(
 
 /** The queue-backlog function's metric of this environment (see lambdas/queue-backlog). */
 export const backlogMetric = (
-  config: Pick<IntakeConfig, 'queuePrefix'>,
+  config: Pick<DeploySettings, 'queuePrefix'>,
   metricName: string,
   period: Duration,
 ): cloudwatch.Metric =>
@@ -98,7 +98,7 @@ export const backlogMetric = (
   });
 
 export interface WorkersProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly state: StateAndQueues;
   readonly mailBucket: s3.IBucket;
   /** The variables of lambdas/shared/config.ts. */
