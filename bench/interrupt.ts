@@ -71,7 +71,7 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
       const stopped = answeredAt(await history(runtime, first.jobId), 'QueueJob');
       if (sent !== undefined && stopped !== undefined) latencies.push(stopped - sent);
       // The slot hand-over: the interrupted job's release → the reply's job on the queue.
-      const released = answeredAt(await history(runtime, first.jobId), 'RecordInterrupted');
+      const released = answeredAt(await history(runtime, first.jobId), 'ReleaseInterruptedJob');
       const queued = submittedAt(await history(runtime, reply.jobId), 'QueueJob');
       if (released !== undefined && queued !== undefined) handovers.push(queued - released);
     }
