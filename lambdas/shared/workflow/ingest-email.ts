@@ -6,7 +6,7 @@ import type { InboundEmail } from '#domain/inbound-email';
 import { parseEmail, type ParseResult } from '#domain/parse-email';
 import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
-import { replyAddressFor } from '#domain/thread-id';
+import { replyAddressFor } from '#domain/project-address';
 import { isAutomatedAddress } from '#domain/auto-reply';
 import { takeAdmission } from './admission-windows.ts';
 import { BlobTooLargeError, type AdmissionWindows, type BlobStore, type JobRecords } from './ports.ts';
