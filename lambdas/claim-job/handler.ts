@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, now, queues, slots, waiters, waker } from '#runtime/handler-deps';
+import { clock, jobs, queues, slots, waiters, waker } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { claimJob, waitForSlot } from '#workflow/claim-job';
 
@@ -19,7 +19,7 @@ const eventSchema = z.discriminatedUnion('mode', [
  */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const parsed = eventSchema.parse(event);
-  const deps = { slots: slots(context), queues: queues(context), jobs: jobs(context), now };
+  const deps = { slots: slots(context), queues: queues(context), jobs: jobs(context), clock };
   if (parsed.mode === 'try') return claimJob(parsed.state, deps);
   return waitForSlot(parsed.state, parsed.taskToken, {
     ...deps,

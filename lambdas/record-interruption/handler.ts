@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
-import { interruptions, jobs, now, slots } from '#runtime/handler-deps';
+import { clock, interruptions, jobs, slots } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordInterruption } from '#workflow/record-interruption';
 
@@ -19,7 +19,7 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
       slots: slots(context),
       interruptions: interruptions(context),
       jobs: jobs(context),
-      now,
+      clock,
       retentionDays: INTERRUPTION_RETENTION_DAYS,
     },
   );

@@ -63,7 +63,7 @@ describeAdmissionWindowsTableContract('DynamoDB adapter on the local DynamoDB', 
 }));
 
 describeProjectsTableContract('DynamoDB adapter on the local DynamoDB', () => ({
-  registry: new DynamoDbProjectRegistry(doc, TABLES.projects, () => NOW),
+  registry: new DynamoDbProjectRegistry(doc, TABLES.projects, { now: () => NOW }),
   read: (key) => read<ProjectItem>(TABLES.projects, key),
   now: NOW,
 }));

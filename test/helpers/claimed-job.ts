@@ -19,7 +19,7 @@ export async function claimedJob(
   const claim = await claimJob(admittedState(jobId), {
     ...stores,
     queues: new FakeQueues(),
-    now: () => TEST_NOW,
+    clock: { now: () => TEST_NOW },
   });
   const state: WorkflowState = { ...admittedState(jobId), claim };
   return { ...stores, state };

@@ -9,7 +9,7 @@ import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
 import { Forges } from '../../containers/story-processor/src/adapters/forges.ts';
 import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../containers/story-processor/src/clock.ts';
+import { systemWorkerClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
 import { createWorkerWorkspaces } from '../../containers/story-processor/src/worker-workspaces.ts';
@@ -103,7 +103,7 @@ export function repositoryWorkerParts(
       home,
       git,
       credentials,
-      clock: systemClock,
+      clock: systemWorkerClock,
       ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
       log: options.log,
       attempts: options.attempts ?? 3,

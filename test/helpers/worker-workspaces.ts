@@ -1,5 +1,5 @@
 import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../containers/story-processor/src/clock.ts';
+import { systemWorkerClock } from '../../containers/story-processor/src/clock.ts';
 import { silentLog } from '../../containers/story-processor/src/logging.ts';
 import type { Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import type { GitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
@@ -22,7 +22,7 @@ export function testWorkspaces(options: {
     home: options.root,
     git: options.git,
     credentials: new RepositoryCredentialReader({ environment: {} }),
-    clock: systemClock,
+    clock: systemWorkerClock,
     log: options.log ?? silentLog,
     ...(options.safeDirectoryConfig ? { safeDirectoryConfig: options.safeDirectoryConfig } : {}),
   });

@@ -4,13 +4,13 @@
  */
 
 import type { LeaseView } from '#contracts/active-jobs-table';
+import type { Clock } from '#contracts/clock';
 import type { BlobStore, Mailer } from '#workflow/ports';
 import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics';
 import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
 
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
+/** The worker's clock: the time (contracts/clock.ts), and waits that an abort signal cuts short. */
+export interface WorkerClock extends Clock {
   /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

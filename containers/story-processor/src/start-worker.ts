@@ -18,7 +18,7 @@ import { RepositoryCredentialReader } from './adapters/repository-credentials.ts
 import { PowertoolsMetrics } from './adapters/powertools-metrics.ts';
 import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
 import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
-import { systemClock } from './clock.ts';
+import { systemWorkerClock } from './clock.ts';
 import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
 import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/anthropic-provider.ts';
@@ -166,7 +166,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   if (process.getuid?.() === 0) for (const dir of new Set([root, remoteRoot])) await chmod(dir, 0o711);
   const o = options.overrides ?? {};
   const aws = options.aws ?? {};
-  const clock = o.clock ?? systemClock;
+  const clock = o.clock ?? systemWorkerClock;
   const log = o.log ?? createLog('story-processor', secrets, options.logLevel);
   const credentials =
     options.repositoryCredentials ??

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '#contracts/clock';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -41,7 +42,8 @@ const perContext = <T>(build: (context: HandlerContext) => T): ((context: Handle
   };
 };
 
-export const now = (): Date => new Date();
+/** The machine's clock (a collaborator like the others, so that tests can hold time still). */
+export const clock: Clock = systemClock;
 
 const s3 = /* @__PURE__ */ perContext(
   ({ aws }) => new S3Client({ ...sdkClientConfig(aws), forcePathStyle: aws.s3ForcePathStyle ?? false }),
@@ -96,7 +98,7 @@ export const starter = /* @__PURE__ */ perContext((context) => {
 });
 export const queueDepths = /* @__PURE__ */ perContext((context) => new SqsQueueDepths(sqs(context)));
 export const backlogPublisher = /* @__PURE__ */ perContext(
-  ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), now),
+  ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), clock),
 );
 /** The contract's metrics, published on Lambda (Powertools EMF) and dropped in the local runtime. */
 export const metrics = /* @__PURE__ */ perContext((context) =>

@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import { slotIdOf } from '#contracts/identifiers';
 import type { Job } from '#contracts/messages';
 import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
@@ -8,7 +9,7 @@ export interface ClaimJobDeps {
   slots: SlotStore;
   queues: QueueProvisioner;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
 }
 
 export interface WaitForSlotDeps extends ClaimJobDeps {
@@ -52,7 +53,7 @@ export async function waitForSlot(
 ): Promise<{ parked: boolean }> {
   const { email } = admitted(state);
   const waiter = { slotId: slotIdOf(email.projectId, email.userId), jobId: state.jobId, token: taskToken };
-  await deps.waiters.park(waiter, deps.now());
+  await deps.waiters.park(waiter, deps.clock.now());
   const claim = await claimJob(state, deps);
   if (!claim.claimed) return { parked: true };
   await deps.waiters.leave(waiter);
@@ -68,7 +69,7 @@ export async function waitForSlot(
 export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promise<ClaimResult> {
   const { email, instructionKey, replyFrom, settings } = admitted(state);
   const queues = await deps.queues.ensureProjectQueues(email.projectId, email.userId);
-  const now = deps.now();
+  const now = deps.clock.now();
   const attempt = await deps.slots.claim({
     projectId: email.projectId,
     userId: email.userId,

@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import { replyBy, type JobEvent, type RepliesOf } from '#contracts/reply-policy';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
@@ -10,7 +11,7 @@ export type FinishKind = 'not-accepted' | 'succeeded' | 'interrupted' | 'failed'
 export interface FinishJobDeps extends SlotReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** Also the execution's output when the job succeeded (state ReleaseJob). */
@@ -33,7 +34,7 @@ export async function finishJob(
   state: WorkflowState,
   deps: FinishJobDeps,
 ): Promise<FinishResult> {
-  const now = deps.now();
+  const now = deps.clock.now();
   const email = state.email;
   const projectId = email?.projectId ?? UNROUTED_PROJECT;
   const released = await releaseIfClaimed(state, deps);

@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import { slotIdOf } from '#contracts/identifiers';
 import { replyBy } from '#contracts/reply-policy';
 import type { StateError, WorkflowState } from '#contracts/workflow-state';
@@ -9,7 +10,7 @@ import { releaseSlot, type SlotReleaseDeps } from './release-slot.ts';
 export interface HandleTimeoutDeps extends SlotReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
-  now: () => Date;
+  clock: Clock;
 }
 
 /**
@@ -25,7 +26,7 @@ export async function handleTimeout(
 ): Promise<{ outcome: 'timed-out'; deadLetterMessageId: string | null; released: boolean }> {
   const job = state.claim?.job;
   if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
-  const now = deps.now();
+  const now = deps.clock.now();
   const released = await releaseSlot(slotIdOf(job.projectId, job.userId), job.jobId, deps);
   const deadLetterMessageId = state.deadLetter?.messageId ?? null;
   const detail = !state.pickup

@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { JobRecords } from './ports.ts';
@@ -20,7 +21,7 @@ export interface ExecutionStates {
 export interface RecordExecutionEndDeps extends SlotReleaseDeps {
   states: ExecutionStates;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
 }
 
 const OUTCOME: Record<ExecutionEnd['status'], JobOutcome> = {
@@ -52,7 +53,7 @@ export async function recordExecutionEnd(
         end.cause ??
         `The execution ended ${end.status.toLowerCase().replace('_', ' ')} before it recorded an outcome.`,
     },
-    deps.now(),
+    deps.clock.now(),
   );
   return { recorded, released, outcome: OUTCOME[end.status] };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import { slotIdOf } from '#contracts/identifiers';
 import type { WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
@@ -7,7 +8,7 @@ export interface RecordInterruptionDeps {
   slots: SlotStore;
   interruptions: InterruptionLog;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
   /** How long audit records are kept before TTL removes them. */
   retentionDays: number;
 }
@@ -29,7 +30,7 @@ export async function recordInterruption(
   if (!holder || !email?.projectId || !email.userId) {
     throw new InvalidStateError('RecordInterruption needs the slot holder and the email project and user');
   }
-  const now = deps.now();
+  const now = deps.clock.now();
   const flagged = await deps.slots.requestInterrupt(
     slotIdOf(email.projectId, email.userId),
     holder.jobId,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryCredentialReader } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import { runStoryPipeline } from '../../../containers/story-processor/src/pipeline/story-pipeline.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
@@ -73,7 +73,7 @@ async function workerWorkspaces() {
     home,
     git,
     credentials: new RepositoryCredentialReader({ environment: { [TOKEN_VARIABLE]: world.token } }),
-    clock: systemClock,
+    clock: systemWorkerClock,
     log: world.log,
   });
   return { durable, taskLocal, workspaces, git };

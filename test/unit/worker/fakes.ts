@@ -6,7 +6,7 @@ import type { Job, JobMessage } from '#contracts/messages';
 import type { WorkerMetric } from '#contracts/metrics';
 import type { OutboundMail } from '#workflow/ports';
 import { MemoryLeaseStore } from '#test/memory-active-jobs';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
 import {
@@ -401,7 +401,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
     workspaces: testWorkspaces({ root: path.join(root, 'workspaces'), git }),
     commands: createCommandRunner({ env: { PATH: PATH_ENV, HOME: root }, maxOutputBytes: 64 * 1024 }),
     log: silentLog,
-    clock: systemClock,
+    clock: systemWorkerClock,
     prompts: await loadPromptTemplates(defaultPromptDir()),
     secrets: [],
     limits: DEFAULT_PIPELINE_LIMITS,
@@ -441,7 +441,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
         received.receiptHandle,
         received.receivedAt,
         { visibilitySeconds: 300, maxWindowSeconds: 43_200, marginSeconds: 120 },
-        systemClock,
+        systemWorkerClock,
         silentLog,
       );
       const message = JSON.parse(received.body) as JobMessage;

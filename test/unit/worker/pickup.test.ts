@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pickUpJob, type PickupInput } from '../../../containers/story-processor/src/job/pickup.ts';
-import type { Clock } from '../../../containers/story-processor/src/ports.ts';
+import type { WorkerClock } from '../../../containers/story-processor/src/ports.ts';
 import { FakeCallbacks, FakeLeases } from './fakes.ts';
 
 /** A clock that moves only when the code under test sleeps: no test races real time. */
-const steppedClock = (): Clock & { slept: number } => {
+const steppedClock = (): WorkerClock & { at: number; slept: number } => {
   const clock = {
     at: 1_000_000,
     slept: 0,
-    now: () => clock.at,
+    now: () => new Date(clock.at),
     sleep: async (ms: number) => {
       clock.at += ms;
       clock.slept += ms;
@@ -27,7 +27,7 @@ const setup = () => {
     slotId: 'demo#ann',
     jobId: 'job-1',
     workerId: 'w1',
-    lease: { jobId: 'job-1', expiresAt: clock.now() + 30_000, workerId: 'w1' },
+    lease: { jobId: 'job-1', expiresAt: clock.at + 30_000, workerId: 'w1' },
     waitMs: 5_000,
     callbacks,
     leases,

@@ -8,7 +8,7 @@ const setup = (now = new Date('2026-11-22T10:00:00Z')) => {
     slots: new MemorySlotStore(),
     queues: new FakeQueues(),
     jobs: new MemoryJobRecords(),
-    now: () => now,
+    clock: { now: () => now },
   };
   return deps;
 };
@@ -44,9 +44,9 @@ describe('claimJob', () => {
     await claimJob(admittedState('job-a'), deps);
     expect((await claimJob(admittedState('job-a'), deps)).claimed).toBe(true);
     // A queued job's lease covers its queue wait (900 s) and one lease term (120 s): 10:17:00.
-    const stillQueued = { ...deps, now: () => new Date('2026-11-22T10:16:59Z') };
+    const stillQueued = { ...deps, clock: { now: () => new Date('2026-11-22T10:16:59Z') } };
     expect((await claimJob(admittedState('job-b'), stillQueued)).claimed).toBe(false);
-    const later = { ...deps, now: () => new Date('2026-11-22T10:17:01Z') };
+    const later = { ...deps, clock: { now: () => new Date('2026-11-22T10:17:01Z') } };
     expect((await claimJob(admittedState('job-b'), later)).claimed).toBe(true);
   });
 

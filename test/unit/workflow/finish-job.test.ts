@@ -15,7 +15,7 @@ async function claimed(jobId: string) {
     jobs,
     notifier,
     state,
-    deps: { ...slotReleaseOver(slots), jobs, notifier, now: () => now },
+    deps: { ...slotReleaseOver(slots), jobs, notifier, clock: { now: () => now } },
   };
 }
 

@@ -25,7 +25,12 @@ describe('handleTimeout', () => {
       deadLetter: { messageId: 'msg-1' },
     };
 
-    const result = await handleTimeout(state, { ...slotReleaseOver(slots), jobs, notifier, now: () => now });
+    const result = await handleTimeout(state, {
+      ...slotReleaseOver(slots),
+      jobs,
+      notifier,
+      clock: { now: () => now },
+    });
 
     expect(result).toEqual({ outcome: 'timed-out', deadLetterMessageId: 'msg-1', released: true });
     expect(slots.items.size).toBe(0);
@@ -48,7 +53,7 @@ describe('handleTimeout', () => {
       ...claimed,
       ...slotReleaseOver(claimed.slots),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
 
     expect(await handleTimeout(state, deps)).toMatchObject({
@@ -68,7 +73,7 @@ describe('handleTimeout', () => {
       ...claimed,
       ...slotReleaseOver(claimed.slots),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
     const state = { ...claimed.state, error: { Error: 'States.Timeout', Cause: null } };
 
@@ -85,7 +90,7 @@ describe('handleTimeout', () => {
       ...slotReleaseOver(new MemorySlotStore()),
       jobs: new MemoryJobRecords(),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
     await expect(handleTimeout(admittedState(), deps)).rejects.toThrow(/queued job/);
   });
@@ -99,7 +104,7 @@ describe('recordInterruption', () => {
 
     const result = await recordInterruption(
       { state: { ...admittedState('job-b'), claim: busy } },
-      { slots, jobs, interruptions, now: () => now, retentionDays: 30 },
+      { slots, jobs, interruptions, clock: { now: () => now }, retentionDays: 30 },
     );
 
     expect(result).toEqual({ flagged: true, delivered: true });
@@ -124,7 +129,7 @@ describe('recordInterruption', () => {
     };
     const result = await recordInterruption(
       { state },
-      { slots, jobs, interruptions, now: () => now, retentionDays: 1 },
+      { slots, jobs, interruptions, clock: { now: () => now }, retentionDays: 1 },
     );
     expect(result.delivered).toBe(false);
     expect(interruptions.entries[0]?.reason).toContain('SQS.Throttled');

@@ -15,7 +15,7 @@ describe('recordExecutionEnd', () => {
     const { slots, jobs, states } = await claimedState('job-a');
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-a', name: 'job-a', status: 'ABORTED', error: 'Operator.Stop' },
-      { states, ...slotReleaseOver(slots), jobs, now: () => now },
+      { states, ...slotReleaseOver(slots), jobs, clock: { now: () => now } },
     );
     expect(result).toEqual({ recorded: true, released: true, outcome: 'aborted' });
     expect(slots.items.size).toBe(0);
@@ -27,7 +27,7 @@ describe('recordExecutionEnd', () => {
     await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' }, now);
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-b', name: 'job-b', status: 'FAILED', error: 'Job.Failed' },
-      { states, ...slotReleaseOver(slots), jobs, now: () => now },
+      { states, ...slotReleaseOver(slots), jobs, clock: { now: () => now } },
     );
     expect(result.recorded).toBe(false);
     expect(jobs.items.get('amelia/job-b')).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
@@ -41,7 +41,7 @@ describe('recordExecutionEnd', () => {
         states: { lastState: async () => undefined },
         ...slotReleaseOver(new MemorySlotStore()),
         jobs,
-        now: () => now,
+        clock: { now: () => now },
       },
     );
     expect(result).toEqual({ recorded: true, released: false, outcome: 'timed-out' });

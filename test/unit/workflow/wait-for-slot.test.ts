@@ -13,7 +13,7 @@ import { admittedState } from '#test/workflow-states';
 const SLOT = 'amelia#scott';
 
 const setup = () => {
-  let clock = Date.parse('2026-11-22T10:00:00Z');
+  let at = Date.parse('2026-11-22T10:00:00Z');
   const deps = {
     slots: new MemorySlotStore(),
     queues: new FakeQueues(),
@@ -21,7 +21,7 @@ const setup = () => {
     waiters: new MemorySlotWaiters(),
     waker: new RecordingWaker(),
     // Each call is a second later, so arrivals are ordered.
-    now: () => new Date((clock += 1000)),
+    clock: { now: () => new Date((at += 1000)) },
   };
   return deps;
 };

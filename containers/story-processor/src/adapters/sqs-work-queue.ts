@@ -5,9 +5,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { systemClock, type Clock } from '#contracts/clock';
 import type { AdapterGrants } from '#contracts/grants';
-import { systemClock } from '../clock.ts';
-import type { Clock, ReceiveOptions, ReceivedMessage, WorkQueue } from '../ports.ts';
+import type { ReceiveOptions, ReceivedMessage, WorkQueue } from '../ports.ts';
 
 /** The project queues as the worker uses them: discovered by name prefix, received, kept, deleted. */
 export class SqsWorkQueue implements WorkQueue {
@@ -48,7 +48,7 @@ export class SqsWorkQueue implements WorkQueue {
       }),
       options.signal ? { abortSignal: options.signal } : {},
     );
-    const receivedAt = this.clock.now();
+    const receivedAt = this.clock.now().getTime();
     return (result.Messages ?? []).flatMap((message): ReceivedMessage[] => {
       if (!message.ReceiptHandle || message.Body === undefined) return [];
       const sent = Number(message.Attributes?.SentTimestamp);

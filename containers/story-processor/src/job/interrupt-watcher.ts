@@ -1,5 +1,5 @@
 import { interruptMessageSchema } from '#contracts/messages';
-import type { Clock, Log, WorkQueue } from '../ports.ts';
+import type { WorkerClock, Log, WorkQueue } from '../ports.ts';
 import type { JobControl } from './job-control.ts';
 
 export interface InterruptWatchInput {
@@ -7,7 +7,7 @@ export interface InterruptWatchInput {
   queueUrl: string;
   jobId: string;
   control: JobControl;
-  clock: Clock;
+  clock: WorkerClock;
   log: Log;
   waitSeconds: number;
 }
@@ -44,7 +44,7 @@ export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<v
               kind: 'interrupt',
               byJobId: interrupt.data.byJobId,
               reason: interrupt.data.reason,
-              noticedAt: input.clock.now(),
+              noticedAt: input.clock.now().getTime(),
               ...(message.sentAt !== undefined ? { sentAt: message.sentAt } : {}),
             });
           } else if (!interrupt.success) {

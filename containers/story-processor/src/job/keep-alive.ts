@@ -1,4 +1,4 @@
-import type { Clock, LeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, LeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
 import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import type { JobControl } from './job-control.ts';
 import type { MessageHold } from './message-hold.ts';
@@ -14,7 +14,7 @@ export interface KeepAliveInput {
   control: JobControl;
   callbacks: TaskCallbacks;
   leases: LeaseStore;
-  clock: Clock;
+  clock: WorkerClock;
   log: Log;
   metrics: MetricsSink;
 }
@@ -44,7 +44,7 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
         slotId: input.slotId,
         jobId: input.jobId,
         workerId: input.workerId,
-        expiresAt: input.clock.now() + input.leaseSeconds * 1000,
+        expiresAt: input.clock.now().getTime() + input.leaseSeconds * 1000,
       });
       if (!lease) control.requestStop({ kind: 'lease-lost' });
       else if (lease.interruptRequestedBy)
@@ -52,7 +52,7 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
           kind: 'interrupt',
           byJobId: lease.interruptRequestedBy,
           reason: 'A newer email for the same project and user arrived.',
-          noticedAt: input.clock.now(),
+          noticedAt: input.clock.now().getTime(),
         });
     } catch (error) {
       report(input, 'LeaseRenewal', error);

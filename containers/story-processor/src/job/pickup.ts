@@ -1,5 +1,5 @@
 import type { Pickup } from '#contracts/messages';
-import type { Clock, LeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, LeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
 
 export interface PickupInput {
   /** The task token of the job message: the workflow's QueueJob state waits on it. */
@@ -13,7 +13,7 @@ export interface PickupInput {
   waitMs: number;
   callbacks: TaskCallbacks;
   leases: LeaseStore;
-  clock: Clock;
+  clock: WorkerClock;
 }
 
 export type PickupResult =
@@ -28,10 +28,10 @@ export type PickupResult =
 export async function pickUpJob(input: PickupInput): Promise<PickupResult> {
   const { clock } = input;
   if (input.lease.runTaskToken) return { kind: 'run', runToken: input.lease.runTaskToken, resumed: true };
-  const pickup: Pickup = { workerId: input.workerId, pickedUpAt: new Date(clock.now()).toISOString() };
+  const pickup: Pickup = { workerId: input.workerId, pickedUpAt: clock.now().toISOString() };
   const answer = await input.callbacks.pickUp(input.queueToken, JSON.stringify(pickup));
   // A refused answer can still mean a run started for an earlier pickup: look once, then give up.
-  const deadline = clock.now() + (answer === 'delivered' ? input.waitMs : 0);
+  const deadline = clock.now().getTime() + (answer === 'delivered' ? input.waitMs : 0);
   for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 500)) {
     const lease = await input.leases.read(input.slotId);
     if (lease?.jobId !== input.jobId) {
@@ -40,7 +40,7 @@ export async function pickUpJob(input: PickupInput): Promise<PickupResult> {
     if (lease.runTaskToken) {
       return { kind: 'run', runToken: lease.runTaskToken, resumed: answer !== 'delivered' };
     }
-    if (clock.now() >= deadline) {
+    if (clock.now().getTime() >= deadline) {
       return {
         kind: 'gone',
         detail:

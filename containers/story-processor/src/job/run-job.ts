@@ -96,11 +96,14 @@ export async function runJob(
     slotId,
     jobId: job.jobId,
     workerId: settings.workerId,
-    expiresAt: clock.now() + leaseSeconds * 1000,
-    now: clock.now(),
+    expiresAt: clock.now().getTime() + leaseSeconds * 1000,
+    now: clock.now().getTime(),
   });
   if (claim.kind === 'held-elsewhere') {
-    const seconds = Math.min(900, Math.max(5, Math.ceil((claim.lease.expiresAt - clock.now()) / 1000) + 5));
+    const seconds = Math.min(
+      900,
+      Math.max(5, Math.ceil((claim.lease.expiresAt - clock.now().getTime()) / 1000) + 5),
+    );
     log.info('job runs on another worker; putting the message back', {
       ...context,
       holder: claim.lease.workerId,
@@ -142,13 +145,13 @@ export async function runJob(
       kind: 'interrupt',
       byJobId: claim.lease.interruptRequestedBy,
       reason: 'A newer email for the same project and user arrived.',
-      noticedAt: clock.now(),
+      noticedAt: clock.now().getTime(),
     });
   }
 
   await deps.records.markRunning(job.projectId, job.jobId, {
     workerId: settings.workerId,
-    startedAt: new Date(clock.now()).toISOString(),
+    startedAt: clock.now().toISOString(),
   });
   log.info('job started', {
     ...context,
@@ -249,7 +252,7 @@ export async function runJob(
           committed: outcome.committed,
         });
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.interrupted, detail));
-        interruptLatencyMs = clock.now() - (stop.sentAt ?? stop.noticedAt);
+        interruptLatencyMs = clock.now().getTime() - (stop.sentAt ?? stop.noticedAt);
         metrics.add(METRICS.interruptLatencyMs, interruptLatencyMs);
       } else {
         kind = 'failed';
@@ -265,7 +268,7 @@ export async function runJob(
       });
       return { kind: 'callback-failed' };
     }
-    const callbackAt = clock.now();
+    const callbackAt = clock.now().getTime();
     if (delivered === 'task-gone') {
       await finish('abandoned', `callback refused, the task is closed (would have reported ${kind})`);
       return { kind: 'abandoned' };
@@ -289,7 +292,7 @@ export async function runJob(
     metrics.add(METRICS.jobsReported, 1, { [REPORT_DIMENSION]: kind });
     const workerReport: WorkerReport = {
       kind,
-      at: new Date(clock.now()).toISOString(),
+      at: clock.now().toISOString(),
       workerId: settings.workerId,
       detail: detail.slice(0, 4096),
       ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}),
