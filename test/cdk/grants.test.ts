@@ -198,7 +198,7 @@ describe('grants from the code', () => {
       leases: {
         ...WORKER_DEPENDENCIES.leases,
         adapter: {
-          name: 'DynamoDbLeaseStore',
+          name: 'DynamoDbWorkerLeaseStore',
           grants: [
             ...WORKER_DEPENDENCIES.leases.adapter.grants,
             { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['handOver'] },

@@ -7,12 +7,12 @@ import {
 } from '#contracts/active-jobs-table';
 import { slotIdOf } from '#contracts/identifiers';
 import type { SlotStore } from '#workflow/ports';
-import type { LeaseStore } from '../../containers/story-processor/src/ports.ts';
+import type { WorkerLeaseStore } from '../../containers/story-processor/src/ports.ts';
 
 /** Both sides of one active-jobs table, and a way to read an item as it is stored. */
 export interface ActiveJobsTableUnderTest {
   slots: SlotStore;
-  leases: LeaseStore;
+  workerLeases: WorkerLeaseStore;
   read(slotId: string): Promise<ActiveJobItem | undefined>;
 }
 
@@ -117,7 +117,13 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
     });
 
     describe('the worker side (lease store)', () => {
-      const lease = (slotId: string, jobId: string, workerId: string, now: Date, untilSeconds: number) => ({
+      const workerLease = (
+        slotId: string,
+        jobId: string,
+        workerId: string,
+        now: Date,
+        untilSeconds: number,
+      ) => ({
         slotId,
         jobId,
         workerId,
@@ -126,22 +132,24 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
       });
 
       it('answers not-ours for a free slot and for a slot another job holds', async () => {
-        const { slots, leases } = table();
+        const { slots, workerLeases } = table();
         const { slotId, claim } = freshSlot();
-        expect(await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 120))).toEqual({ kind: 'not-ours' });
+        expect(await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 120))).toEqual({
+          kind: 'not-ours',
+        });
         await slots.claim(claim('job-b'));
-        expect(await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 120))).toEqual({
+        expect(await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 120))).toEqual({
           kind: 'not-ours',
           lease: { jobId: 'job-b', expiresAt: at(60).getTime() },
         });
       });
 
       it('claims the job for the worker and extends the item as the contract says', async () => {
-        const { slots, leases, read } = table();
+        const { slots, workerLeases, read } = table();
         const { slotId, claim } = freshSlot();
         await slots.claim(claim('job-a'));
         await slots.requestInterrupt(slotId, 'job-a', 'job-b');
-        const claimed = await leases.claim(lease(slotId, 'job-a', 'worker-1', at(5), 125.5));
+        const claimed = await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', at(5), 125.5));
         expect(claimed).toEqual({
           kind: 'claimed',
           lease: {
@@ -162,37 +170,39 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
       });
 
       it('refuses a job another live worker runs, and lets a worker take it over once that lease lapses', async () => {
-        const { slots, leases, read } = table();
+        const { slots, workerLeases, read } = table();
         const { slotId, claim } = freshSlot();
         await slots.claim(claim('job-a'));
-        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 60));
-        expect(await leases.claim(lease(slotId, 'job-a', 'worker-2', at(60), 120))).toEqual({
+        await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 60));
+        expect(await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-2', at(60), 120))).toEqual({
           kind: 'held-elsewhere',
           lease: { jobId: 'job-a', workerId: 'worker-1', expiresAt: at(60).getTime() },
         });
-        const taken = await leases.claim(lease(slotId, 'job-a', 'worker-2', at(61), 120));
+        const taken = await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-2', at(61), 120));
         expect(taken.kind).toBe('claimed');
         expect((await read(slotId))?.workerId).toBe('worker-2');
       });
 
       it('lets the same worker claim again (a redelivered message)', async () => {
-        const { slots, leases } = table();
+        const { slots, workerLeases } = table();
         const { slotId, claim } = freshSlot();
         await slots.claim(claim('job-a'));
-        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 60));
-        expect((await leases.claim(lease(slotId, 'job-a', 'worker-1', at(10), 90))).kind).toBe('claimed');
+        await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 60));
+        expect((await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', at(10), 90))).kind).toBe(
+          'claimed',
+        );
       });
 
       it('renews only the lease this worker runs, and reports an interrupt flagged since', async () => {
-        const { slots, leases, read } = table();
+        const { slots, workerLeases, read } = table();
         const { slotId, claim } = freshSlot();
         await slots.claim(claim('job-a'));
-        expect(await leases.renew(lease(slotId, 'job-a', 'worker-1', T0, 90))).toBeUndefined();
-        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 60));
-        expect(await leases.renew(lease(slotId, 'job-a', 'worker-2', T0, 90))).toBeUndefined();
-        expect(await leases.renew(lease(slotId, 'job-b', 'worker-1', T0, 90))).toBeUndefined();
+        expect(await workerLeases.renew(workerLease(slotId, 'job-a', 'worker-1', T0, 90))).toBeUndefined();
+        await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 60));
+        expect(await workerLeases.renew(workerLease(slotId, 'job-a', 'worker-2', T0, 90))).toBeUndefined();
+        expect(await workerLeases.renew(workerLease(slotId, 'job-b', 'worker-1', T0, 90))).toBeUndefined();
         await slots.requestInterrupt(slotId, 'job-a', 'job-b');
-        expect(await leases.renew(lease(slotId, 'job-a', 'worker-1', T0, 90))).toEqual({
+        expect(await workerLeases.renew(workerLease(slotId, 'job-a', 'worker-1', T0, 90))).toEqual({
           jobId: 'job-a',
           workerId: 'worker-1',
           expiresAt: at(90).getTime(),
@@ -202,17 +212,17 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
         expect(item?.expiresAtIso).toBe(at(90).toISOString());
         expect(item?.ttl).toBe(Math.floor(at(90).getTime() / 1000) + LEASE_TTL_GRACE_SECONDS);
         await slots.release(slotId, 'job-a');
-        expect(await leases.renew(lease(slotId, 'job-a', 'worker-1', T0, 120))).toBeUndefined();
+        expect(await workerLeases.renew(workerLease(slotId, 'job-a', 'worker-1', T0, 120))).toBeUndefined();
       });
 
       it('reads the lease as it is now, and nothing for a free slot', async () => {
-        const { slots, leases } = table();
+        const { slots, workerLeases } = table();
         const { slotId, claim } = freshSlot();
-        expect(await leases.read(slotId)).toBeUndefined();
+        expect(await workerLeases.read(slotId)).toBeUndefined();
         await slots.claim(claim('job-a'));
-        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 90));
+        await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 90));
         await slots.requestInterrupt(slotId, 'job-a', 'job-b');
-        expect(await leases.read(slotId)).toEqual({
+        expect(await workerLeases.read(slotId)).toEqual({
           jobId: 'job-a',
           workerId: 'worker-1',
           expiresAt: at(90).getTime(),
@@ -221,15 +231,17 @@ export function describeActiveJobsTableContract(name: string, table: () => Activ
       });
 
       it('hands the job over only from the worker that runs it, so another worker may take it at once', async () => {
-        const { slots, leases, read } = table();
+        const { slots, workerLeases, read } = table();
         const { slotId, claim } = freshSlot();
         await slots.claim(claim('job-a'));
-        await leases.claim(lease(slotId, 'job-a', 'worker-1', T0, 60));
-        await leases.handOver({ slotId, jobId: 'job-a', workerId: 'worker-2' });
+        await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-1', T0, 60));
+        await workerLeases.handOver({ slotId, jobId: 'job-a', workerId: 'worker-2' });
         expect((await read(slotId))?.workerId).toBe('worker-1');
-        await leases.handOver({ slotId, jobId: 'job-a', workerId: 'worker-1' });
+        await workerLeases.handOver({ slotId, jobId: 'job-a', workerId: 'worker-1' });
         expect((await read(slotId))?.workerId).toBeUndefined();
-        expect((await leases.claim(lease(slotId, 'job-a', 'worker-2', at(1), 60))).kind).toBe('claimed');
+        expect((await workerLeases.claim(workerLease(slotId, 'job-a', 'worker-2', at(1), 60))).kind).toBe(
+          'claimed',
+        );
       });
     });
   });

@@ -5,7 +5,7 @@ import { activeJobKey, type ActiveJobItem } from '#contracts/active-jobs-table';
 import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
 import type { Emulators } from '#local/emulators/index';
 import { ensureTable } from '#local/provision';
-import { DynamoDbLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-lease-store.ts';
+import { DynamoDbWorkerLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-worker-lease-store.ts';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import {
   describeActiveJobsTableContract,
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const doc = DynamoDBDocumentClient.from(client);
   under = {
     slots: new DynamoDbSlotStore(doc, TableName),
-    leases: new DynamoDbLeaseStore(doc, TableName),
+    workerLeases: new DynamoDbWorkerLeaseStore(doc, TableName),
     read: async (slotId) =>
       (await doc.send(new GetCommand({ TableName, Key: activeJobKey(slotId), ConsistentRead: true })))
         .Item as ActiveJobItem | undefined,

@@ -7,7 +7,11 @@ import {
 } from '#contracts/active-jobs-table';
 import { slotIdOf } from '#contracts/identifiers';
 import type { ClaimAttempt, SlotClaim, SlotStore } from '#workflow/ports';
-import type { LeaseClaim, LeaseStore, LeaseView } from '../../containers/story-processor/src/ports.ts';
+import type {
+  WorkerLeaseClaim,
+  WorkerLeaseStore,
+  LeaseView,
+} from '../../containers/story-processor/src/ports.ts';
 
 /**
  * The active-jobs table in memory: both sides of it (the workflow's slot store and the worker's
@@ -43,7 +47,7 @@ export class MemorySlotStore implements SlotStore {
   }
 }
 
-export class MemoryLeaseStore implements LeaseStore {
+export class MemoryWorkerLeaseStore implements WorkerLeaseStore {
   constructor(readonly items: ActiveJobItems = new Map()) {}
 
   async claim(input: {
@@ -52,7 +56,7 @@ export class MemoryLeaseStore implements LeaseStore {
     workerId: string;
     expiresAt: number;
     now: number;
-  }): Promise<LeaseClaim> {
+  }): Promise<WorkerLeaseClaim> {
     const item = this.items.get(input.slotId);
     if (!item || item.jobId !== input.jobId)
       return item ? { kind: 'not-ours', lease: leaseViewOf(item) } : { kind: 'not-ours' };

@@ -72,7 +72,7 @@ export interface TaskCallbacks {
 
 export type { LeaseView };
 
-export type LeaseClaim =
+export type WorkerLeaseClaim =
   | { kind: 'claimed'; lease: LeaseView }
   /** Another live worker runs this job (a redelivered message). */
   | { kind: 'held-elsewhere'; lease: LeaseView }
@@ -80,20 +80,20 @@ export type LeaseClaim =
   | { kind: 'not-ours'; lease?: LeaseView };
 
 /** Whose lease a worker call is about: the slot, the job on it, and this worker. */
-export interface LeaseHolder {
+export interface WorkerLeaseRef {
   slotId: string;
   jobId: string;
   workerId: string;
 }
 
-export interface LeaseStore {
-  claim(input: LeaseHolder & { expiresAt: number; now: number }): Promise<LeaseClaim>;
+export interface WorkerLeaseStore {
+  claim(input: WorkerLeaseRef & { expiresAt: number; now: number }): Promise<WorkerLeaseClaim>;
   /** Undefined when the lease is no longer this worker's. */
-  renew(input: LeaseHolder & { expiresAt: number }): Promise<LeaseView | undefined>;
+  renew(input: WorkerLeaseRef & { expiresAt: number }): Promise<LeaseView | undefined>;
   /** The slot's lease as it is now (consistent read); undefined when the slot is free. */
   read(slotId: string): Promise<LeaseView | undefined>;
   /** Drops this worker's name from the lease so that another worker can take the job over at once. */
-  handOver(input: LeaseHolder): Promise<void>;
+  handOver(input: WorkerLeaseRef): Promise<void>;
 }
 
 export interface ModelUsage {

@@ -12,7 +12,7 @@ import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { composeReply } from '#domain/compose-reply';
 import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
-import { DynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
+import { DynamoDbWorkerLeaseStore } from './adapters/dynamodb-worker-lease-store.ts';
 import { Forges } from './adapters/forges.ts';
 import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
 import { PowertoolsMetrics } from './adapters/powertools-metrics.ts';
@@ -195,7 +195,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     callbacks: o.callbacks ?? new SfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
     leases:
       o.leases ??
-      new DynamoDbLeaseStore(need(aws.documents, 'a DynamoDB document client'), options.tables.activeJobs),
+      new DynamoDbWorkerLeaseStore(
+        need(aws.documents, 'a DynamoDB document client'),
+        options.tables.activeJobs,
+      ),
     records:
       o.records ??
       new DynamoDbWorkerJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),

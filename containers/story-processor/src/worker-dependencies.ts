@@ -1,7 +1,7 @@
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import type { Dependency } from '#contracts/grants';
-import { DynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
+import { DynamoDbWorkerLeaseStore } from './adapters/dynamodb-worker-lease-store.ts';
 import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
 import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
 import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
@@ -9,7 +9,7 @@ import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
 import type {
   BlobReader,
   JobRecordStore,
-  LeaseStore,
+  WorkerLeaseStore,
   Mailer,
   RepositoryCredentialSource,
   TaskCallbacks,
@@ -25,7 +25,7 @@ import type {
 export const WORKER_DEPENDENCIES = {
   queue: { adapter: SqsWorkQueue, scope: { queues: ['input', 'interrupt'] } },
   callbacks: { adapter: SfnTaskCallbacks, scope: {} },
-  leases: { adapter: DynamoDbLeaseStore, scope: { table: 'activeJobs' } },
+  leases: { adapter: DynamoDbWorkerLeaseStore, scope: { table: 'activeJobs' } },
   records: { adapter: DynamoDbWorkerJobRecords, scope: { table: 'jobs' } },
   blobs: {
     adapter: S3BlobStore,
@@ -48,7 +48,7 @@ const everyMethodOf = <Port>(methods: Record<keyof Port & string, true>): readon
 export const WORKER_DEPENDENCY_SET: Record<WorkerDependencyName, readonly string[]> = {
   queue: everyMethodOf<WorkQueue>({ listQueues: true, receive: true, changeVisibility: true, delete: true }),
   callbacks: everyMethodOf<TaskCallbacks>({ pickUp: true, heartbeat: true, succeed: true, fail: true }),
-  leases: everyMethodOf<LeaseStore>({ claim: true, renew: true, read: true, handOver: true }),
+  leases: everyMethodOf<WorkerLeaseStore>({ claim: true, renew: true, read: true, handOver: true }),
   records: everyMethodOf<JobRecordStore>({
     load: true,
     markRunning: true,

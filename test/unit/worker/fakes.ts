@@ -5,7 +5,7 @@ import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-tab
 import type { Job, JobMessage } from '#contracts/messages';
 import type { WorkerMetric } from '#contracts/metrics';
 import type { OutboundMail } from '#workflow/ports';
-import { MemoryLeaseStore } from '#test/memory-active-jobs';
+import { MemoryWorkerLeaseStore } from '#test/memory-active-jobs';
 import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
@@ -192,7 +192,7 @@ export class FakeCallbacks implements TaskCallbacks {
 }
 
 /** The worker's side of the in-memory active-jobs table, with a way to put a job's lease in place. */
-export class FakeLeases extends MemoryLeaseStore {
+export class FakeLeases extends MemoryWorkerLeaseStore {
   seed(slotId: string, jobId: string, extra: Partial<ActiveJobItem> = {}): void {
     const [projectId = '', userId = ''] = slotId.split('#');
     const item = activeJobItemFor({

@@ -5,7 +5,7 @@ import {
   type JobFinished,
   type SchedulerSettings,
 } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
-import type { LeaseClaim } from '../../../containers/story-processor/src/ports.ts';
+import type { WorkerLeaseClaim } from '../../../containers/story-processor/src/ports.ts';
 import { waitFor } from '#test/wait';
 import { branchLog, createHarness, FakeLeases, makeJob, type Harness } from './fakes.ts';
 
@@ -54,7 +54,7 @@ class OpenLeases extends FakeLeases {
     workerId: string;
     expiresAt: number;
     now: number;
-  }): Promise<LeaseClaim> {
+  }): Promise<WorkerLeaseClaim> {
     this.seed(input.slotId, input.jobId);
     return super.claim(input);
   }

@@ -1,4 +1,4 @@
-import type { WorkerClock, LeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, WorkerLeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
 import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import type { JobControl } from './job-control.ts';
 import type { MessageHold } from './message-hold.ts';
@@ -13,7 +13,7 @@ export interface KeepAliveInput {
   hold: MessageHold;
   control: JobControl;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
+  leases: WorkerLeaseStore;
   clock: WorkerClock;
   log: Log;
   metrics: MetricsSink;

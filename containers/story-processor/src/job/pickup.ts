@@ -1,5 +1,5 @@
 import type { Pickup } from '#contracts/messages';
-import type { WorkerClock, LeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, WorkerLeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
 
 export interface PickupInput {
   /** The task token of the job message: the workflow's QueueJob state waits on it. */
@@ -12,7 +12,7 @@ export interface PickupInput {
   /** How long RunJob may take to park the run token: the run's heartbeat, which starts with it. */
   waitMs: number;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
+  leases: WorkerLeaseStore;
   clock: WorkerClock;
 }
 

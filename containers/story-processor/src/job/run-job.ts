@@ -5,7 +5,7 @@ import { slotIdOf } from '#contracts/identifiers';
 import type {
   CallbackOutcome,
   ForgeConnector,
-  LeaseStore,
+  WorkerLeaseStore,
   Mailer,
   ReplyComposer,
   TaskCallbacks,
@@ -26,7 +26,7 @@ import { failureCause, interruptCause, summaryOutput } from './report-text.ts';
 export interface JobRunnerDeps extends PipelineDeps {
   queue: WorkQueue;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
+  leases: WorkerLeaseStore;
   mailer: Mailer;
   composeReply: ReplyComposer;
   /** Pull requests for projects whose repository names a forge. */

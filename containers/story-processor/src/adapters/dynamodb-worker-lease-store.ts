@@ -9,7 +9,7 @@ import {
   type ActiveJobItem,
 } from '#contracts/active-jobs-table';
 import type { AdapterGrants } from '#contracts/grants';
-import type { LeaseClaim, LeaseHolder, LeaseStore, LeaseView } from '../ports.ts';
+import type { WorkerLeaseClaim, WorkerLeaseRef, WorkerLeaseStore, LeaseView } from '../ports.ts';
 
 const EXTEND = 'SET expiresAt = :exp, expiresAtIso = :iso, #ttl = :ttl';
 
@@ -23,9 +23,9 @@ const extendValues = (expiresAtMs: number): Record<string, unknown> => {
  * claimed, on this worker), so a lease the workflow has released or handed to another job is never
  * extended. ALL_NEW tells the worker about `interruptRequestedBy` on every renewal.
  */
-export class DynamoDbLeaseStore implements LeaseStore {
+export class DynamoDbWorkerLeaseStore implements WorkerLeaseStore {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
-  static readonly grants: AdapterGrants<DynamoDbLeaseStore> = [
+  static readonly grants: AdapterGrants<DynamoDbWorkerLeaseStore> = [
     { actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], on: 'table', by: ['claim'] },
     { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['renew', 'handOver'] },
     { actions: ['dynamodb:GetItem'], on: 'table', by: ['read'] },
@@ -43,7 +43,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return result.Item as Partial<ActiveJobItem> | undefined;
   }
 
-  async claim(input: LeaseHolder & { expiresAt: number; now: number }): Promise<LeaseClaim> {
+  async claim(input: WorkerLeaseRef & { expiresAt: number; now: number }): Promise<WorkerLeaseClaim> {
     const { slotId, jobId, workerId, expiresAt, now } = input;
     try {
       const result = await this.client.send(
@@ -72,7 +72,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     }
   }
 
-  async renew(input: LeaseHolder & { expiresAt: number }): Promise<LeaseView | undefined> {
+  async renew(input: WorkerLeaseRef & { expiresAt: number }): Promise<LeaseView | undefined> {
     const { slotId, jobId, workerId, expiresAt } = input;
     try {
       const result = await this.client.send(
@@ -98,7 +98,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return item ? leaseViewOf(item) : undefined;
   }
 
-  async handOver(input: LeaseHolder): Promise<void> {
+  async handOver(input: WorkerLeaseRef): Promise<void> {
     const { slotId, jobId, workerId } = input;
     try {
       await this.client.send(
