@@ -30,7 +30,7 @@ const submittedAt = (events: HistoryEvent[], state: string): number | undefined 
   return undefined;
 };
 
-/** Before the wake-up, WaitForSlot retried Slot.Busy with backoff: 1–4 s from release to claim. */
+/** Before the wake-up, WaitForLease retried Slot.Busy with backoff: 1–4 s from release to claim. */
 const BACKOFF_HANDOVER_MS = 2_500;
 
 /**

@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, jobs, metrics, notifier, slotRelease } from '#runtime/handler-deps';
+import { clock, jobs, metrics, notifier, leaseRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 
@@ -10,11 +10,11 @@ const eventSchema = z.object({
   state: workflowStateSchema,
 });
 
-/** ReleaseJob and the Record* states: release the slot if still ours, record the outcome, notify. */
+/** ReleaseJob and the Record* states: release the lease if still ours, record the outcome, notify. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
   const finished = await finishJob(outcome, state, {
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
     clock,

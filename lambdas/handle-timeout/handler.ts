@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, jobs, metrics, notifier, slotRelease } from '#runtime/handler-deps';
+import { clock, jobs, metrics, notifier, leaseRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { handleTimeout } from '#workflow/handle-timeout';
 
@@ -11,7 +11,7 @@ const eventSchema = z.object({ state: workflowStateSchema });
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
   const handled = await handleTimeout(state, {
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
     clock,

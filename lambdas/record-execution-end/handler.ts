@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, executionStates, jobs, metrics, slotRelease } from '#runtime/handler-deps';
+import { clock, executionStates, jobs, metrics, leaseRelease } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
@@ -19,7 +19,7 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   const { detail } = eventSchema.parse(event);
   const ended = await recordExecutionEnd(detail, {
     states: executionStates(context),
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
     clock,
   });

@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
-import { clock, interruptions, jobs, slots } from '#runtime/handler-deps';
+import { clock, interruptions, jobs, leases } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordInterruption } from '#workflow/record-interruption';
 
@@ -16,7 +16,7 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   return recordInterruption(
     { state },
     {
-      slots: slots(context),
+      leases: leases(context),
       interruptions: interruptions(context),
       jobs: jobs(context),
       clock,

@@ -93,7 +93,7 @@ export class Observability extends Construct {
     alarm('ExecutionsFailed', {
       ...anyInFiveMinutes,
       alarmDescription:
-        'An email-processor execution failed (job failure, slot unavailable or worker timeout). Inspect it with aws stepfunctions list-executions --status-filter FAILED.',
+        'An email-processor execution failed (job failure, lease unavailable or worker timeout). Inspect it with aws stepfunctions list-executions --status-filter FAILED.',
       metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
     });
     alarm('ExecutionsTimedOut', {

@@ -122,7 +122,7 @@ export class Workflow extends Construct {
       }),
     );
     acknowledgeWildcardResources(this.role, queues, REASONS.queuesAtRunTime);
-    // RunJob parks its task token on the slot's lease (aws-sdk:dynamodb:updateItem.waitForTaskToken).
+    // RunJob parks its task token on the lease (aws-sdk:dynamodb:updateItem.waitForTaskToken).
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ParkRunTokenOnLease',

@@ -5,7 +5,7 @@ import type { Dependency } from '../../lambdas/shared/contracts/grants.ts';
 import {
   DEPENDENCIES,
   HANDLER_DEPENDENCIES,
-  SLOT_RELEASE,
+  LEASE_RELEASE,
 } from '../../lambdas/shared/runtime/handler-dependencies.ts';
 import { WORKER_DEPENDENCIES } from '../../containers/story-processor/src/worker-dependencies.ts';
 import { handlerGrants, workerGrants, type GrantResources } from '../../lib/grants.ts';
@@ -264,7 +264,7 @@ describe('grants from the code', () => {
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name && !notAws.has(name))
-        .flatMap((name) => (name === 'slotRelease' ? Object.keys(SLOT_RELEASE) : [name]));
+        .flatMap((name) => (name === 'leaseRelease' ? Object.keys(LEASE_RELEASE) : [name]));
       expect(Object.keys(HANDLER_DEPENDENCIES[handler]).sort(), handler).toEqual([...new Set(names)].sort());
     }
   });

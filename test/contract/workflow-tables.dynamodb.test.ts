@@ -4,11 +4,11 @@ import { afterAll, beforeAll } from 'vitest';
 import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
+import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
 import type { AdmissionWindowItem } from '#contracts/admission-windows-table';
 import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { ProjectItem } from '#contracts/projects-table';
-import type { SlotWaiterItem } from '#contracts/slot-waiters-table';
+import type { LeaseWaiterItem } from '#contracts/slot-waiters-table';
 import type { Emulators } from '#local/emulators/index';
 import { ensureTable, type TableKind } from '#local/provision';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
@@ -53,8 +53,8 @@ describeInterruptionsTableContract('DynamoDB adapter on the local DynamoDB', () 
 }));
 
 describeSlotWaitersTableContract('DynamoDB adapter on the local DynamoDB', () => ({
-  waiters: new DynamoDbSlotWaiters(doc, TABLES.slotWaiters),
-  read: (key) => read<SlotWaiterItem>(TABLES.slotWaiters, key),
+  waiters: new DynamoDbLeaseWaiters(doc, TABLES.slotWaiters),
+  read: (key) => read<LeaseWaiterItem>(TABLES.slotWaiters, key),
 }));
 
 describeAdmissionWindowsTableContract('DynamoDB adapter on the local DynamoDB', () => ({

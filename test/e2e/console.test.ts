@@ -73,7 +73,7 @@ describe('console JSON endpoints', () => {
       ['ParseEmail', 'succeeded'],
       ['Admitted?', 'succeeded'],
       ['ClaimJob', 'succeeded'],
-      ['SlotFree?', 'succeeded'],
+      ['LeaseFree?', 'succeeded'],
       ['QueueJob', 'succeeded'],
       ['RunJob', 'caught'],
       ['RecordJobFailure', 'succeeded'],
@@ -241,7 +241,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
     for (const state of [
       'RecordNotAccepted',
       'SendInterrupt',
-      'WaitForSlot',
+      'WaitForLease',
       'RecordJobFailure',
       'JobFailed',
     ]) {

@@ -76,12 +76,12 @@ export type WorkerLeaseClaim =
   | { kind: 'claimed'; lease: LeaseView }
   /** Another live worker runs this job (a redelivered message). */
   | { kind: 'held-elsewhere'; lease: LeaseView }
-  /** The slot is free or held by another job: the workflow has moved on. */
+  /** The lease is free or held by another job: the workflow has moved on. */
   | { kind: 'not-ours'; lease?: LeaseView };
 
-/** Whose lease a worker call is about: the slot, the job on it, and this worker. */
+/** Whose lease a worker call is about: the lease, the job on it, and this worker. */
 export interface WorkerLeaseRef {
-  slotId: string;
+  leaseId: string;
   jobId: string;
   workerId: string;
 }
@@ -90,8 +90,8 @@ export interface WorkerLeaseStore {
   claim(input: WorkerLeaseRef & { expiresAt: number; now: number }): Promise<WorkerLeaseClaim>;
   /** Undefined when the lease is no longer this worker's. */
   renew(input: WorkerLeaseRef & { expiresAt: number }): Promise<LeaseView | undefined>;
-  /** The slot's lease as it is now (consistent read); undefined when the slot is free. */
-  read(slotId: string): Promise<LeaseView | undefined>;
+  /** The lease as it is now (consistent read); undefined when it is free. */
+  read(leaseId: string): Promise<LeaseView | undefined>;
   /** Drops this worker's name from the lease so that another worker can take the job over at once. */
   handOver(input: WorkerLeaseRef): Promise<void>;
 }

@@ -10,8 +10,8 @@ import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
-import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
+import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
+import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
@@ -56,16 +56,16 @@ const documents = /* @__PURE__ */ perContext(({ aws }) =>
 const sfn = /* @__PURE__ */ perContext(({ aws }) => new SFNClient(sdkClientConfig(aws)));
 
 export const blobs = /* @__PURE__ */ perContext((context) => new S3BlobStore(s3(context)));
-export const slots = /* @__PURE__ */ perContext(
-  (context) => new DynamoDbSlotStore(documents(context), context.config.activeJobsTable),
+export const leases = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbLeaseStore(documents(context), context.config.activeJobsTable),
 );
 export const waiters = /* @__PURE__ */ perContext(
-  (context) => new DynamoDbSlotWaiters(documents(context), context.config.slotWaitersTable),
+  (context) => new DynamoDbLeaseWaiters(documents(context), context.config.slotWaitersTable),
 );
 export const waker = /* @__PURE__ */ perContext((context) => new SfnTaskWaker(sfn(context)));
-/** Releasing a slot hands it on: the slot store, its waiters and the waker. */
-export const slotRelease = (context: HandlerContext) => ({
-  slots: slots(context),
+/** Releasing a lease hands it on: the lease store, its waiters and the waker. */
+export const leaseRelease = (context: HandlerContext) => ({
+  leases: leases(context),
   waiters: waiters(context),
   waker: waker(context),
 });

@@ -1,13 +1,13 @@
 import type { Clock } from '#contracts/clock';
-import { slotIdOf } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers';
 import { replyBy } from '#contracts/reply-policy';
 import type { StateError, WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';
-import { releaseSlot, type SlotReleaseDeps } from './release-slot.ts';
+import { releaseLease, type LeaseReleaseDeps } from './release-lease.ts';
 
-export interface HandleTimeoutDeps extends SlotReleaseDeps {
+export interface HandleTimeoutDeps extends LeaseReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
   clock: Clock;
@@ -16,7 +16,7 @@ export interface HandleTimeoutDeps extends SlotReleaseDeps {
 /**
  * No worker picked the job up within the queue-wait limit, or the worker missed its heartbeat or ran
  * past the job's limit. The state before (DeadLetterJob) put the job with its context on the
- * project's dead-letter queue for a person, or failed to. Release the slot if this job still holds
+ * project's dead-letter queue for a person, or failed to. Release the lease if this job still holds
  * it, record the outcome with the dead-letter message id (or why there is none) and tell the sender
  * (contracts/reply-policy.ts: this step answers a timeout).
  */
@@ -27,7 +27,7 @@ export async function handleTimeout(
   const job = state.claim?.job;
   if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
   const now = deps.clock.now();
-  const released = await releaseSlot(slotIdOf(job.projectId, job.userId), job.jobId, deps);
+  const released = await releaseLease(leaseIdOf(job.projectId, job.userId), job.jobId, deps);
   const deadLetterMessageId = state.deadLetter?.messageId ?? null;
   const detail = !state.pickup
     ? `no worker picked it up within ${state.claim?.queueWaitSeconds ?? job.settings.queueWaitSeconds} s`

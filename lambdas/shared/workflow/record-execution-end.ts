@@ -2,7 +2,7 @@ import type { Clock } from '#contracts/clock';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { JobRecords } from './ports.ts';
-import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
+import { releaseIfClaimed, type LeaseReleaseDeps } from './release-lease.ts';
 
 /** An execution that ended, as Step Functions reports it (EventBridge "Execution Status Change"). */
 export interface ExecutionEnd {
@@ -18,7 +18,7 @@ export interface ExecutionStates {
   lastState(executionArn: string): Promise<WorkflowState | undefined>;
 }
 
-export interface RecordExecutionEndDeps extends SlotReleaseDeps {
+export interface RecordExecutionEndDeps extends LeaseReleaseDeps {
   states: ExecutionStates;
   jobs: JobRecords;
   clock: Clock;
@@ -32,7 +32,7 @@ const OUTCOME: Record<ExecutionEnd['status'], JobOutcome> = {
 
 /**
  * The safety net behind "every email ends in a recorded outcome": an execution stopped by an
- * operator, or one whose own Record* step failed, ends without recording. This releases its slot
+ * operator, or one whose own Record* step failed, ends without recording. This releases its lease
  * if it still holds it and records the outcome, unless the workflow already recorded one.
  */
 export async function recordExecutionEnd(

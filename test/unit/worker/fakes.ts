@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-table';
+import { leaseItemFor, type LeaseItem } from '#contracts/active-jobs-table';
 import type { Job, JobMessage } from '#contracts/messages';
 import type { WorkerMetric } from '#contracts/metrics';
 import type { OutboundMail } from '#workflow/ports';
@@ -193,9 +193,9 @@ export class FakeCallbacks implements TaskCallbacks {
 
 /** The worker's side of the in-memory active-jobs table, with a way to put a job's lease in place. */
 export class FakeLeases extends MemoryWorkerLeaseStore {
-  seed(slotId: string, jobId: string, extra: Partial<ActiveJobItem> = {}): void {
-    const [projectId = '', userId = ''] = slotId.split('#');
-    const item = activeJobItemFor({
+  seed(leaseId: string, jobId: string, extra: Partial<LeaseItem> = {}): void {
+    const [projectId = '', userId = ''] = leaseId.split('#');
+    const item = leaseItemFor({
       projectId,
       userId,
       jobId,
@@ -205,7 +205,7 @@ export class FakeLeases extends MemoryWorkerLeaseStore {
       now: new Date(),
       leaseSeconds: 60,
     });
-    this.items.set(slotId, { ...item, ...extra });
+    this.items.set(leaseId, { ...item, ...extra });
   }
 
   /** What the workflow's RunJob state does: park the run token on the job's lease. */

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  ACTIVE_JOB_CONDITIONS,
-  activeJobKey,
+  LEASE_CONDITIONS,
+  leaseKey,
   epochSeconds,
   leaseExpiry,
   leaseViewOf,
-  type ActiveJobItem,
+  type LeaseItem,
 } from '#contracts/active-jobs-table';
 import type { AdapterGrants } from '#contracts/grants';
 import type { WorkerLeaseClaim, WorkerLeaseRef, WorkerLeaseStore, LeaseView } from '../ports.ts';
@@ -36,22 +36,22 @@ export class DynamoDbWorkerLeaseStore implements WorkerLeaseStore {
     private readonly tableName: string,
   ) {}
 
-  private async get(slotId: string): Promise<Partial<ActiveJobItem> | undefined> {
+  private async get(leaseId: string): Promise<Partial<LeaseItem> | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: activeJobKey(slotId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: leaseKey(leaseId), ConsistentRead: true }),
     );
-    return result.Item as Partial<ActiveJobItem> | undefined;
+    return result.Item as Partial<LeaseItem> | undefined;
   }
 
   async claim(input: WorkerLeaseRef & { expiresAt: number; now: number }): Promise<WorkerLeaseClaim> {
-    const { slotId, jobId, workerId, expiresAt, now } = input;
+    const { leaseId, jobId, workerId, expiresAt, now } = input;
     try {
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: activeJobKey(slotId),
+          Key: leaseKey(leaseId),
           UpdateExpression: `${EXTEND}, workerId = :workerId`,
-          ConditionExpression: ACTIVE_JOB_CONDITIONS.workerMayTake.expression,
+          ConditionExpression: LEASE_CONDITIONS.workerMayTake.expression,
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: {
             ...extendValues(expiresAt),
@@ -65,7 +65,7 @@ export class DynamoDbWorkerLeaseStore implements WorkerLeaseStore {
       return { kind: 'claimed', lease: leaseViewOf(result.Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const item = await this.get(slotId);
+      const item = await this.get(leaseId);
       if (!item || item.jobId !== jobId)
         return item ? { kind: 'not-ours', lease: leaseViewOf(item) } : { kind: 'not-ours' };
       return { kind: 'held-elsewhere', lease: leaseViewOf(item) };
@@ -73,14 +73,14 @@ export class DynamoDbWorkerLeaseStore implements WorkerLeaseStore {
   }
 
   async renew(input: WorkerLeaseRef & { expiresAt: number }): Promise<LeaseView | undefined> {
-    const { slotId, jobId, workerId, expiresAt } = input;
+    const { leaseId, jobId, workerId, expiresAt } = input;
     try {
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: activeJobKey(slotId),
+          Key: leaseKey(leaseId),
           UpdateExpression: EXTEND,
-          ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
+          ConditionExpression: LEASE_CONDITIONS.runBy.expression,
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ...extendValues(expiresAt), ':workerId': workerId, ':jobId': jobId },
           ReturnValues: 'ALL_NEW',
@@ -93,20 +93,20 @@ export class DynamoDbWorkerLeaseStore implements WorkerLeaseStore {
     }
   }
 
-  async read(slotId: string): Promise<LeaseView | undefined> {
-    const item = await this.get(slotId);
+  async read(leaseId: string): Promise<LeaseView | undefined> {
+    const item = await this.get(leaseId);
     return item ? leaseViewOf(item) : undefined;
   }
 
   async handOver(input: WorkerLeaseRef): Promise<void> {
-    const { slotId, jobId, workerId } = input;
+    const { leaseId, jobId, workerId } = input;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: activeJobKey(slotId),
+          Key: leaseKey(leaseId),
           UpdateExpression: 'REMOVE workerId',
-          ConditionExpression: ACTIVE_JOB_CONDITIONS.runBy.expression,
+          ConditionExpression: LEASE_CONDITIONS.runBy.expression,
           ExpressionAttributeValues: { ':workerId': workerId, ':jobId': jobId },
         }),
       );

@@ -14,7 +14,7 @@ export interface InterruptWatchInput {
 
 /**
  * Long-polls the project-user's interrupt queue while a job runs. A message for this job stops it;
- * one for any other job is stale (only the slot holder is ever interrupted) and is deleted.
+ * one for any other job is stale (only the lease holder is ever interrupted) and is deleted.
  *
  * Stopping does not abort the poll in flight: SQS would still hand a message to an abandoned long
  * poll and keep it invisible for the visibility timeout, so the next job's interrupt could wait that

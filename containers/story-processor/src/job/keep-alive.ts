@@ -5,7 +5,7 @@ import type { MessageHold } from './message-hold.ts';
 
 export interface KeepAliveInput {
   taskToken: string;
-  slotId: string;
+  leaseId: string;
   jobId: string;
   workerId: string;
   leaseSeconds: number;
@@ -41,7 +41,7 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
     }
     try {
       const lease = await input.leases.renew({
-        slotId: input.slotId,
+        leaseId: input.leaseId,
         jobId: input.jobId,
         workerId: input.workerId,
         expiresAt: input.clock.now().getTime() + input.leaseSeconds * 1000,

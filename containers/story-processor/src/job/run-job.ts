@@ -1,7 +1,7 @@
 import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages';
 import { METRICS, KIND_DIMENSION, REPORT_DIMENSION } from '#contracts/metrics';
 import { replyBy } from '#contracts/reply-policy';
-import { slotIdOf } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers';
 import type {
   CallbackOutcome,
   ForgeConnector,
@@ -72,7 +72,7 @@ export async function runJob(
   // The queue token until the workflow's RunJob state hands out the run token (see pickup.ts).
   let taskToken = message.taskToken;
   const { clock, log, metrics } = deps;
-  const slotId = slotIdOf(job.projectId, job.userId);
+  const leaseId = leaseIdOf(job.projectId, job.userId);
   const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
   const delivery = createDelivery(job, {
     ...(deps.forges ? { forges: deps.forges } : {}),
@@ -93,7 +93,7 @@ export async function runJob(
   }
   const { leaseSeconds, heartbeatSeconds } = job.settings;
   const claim = await deps.leases.claim({
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
     expiresAt: clock.now().getTime() + leaseSeconds * 1000,
@@ -114,7 +114,7 @@ export async function runJob(
   if (claim.kind === 'not-ours') {
     return report({
       kind: 'failed',
-      reason: 'The active-job slot is no longer held by this job, so it was not run.',
+      reason: 'The active-job lease is no longer held by this job, so it was not run.',
       detail: '',
       position: null,
       storiesTotal: 0,
@@ -122,7 +122,7 @@ export async function runJob(
   }
   const pickup = await pickUpJob({
     queueToken: message.taskToken,
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
     lease: claim.lease,
@@ -162,7 +162,7 @@ export async function runJob(
     (Math.min(heartbeatSeconds, leaseSeconds, settings.visibilitySeconds) * 1000) / 3;
   const keepAlive = startKeepAlive({
     taskToken,
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
     leaseSeconds,
@@ -208,7 +208,7 @@ export async function runJob(
   async function report(outcome: PipelineOutcome): Promise<JobRunResult> {
     if (outcome.kind === 'stopped' && outcome.stop.kind === 'shutdown') {
       await deps.leases
-        .handOver({ slotId, jobId: job.jobId, workerId: settings.workerId })
+        .handOver({ leaseId, jobId: job.jobId, workerId: settings.workerId })
         .catch((error: unknown) => log.warn('lease hand-over failed', { ...context, error: String(error) }));
       await hold.release(0);
       log.info('job handed over at shutdown', context);
@@ -257,7 +257,7 @@ export async function runJob(
       } else {
         kind = 'failed';
         detail =
-          'The worker lost the active-job lease (the workflow released the slot), so the job was stopped.';
+          'The worker lost the active-job lease (the workflow released the lease), so the job was stopped.';
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
       }
     } catch (error) {
