@@ -1,6 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Dependency } from '../lambdas/shared/contracts/grants.ts';
+import type { Dependency, MailObjectPrefix } from '../lambdas/shared/contracts/grants.ts';
+import type { QueueKind } from '../lambdas/shared/contracts/identifiers.ts';
+import type { TableKind } from '../lambdas/shared/contracts/tables.ts';
 import type { HandlerName } from '../lambdas/shared/contracts/functions.ts';
 import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '../lambdas/shared/runtime/handler-dependencies.ts';
 import {
@@ -12,11 +14,11 @@ import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '
 
 /** The resources of one stack that grants are bound to (ARNs or tokens). */
 export interface GrantResources {
-  readonly tables: Record<NonNullable<Dependency['scope']['table']>, string>;
+  readonly tables: Record<TableKind, string>;
   /** The ARN pattern of the mail bucket's objects under a prefix (`emails/*`). */
-  objects(prefix: 'emails' | 'instructions' | 'attachments'): string;
-  /** The ARN pattern of the run-time queues of a role, or of every role. */
-  queues(role?: 'input' | 'dlq' | 'interrupt'): string;
+  objects(prefix: MailObjectPrefix): string;
+  /** The ARN pattern of the run-time queues of a kind, or of every kind. */
+  queues(kind?: QueueKind): string;
   readonly mailIdentities: readonly string[];
   readonly stateMachine?: string;
   readonly executions?: string;
@@ -24,7 +26,7 @@ export interface GrantResources {
   readonly repositorySecrets?: string;
 }
 
-/** One statement of a handler's role, named after the collaborator and the resource it serves. */
+/** One statement of a role, named after the collaborator and the resource it serves. */
 export interface GrantStatement {
   readonly sid: string;
   readonly actions: string[];
@@ -78,7 +80,7 @@ export function statementsOf(
         statements.push({
           sid,
           actions,
-          resources: scope.queues ? scope.queues.map((role) => resources.queues(role)) : [resources.queues()],
+          resources: scope.queues ? scope.queues.map((kind) => resources.queues(kind)) : [resources.queues()],
           wildcardReason: REASONS.queuesAtRunTime,
         });
         break;
@@ -205,7 +207,7 @@ export function grantResources(
     },
     // The mail bucket's prefixes are `<name>/` (MAIL_PREFIX in constructs/mail-intake.ts).
     objects: (prefix) => mailBucket.arnForObjects(`${prefix}/*`),
-    queues: (role) => state.queueArnPattern(role),
+    queues: (kind) => state.queueArnPattern(kind),
     mailIdentities,
     ...extra,
   };

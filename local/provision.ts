@@ -7,10 +7,8 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TABLE_KEYS } from '#contracts/tables';
+import { TABLE_KEYS, type TableKind } from '#contracts/tables';
 import type { RuntimeConfig } from '#shared/config';
-
-export type TableKind = keyof typeof TABLE_KEYS;
 
 const tableNames = (config: RuntimeConfig): Record<TableKind, string> => ({
   activeJobs: config.activeJobsTable,

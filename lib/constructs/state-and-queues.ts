@@ -2,6 +2,7 @@ import { Arn, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
+import type { QueueKind } from '../../lambdas/shared/contracts/identifiers.ts';
 import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
 import type { DeploySettings } from '../config.ts';
 
@@ -10,7 +11,6 @@ export interface StateAndQueuesProps {
 }
 
 /** The role a run-time queue plays; its name is `<queuePrefix>-<kind>-<project>-<user>.fifo`. */
-export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 /**
  * The workflow's state: five DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where

@@ -15,6 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import PostalMime, { type Address } from 'postal-mime';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import type { LeaseItem } from '#contracts/active-jobs-table';
+import type { QueueKind } from '#contracts/identifiers';
 import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { JobItem } from '#contracts/jobs-table';
 import { executionHistory } from '../execution-history.ts';
@@ -57,8 +58,6 @@ export interface ExecutionView {
   events: HistoryEvent[];
   path: ExecutionPath;
 }
-
-export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 export interface QueueDepth {
   name: string;

@@ -26,7 +26,7 @@ const RESOURCES: GrantResources = {
     slotWaiters: 'slot-waiters',
   },
   objects: (prefix) => `bucket/${prefix}/*`,
-  queues: (role) => `queues-${role ?? 'any'}-*`,
+  queues: (kind) => `queues-${kind ?? 'any'}-*`,
   mailIdentities: ['identity'],
   stateMachine: 'state-machine',
   executions: 'executions',

@@ -1,4 +1,5 @@
-import type { TABLE_KEYS } from './tables.ts';
+import type { QueueKind } from './identifiers.ts';
+import type { TableKind } from './tables.ts';
 
 /**
  * What an adapter's AWS calls need from IAM, declared by the adapter itself (`static grants`), so
@@ -15,7 +16,7 @@ export type ResourceKind =
   | 'readObjects'
   /** Objects of the mail bucket the adapter writes, under the prefixes the use names. */
   | 'writtenObjects'
-  /** The run-time project queues (this environment's name prefix) of the roles the use names. */
+  /** The run-time project queues (this environment's name prefix) of the kinds the use names. */
   | 'queues'
   /** Listing queues: no resource-level permission, so Resource "*" (listed by name prefix). */
   | 'queueList'
@@ -48,17 +49,15 @@ export interface GrantingAdapter {
   readonly grants: readonly Grant[];
 }
 
-export type TableKind = keyof typeof TABLE_KEYS;
 export type MailObjectPrefix = 'emails' | 'instructions' | 'attachments';
-export type QueueRole = 'input' | 'dlq' | 'interrupt';
 
 /** What one use of an adapter binds its resource kinds to. */
 export interface DependencyScope {
   readonly table?: TableKind;
   readonly readObjects?: readonly MailObjectPrefix[];
   readonly writtenObjects?: readonly MailObjectPrefix[];
-  /** Omitted with a `queues` grant: every role's queues. */
-  readonly queues?: readonly QueueRole[];
+  /** Omitted with a `queues` grant: every kind's queues. */
+  readonly queues?: readonly QueueKind[];
   readonly metricNamespace?: string;
 }
 

@@ -25,6 +25,8 @@ export interface ProjectQueueNames {
 /** SQS's limit for a queue name, `.fifo` included. */
 export const MAX_QUEUE_NAME_LENGTH = 80;
 const QUEUE_KINDS = { input: 'input', deadLetter: 'dlq', interrupt: 'interrupt' } as const;
+/** The kind of a per project-user queue, as its name spells it. */
+export type QueueKind = (typeof QUEUE_KINDS)[keyof typeof QUEUE_KINDS];
 const HASH_LENGTH = 16;
 const LONGEST_KIND = Math.max(...Object.values(QUEUE_KINDS).map((kind) => kind.length));
 

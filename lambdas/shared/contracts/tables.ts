@@ -22,6 +22,9 @@ export const TABLE_KEYS = {
   slotWaiters: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
 } as const;
 
+/** A table by its logical name (its physical name comes from the config). */
+export type TableKind = keyof typeof TABLE_KEYS;
+
 /** Every email ends in exactly one of these, recorded on its jobs-table item. */
 export const JOB_OUTCOMES = [
   'received',
