@@ -259,7 +259,7 @@ describe('grants from the code', () => {
     const notAws = new Set(['clock', 'metrics']);
     for (const handler of HANDLER_NAMES) {
       const source = readFileSync(path.join(root, 'lambdas', handler, 'handler.ts'), 'utf8');
-      const imported = /import \{([^}]*)\} from '#runtime\/handler-deps'/.exec(source)?.[1] ?? '';
+      const imported = /import \{([^}]*)\} from '#runtime\/handler-deps(?:\.ts)?'/.exec(source)?.[1] ?? '';
       const names = imported
         .split(',')
         .map((name) => name.trim())
