@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { clock, jobs, queues, leases, waiters, waker } from '#runtime/handler-deps';
+import { clock, jobs, leases, queues, waiters, waker } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { claimJob, waitForLease } from '#workflow/claim-job';
 

@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, jobs, metrics, notifier, leaseRelease } from '#runtime/handler-deps';
+import { clock, jobs, leaseRelease, metrics, notifier } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 

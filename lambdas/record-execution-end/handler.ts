@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, executionStates, jobs, metrics, leaseRelease } from '#runtime/handler-deps';
+import { clock, executionStates, jobs, leaseRelease, metrics } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
