@@ -7,12 +7,10 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TABLE_KEYS } from '#contracts/tables';
-import type { IntakeConfig } from '#shared/config';
+import { TABLE_KEYS, type TableKind } from '#contracts/tables';
+import type { RuntimeConfig } from '#shared/config';
 
-export type TableKind = keyof typeof TABLE_KEYS;
-
-const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
+const tableNames = (config: RuntimeConfig): Record<TableKind, string> => ({
   activeJobs: config.activeJobsTable,
   jobs: config.jobsTable,
   interruptions: config.interruptionsTable,
@@ -26,7 +24,7 @@ const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
  * a restart with the same data folder finds them and changes nothing.
  */
 export async function provisionLocalResources(
-  config: IntakeConfig,
+  config: RuntimeConfig,
   clients: { s3: S3Client; dynamodb: DynamoDBClient },
 ): Promise<void> {
   await ensureBucket(clients.s3, config.mailBucket);

@@ -2,15 +2,15 @@ import { Arn, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
+import type { QueueKind } from '../../lambdas/shared/contracts/identifiers.ts';
 import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 
 export interface StateAndQueuesProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /** The role a run-time queue plays; its name is `<queuePrefix>-<kind>-<project>-<user>.fifo`. */
-export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 /**
  * The workflow's state: five DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where

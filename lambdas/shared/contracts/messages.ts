@@ -122,7 +122,7 @@ export type Job = z.infer<typeof jobSchema>;
  * The body of the message the workflow puts on a project's input queue with
  * `sqs:sendMessage.waitForTaskToken` (see statemachines/email-processor.asl.json, state QueueJob).
  * Its task token is the queue token: the worker answers it with SendTaskSuccess when it picks the
- * job up, and then reports on the run token that the RunJob state parks on the slot's lease.
+ * job up, and then reports on the run token that the RunJob state parks on the lease.
  */
 export const jobMessageSchema = z.object({
   version: z.literal(1),

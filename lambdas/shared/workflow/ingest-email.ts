@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import type { StoredAttachment } from '#contracts/messages';
 import { UNROUTED_PROJECT } from '#contracts/tables';
 import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/workflow-state';
@@ -6,7 +7,7 @@ import type { InboundEmail } from '#domain/inbound-email';
 import { parseEmail, type ParseResult } from '#domain/parse-email';
 import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
-import { replyAddressFor } from '#domain/thread-id';
+import { replyAddressFor } from '#domain/project-address';
 import { isAutomatedAddress } from '#domain/auto-reply';
 import { takeAdmission } from './admission-windows.ts';
 import { BlobTooLargeError, type AdmissionWindows, type BlobStore, type JobRecords } from './ports.ts';
@@ -25,7 +26,7 @@ export interface IngestEmailDeps {
   jobs: JobRecords;
   windows: AdmissionWindows;
   mailDomain: string;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** S3 keys the parse step writes; the raw email itself stays where SES stored it. */
@@ -76,7 +77,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       recordFields(input, undefined),
-      deps.now(),
+      deps.clock.now(),
     );
     return { ...base, admission: summary };
   }
@@ -101,7 +102,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       recordFields(input, email),
-      deps.now(),
+      deps.clock.now(),
     );
     return { ...base, admission: admissionSummaryOf(admission), email: summary };
   }
@@ -115,7 +116,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       sender,
       jobId: input.jobId,
       limits: project.settings.rateLimits,
-      now: deps.now(),
+      now: deps.clock.now(),
     },
     deps.windows,
   );
@@ -126,7 +127,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       { ...recordFields(input, email), userId: admission.userId },
-      deps.now(),
+      deps.clock.now(),
     );
     const limited: AdmissionSummary = {
       decision: 'rejected',
@@ -191,7 +192,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
         attachmentCount: attachments.length,
         droppedAttachments: accepted.droppedAttachments,
       },
-      deps.now(),
+      deps.clock.now(),
     ),
   ]);
   return {

@@ -1,4 +1,4 @@
-import { slotIdOf } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers';
 import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import { JOB_ERRORS, jobMessageSchema, type JobMessage } from '#contracts/messages';
 import { inputQueueNamePrefix } from '#contracts/identifiers';
@@ -29,13 +29,13 @@ export interface SchedulerSettings extends JobRunnerSettings {
 
 export interface JobFinished {
   jobId: string;
-  slotId: string;
+  leaseId: string;
   result: JobRunResult;
 }
 
 interface RunningJob {
   jobId: string;
-  slotId: string;
+  leaseId: string;
   queueUrl: string;
   hold: MessageHold;
   control: JobControl;
@@ -45,7 +45,7 @@ interface RunningJob {
 /**
  * Takes work fairly: a round-robin cursor over the discovered input queues, shared by the pollers, so
  * every queue gets its turn; a queue whose project-user already runs a job is skipped (unless that
- * job's message must be re-received near the visibility cap), and no poll starts without a free slot.
+ * job's message must be re-received near the visibility cap), and no poll starts without a free lease.
  */
 export class Scheduler {
   private readonly running = new Map<string, RunningJob>();
@@ -173,8 +173,8 @@ export class Scheduler {
     const parsed = jobMessageSchema.safeParse(safeJson(message.body));
     if (!parsed.success) return this.dropMalformed(queueUrl, message, parsed.error.message);
     const { job } = parsed.data;
-    const slotId = slotIdOf(job.projectId, job.userId);
-    const existing = this.running.get(slotId);
+    const leaseId = leaseIdOf(job.projectId, job.userId);
+    const existing = this.running.get(leaseId);
     if (existing?.jobId === job.jobId) {
       // Our own job's message came back (the 12-hour cap, or a lost extension): keep holding it.
       existing.hold.adopt(message.receiptHandle, message.receivedAt);
@@ -186,10 +186,10 @@ export class Scheduler {
       await putBack(existing ? this.settings.busyRetrySeconds : 0);
       return;
     }
-    this.launch(parsed.data, queueUrl, slotId, message);
+    this.launch(parsed.data, queueUrl, leaseId, message);
   }
 
-  private launch(message: JobMessage, queueUrl: string, slotId: string, received: ReceivedMessage): void {
+  private launch(message: JobMessage, queueUrl: string, leaseId: string, received: ReceivedMessage): void {
     const { deps, settings } = this;
     const hold = new MessageHold(
       deps.queue,
@@ -207,13 +207,13 @@ export class Scheduler {
     const control = new JobControl();
     const entry: RunningJob = {
       jobId: message.job.jobId,
-      slotId,
+      leaseId,
       queueUrl,
       hold,
       control,
       done: Promise.resolve(),
     };
-    this.running.set(slotId, entry);
+    this.running.set(leaseId, entry);
     this.byQueue.set(queueUrl, entry);
     entry.done = runJob(message, hold, control, deps, settings)
       .catch((error: unknown): JobRunResult => {
@@ -225,10 +225,10 @@ export class Scheduler {
         return { kind: 'callback-failed' };
       })
       .then((result) => {
-        this.running.delete(slotId);
+        this.running.delete(leaseId);
         this.byQueue.delete(queueUrl);
         deps.metrics.flush();
-        this.onJobFinished?.({ jobId: message.job.jobId, slotId, result });
+        this.onJobFinished?.({ jobId: message.job.jobId, leaseId, result });
       });
   }
 
