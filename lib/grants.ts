@@ -24,6 +24,8 @@ export interface GrantResources {
   readonly executions?: string;
   /** The ARN pattern of the secrets under the repository-secret prefix (the worker's). */
   readonly repositorySecrets?: string;
+  /** The ARN of the queue that announces new input queues. */
+  readonly newQueueNotices: string;
 }
 
 /** One statement of a role, named after the collaborator and the resource it serves. */
@@ -83,6 +85,9 @@ export function statementsOf(
           resources: scope.queues ? scope.queues.map((kind) => resources.queues(kind)) : [resources.queues()],
           wildcardReason: REASONS.queuesAtRunTime,
         });
+        break;
+      case 'newQueueNotices':
+        statements.push({ sid, actions, resources: [resources.newQueueNotices] });
         break;
       case 'queueList':
       case 'taskTokens':
@@ -208,6 +213,7 @@ export function grantResources(
     // The mail bucket's prefixes are `<name>/` (MAIL_PREFIX in constructs/mail-intake.ts).
     objects: (prefix) => mailBucket.arnForObjects(`${prefix}/*`),
     queues: (kind) => state.queueArnPattern(kind),
+    newQueueNotices: state.newQueueNotices.queueArn,
     mailIdentities,
     ...extra,
   };

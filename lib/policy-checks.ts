@@ -127,6 +127,13 @@ export const GUARD_EXCEPTIONS: readonly GuardException[] = [
     reason:
       'This queue is itself the dead-letter destination of the intake Lambda: failed S3 events stay here, with an alarm, until a person replays them.',
   },
+  {
+    rule: 'sqs_dlq_check',
+    resourceType: 'AWS::SQS::Queue',
+    when: pathIncludes('/NewInputQueueNotices/'),
+    reason:
+      'A new-queue notice only saves a worker the wait for its next ListQueues; one that fails is dropped on purpose, and the job is found by that discovery.',
+  },
 ];
 
 const cfnResourcesOf = (root: IConstruct): CfnResource[] =>

@@ -27,6 +27,7 @@ const RESOURCES: GrantResources = {
   },
   objects: (prefix) => `bucket/${prefix}/*`,
   queues: (kind) => `queues-${kind ?? 'any'}-*`,
+  newQueueNotices: 'new-queue-notices',
   mailIdentities: ['identity'],
   stateMachine: 'state-machine',
   executions: 'executions',

@@ -211,6 +211,7 @@ describe('workers', () => {
       [
         'QueueQueues',
         'QueueQueueList',
+        'NoticesNewQueueNotices',
         'CallbacksTaskTokens',
         'RecordsTable',
         'LeasesTable',
@@ -228,6 +229,15 @@ describe('workers', () => {
       'sqs:ReceiveMessage',
     ]);
     expect(bySid.QueueQueueList).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    // The stack's one notices queue, long-polled for new input queues.
+    expect(asList(bySid.NoticesNewQueueNotices?.Action ?? []).sort()).toEqual([
+      'sqs:DeleteMessage',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(bySid.NoticesNewQueueNotices?.Resource).toEqual({
+      'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'StateNewInputQueueNotices'), 'Arn'],
+    });
     expect(asList(bySid.CallbacksTaskTokens?.Action ?? []).sort()).toEqual([
       'states:SendTaskFailure',
       'states:SendTaskHeartbeat',

@@ -158,6 +158,12 @@ describe('Lambda functions', () => {
         ],
         resources: [queues('*')],
       },
+      QueuesNewQueueNotices: {
+        actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
+        resources: [
+          { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'StateNewInputQueueNotices'), 'Arn'] },
+        ],
+      },
     });
     expect(grantsOf('record-interruption')).toEqual({
       LeasesTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },

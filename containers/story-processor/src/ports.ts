@@ -49,6 +49,11 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
+/** Announcements of new input queues (see SqsNewQueueNotices). */
+export interface NewQueueNotices {
+  next(signal: AbortSignal): Promise<{ inputQueueUrls: string[]; ignored: string[] }>;
+}
+
 export interface WorkQueue {
   /** Every queue URL whose name starts with the prefix. */
   listQueues(namePrefix: string): Promise<string[]>;

@@ -18,6 +18,7 @@ import { RepositoryCredentialReader } from './adapters/repository-credentials.ts
 import { PowertoolsMetrics } from './adapters/powertools-metrics.ts';
 import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
 import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
+import { SqsNewQueueNotices } from './adapters/sqs-new-queue-notices.ts';
 import { systemWorkerClock } from './clock.ts';
 import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
@@ -26,7 +27,7 @@ import { UnconfiguredModelProvider } from './models/unconfigured-provider.ts';
 import { OfflineModelProvider } from './models/offline-provider.ts';
 import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
-import type { RepositoryCredentialSource, ReplyComposer } from './ports.ts';
+import type { NewQueueNotices, RepositoryCredentialSource, ReplyComposer } from './ports.ts';
 import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
@@ -49,7 +50,7 @@ export type WorkerCollaborators = Pick<
   | 'log'
   | 'clock'
   | 'forges'
->;
+> & { notices?: NewQueueNotices };
 
 export interface StartWorkerOptions {
   /** QUEUE_PREFIX: input queues are discovered as `<prefix>-input-*`. */
@@ -226,6 +227,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
       }),
     forges: o.forges ?? new Forges({ credentials, log }),
+    notices: o.notices ?? (aws.sqs ? new SqsNewQueueNotices(aws.sqs, options.queuePrefix) : undefined),
     commands:
       o.commands ??
       createSandboxedCommandRunner({
@@ -239,7 +241,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       }),
     metrics: o.metrics ?? new PowertoolsMetrics(),
   };
-  const deps: JobRunnerDeps = {
+  const deps: JobRunnerDeps & { notices?: NewQueueNotices } = {
     ...collaborators,
     prompts: await loadPromptTemplates(options.promptDir ?? defaultPromptDir()),
     secrets,

@@ -6,11 +6,13 @@ import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records
 import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
 import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
 import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
+import { SqsNewQueueNotices } from './adapters/sqs-new-queue-notices.ts';
 import type {
   BlobReader,
   JobRecordStore,
   WorkerLeaseStore,
   Mailer,
+  NewQueueNotices,
   RepositoryCredentialSource,
   TaskCallbacks,
   WorkQueue,
@@ -24,6 +26,7 @@ import type {
  */
 export const WORKER_DEPENDENCIES = {
   queue: { adapter: SqsWorkQueue, scope: { queues: ['input', 'interrupt'] } },
+  notices: { adapter: SqsNewQueueNotices, scope: {} },
   callbacks: { adapter: SfnTaskCallbacks, scope: {} },
   leases: { adapter: DynamoDbWorkerLeaseStore, scope: { table: 'activeJobs' } },
   records: { adapter: DynamoDbWorkerJobRecords, scope: { table: 'jobs' } },
@@ -47,6 +50,7 @@ const everyMethodOf = <Port>(methods: Record<keyof Port & string, true>): readon
  */
 export const WORKER_DEPENDENCY_SET: Record<WorkerDependencyName, readonly string[]> = {
   queue: everyMethodOf<WorkQueue>({ listQueues: true, receive: true, changeVisibility: true, delete: true }),
+  notices: everyMethodOf<NewQueueNotices>({ next: true }),
   callbacks: everyMethodOf<TaskCallbacks>({ pickUp: true, heartbeat: true, succeed: true, fail: true }),
   leases: everyMethodOf<WorkerLeaseStore>({ claim: true, renew: true, read: true, handOver: true }),
   records: everyMethodOf<JobRecordStore>({

@@ -18,6 +18,8 @@ export type ResourceKind =
   | 'writtenObjects'
   /** The run-time project queues (this environment's name prefix) of the kinds the use names. */
   | 'queues'
+  /** The standard queue that announces new input queues (`newInputQueueNoticesName`). */
+  | 'newQueueNotices'
   /** Listing queues: no resource-level permission, so Resource "*" (listed by name prefix). */
   | 'queueList'
   /** Task-token calls: authorised by the token, no resource-level permission. */

@@ -54,3 +54,9 @@ export const projectQueueNames = (
 
 /** The prefix a worker lists queues by to discover every project's input queue. */
 export const inputQueueNamePrefix = (queuePrefix: string): string => `${queuePrefix}-input-`;
+
+/**
+ * The standard queue that announces each project-user's input queue as it is created, so a worker
+ * polls it at once rather than after its next ListQueues (eventually consistent, and minutes apart).
+ */
+export const newInputQueueNoticesName = (queuePrefix: string): string => `${queuePrefix}-new-input-queues`;

@@ -131,6 +131,15 @@ export const jobMessageSchema = z.object({
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
+/** Sent to the new-input-queue notices queue when ClaimJob creates a project-user's queues. */
+export const newInputQueueNoticeSchema = z.object({
+  version: z.literal(1),
+  projectId: projectIdSchema,
+  userId: userIdSchema,
+  inputQueueUrl: nonEmpty,
+});
+export type NewInputQueueNotice = z.infer<typeof newInputQueueNoticeSchema>;
+
 /** Sent to a project-user's interrupt queue when a reply arrives while a job runs. */
 export const interruptMessageSchema = z.object({
   version: z.literal(1),

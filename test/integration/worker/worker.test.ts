@@ -130,7 +130,7 @@ beforeAll(async () => {
   s3 = new S3Client({ ...common, forcePathStyle: true });
   const dynamodb = new DynamoDBClient(common);
   documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  await provisionLocalResources(config, { s3, dynamodb });
+  await provisionLocalResources(config, { s3, dynamodb, sqs });
   worker = await startWorker({
     queuePrefix: config.queuePrefix,
     tables: { jobs: config.jobsTable, activeJobs: config.activeJobsTable },

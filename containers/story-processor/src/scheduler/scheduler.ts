@@ -5,7 +5,7 @@ import { inputQueueNamePrefix } from '#contracts/identifiers';
 import { JobControl } from '../job/job-control.ts';
 import { MessageHold } from '../job/message-hold.ts';
 import { runJob, type JobRunnerDeps, type JobRunnerSettings, type JobRunResult } from '../job/run-job.ts';
-import type { ReceivedMessage } from '../ports.ts';
+import type { NewQueueNotices, ReceivedMessage } from '../ports.ts';
 import { QueueDiscovery } from './queue-discovery.ts';
 
 export interface SchedulerSettings extends JobRunnerSettings {
@@ -58,7 +58,7 @@ export class Scheduler {
   private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: JobRunnerDeps,
+    private readonly deps: JobRunnerDeps & { notices?: NewQueueNotices },
     private readonly settings: SchedulerSettings,
     private readonly onJobFinished?: (finished: JobFinished) => void,
   ) {
@@ -77,6 +77,7 @@ export class Scheduler {
     await this.discovery.refresh();
     this.loops = Array.from({ length: Math.max(1, this.settings.pollers) }, () => this.pollLoop());
     this.loops.push(this.discoveryLoop());
+    if (this.deps.notices) this.loops.push(this.noticeLoop(this.deps.notices));
   }
 
   /** Stops taking work, asks running jobs to hand over at their next safe point, waits for them. */
@@ -100,6 +101,25 @@ export class Scheduler {
         return;
       }
       await this.discovery.refresh();
+    }
+  }
+
+  /** A new project-user's input queue is polled as soon as ClaimJob announces it. */
+  private async noticeLoop(notices: NewQueueNotices): Promise<void> {
+    const { signal } = this.stopper;
+    while (!signal.aborted) {
+      try {
+        const { inputQueueUrls, ignored } = await notices.next(signal);
+        for (const url of inputQueueUrls)
+          if (!this.discovery.add(url)) this.deps.log.warn('ignored a notice of a foreign queue', { url });
+        if (ignored.length > 0) this.deps.log.warn('dropped malformed new-queue notices', { ignored });
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log.warn('new-queue notices unavailable; relying on queue discovery', {
+          error: String(error),
+        });
+        await this.deps.clock.sleep(this.settings.discoveryIntervalMs, signal).catch(() => undefined);
+      }
     }
   }
 
