@@ -15,7 +15,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import PostalMime, { type Address } from 'postal-mime';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
 import type { LeaseItem } from '#contracts/active-jobs-table';
-import type { QueueKind } from '#contracts/identifiers';
+import { newInputQueueNoticesName, type QueueKind } from '#contracts/identifiers';
 import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { JobItem } from '#contracts/jobs-table';
 import { executionHistory } from '../execution-history.ts';
@@ -193,7 +193,11 @@ export class ConsoleData {
 
   async queues(): Promise<QueueDepth[]> {
     const prefix = `${this.config.queuePrefix}-`;
-    const urls = await new SqsQueueDepths(this.clients.sqs).list(prefix);
+    // The project-user queues; the stack's new-queue notices queue shares the prefix.
+    const notices = `/${newInputQueueNoticesName(this.config.queuePrefix)}`;
+    const urls = (await new SqsQueueDepths(this.clients.sqs).list(prefix)).filter(
+      (url) => !url.endsWith(notices),
+    );
     const depths = await Promise.all(urls.map((url) => this.queueDepth(url, prefix)));
     return depths.sort((a, b) => a.slot.localeCompare(b.slot) || a.kind.localeCompare(b.kind));
   }
