@@ -53,6 +53,8 @@ export class Scheduler {
   private readonly polling = new Set<string>();
   private readonly stopper = new AbortController();
   private readonly discovery: QueueDiscovery;
+  /** Aborted (and replaced) when a notice adds a queue, so idle pollers look at once. */
+  private newQueue = new AbortController();
   private reserved = 0;
   private cursor = 0;
   private loops: Promise<void>[] = [];
@@ -112,6 +114,10 @@ export class Scheduler {
         const { inputQueueUrls, ignored } = await notices.next(signal);
         for (const url of inputQueueUrls)
           if (!this.discovery.add(url)) this.deps.log.warn('ignored a notice of a foreign queue', { url });
+        if (inputQueueUrls.length > 0) {
+          this.newQueue.abort();
+          this.newQueue = new AbortController();
+        }
         if (ignored.length > 0) this.deps.log.warn('dropped malformed new-queue notices', { ignored });
       } catch (error) {
         if (signal.aborted) return;
@@ -136,7 +142,9 @@ export class Scheduler {
         // A pick that is not polled gives its reservation back, or the pollers starve for good.
         if (pick?.reserved) this.reserved -= 1;
         emptyReceives = 0;
-        await this.deps.clock.sleep(this.settings.idleMs, signal).catch(() => undefined);
+        await this.deps.clock
+          .sleep(this.settings.idleMs, AbortSignal.any([signal, this.newQueue.signal]))
+          .catch(() => undefined);
         continue;
       }
       this.polling.add(pick.url);
