@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bundleLambda, bundleTargetKiB, type LambdaBuildChoices } from '../lib/bundling.ts';
+import { newInputQueueNoticesName } from '../lambdas/shared/contracts/identifiers.ts';
 import { ENV } from '../lambdas/shared/config.ts';
 import { NOT_CLAIMED, type ClaimResult } from '../lambdas/shared/contracts/workflow-state.ts';
 import { admittedState, TEST_SETTINGS } from '../test/helpers/workflow-states.ts';
@@ -129,6 +130,9 @@ const sqsAnswer = (target: string, body: string, stub: string): object => {
   const input = JSON.parse(body || '{}') as { QueueName?: string; QueueUrl?: string; MessageBody?: string };
   const name = input.QueueName ?? input.QueueUrl?.split('/').pop() ?? 'bench';
   if (target.endsWith('.CreateQueue')) return { QueueUrl: `${stub}/000000000000/${name}` };
+  // The stack's notices queue exists; the project-user queues are created on first use.
+  if (target.endsWith('.GetQueueUrl') && name === newInputQueueNoticesName('bench'))
+    return { QueueUrl: `${stub}/000000000000/${name}` };
   if (target.endsWith('.GetQueueAttributes'))
     return { Attributes: { QueueArn: `arn:aws:sqs:eu-west-1:000000000000:${name}` } };
   if (target.endsWith('.SendMessage'))

@@ -30,7 +30,7 @@ const submittedAt = (events: HistoryEvent[], state: string): number | undefined 
   return undefined;
 };
 
-/** Before the wake-up, WaitForSlot retried Slot.Busy with backoff: 1–4 s from release to claim. */
+/** Before the wake-up, WaitForLease retried Slot.Busy with backoff: 1–4 s from release to claim. */
 const BACKOFF_HANDOVER_MS = 2_500;
 
 /**
@@ -71,7 +71,7 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
       const stopped = answeredAt(await history(runtime, first.jobId), 'QueueJob');
       if (sent !== undefined && stopped !== undefined) latencies.push(stopped - sent);
       // The slot hand-over: the interrupted job's release → the reply's job on the queue.
-      const released = answeredAt(await history(runtime, first.jobId), 'RecordInterrupted');
+      const released = answeredAt(await history(runtime, first.jobId), 'ReleaseInterruptedJob');
       const queued = submittedAt(await history(runtime, reply.jobId), 'QueueJob');
       if (released !== undefined && queued !== undefined) handovers.push(queued - released);
     }

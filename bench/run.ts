@@ -4,6 +4,7 @@ import { benchBundles } from './bundles.ts';
 import { benchHostileSizes } from './hostile-sizes.ts';
 import { benchCli } from './cli.ts';
 import { benchInterrupt } from './interrupt.ts';
+import { benchPickup } from './pickup.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchAgent } from './agent.ts';
 import { benchRepository } from './repository.ts';
@@ -20,6 +21,7 @@ const AWS_COLD_START_MS = 1_450;
  */
 const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
   workflow: () => benchWorkflow(100),
+  pickup: () => benchPickup(20),
   worker: () => benchWorker(),
   interrupt: () => benchInterrupt(20),
   sandbox: () => benchSandbox(),

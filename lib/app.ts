@@ -1,13 +1,13 @@
 import { App, type AppProps } from 'aws-cdk-lib';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
-import { resolveConfig, type IntakeConfig } from './config.ts';
+import { resolveDeploySettings, type DeploySettings } from './config.ts';
 import { IntakeStack } from './intake-stack.ts';
 import { acknowledgeGuardExceptions } from './policy-checks.ts';
 
 export interface IntakeApp {
   readonly app: App;
   readonly stack: IntakeStack;
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /**
@@ -20,7 +20,7 @@ export const createIntakeApp = (
   env: Record<string, string | undefined> = process.env,
 ): IntakeApp => {
   const app = new App({ ...props, context: { ...CURRENTLY_RECOMMENDED_FLAGS, ...props.context } });
-  const config = resolveConfig(app.node, env);
+  const config = resolveDeploySettings(app.node, env);
   const stack = new IntakeStack(app, config.prefix, {
     config,
     env: config.account || config.region ? { account: config.account, region: config.region } : undefined,

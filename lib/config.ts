@@ -5,8 +5,8 @@ import { assertSesReceivesIn } from './ses-regions.ts';
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
-/** Worker (ECS Fargate) settings. */
-export interface WorkerConfig {
+/** The worker's (ECS Fargate) part of the deploy settings. */
+export interface WorkerSettings {
   /**
    * The fewest story-processing tasks kept running. Zero is allowed: the service scales out from zero
    * when a project queue has a backlog (expect a few minutes for the first task to start).
@@ -32,8 +32,12 @@ export interface WorkerConfig {
   readonly ephemeralStorageGiB?: number;
 }
 
-/** Everything that differs between environments. Built by {@link resolveConfig} from CDK context. */
-export interface IntakeConfig {
+/**
+ * The deploy settings: everything that differs between environments, built by
+ * {@link resolveDeploySettings} from CDK context. What the deployed code reads at run time is the
+ * RuntimeConfig of lambdas/shared/config.ts, which the stack sets from these.
+ */
+export interface DeploySettings {
   /** dev, staging or prod (context `env`). @default dev */
   readonly envName: EnvironmentName;
   /** Prefix of every stack and physical name: `intake-<env>`. */
@@ -69,7 +73,7 @@ export interface IntakeConfig {
    */
   readonly repositorySecretPrefix: string;
   /** Worker capacity (context `workerMinCapacity`, `workerMaxCapacity`). */
-  readonly worker: WorkerConfig;
+  readonly worker: WorkerSettings;
   /** Retention of every log group, in days. @default dev 14, staging 30, prod 365 */
   readonly logRetentionDays: number;
   /** NAT gateways of the worker VPC (context `natGateways`). @default dev 1, staging 1, prod 2 */
@@ -95,7 +99,7 @@ export interface IntakeConfig {
 
 const DEFAULTS: Record<
   EnvironmentName,
-  Pick<IntakeConfig, 'retainData' | 'logRetentionDays' | 'natGateways'> & { worker: WorkerConfig }
+  Pick<DeploySettings, 'retainData' | 'logRetentionDays' | 'natGateways'> & { worker: WorkerSettings }
 > = {
   dev: {
     retainData: false,
@@ -141,10 +145,10 @@ const wholeNumber = (node: Node, key: string, fallback: number): number => {
  * Reads the configuration from CDK context (`-c key=value` or cdk.json) with per-environment
  * defaults, and checks it. Environment variables are read only for the account and region.
  */
-export const resolveConfig = (
+export const resolveDeploySettings = (
   node: Node,
   env: Record<string, string | undefined> = process.env,
-): IntakeConfig => {
+): DeploySettings => {
   const envName = text(node, 'env') ?? 'dev';
   if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
     throw new Error(`Context env must be one of ${ENVIRONMENT_NAMES.join(', ')}, got "${envName}"`);
@@ -165,7 +169,7 @@ export const resolveConfig = (
   if (!/^[a-z0-9-]{1,24}$/.test(queuePrefix))
     throw new Error('Context queuePrefix must be 1-24 characters of a-z, 0-9 and "-"');
 
-  const worker: WorkerConfig = {
+  const worker: WorkerSettings = {
     ...defaults.worker,
     minCapacity: wholeNumber(node, 'workerMinCapacity', defaults.worker.minCapacity),
     maxCapacity: wholeNumber(node, 'workerMaxCapacity', defaults.worker.maxCapacity),

@@ -1,27 +1,34 @@
-import type { Dependency } from '../lambdas/shared/contracts/grants.ts';
-import type { HandlerName } from '../lambdas/shared/contracts/functions.ts';
-import {
-  DEPENDENCIES,
-  HANDLER_DEPENDENCIES,
-  type DependencyName,
-} from '../lambdas/shared/runtime/handler-dependencies.ts';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Dependency, MailObjectPrefix } from '../lambdas/shared/contracts/grants.ts';
+import type { QueueKind } from '../lambdas/shared/contracts/identifiers.ts';
+import type { TableKind } from '../lambdas/shared/contracts/tables.ts';
+import type { HandlerName } from '../lambdas/shared/contracts/functions.ts';
+import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '../lambdas/shared/runtime/handler-dependencies.ts';
+import {
+  WORKER_DEPENDENCIES,
+  WORKER_DEPENDENCY_SET,
+} from '../containers/story-processor/src/worker-dependencies.ts';
 import type { StateAndQueues } from './constructs/state-and-queues.ts';
-import { REASONS } from './nag.ts';
+import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from './nag.ts';
 
 /** The resources of one stack that grants are bound to (ARNs or tokens). */
 export interface GrantResources {
-  readonly tables: Record<NonNullable<Dependency['scope']['table']>, string>;
+  readonly tables: Record<TableKind, string>;
   /** The ARN pattern of the mail bucket's objects under a prefix (`emails/*`). */
-  objects(prefix: 'emails' | 'instructions' | 'attachments'): string;
-  /** The ARN pattern of the run-time queues of a role, or of every role. */
-  queues(role?: 'input' | 'dlq' | 'interrupt'): string;
+  objects(prefix: MailObjectPrefix): string;
+  /** The ARN pattern of the run-time queues of a kind, or of every kind. */
+  queues(kind?: QueueKind): string;
   readonly mailIdentities: readonly string[];
   readonly stateMachine?: string;
   readonly executions?: string;
+  /** The ARN pattern of the secrets under the repository-secret prefix (the worker's). */
+  readonly repositorySecrets?: string;
+  /** The ARN of the queue that announces new input queues. */
+  readonly newQueueNotices: string;
 }
 
-/** One statement of a handler's role, named after the collaborator and the resource it serves. */
+/** One statement of a role, named after the collaborator and the resource it serves. */
 export interface GrantStatement {
   readonly sid: string;
   readonly actions: string[];
@@ -75,9 +82,12 @@ export function statementsOf(
         statements.push({
           sid,
           actions,
-          resources: scope.queues ? scope.queues.map((role) => resources.queues(role)) : [resources.queues()],
+          resources: scope.queues ? scope.queues.map((kind) => resources.queues(kind)) : [resources.queues()],
           wildcardReason: REASONS.queuesAtRunTime,
         });
+        break;
+      case 'newQueueNotices':
+        statements.push({ sid, actions, resources: [resources.newQueueNotices] });
         break;
       case 'queueList':
       case 'taskTokens':
@@ -109,25 +119,37 @@ export function statementsOf(
           wildcardReason: REASONS.executions,
         });
         break;
+      case 'repositorySecrets':
+        if (!resources.repositorySecrets) throw missing('repository-secret prefix');
+        statements.push({
+          sid,
+          actions,
+          resources: [resources.repositorySecrets],
+          wildcardReason: REASONS.repositorySecrets,
+        });
+        break;
     }
   }
   return statements;
 }
 
+/** What a role's code calls: per collaborator, the methods whose grants the role gets. */
+export type DependencySetOf = Record<string, readonly string[] | undefined>;
+
 /**
- * A handler's role, statement by statement, built from the adapters its dependency set names: the
- * role holds what those adapters declare and nothing else.
+ * A role, statement by statement, built from the adapters its dependency set names: the role holds
+ * what those adapters declare and nothing else.
  */
-export function handlerGrants(
-  handler: HandlerName,
+export function roleGrants(
+  role: string,
+  set: DependencySetOf,
+  dependencies: Record<string, Dependency>,
   resources: GrantResources,
-  dependencies: Record<string, Dependency> = DEPENDENCIES,
-  sets: Record<HandlerName, Record<string, readonly string[] | undefined>> = HANDLER_DEPENDENCIES,
 ): GrantStatement[] {
   const merged = new Map<string, GrantStatement>();
-  for (const [name, methods = []] of Object.entries(sets[handler])) {
-    const dependency = dependencies[name as DependencyName];
-    if (!dependency) throw new Error(`${handler}: no dependency named ${name}`);
+  for (const [name, methods = []] of Object.entries(set)) {
+    const dependency = dependencies[name];
+    if (!dependency) throw new Error(`${role}: no dependency named ${name}`);
     // One statement per collaborator and resource kind: several grants of one kind share it.
     for (const statement of statementsOf(name, dependency, methods, resources)) {
       const earlier = merged.get(statement.sid);
@@ -142,12 +164,42 @@ export function handlerGrants(
   return [...merged.values()];
 }
 
+/** A Lambda handler's role, from its dependency set (lambdas/shared/runtime/handler-dependencies.ts). */
+export const handlerGrants = (
+  handler: HandlerName,
+  resources: GrantResources,
+  dependencies: Record<string, Dependency> = DEPENDENCIES,
+  sets: Record<HandlerName, DependencySetOf> = HANDLER_DEPENDENCIES,
+): GrantStatement[] => roleGrants(handler, sets[handler], dependencies, resources);
+
+/** The story worker's task role, from its dependency set (containers/story-processor/src/worker-dependencies.ts). */
+export const workerGrants = (
+  resources: GrantResources,
+  dependencies: Record<string, Dependency> = WORKER_DEPENDENCIES,
+  set: DependencySetOf = WORKER_DEPENDENCY_SET,
+): GrantStatement[] => roleGrants('worker', set, dependencies, resources);
+
+/**
+ * Adds each statement to a role. A resource with a wildcard (an object prefix, a run-time queue-name
+ * prefix) needs the statement's reason, recorded as the cdk-nag acknowledgement.
+ */
+export function grantStatements(role: iam.IRole, statements: readonly GrantStatement[]): void {
+  for (const { sid, actions, resources, conditions, wildcardReason } of statements) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const wildcards = resources.filter((resource) => wildcardResourceFinding(role, resource) !== undefined);
+    if (wildcards.length === 0) continue;
+    if (!wildcardReason)
+      throw new Error(`${role.node.path}: statement ${sid} has a wildcard resource and no reason`);
+    acknowledgeWildcardResources(role, wildcards, wildcardReason);
+  }
+}
+
 /** The resources of the stack's state, mail bucket and identities, as the grants bind them. */
 export function grantResources(
   state: StateAndQueues,
   mailBucket: s3.IBucket,
   mailIdentities: readonly string[],
-  extra: { stateMachine?: string; executions?: string } = {},
+  extra: { stateMachine?: string; executions?: string; repositorySecrets?: string } = {},
 ): GrantResources {
   return {
     tables: {
@@ -160,7 +212,8 @@ export function grantResources(
     },
     // The mail bucket's prefixes are `<name>/` (MAIL_PREFIX in constructs/mail-intake.ts).
     objects: (prefix) => mailBucket.arnForObjects(`${prefix}/*`),
-    queues: (role) => state.queueArnPattern(role),
+    queues: (kind) => state.queueArnPattern(kind),
+    newQueueNotices: state.newQueueNotices.queueArn,
     mailIdentities,
     ...extra,
   };

@@ -28,7 +28,7 @@ export const HANDLERS: Record<HandlerName, HandlerSpec> = {
     timeoutSeconds: 60,
   },
   'claim-job': {
-    description: 'Claim the project-user slot; create the project queues on first use',
+    description: 'Claim the project-user lease; create the project queues on first use',
     memorySize: 256,
     timeoutSeconds: 30,
   },
@@ -38,7 +38,7 @@ export const HANDLERS: Record<HandlerName, HandlerSpec> = {
     timeoutSeconds: 15,
   },
   'finish-job': {
-    description: 'Release the slot, record the outcome, reply to the sender',
+    description: 'Release the lease, record the outcome, reply to the sender',
     memorySize: 512,
     timeoutSeconds: 30,
   },

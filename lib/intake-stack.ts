@@ -2,7 +2,7 @@ import { grantResources } from './grants.ts';
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
-import type { IntakeConfig } from './config.ts';
+import type { DeploySettings } from './config.ts';
 import { MailIntake } from './constructs/mail-intake.ts';
 import { LambdaCanary } from './constructs/lambda-canary.ts';
 import { Observability } from './constructs/observability.ts';
@@ -14,7 +14,7 @@ import { acknowledgeCdkInternals } from './nag.ts';
 import { addStackOutputs } from './stack-outputs.ts';
 
 export interface IntakeStackProps extends StackProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /**

@@ -2,7 +2,7 @@ import { CfnResource, Validations, type App, type Stack } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { IntakeConfig } from './config.ts';
+import type { DeploySettings } from './config.ts';
 
 /**
  * Policy as code at synth time: cdk-nag's AwsSolutions rules and the AWS Control Tower proactive
@@ -24,7 +24,7 @@ export interface GuardException {
   /** The CloudFormation resource type it is acknowledged on. */
   readonly resourceType: string;
   /** Narrows it further (by construct path or environment); every resource of the type if absent. */
-  readonly when?: (resource: CfnResource, config: IntakeConfig) => boolean;
+  readonly when?: (resource: CfnResource, config: DeploySettings) => boolean;
   readonly reason: string;
 }
 
@@ -32,7 +32,7 @@ const pathIncludes =
   (...parts: string[]) =>
   (resource: CfnResource): boolean =>
     parts.some((part) => resource.node.path.includes(part));
-const nonProd = (_: CfnResource, config: IntakeConfig): boolean => !config.retainData;
+const nonProd = (_: CfnResource, config: DeploySettings): boolean => !config.retainData;
 
 /** Every Control Tower control this stack does not meet, where and why. */
 export const GUARD_EXCEPTIONS: readonly GuardException[] = [
@@ -127,13 +127,20 @@ export const GUARD_EXCEPTIONS: readonly GuardException[] = [
     reason:
       'This queue is itself the dead-letter destination of the intake Lambda: failed S3 events stay here, with an alarm, until a person replays them.',
   },
+  {
+    rule: 'sqs_dlq_check',
+    resourceType: 'AWS::SQS::Queue',
+    when: pathIncludes('/NewInputQueueNotices/'),
+    reason:
+      'A new-queue notice only saves a worker the wait for its next ListQueues; one that fails is dropped on purpose, and the job is found by that discovery.',
+  },
 ];
 
 const cfnResourcesOf = (root: IConstruct): CfnResource[] =>
   root.node.findAll().filter((construct): construct is CfnResource => CfnResource.isCfnResource(construct));
 
 /** Acknowledges each {@link GUARD_EXCEPTIONS} entry on the resources it applies to. */
-export const acknowledgeGuardExceptions = (stack: Stack, config: IntakeConfig): void => {
+export const acknowledgeGuardExceptions = (stack: Stack, config: DeploySettings): void => {
   for (const resource of cfnResourcesOf(stack)) {
     for (const exception of GUARD_EXCEPTIONS) {
       if (resource.cfnResourceType !== exception.resourceType) continue;

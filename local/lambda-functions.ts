@@ -5,7 +5,7 @@ import {
   type HandlerName,
 } from '#contracts/functions';
 import type { Handler, HandlerContext } from '#runtime/handler-context';
-import type { IntakeConfig } from '#shared/config';
+import type { RuntimeConfig } from '#shared/config';
 
 /** The handler modules, loaded on first use: the same files CDK bundles for Lambda. */
 const loaders: Record<HandlerName, () => Promise<{ createHandler: (context: HandlerContext) => Handler }>> = {
@@ -30,7 +30,7 @@ export const localFunctionArn = (prefix: string, fn: HandlerName): string =>
 /** The definition substitutions for the local runtime: every function ARN and table name placeholder. */
 export function localDefinitionSubstitutions(
   prefix: string,
-  tables: Pick<IntakeConfig, (typeof ASL_TABLE_PLACEHOLDERS)[keyof typeof ASL_TABLE_PLACEHOLDERS]>,
+  tables: Pick<RuntimeConfig, (typeof ASL_TABLE_PLACEHOLDERS)[keyof typeof ASL_TABLE_PLACEHOLDERS]>,
 ): Record<string, string> {
   return {
     ...Object.fromEntries(

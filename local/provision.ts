@@ -7,12 +7,12 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TABLE_KEYS } from '#contracts/tables';
-import type { IntakeConfig } from '#shared/config';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { newInputQueueNoticesName } from '#contracts/identifiers';
+import { TABLE_KEYS, type TableKind } from '#contracts/tables';
+import type { RuntimeConfig } from '#shared/config';
 
-export type TableKind = keyof typeof TABLE_KEYS;
-
-const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
+const tableNames = (config: RuntimeConfig): Record<TableKind, string> => ({
   activeJobs: config.activeJobsTable,
   jobs: config.jobsTable,
   interruptions: config.interruptionsTable,
@@ -22,14 +22,21 @@ const tableNames = (config: IntakeConfig): Record<TableKind, string> => ({
 });
 
 /**
- * Creates the bucket and tables the local runtime needs, as the CDK stack does on AWS. Idempotent:
- * a restart with the same data folder finds them and changes nothing.
+ * Creates the bucket, tables and the new-input-queue notices queue the local runtime needs, as the
+ * CDK stack does on AWS. Idempotent: a restart with the same data folder finds them and changes nothing.
  */
 export async function provisionLocalResources(
-  config: IntakeConfig,
-  clients: { s3: S3Client; dynamodb: DynamoDBClient },
+  config: RuntimeConfig,
+  clients: { s3: S3Client; dynamodb: DynamoDBClient; sqs: SQSClient },
 ): Promise<void> {
   await ensureBucket(clients.s3, config.mailBucket);
+  // CreateQueue with the same attributes answers the existing queue's URL.
+  await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: newInputQueueNoticesName(config.queuePrefix),
+      Attributes: { MessageRetentionPeriod: String(15 * 60) },
+    }),
+  );
   for (const [kind, name] of Object.entries(tableNames(config)) as [TableKind, string][]) {
     await ensureTable(clients.dynamodb, name, kind);
   }

@@ -4,7 +4,7 @@ import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { parseProject, type ProjectInput } from '#domain/project-config';
 import { createAwsClients, type AwsClients, type AwsClientSettings } from '#runtime/aws-clients';
 import type { HandlerContext } from '#runtime/handler-context';
-import { ENV, type IntakeConfig } from '#shared/config';
+import { ENV, type RuntimeConfig } from '#shared/config';
 import { EMAIL_PREFIX } from '#workflow/start-email-execution';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
 import type { LocalCredentials } from './edge/index.ts';
@@ -50,7 +50,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   endpoint: string;
   smtpPort: number | undefined;
-  config: IntakeConfig & { stateMachineArn: string };
+  config: RuntimeConfig & { stateMachineArn: string };
   clients: AwsClients;
   stepFunctions: StepFunctionsService;
   emulators: Emulators;
@@ -65,7 +65,7 @@ const DELIVERY_ATTEMPTS = 3;
 const ENDED_WITHOUT_SUCCESS = new Set(['ABORTED', 'TIMED_OUT', 'FAILED']);
 
 /** The configuration the handlers read, for resources named with this prefix. */
-export function localConfig(prefix: string, mailDomain: string): IntakeConfig {
+export function localConfig(prefix: string, mailDomain: string): RuntimeConfig {
   return {
     mailBucket: `${prefix}-mail`,
     jobsTable: `${prefix}-jobs`,
@@ -229,7 +229,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /** The variables the handlers, the worker and AWS tools need to reach this runtime. */
-function runtimeEnvironment(emulators: Emulators, config: IntakeConfig & { stateMachineArn: string }) {
+function runtimeEnvironment(emulators: Emulators, config: RuntimeConfig & { stateMachineArn: string }) {
   return {
     AWS_ENDPOINT_URL: emulators.endpoint,
     AWS_REGION: LOCAL_REGION,
@@ -254,7 +254,7 @@ function runtimeEnvironment(emulators: Emulators, config: IntakeConfig & { state
 
 async function seedProjects(
   clients: AwsClients,
-  config: IntakeConfig,
+  config: RuntimeConfig,
   projects: ProjectInput[],
 ): Promise<void> {
   if (projects.length === 0) return;
@@ -285,7 +285,7 @@ async function deliverWithRetries(invoke: () => Promise<unknown>, log: (m: strin
  */
 async function catchUpStoredEmails(
   clients: AwsClients,
-  config: IntakeConfig,
+  config: RuntimeConfig,
   start: (key: string) => Promise<unknown>,
 ): Promise<void> {
   let token: string | undefined;

@@ -1,8 +1,8 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
-import { jobs, now, queues, slots, waiters, waker } from '#runtime/handler-deps';
+import { clock, jobs, leases, queues, waiters, waker } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { claimJob, waitForSlot } from '#workflow/claim-job';
+import { claimJob, waitForLease } from '#workflow/claim-job';
 
 const eventSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('try'), state: workflowStateSchema }),
@@ -14,14 +14,14 @@ const eventSchema = z.discriminatedUnion('mode', [
 ]);
 
 /**
- * ClaimJob (`try`): claim the project-user slot, creating the project's queues on first use.
- * WaitForSlot (`wait`): park the task token with the slot and claim; the token is answered on a claim.
+ * ClaimJob (`try`): claim the project-user lease, creating the project's queues on first use.
+ * WaitForLease (`wait`): park the task token with the lease and claim; the token is answered on a claim.
  */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const parsed = eventSchema.parse(event);
-  const deps = { slots: slots(context), queues: queues(context), jobs: jobs(context), now };
+  const deps = { leases: leases(context), queues: queues(context), jobs: jobs(context), clock };
   if (parsed.mode === 'try') return claimJob(parsed.state, deps);
-  return waitForSlot(parsed.state, parsed.taskToken, {
+  return waitForLease(parsed.state, parsed.taskToken, {
     ...deps,
     waiters: waiters(context),
     waker: waker(context),

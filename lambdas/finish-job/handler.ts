@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { clock, jobs, leaseRelease, metrics, notifier } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { finishJob } from '#workflow/finish-job';
 
@@ -10,14 +10,14 @@ const eventSchema = z.object({
   state: workflowStateSchema,
 });
 
-/** ReleaseJob and the Record* states: release the slot if still ours, record the outcome, notify. */
+/** ReleaseJob and the Record* states: release the lease if still ours, record the outcome, notify. */
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { outcome, state } = eventSchema.parse(event);
   const finished = await finishJob(outcome, state, {
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
-    now,
+    clock,
   });
   metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: finished.outcome });
   return finished;

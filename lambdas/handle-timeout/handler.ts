@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 import { workflowStateSchema } from '#contracts/workflow-state';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { jobs, metrics, notifier, now, slotRelease } from '#runtime/handler-deps';
+import { clock, jobs, leaseRelease, metrics, notifier } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { handleTimeout } from '#workflow/handle-timeout';
 
@@ -11,10 +11,10 @@ const eventSchema = z.object({ state: workflowStateSchema });
 export const createHandler = (context: HandlerContext) => async (event: unknown) => {
   const { state } = eventSchema.parse(event);
   const handled = await handleTimeout(state, {
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
     notifier: notifier(context),
-    now,
+    clock,
   });
   metrics(context).emit(METRICS.jobsTimedOut, 1);
   metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: handled.outcome });

@@ -1,5 +1,5 @@
 import * as z from '#contracts/zod';
-import { admissionWindows, blobs, jobs, now, projects } from '#runtime/handler-deps';
+import { admissionWindows, blobs, clock, jobs, projects } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { ingestEmail } from '#workflow/ingest-email';
 
@@ -18,7 +18,7 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
     jobs: jobs(context),
     windows: admissionWindows(context),
     mailDomain: context.config.mailDomain,
-    now,
+    clock,
   });
 
 export const handler = lambdaHandler('parse-email', createHandler);

@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { executionStates, jobs, metrics, now, slotRelease } from '#runtime/handler-deps';
+import { clock, executionStates, jobs, leaseRelease, metrics } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
 
@@ -19,9 +19,9 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   const { detail } = eventSchema.parse(event);
   const ended = await recordExecutionEnd(detail, {
     states: executionStates(context),
-    ...slotRelease(context),
+    ...leaseRelease(context),
     jobs: jobs(context),
-    now,
+    clock,
   });
   // Only when the workflow had not recorded an outcome itself (that one was counted by finish-job).
   if (ended.recorded) metrics(context).emit(METRICS.jobsCompleted, 1, { [OUTCOME_DIMENSION]: ended.outcome });

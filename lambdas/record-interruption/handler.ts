@@ -1,6 +1,6 @@
 import * as z from '#contracts/zod';
 import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
-import { interruptions, jobs, now, slots } from '#runtime/handler-deps';
+import { clock, interruptions, jobs, leases } from '#runtime/handler-deps';
 import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
 import { recordInterruption } from '#workflow/record-interruption';
 
@@ -16,10 +16,10 @@ export const createHandler = (context: HandlerContext) => async (event: unknown)
   return recordInterruption(
     { state },
     {
-      slots: slots(context),
+      leases: leases(context),
       interruptions: interruptions(context),
       jobs: jobs(context),
-      now,
+      clock,
       retentionDays: INTERRUPTION_RETENTION_DAYS,
     },
   );

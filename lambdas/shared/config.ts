@@ -1,7 +1,7 @@
 import * as z from '#contracts/zod';
 
 /**
- * The environment every Lambda handler and the worker read. Only entry points call `loadConfig`;
+ * The environment every Lambda handler and the worker read. Only entry points call `loadRuntimeConfig`;
  * domain code receives values as arguments. CDK sets these on AWS and the local runtime sets them
  * in process, so both run the same handlers.
  */
@@ -34,10 +34,11 @@ const configSchema = z.object({
   stateMachineArn: z.optional(z.string()),
   queueKmsKeyId: z.optional(z.string()),
 });
-export type IntakeConfig = z.infer<typeof configSchema>;
+/** The run-time config of the handlers and the worker (the CDK's deploy settings are lib/config.ts). */
+export type RuntimeConfig = z.infer<typeof configSchema>;
 
 /** Reads and validates the configuration; the error names every missing variable. */
-export const loadConfig = (env: Record<string, string | undefined> = process.env): IntakeConfig => {
+export const loadRuntimeConfig = (env: Record<string, string | undefined> = process.env): RuntimeConfig => {
   const raw = Object.fromEntries(
     Object.entries(ENV).map(([field, variable]) => [field, env[variable] === '' ? undefined : env[variable]]),
   );

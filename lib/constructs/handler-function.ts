@@ -4,19 +4,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
-import { REASONS, acknowledgeWildcardResources, wildcardResourceFinding } from '../nag.ts';
+import { REASONS } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
-import type { GrantStatement } from '../grants.ts';
+import { grantStatements, type GrantStatement } from '../grants.ts';
 import { lambdaBundleCode } from './lambda-code.ts';
 
 /** The alias name of the version in service. */
 export const LIVE_ALIAS = 'live';
 
 export interface HandlerFunctionProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly name: HandlerName;
   /** Non-secret configuration (the variables of lambdas/shared/config.ts). */
   readonly environment: Record<string, string>;
@@ -91,30 +91,8 @@ export class HandlerFunction extends Construct {
     Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: REASONS.xray });
   }
 
-  /**
-   * Adds one least-privilege statement to this handler's role. A resource with a wildcard (an object
-   * prefix, a run-time queue-name prefix) needs a reason, recorded as the cdk-nag acknowledgement.
-   */
-  allow(
-    sid: string,
-    actions: string[],
-    resources: string[],
-    wildcardReason?: string,
-    conditions?: Record<string, Record<string, string>>,
-  ): void {
-    this.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    const wildcards = resources.filter(
-      (resource) => wildcardResourceFinding(this.role, resource) !== undefined,
-    );
-    if (wildcards.length === 0) return;
-    if (!wildcardReason)
-      throw new Error(`${this.node.path}: statement ${sid} has a wildcard resource and no reason`);
-    acknowledgeWildcardResources(this.role, wildcards, wildcardReason);
-  }
-
   /** Adds the statements built from the handler's adapters (lib/grants.ts). */
   allowAll(statements: readonly GrantStatement[]): void {
-    for (const { sid, actions, resources, wildcardReason, conditions } of statements)
-      this.allow(sid, actions, resources, wildcardReason, conditions);
+    grantStatements(this.role, statements);
   }
 }

@@ -3,11 +3,11 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import type { HandlerFunction } from './handler-function.ts';
 
 export interface LambdaCanaryProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   /** The handlers whose `live` alias CodeDeploy shifts. */
   readonly functions: readonly HandlerFunction[];
   /** Each handler's error alarm: in alarm during a deployment, the alias goes back to the old version. */

@@ -9,7 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import { handlerGrants, type GrantResources } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
 
@@ -24,7 +24,7 @@ export const MAIL_PREFIX = {
 export const EMAIL_RETENTION_DAYS = 30;
 
 export interface MailIntakeProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /**
@@ -48,7 +48,7 @@ export class MailIntake extends Construct {
    * but has no execution yet. Each message holds the event, so a person can replay it.
    */
   readonly intakeFailures: sqs.Queue;
-  private readonly config: IntakeConfig;
+  private readonly config: DeploySettings;
 
   constructor(scope: Construct, id: string, props: MailIntakeProps) {
     super(scope, id);

@@ -9,7 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import {
   BACKLOG_METRICS,
   METRICS,
@@ -24,7 +24,7 @@ import type { HandlerFunction } from './handler-function.ts';
 import { backlogMetric, type Workers } from './workers.ts';
 
 export interface ObservabilityProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly stateMachine: sfn.StateMachine;
   readonly executionLogs: logs.ILogGroup;
   readonly functions: readonly HandlerFunction[];
@@ -93,7 +93,7 @@ export class Observability extends Construct {
     alarm('ExecutionsFailed', {
       ...anyInFiveMinutes,
       alarmDescription:
-        'An email-processor execution failed (job failure, slot unavailable or worker timeout). Inspect it with aws stepfunctions list-executions --status-filter FAILED.',
+        'An email-processor execution failed (job failure, lease unavailable or worker timeout). Inspect it with aws stepfunctions list-executions --status-filter FAILED.',
       metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
     });
     alarm('ExecutionsTimedOut', {

@@ -1,16 +1,17 @@
-import { Arn, Stack } from 'aws-cdk-lib';
+import { Arn, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
+import { newInputQueueNoticesName, type QueueKind } from '../../lambdas/shared/contracts/identifiers.ts';
 import { TABLE_KEYS } from '../../lambdas/shared/contracts/tables.ts';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 
 export interface StateAndQueuesProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
 }
 
 /** The role a run-time queue plays; its name is `<queuePrefix>-<kind>-<project>-<user>.fifo`. */
-export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 /**
  * The workflow's state: five DynamoDB tables (on demand, point-in-time recovery, encrypted, TTL where
@@ -30,6 +31,8 @@ export class StateAndQueues extends Construct {
   readonly admissionWindows: dynamodb.Table;
   readonly projects: dynamodb.Table;
   readonly slotWaiters: dynamodb.Table;
+  /** ClaimJob announces each new input queue here; workers long-poll it (standard, short-lived). */
+  readonly newQueueNotices: sqs.Queue;
   readonly queuePrefix: string;
 
   constructor(scope: Construct, id: string, props: StateAndQueuesProps) {
@@ -60,6 +63,19 @@ export class StateAndQueues extends Construct {
     this.projects = table('Projects', 'projects', TABLE_KEYS.projects);
     this.admissionWindows = table('AdmissionWindows', 'admission-windows', TABLE_KEYS.admissionWindows);
     this.slotWaiters = table('SlotWaiters', 'slot-waiters', TABLE_KEYS.slotWaiters);
+    // A notice only saves a worker the wait for its next ListQueues, so it is not kept long, and one
+    // that no worker takes is simply dropped: there is no dead-letter queue to watch.
+    this.newQueueNotices = new sqs.Queue(this, 'NewInputQueueNotices', {
+      queueName: newInputQueueNoticesName(config.queuePrefix),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.minutes(15),
+    });
+    Validations.of(this.newQueueNotices).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'A new-queue notice only saves a worker the wait for its next ListQueues; one that fails is dropped on purpose, and the job is found by that discovery.',
+    });
   }
 
   /** `arn:aws:sqs:<region>:<account>:<queuePrefix>-<kind>-*`, or every queue of the prefix. */

@@ -9,20 +9,17 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
 import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
-import type { IntakeConfig, WorkerConfig } from '../config.ts';
+import type { DeploySettings, WorkerSettings } from '../config.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
-import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
-import { grantResources, handlerGrants } from '../grants.ts';
+import { grantResources, grantStatements, handlerGrants, workerGrants } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
-import { MAIL_PREFIX } from './mail-intake.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
 import { sesIdentityArns } from './workflow.ts';
 
@@ -48,7 +45,7 @@ export const WORKER_UID = '10001';
  * worker's Dockerfile. Only the files its `<Dockerfile>.dockerignore` lets in are staged, so synth
  * neither copies node_modules nor depends on unrelated files.
  */
-export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
+export const workerImage = (config: DeploySettings): ecs.ContainerImage => {
   const dockerfile = path.join(config.workerBuildContext, config.workerDockerfile);
   if (!existsSync(dockerfile)) throw new Error(`The worker Dockerfile is missing: ${dockerfile}`);
   const ignoreFile = `${dockerfile}.dockerignore`;
@@ -73,7 +70,7 @@ export const workerImage = (config: IntakeConfig): ecs.ContainerImage => {
  * highest boundary can never be in alarm at the same count.
  */
 export function capacitySteps(
-  worker: Pick<WorkerConfig, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
+  worker: Pick<WorkerSettings, 'minCapacity' | 'maxCapacity' | 'jobsPerTask'>,
 ): appscaling.ScalingInterval[] {
   const steps: appscaling.ScalingInterval[] = [{ upper: 0.5, change: worker.minCapacity }];
   for (let tasks = 1; tasks <= worker.maxCapacity; tasks++) {
@@ -88,7 +85,7 @@ export function capacitySteps(
 
 /** The queue-backlog function's metric of this environment (see lambdas/queue-backlog). */
 export const backlogMetric = (
-  config: Pick<IntakeConfig, 'queuePrefix'>,
+  config: Pick<DeploySettings, 'queuePrefix'>,
   metricName: string,
   period: Duration,
 ): cloudwatch.Metric =>
@@ -101,7 +98,7 @@ export const backlogMetric = (
   });
 
 export interface WorkersProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly state: StateAndQueues;
   readonly mailBucket: s3.IBucket;
   /** The variables of lambdas/shared/config.ts. */
@@ -267,45 +264,6 @@ export class Workers extends Construct {
     });
 
     const taskRole = this.taskDefinition.taskRole;
-    const allow = (
-      sid: string,
-      actions: string[],
-      resources: string[],
-      conditions?: Record<string, Record<string, unknown>>,
-    ) => taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    allow(
-      'ConsumeProjectQueues',
-      [
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:ChangeMessageVisibility',
-        'sqs:GetQueueUrl',
-        'sqs:GetQueueAttributes',
-      ],
-      [state.queueArnPattern()],
-    );
-    allow('DiscoverProjectQueues', ['sqs:ListQueues'], ['*']);
-    allow(
-      'ReportToWorkflow',
-      ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-      ['*'],
-    );
-    allow(
-      'RecordResultsAndCheckpoints',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-      [state.jobs.tableArn],
-    );
-    allow('RenewLease', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [state.activeJobs.tableArn]);
-    const jobObjects = [
-      mailBucket.arnForObjects(`${MAIL_PREFIX.instructions}*`),
-      mailBucket.arnForObjects(`${MAIL_PREFIX.attachments}*`),
-    ];
-    allow('ReadInstructionsAndAttachments', ['s3:GetObject'], jobObjects);
-    allow(
-      'ReplyFromMailDomain',
-      ['ses:SendEmail', 'ses:SendRawEmail'],
-      sesIdentityArns(this, config.mailDomains),
-    );
     // Repository tokens: only the secrets under the prefix (a secret ARN ends in a random suffix).
     const repositorySecrets = Stack.of(this).formatArn({
       service: 'secretsmanager',
@@ -313,16 +271,15 @@ export class Workers extends Construct {
       resourceName: `${config.repositorySecretPrefix}*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    allow('ReadRepositoryTokens', ['secretsmanager:GetSecretValue'], [repositorySecrets]);
-    acknowledgeWildcardResources(taskRole, [repositorySecrets], REASONS.repositorySecrets);
+    // What the worker's adapters declare (containers/story-processor/src/worker-dependencies.ts).
+    grantStatements(
+      taskRole,
+      workerGrants(
+        grantResources(state, mailBucket, sesIdentityArns(this, config.mailDomains), { repositorySecrets }),
+      ),
+    );
+    // Mounting the workspaces is not an SDK call: the file system grants it.
     this.fileSystem.grant(taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
-    Validations.of(taskRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Two statements need Resource "*" because their actions have no resource-level permissions: sqs:ListQueues (the worker lists queues by name prefix; every queue operation after that is scoped to this environment\'s prefix) and states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (authorised by the task token, which only the waiting execution hands out).',
-    });
-    acknowledgeWildcardResources(taskRole, [state.queueArnPattern()], REASONS.queuesAtRunTime);
-    acknowledgeWildcardResources(taskRole, jobObjects, REASONS.jobObjects);
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

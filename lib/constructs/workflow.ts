@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { IntakeConfig } from '../config.ts';
+import type { DeploySettings } from '../config.ts';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, type HandlerName } from '../handlers.ts';
 import { REASONS, acknowledgeWildcardResources } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
@@ -15,7 +15,7 @@ import { HandlerFunction } from './handler-function.ts';
 import type { StateAndQueues } from './state-and-queues.ts';
 
 export interface WorkflowProps {
-  readonly config: IntakeConfig;
+  readonly config: DeploySettings;
   readonly state: StateAndQueues;
   readonly mailBucket: s3.IBucket;
   /** The variables of lambdas/shared/config.ts, common to every handler. */
@@ -122,7 +122,7 @@ export class Workflow extends Construct {
       }),
     );
     acknowledgeWildcardResources(this.role, queues, REASONS.queuesAtRunTime);
-    // RunJob parks its task token on the slot's lease (aws-sdk:dynamodb:updateItem.waitForTaskToken).
+    // RunJob parks its task token on the lease (aws-sdk:dynamodb:updateItem.waitForTaskToken).
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ParkRunTokenOnLease',

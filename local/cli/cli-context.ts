@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { AwsClients } from '#runtime/aws-clients';
-import { loadConfig, type IntakeConfig } from '#shared/config';
+import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config';
 import { readRuntimeInfo, type RuntimeInfo } from './runtime-info.ts';
 
 export class CliError extends Error {
@@ -13,7 +13,7 @@ export class CliError extends Error {
 }
 
 export interface CliContext {
-  config: IntakeConfig & { stateMachineArn: string };
+  config: RuntimeConfig & { stateMachineArn: string };
   clients: AwsClients;
   runtime: RuntimeInfo | undefined;
   dataDir: string;
@@ -32,9 +32,9 @@ export async function cliContext(options: { dataDir: string; endpointUrl?: strin
   }
   if (options.endpointUrl) process.env.AWS_ENDPOINT_URL = options.endpointUrl;
   else if (runtime) useRuntimeCredentials(runtime.environment);
-  let config: IntakeConfig;
+  let config: RuntimeConfig;
   try {
-    config = loadConfig(process.env);
+    config = loadRuntimeConfig(process.env);
   } catch (error) {
     throw new CliError(
       `No running system found in ${dataDir} (start one with "intake up") and the environment does not name one: ${(error as Error).message}`,

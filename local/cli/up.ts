@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { startLocalForge, type LocalForge } from '../forge/index.ts';
 import type { WorkerHandle } from '../../containers/story-processor/src/start-worker.ts';
 import { startLocalWorker } from '../local-worker.ts';
-import type { ProjectInput } from '#domain/project-config';
+import { parseProject, type ProjectInput } from '#domain/project-config';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
 import { startConsole } from '../console/index.ts';
 import { DEFAULT_MAIL_DOMAIN, startLocalRuntime, type LocalRuntime } from '../runtime.ts';
 import type { SmtpRelayConfig } from '../outbox/relay.ts';
@@ -26,6 +27,27 @@ export const demoRepository = (forge: LocalForge, tokenFile: string): ProjectInp
   credentials: { file: tokenFile },
   pullRequests: { provider: 'github', apiBaseUrl: forge.apiUrl },
 });
+
+/**
+ * Projects are seeded once, so a start on another `--forge-port` (or `0`) would leave the demo project
+ * pointing at the forge of an earlier start. Re-point it when it still names the demo repository on a
+ * loopback forge; a repository the user bound it to (`intake projects add --repo`) is left alone.
+ */
+async function keepDemoOnThisForge(runtime: LocalRuntime, forge: LocalForge, tokenFile: string) {
+  const registry = new DynamoDbProjectRegistry(runtime.clients.documents, runtime.config.projectsTable);
+  const stored = await registry.get(DEMO_PROJECT.id);
+  const current = demoRepository(forge, tokenFile);
+  if (!stored?.repository || !current || stored.repository.url === current.url) return;
+  let storedUrl: URL;
+  try {
+    storedUrl = new URL(stored.repository.url);
+  } catch {
+    return;
+  }
+  const demoPath = new URL(current.url).pathname;
+  if (!isLoopbackHost(storedUrl.hostname) || storedUrl.pathname !== demoPath) return;
+  await registry.put(parseProject({ ...stored, repository: current }));
+}
 
 /** The local forge's token: made once, kept in the data folder readable by this user only. */
 async function forgeToken(file: string): Promise<string> {
@@ -156,6 +178,7 @@ export async function startSystem(options: UpOptions): Promise<RunningSystem> {
   let worker: WorkerHandle | undefined;
   let webConsole: Awaited<ReturnType<typeof startConsole>> | undefined;
   try {
+    await keepDemoOnThisForge(runtime, forge, tokenFile);
     webConsole = await startConsole({
       host: options.host,
       port: options.consolePort,

@@ -14,7 +14,8 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import PostalMime, { type Address } from 'postal-mime';
 import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
-import type { ActiveJobItem } from '#contracts/active-jobs-table';
+import type { LeaseItem } from '#contracts/active-jobs-table';
+import { newInputQueueNoticesName, type QueueKind } from '#contracts/identifiers';
 import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { JobItem } from '#contracts/jobs-table';
 import { executionHistory } from '../execution-history.ts';
@@ -57,8 +58,6 @@ export interface ExecutionView {
   events: HistoryEvent[];
   path: ExecutionPath;
 }
-
-export type QueueKind = 'input' | 'dlq' | 'interrupt';
 
 export interface QueueDepth {
   name: string;
@@ -184,8 +183,8 @@ export class ConsoleData {
     return (await this.scan(this.config.jobsTable)) as unknown as JobItem[];
   }
 
-  async activeJobs(): Promise<ActiveJobItem[]> {
-    return (await this.scan(this.config.activeJobsTable)) as unknown as ActiveJobItem[];
+  async activeJobs(): Promise<LeaseItem[]> {
+    return (await this.scan(this.config.activeJobsTable)) as unknown as LeaseItem[];
   }
 
   async interruptions(): Promise<InterruptionItem[]> {
@@ -194,7 +193,11 @@ export class ConsoleData {
 
   async queues(): Promise<QueueDepth[]> {
     const prefix = `${this.config.queuePrefix}-`;
-    const urls = await new SqsQueueDepths(this.clients.sqs).list(prefix);
+    // The project-user queues; the stack's new-queue notices queue shares the prefix.
+    const notices = `/${newInputQueueNoticesName(this.config.queuePrefix)}`;
+    const urls = (await new SqsQueueDepths(this.clients.sqs).list(prefix)).filter(
+      (url) => !url.endsWith(notices),
+    );
     const depths = await Promise.all(urls.map((url) => this.queueDepth(url, prefix)));
     return depths.sort((a, b) => a.slot.localeCompare(b.slot) || a.kind.localeCompare(b.kind));
   }

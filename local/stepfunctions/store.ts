@@ -1,6 +1,7 @@
 import {
   appendFileSync,
   existsSync,
+  statSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -12,14 +13,23 @@ import { join } from 'node:path';
 import type { StateCheckpoint } from './checkpoint';
 import type { ExecutionRecord, StateMachineRecord, StoredHistoryEvent } from './records';
 
+/** A checkpoint journal longer than this is rewritten to its last entry at the next save. */
+const CHECKPOINT_JOURNAL_BYTES = 1 << 20;
+
 /**
- * Files under `<dataDir>/stepfunctions/`: one JSON document per state machine and per execution, and
- * per running execution its checkpoint (each replaced atomically: write a temporary file, then
- * rename), and an append-only JSONL history per execution. Without a data folder nothing is persisted. Synchronous I/O keeps the history order
- * exactly the order of events.
+ * Files under `<dataDir>/stepfunctions/`: one JSON document per state machine and per execution
+ * (replaced atomically: write a temporary file, then rename), per running execution its checkpoint
+ * journal, and an append-only JSONL history per execution. Without a data folder nothing is persisted.
+ * Synchronous I/O keeps the history order exactly the order of events.
+ *
+ * A checkpoint is saved on every step of every execution, so it is appended, one line per save, and
+ * the last whole line is the checkpoint: replacing a file by rename costs a data flush on ext4 (its
+ * `auto_da_alloc` heuristic), which was most of the runtime's CPU time under load.
  */
 export class StepFunctionsStore {
   private readonly root: string | undefined;
+  /** Bytes appended to each checkpoint journal since it was last started or compacted. */
+  private readonly journalBytes = new Map<string, number>();
 
   constructor(dataDir: string | undefined) {
     this.root = dataDir === undefined ? undefined : join(dataDir, 'stepfunctions');
@@ -56,17 +66,49 @@ export class StepFunctionsStore {
   }
 
   saveCheckpoint(executionArn: string, checkpoint: StateCheckpoint): void {
-    this.writeDocument(`${executionPath(executionArn)}.checkpoint.json`, checkpoint);
+    if (!this.root) return;
+    const relativePath = `${executionPath(executionArn)}.checkpoint.jsonl`;
+    const path = join(this.root, relativePath);
+    const line = `${JSON.stringify(checkpoint)}\n`;
+    const size = Buffer.byteLength(line);
+    const written = this.journalBytes.get(path) ?? existingSize(path);
+    if (written + size > CHECKPOINT_JOURNAL_BYTES) {
+      this.writeText(relativePath, line);
+      this.journalBytes.set(path, size);
+      return;
+    }
+    appendFileSync(path, line);
+    this.journalBytes.set(path, written + size);
   }
 
+  /** The last whole entry of the journal (a line cut short by a crash was never saved). */
   loadCheckpoint(executionArn: string): StateCheckpoint | undefined {
     if (!this.root) return undefined;
-    const path = join(this.root, `${executionPath(executionArn)}.checkpoint.json`);
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StateCheckpoint) : undefined;
+    const base = join(this.root, executionPath(executionArn));
+    if (existsSync(`${base}.checkpoint.jsonl`)) {
+      const lines = readFileSync(`${base}.checkpoint.jsonl`, 'utf8').split('\n');
+      for (let index = lines.length - 1; index >= 0; index -= 1) {
+        const line = lines[index];
+        if (!line) continue;
+        try {
+          return JSON.parse(line) as StateCheckpoint;
+        } catch {
+          continue;
+        }
+      }
+      return undefined;
+    }
+    // Data folders written before the journal kept one replaced document.
+    const document = `${base}.checkpoint.json`;
+    return existsSync(document) ? (JSON.parse(readFileSync(document, 'utf8')) as StateCheckpoint) : undefined;
   }
 
   deleteCheckpoint(executionArn: string): void {
-    if (this.root) rmSync(join(this.root, `${executionPath(executionArn)}.checkpoint.json`), { force: true });
+    if (!this.root) return;
+    const base = join(this.root, executionPath(executionArn));
+    this.journalBytes.delete(`${base}.checkpoint.jsonl`);
+    rmSync(`${base}.checkpoint.jsonl`, { force: true });
+    rmSync(`${base}.checkpoint.json`, { force: true });
   }
 
   appendHistory(executionArn: string, event: StoredHistoryEvent): void {
@@ -102,12 +144,20 @@ export class StepFunctionsStore {
   }
 
   private writeDocument(relativePath: string, document: unknown): void {
+    this.writeText(relativePath, JSON.stringify(document, null, 2));
+  }
+
+  private writeText(relativePath: string, text: string): void {
     if (!this.root) return;
     const path = join(this.root, relativePath);
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(document, null, 2));
+    writeFileSync(temporary, text);
     renameSync(temporary, path);
   }
+}
+
+function existingSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 function fileName(name: string): string {

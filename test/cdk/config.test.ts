@@ -1,9 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../lib/config.ts';
+import { resolveDeploySettings } from '../../lib/config.ts';
 import { SES_RECEIVING_REGIONS } from '../../lib/ses-regions.ts';
 
-const configFor = (context: Record<string, unknown>) => resolveConfig(new App({ context }).node, {});
+const configFor = (context: Record<string, unknown>) => resolveDeploySettings(new App({ context }).node, {});
 
 describe('configuration from context', () => {
   it('defaults to dev with a placeholder domain, destroyable data and workers that scale to zero', () => {
@@ -28,7 +28,9 @@ describe('configuration from context', () => {
     expect(() => configFor({ region: 'af-south-1' })).toThrow(
       /SES does not receive email in af-south-1\. Deploy to one of: us-east-1, .*eu-west-1/,
     );
-    expect(() => resolveConfig(new App().node, { CDK_DEFAULT_REGION: 'sa-east-1' })).toThrow(/sa-east-1/);
+    expect(() => resolveDeploySettings(new App().node, { CDK_DEFAULT_REGION: 'sa-east-1' })).toThrow(
+      /sa-east-1/,
+    );
     for (const region of SES_RECEIVING_REGIONS) expect(configFor({ region }).region).toBe(region);
   });
 

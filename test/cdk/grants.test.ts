@@ -5,9 +5,10 @@ import type { Dependency } from '../../lambdas/shared/contracts/grants.ts';
 import {
   DEPENDENCIES,
   HANDLER_DEPENDENCIES,
-  SLOT_RELEASE,
+  LEASE_RELEASE,
 } from '../../lambdas/shared/runtime/handler-dependencies.ts';
-import { handlerGrants, type GrantResources } from '../../lib/grants.ts';
+import { WORKER_DEPENDENCIES } from '../../containers/story-processor/src/worker-dependencies.ts';
+import { handlerGrants, workerGrants, type GrantResources } from '../../lib/grants.ts';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/handlers.ts';
 import { asList, logicalIdOf, statementsOfRole, synthIntake } from './synth.ts';
 
@@ -25,10 +26,12 @@ const RESOURCES: GrantResources = {
     slotWaiters: 'slot-waiters',
   },
   objects: (prefix) => `bucket/${prefix}/*`,
-  queues: (role) => `queues-${role ?? 'any'}-*`,
+  queues: (kind) => `queues-${kind ?? 'any'}-*`,
+  newQueueNotices: 'new-queue-notices',
   mailIdentities: ['identity'],
   stateMachine: 'state-machine',
   executions: 'executions',
+  repositorySecrets: 'repository-secrets',
 };
 
 type ActionsBySid = Record<string, string[]>;
@@ -44,18 +47,22 @@ const ROLE_IDS: Record<HandlerName, string> = {
   'queue-backlog': 'WorkersQueueBacklogRole',
 };
 
+/** The worker's ECS task role. */
+const WORKER_ROLE_ID = 'WorkersTaskTaskRole';
+
 /**
- * What the deployed role of a handler may do, minus what every handler has (own logs, X-Ray) and the
- * statements CDK adds without a Sid for its own grants (the intake's failure destination, pinned in
- * mail-intake.test.ts).
+ * What a deployed role may do, minus what every handler has (own logs, X-Ray) and the statements CDK
+ * adds without a Sid for its own grants (the intake's failure destination, pinned in
+ * mail-intake.test.ts; the worker's EFS mount, pinned in workers-and-observability.test.ts).
  */
-const deployedActions = (handler: HandlerName): ActionsBySid =>
+const deployedActionsOf = (roleId: string): ActionsBySid =>
   Object.fromEntries(
-    statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', ROLE_IDS[handler]))
+    statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', roleId))
       .filter((s) => s.Sid !== undefined && s.Sid !== 'WriteOwnLogs')
       .filter((s) => !asList(s.Action).every((a) => a.startsWith('xray:')))
       .map((s) => [String(s.Sid), asList(s.Action).sort()]),
   );
+const deployedActions = (handler: HandlerName): ActionsBySid => deployedActionsOf(ROLE_IDS[handler]);
 
 const declaredActions = (
   handler: HandlerName,
@@ -64,6 +71,11 @@ const declaredActions = (
   Object.fromEntries(
     handlerGrants(handler, RESOURCES, dependencies).map((s) => [s.sid, [...s.actions].sort()]),
   );
+
+const declaredWorkerActions = (
+  dependencies: Record<string, Dependency> = WORKER_DEPENDENCIES,
+): ActionsBySid =>
+  Object.fromEntries(workerGrants(RESOURCES, dependencies).map((s) => [s.sid, [...s.actions].sort()]));
 
 /** Each difference between a role and its handler's declarations, as a sentence; none when they agree. */
 function roleDrift(deployed: ActionsBySid, declared: ActionsBySid): string[] {
@@ -99,7 +111,14 @@ const ACTIONS_OF_COMMAND: Record<string, string[]> = {
   GetQueueAttributesCommand: ['sqs:GetQueueAttributes'],
   SetQueueAttributesCommand: ['sqs:SetQueueAttributes'],
   paginateListQueues: ['sqs:ListQueues'],
+  ListQueuesCommand: ['sqs:ListQueues'],
+  ReceiveMessageCommand: ['sqs:ReceiveMessage'],
+  ChangeMessageVisibilityCommand: ['sqs:ChangeMessageVisibility'],
+  DeleteMessageCommand: ['sqs:DeleteMessage'],
+  SendTaskFailureCommand: ['states:SendTaskFailure'],
+  SendTaskHeartbeatCommand: ['states:SendTaskHeartbeat'],
   PutMetricDataCommand: ['cloudwatch:PutMetricData'],
+  GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
 };
 
 /** The actions an adapter's source sends: every `new XCommand(` and `paginateX(` in it. */
@@ -120,16 +139,27 @@ function declarationDrift(source: string, adapter: Dependency['adapter']): strin
   ];
 }
 
-const adapterSources = (): Map<Dependency['adapter'], string> => {
-  const dir = path.join(root, 'lambdas/shared/adapters');
+/** The folders of the adapters that call AWS: the Lambdas' (the worker shares some) and the worker's. */
+const ADAPTER_DIRS = ['lambdas/shared/adapters', 'containers/story-processor/src/adapters'];
+
+/** The source of each adapter class under ADAPTER_DIRS, by class name. */
+const adapterClassSources = (): Map<string, string> => {
   const byClass = new Map<string, string>();
-  for (const file of readdirSync(dir)) {
-    const source = readFileSync(path.join(dir, file), 'utf8');
-    const name = /export class (\w+)/.exec(source)?.[1];
-    if (name) byClass.set(name, source);
+  for (const dir of ADAPTER_DIRS) {
+    for (const file of readdirSync(path.join(root, dir))) {
+      const source = readFileSync(path.join(root, dir, file), 'utf8');
+      for (const [, name] of source.matchAll(/export class (\w+)/g)) byClass.set(name!, source);
+    }
   }
+  return byClass;
+};
+
+const adapterSources = (): Map<Dependency['adapter'], string> => {
+  const byClass = adapterClassSources();
   return new Map(
-    Object.values(DEPENDENCIES).map((d) => [d.adapter, byClass.get(d.adapter.name) ?? ''] as const),
+    [...Object.values(DEPENDENCIES), ...Object.values(WORKER_DEPENDENCIES)].map(
+      (d) => [d.adapter, byClass.get(d.adapter.name) ?? ''] as const,
+    ),
   );
 };
 
@@ -159,12 +189,63 @@ describe('grants from the code', () => {
     ]);
   });
 
+  it("give the worker's task role exactly what the adapters of its dependency set declare", () => {
+    expect(roleDrift(deployedActionsOf(WORKER_ROLE_ID), declaredWorkerActions())).toEqual([]);
+  });
+
+  it('catch a task role that lacks a call a worker adapter adds', () => {
+    const grown: Record<string, Dependency> = {
+      ...WORKER_DEPENDENCIES,
+      leases: {
+        ...WORKER_DEPENDENCIES.leases,
+        adapter: {
+          name: 'DynamoDbWorkerLeaseStore',
+          grants: [
+            ...WORKER_DEPENDENCIES.leases.adapter.grants,
+            { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['handOver'] },
+          ],
+        },
+      },
+    };
+    expect(roleDrift(deployedActionsOf(WORKER_ROLE_ID), declaredWorkerActions(grown))).toEqual([
+      'LeasesTable: the role lacks dynamodb:DeleteItem',
+    ]);
+  });
+
   it('declare every SDK command each adapter sends, and nothing it does not send', () => {
     const sources = adapterSources();
     for (const [adapter, source] of sources) {
-      expect(source, `${adapter.name} has no source under lambdas/shared/adapters`).not.toBe('');
+      expect(source, `${adapter.name} has no source under ${ADAPTER_DIRS.join(' or ')}`).not.toBe('');
       expect(declarationDrift(source, adapter)).toEqual([]);
     }
+  });
+
+  it('catch a worker adapter that sends a command it does not declare', () => {
+    const source = adapterSources().get(WORKER_DEPENDENCIES.queue.adapter) ?? '';
+    const grown = `${source}\nconst extra = () => new SendMessageCommand({ QueueUrl: 'q', MessageBody: 'm' });`;
+    expect(declarationDrift(grown, WORKER_DEPENDENCIES.queue.adapter)).toEqual([
+      'SqsWorkQueue sends sqs:SendMessage undeclared',
+    ]);
+    const purging = `${source}\nconst extra = () => new PurgeQueueCommand({ QueueUrl: 'q' });`;
+    expect(declarationDrift(purging, WORKER_DEPENDENCIES.queue.adapter)).toEqual([
+      'SqsWorkQueue calls PurgeQueueCommand, which the test does not know: add it',
+    ]);
+  });
+
+  it("name in the worker's dependency set exactly the granting adapters start-worker.ts builds", () => {
+    const granting = new Map(
+      [...adapterClassSources()].filter(([, source]) => source.includes('static readonly grants')),
+    );
+    const source = readFileSync(path.join(root, 'containers/story-processor/src/start-worker.ts'), 'utf8');
+    const built = [...source.matchAll(/new (\w+)\(/g)].map((m) => m[1]!).filter((name) => granting.has(name));
+    const named = Object.values(WORKER_DEPENDENCIES).map((d) => d.adapter.name);
+    expect([...new Set(built)].sort()).toEqual([...new Set(named)].sort());
+    // Every granting adapter of the worker's own folder serves the worker.
+    const own = readdirSync(path.join(root, 'containers/story-processor/src/adapters'))
+      .map((file) => readFileSync(path.join(root, 'containers/story-processor/src/adapters', file), 'utf8'))
+      .filter((text) => text.includes('static readonly grants'))
+      .flatMap((text) => [...text.matchAll(/export class (\w+)/g)].map((m) => m[1]!));
+    expect(own.filter((name) => !named.includes(name))).toEqual([]);
   });
 
   it('catch an adapter that sends a command it does not declare', () => {
@@ -176,15 +257,15 @@ describe('grants from the code', () => {
   });
 
   it("name in each handler's dependency set exactly the collaborators its handler.ts takes", () => {
-    const notAws = new Set(['now', 'metrics']);
+    const notAws = new Set(['clock', 'metrics']);
     for (const handler of HANDLER_NAMES) {
       const source = readFileSync(path.join(root, 'lambdas', handler, 'handler.ts'), 'utf8');
-      const imported = /import \{([^}]*)\} from '#runtime\/handler-deps'/.exec(source)?.[1] ?? '';
+      const imported = /import \{([^}]*)\} from '#runtime\/handler-deps(?:\.ts)?'/.exec(source)?.[1] ?? '';
       const names = imported
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name && !notAws.has(name))
-        .flatMap((name) => (name === 'slotRelease' ? Object.keys(SLOT_RELEASE) : [name]));
+        .flatMap((name) => (name === 'leaseRelease' ? Object.keys(LEASE_RELEASE) : [name]));
       expect(Object.keys(HANDLER_DEPENDENCIES[handler]).sort(), handler).toEqual([...new Set(names)].sort());
     }
   });

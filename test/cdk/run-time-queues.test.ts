@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { SqsQueueProvisioner } from '../../lambdas/shared/adapters/sqs-queue-provisioner.ts';
-import { projectQueueNames } from '../../lambdas/shared/contracts/identifiers.ts';
+import { newInputQueueNoticesName, projectQueueNames } from '../../lambdas/shared/contracts/identifiers.ts';
 
 /**
  * The per project-user queues are created at run time by claim-job, out of reach of synth-time
@@ -14,6 +14,7 @@ interface Sent {
   input: {
     QueueName?: string;
     QueueUrl?: string;
+    MessageBody?: string;
     Attributes?: Record<string, string>;
     tags?: Record<string, string>;
   };
@@ -27,6 +28,11 @@ const recordingClient = () => {
       sent.push({ command: command.constructor.name, input: command.input });
       switch (command.constructor.name) {
         case 'GetQueueUrlCommand':
+          // Only the stack's notices queue exists before the first job.
+          if (command.input.QueueName === newInputQueueNoticesName('intake-dev'))
+            return {
+              QueueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${command.input.QueueName}`,
+            };
           throw Object.assign(new Error('no such queue'), { name: 'QueueDoesNotExist' });
         case 'CreateQueueCommand':
           return {
@@ -52,6 +58,16 @@ describe('queues created at run time', () => {
 
     const created = sent.filter((s) => s.command === 'CreateQueueCommand').map((s) => s.input);
     const names = projectQueueNames('intake-dev', 'acme', 'ann');
+    // The new input queue is announced once, to the notices queue, for the workers to poll at once.
+    const notices = sent.filter((s) => s.command === 'SendMessageCommand').map((s) => s.input);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.QueueUrl).toMatch(/\/intake-dev-new-input-queues$/);
+    expect(JSON.parse(notices[0]?.MessageBody ?? '{}')).toEqual({
+      version: 1,
+      projectId: 'acme',
+      userId: 'ann',
+      inputQueueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${names.input}`,
+    });
     expect(created.map((q) => q.QueueName)).toEqual([names.deadLetter, names.input, names.interrupt]);
     expect(names.input).toMatch(/^intake-dev-input-acme-ann-[0-9a-f]{16}\.fifo$/);
     for (const queue of created) {

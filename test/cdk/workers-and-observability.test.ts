@@ -205,39 +205,52 @@ describe('workers', () => {
     const bySid = Object.fromEntries(
       statementsOfRole(template, role).map((s) => [s.Sid ?? asList(s.Action).join(','), s]),
     );
-    const queues = `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:intake-prod-*`;
+    const queues = (kind: string) => `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:intake-prod-${kind}-*`;
+    // Built from the worker's adapters (grants.test.ts checks the actions against their declarations).
     expect(Object.keys(bySid).sort()).toEqual(
       [
-        'ConsumeProjectQueues',
-        'DiscoverProjectQueues',
-        'ReportToWorkflow',
-        'RecordResultsAndCheckpoints',
-        'RenewLease',
-        'ReadInstructionsAndAttachments',
-        'ReplyFromMailDomain',
-        'ReadRepositoryTokens',
+        'QueueQueues',
+        'QueueQueueList',
+        'NoticesNewQueueNotices',
+        'CallbacksTaskTokens',
+        'RecordsTable',
+        'LeasesTable',
+        'BlobsReadObjects',
+        'MailerMailIdentities',
+        'CredentialsRepositorySecrets',
         'elasticfilesystem:ClientMount,elasticfilesystem:ClientWrite',
       ].sort(),
     );
-    expect(bySid.ConsumeProjectQueues?.Resource).toBe(queues);
-    expect(asList(bySid.ConsumeProjectQueues?.Action ?? []).sort()).toEqual([
+    // The job queues and the interrupt queues only: the worker never touches a dead-letter queue.
+    expect(bySid.QueueQueues?.Resource).toEqual([queues('input'), queues('interrupt')]);
+    expect(asList(bySid.QueueQueues?.Action ?? []).sort()).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(bySid.QueueQueueList).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    // The stack's one notices queue, long-polled for new input queues.
+    expect(asList(bySid.NoticesNewQueueNotices?.Action ?? []).sort()).toEqual([
+      'sqs:DeleteMessage',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ]);
-    expect(bySid.DiscoverProjectQueues).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
-    expect(asList(bySid.ReportToWorkflow?.Action ?? []).sort()).toEqual([
+    expect(bySid.NoticesNewQueueNotices?.Resource).toEqual({
+      'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'StateNewInputQueueNotices'), 'Arn'],
+    });
+    expect(asList(bySid.CallbacksTaskTokens?.Action ?? []).sort()).toEqual([
       'states:SendTaskFailure',
       'states:SendTaskHeartbeat',
       'states:SendTaskSuccess',
     ]);
-    expect(JSON.stringify(bySid.RecordResultsAndCheckpoints?.Resource)).toContain('StateJobs');
-    expect(JSON.stringify(bySid.RenewLease?.Resource)).toContain('StateActiveJobs');
+    expect(JSON.stringify(bySid.RecordsTable?.Resource)).toContain('StateJobs');
+    expect(JSON.stringify(bySid.LeasesTable?.Resource)).toContain('StateActiveJobs');
+    expect(JSON.stringify(bySid.BlobsReadObjects?.Resource)).toContain('/instructions/*');
+    expect(JSON.stringify(bySid.BlobsReadObjects?.Resource)).toContain('/attachments/*');
+    expect(JSON.stringify(bySid.BlobsReadObjects?.Resource)).not.toContain('/emails/');
     // Repository tokens: read-only, and only the secrets under the repository-secret prefix.
-    expect(bySid.ReadRepositoryTokens).toMatchObject({ Action: 'secretsmanager:GetSecretValue' });
-    expect(JSON.stringify(bySid.ReadRepositoryTokens?.Resource)).toContain(
+    expect(bySid.CredentialsRepositorySecrets).toMatchObject({ Action: 'secretsmanager:GetSecretValue' });
+    expect(JSON.stringify(bySid.CredentialsRepositorySecrets?.Resource)).toContain(
       `:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:intake/prod/repositories/*`,
     );
     const secretStatements = Object.values(bySid).filter((statement) =>

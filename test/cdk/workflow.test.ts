@@ -141,7 +141,7 @@ describe('Lambda functions', () => {
       },
     });
     expect(grantsOf('claim-job')).toEqual({
-      SlotsTable: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateActiveJobs')] },
+      LeasesTable: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateActiveJobs')] },
       WaitersTable: {
         actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
         resources: [tableArn('StateSlotWaiters')],
@@ -158,14 +158,20 @@ describe('Lambda functions', () => {
         ],
         resources: [queues('*')],
       },
+      QueuesNewQueueNotices: {
+        actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
+        resources: [
+          { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::SQS::Queue', 'StateNewInputQueueNotices'), 'Arn'] },
+        ],
+      },
     });
     expect(grantsOf('record-interruption')).toEqual({
-      SlotsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },
+      LeasesTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateActiveJobs')] },
       InterruptionsTable: { actions: ['dynamodb:PutItem'], resources: [tableArn('StateInterruptions')] },
       JobsTable: { actions: ['dynamodb:UpdateItem'], resources: [tableArn('StateJobs')] },
     });
-    const releasesSlot = {
-      SlotsTable: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
+    const releasesLease = {
+      LeasesTable: { actions: ['dynamodb:DeleteItem'], resources: [tableArn('StateActiveJobs')] },
       WaitersTable: {
         actions: ['dynamodb:DeleteItem', 'dynamodb:Query'],
         resources: [tableArn('StateSlotWaiters')],
@@ -178,9 +184,9 @@ describe('Lambda functions', () => {
     const notifies = {
       NotifierMailIdentities: { actions: ['ses:SendEmail'], resources: sorted(identities) },
     };
-    expect(grantsOf('finish-job')).toEqual({ ...releasesSlot, ...recordsOutcome, ...notifies });
+    expect(grantsOf('finish-job')).toEqual({ ...releasesLease, ...recordsOutcome, ...notifies });
     expect(grantsOf('handle-timeout')).toEqual({
-      ...releasesSlot,
+      ...releasesLease,
       ...recordsOutcome,
       ...notifies,
     });
@@ -188,11 +194,11 @@ describe('Lambda functions', () => {
     expect(Object.keys(recorder).sort()).toEqual([
       'ExecutionStatesExecutions',
       'JobsTable',
-      'SlotsTable',
+      'LeasesTable',
       'WaitersTable',
       'WakerTaskTokens',
     ]);
-    expect(recorder).toMatchObject(releasesSlot);
+    expect(recorder).toMatchObject(releasesLease);
     expect(recorder.ExecutionStatesExecutions?.actions).toEqual(['states:GetExecutionHistory']);
     expect(JSON.stringify(recorder.ExecutionStatesExecutions?.resources)).toContain(
       ':execution:intake-dev-email-processor:*',
@@ -203,7 +209,7 @@ describe('Lambda functions', () => {
     const actionsOf = (handler: string): string[] =>
       Object.values(grantsOf(handler)).flatMap((g) => (g as { actions: string[] }).actions);
     expect(actionsOf('finish-job')).not.toContain('s3:GetObject');
-    expect(grantsOf('claim-job').SlotsTable?.actions).not.toContain('dynamodb:GetItem');
+    expect(grantsOf('claim-job').LeasesTable?.actions).not.toContain('dynamodb:GetItem');
   });
 
   it('hand every execution that did not succeed to the recorder, which records it unless the workflow did', () => {

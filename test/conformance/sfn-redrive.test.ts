@@ -85,7 +85,7 @@ describe('RedriveExecution of Map and Parallel states re-runs only what did not 
   /** The execution's kept checkpoint on disk (see the README's "Restart" section). */
   const hasCheckpoint = (executionArn: string) => {
     const [machine, name] = executionArn.split(':').slice(-2).map(encodeURIComponent);
-    return existsSync(join(rt.dataDir, 'stepfunctions', 'executions', machine!, `${name!}.checkpoint.json`));
+    return existsSync(join(rt.dataDir, 'stepfunctions', 'executions', machine!, `${name!}.checkpoint.jsonl`));
   };
   const redrive = (executionArn: string) => rt.sfn.send(new RedriveExecutionCommand({ executionArn }));
   const failed = async (executionArn: string) => {

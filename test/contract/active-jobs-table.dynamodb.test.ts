@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { activeJobKey, type ActiveJobItem } from '#contracts/active-jobs-table';
-import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
+import { leaseKey, type LeaseItem } from '#contracts/active-jobs-table';
+import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
 import type { Emulators } from '#local/emulators/index';
 import { ensureTable } from '#local/provision';
-import { createDynamoDbLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-lease-store.ts';
+import { DynamoDbWorkerLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-worker-lease-store.ts';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import {
   describeActiveJobsTableContract,
@@ -25,11 +25,11 @@ beforeAll(async () => {
   await ensureTable(client, TableName, 'activeJobs');
   const doc = DynamoDBDocumentClient.from(client);
   under = {
-    slots: new DynamoDbSlotStore(doc, TableName),
-    leases: createDynamoDbLeaseStore(doc, TableName),
-    read: async (slotId) =>
-      (await doc.send(new GetCommand({ TableName, Key: activeJobKey(slotId), ConsistentRead: true })))
-        .Item as ActiveJobItem | undefined,
+    leases: new DynamoDbLeaseStore(doc, TableName),
+    workerLeases: new DynamoDbWorkerLeaseStore(doc, TableName),
+    read: async (leaseId) =>
+      (await doc.send(new GetCommand({ TableName, Key: leaseKey(leaseId), ConsistentRead: true }))).Item as
+        LeaseItem | undefined,
   };
 });
 

@@ -1,13 +1,13 @@
-import { MemoryLeaseStore, MemorySlotStore, type ActiveJobItems } from '#test/memory-active-jobs';
+import { MemoryWorkerLeaseStore, MemoryLeaseStore, type LeaseItems } from '#test/memory-active-jobs';
 import { describeActiveJobsTableContract } from './active-jobs-table.contract.ts';
 
 describeActiveJobsTableContract('in-memory fakes', () => {
-  const items: ActiveJobItems = new Map();
+  const items: LeaseItems = new Map();
   return {
-    slots: new MemorySlotStore(items),
     leases: new MemoryLeaseStore(items),
-    read: async (slotId) => {
-      const item = items.get(slotId);
+    workerLeases: new MemoryWorkerLeaseStore(items),
+    read: async (leaseId) => {
+      const item = items.get(leaseId);
       return item && { ...item };
     },
   };

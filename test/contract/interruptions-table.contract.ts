@@ -38,7 +38,7 @@ export function describeInterruptionsTableContract(
   table: () => InterruptionsTableUnderTest,
 ): void {
   describe(`interruptions table contract: ${name}`, () => {
-    it('stores the contract item, keyed by slot, time and interrupting job, expiring by TTL', async () => {
+    it('stores the contract item, keyed by lease, time and interrupting job, expiring by TTL', async () => {
       const { log, read } = table();
       const record = entry({ delivered: false });
       await log.record(record);
@@ -58,7 +58,7 @@ export function describeInterruptionsTableContract(
       expect((await read(keyOf(record)))?.reason).toBe('retried');
     });
 
-    it('keeps two interrupts of one slot apart', async () => {
+    it('keeps two interrupts of one lease apart', async () => {
       const { log, read } = table();
       const first = entry();
       const second = { ...first, byJobId: 'job-c', at: new Date(T0.getTime() + 1000) };

@@ -5,7 +5,7 @@ import { jobKey, type JobItem } from '#contracts/jobs-table';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import type { Emulators } from '#local/emulators/index';
 import { ensureTable } from '#local/provision';
-import { createDynamoDbJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-job-records.ts';
+import { DynamoDbWorkerJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-worker-job-records.ts';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import { describeJobsTableContract, type JobsTableUnderTest } from './jobs-table.contract.ts';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const doc = DynamoDBDocumentClient.from(client);
   under = {
     jobs: new DynamoDbJobRecords(doc, TableName),
-    workers: createDynamoDbJobRecords(doc, TableName),
+    workers: new DynamoDbWorkerJobRecords(doc, TableName),
     read: async (projectId, jobId) =>
       (await doc.send(new GetCommand({ TableName, Key: jobKey(projectId, jobId), ConsistentRead: true })))
         .Item as JobItem | undefined,

@@ -4,13 +4,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
+import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
 import type { AdmissionWindowItem } from '#contracts/admission-windows-table';
 import type { InterruptionItem } from '#contracts/interruptions-table';
 import type { ProjectItem } from '#contracts/projects-table';
-import type { SlotWaiterItem } from '#contracts/slot-waiters-table';
+import type { LeaseWaiterItem } from '#contracts/slot-waiters-table';
 import type { Emulators } from '#local/emulators/index';
-import { ensureTable, type TableKind } from '#local/provision';
+import type { TableKind } from '#contracts/tables';
+import { ensureTable } from '#local/provision';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import { describeAdmissionWindowsTableContract } from './admission-windows-table.contract.ts';
 import { describeInterruptionsTableContract } from './interruptions-table.contract.ts';
@@ -53,8 +54,8 @@ describeInterruptionsTableContract('DynamoDB adapter on the local DynamoDB', () 
 }));
 
 describeSlotWaitersTableContract('DynamoDB adapter on the local DynamoDB', () => ({
-  waiters: new DynamoDbSlotWaiters(doc, TABLES.slotWaiters),
-  read: (key) => read<SlotWaiterItem>(TABLES.slotWaiters, key),
+  waiters: new DynamoDbLeaseWaiters(doc, TABLES.slotWaiters),
+  read: (key) => read<LeaseWaiterItem>(TABLES.slotWaiters, key),
 }));
 
 describeAdmissionWindowsTableContract('DynamoDB adapter on the local DynamoDB', () => ({
@@ -63,7 +64,7 @@ describeAdmissionWindowsTableContract('DynamoDB adapter on the local DynamoDB', 
 }));
 
 describeProjectsTableContract('DynamoDB adapter on the local DynamoDB', () => ({
-  registry: new DynamoDbProjectRegistry(doc, TABLES.projects, () => NOW),
+  registry: new DynamoDbProjectRegistry(doc, TABLES.projects, { now: () => NOW }),
   read: (key) => read<ProjectItem>(TABLES.projects, key),
   now: NOW,
 }));

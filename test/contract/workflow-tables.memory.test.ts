@@ -1,5 +1,5 @@
 import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry';
-import { MemoryAdmissionWindows, MemoryInterruptionLog, MemorySlotWaiters } from '#test/workflow-fakes';
+import { MemoryAdmissionWindows, MemoryInterruptionLog, MemoryLeaseWaiters } from '#test/workflow-fakes';
 import { describeAdmissionWindowsTableContract } from './admission-windows-table.contract.ts';
 import { describeInterruptionsTableContract } from './interruptions-table.contract.ts';
 import { describeProjectsTableContract } from './projects-table.contract.ts';
@@ -11,7 +11,7 @@ describeInterruptionsTableContract('in-memory fake', () => {
 });
 
 describeSlotWaitersTableContract('in-memory fake', () => {
-  const waiters = new MemorySlotWaiters();
+  const waiters = new MemoryLeaseWaiters();
   return { waiters, read: async ({ pk, sk }) => waiters.items.get(`${pk}/${sk}`) };
 });
 

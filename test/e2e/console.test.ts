@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startConsole } from '#local/console/index';
 import { AMELIA } from '#test/local-runtime';
-import { createDynamoDbJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-job-records.ts';
+import { DynamoDbWorkerJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-worker-job-records.ts';
 import { HOSTILE_SUBJECT, startConsoleFixture, type ConsoleFixture } from './console/fixture.ts';
 import { HAPPY_PATH } from '#test/workflow-states';
 
@@ -73,7 +73,7 @@ describe('console JSON endpoints', () => {
       ['ParseEmail', 'succeeded'],
       ['Admitted?', 'succeeded'],
       ['ClaimJob', 'succeeded'],
-      ['SlotFree?', 'succeeded'],
+      ['LeaseFree?', 'succeeded'],
       ['QueueJob', 'succeeded'],
       ['RunJob', 'caught'],
       ['RecordJobFailure', 'succeeded'],
@@ -241,7 +241,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
     for (const state of [
       'RecordNotAccepted',
       'SendInterrupt',
-      'WaitForSlot',
+      'WaitForLease',
       'RecordJobFailure',
       'JobFailed',
     ]) {
@@ -299,7 +299,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (Debian chromium)',
 
   it("shows each job's branch and pull request, and the project, sender and subject of each execution", async () => {
     // Written by the worker's own jobs-table adapter, as a job with a repository records it.
-    const records = createDynamoDbJobRecords(
+    const records = new DynamoDbWorkerJobRecords(
       fixture.runtime.clients.documents,
       fixture.runtime.config.jobsTable,
     );

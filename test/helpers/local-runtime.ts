@@ -35,8 +35,8 @@ export interface TestRuntime extends LocalRuntime {
   executionEnded(jobId: string, timeoutMs?: number): Promise<DescribeExecutionCommandOutput>;
   /** The jobs-table item of a job, unmarshalled. */
   jobRecord(projectId: string, jobId: string): Promise<Record<string, unknown> | undefined>;
-  /** The active-jobs lease of a `project#user` slot (consistent read). */
-  activeJob(slot: string): Promise<Record<string, unknown> | undefined>;
+  /** The lease of a `project#user` (consistent read). */
+  lease(leaseId: string): Promise<Record<string, unknown> | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -90,11 +90,11 @@ export async function startTestRuntime(
       );
       return Item ? unmarshall(Item) : undefined;
     },
-    async activeJob(slot) {
+    async lease(leaseId) {
       const { Item } = await runtime.clients.dynamodb.send(
         new GetItemCommand({
           TableName: runtime.config.activeJobsTable,
-          Key: { pk: { S: slot } },
+          Key: { pk: { S: leaseId } },
           ConsistentRead: true,
         }),
       );

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import type { RepositorySettings } from '#contracts/repository';
 import { startLocalForge, type LocalForge } from '#local/forge/forge-server';
 import type { SeedCommit } from '#local/forge/seed-repository';
-import { createForges } from '../../containers/story-processor/src/adapters/forges.ts';
-import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../containers/story-processor/src/clock.ts';
+import { Forges } from '../../containers/story-processor/src/adapters/forges.ts';
+import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { systemWorkerClock } from '../../containers/story-processor/src/clock.ts';
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import { createGitRunner, type GitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
 import { createWorkerWorkspaces } from '../../containers/story-processor/src/worker-workspaces.ts';
@@ -97,7 +97,7 @@ export function repositoryWorkerParts(
     authorEmail: 'intake@localhost',
     timeoutMs: 60_000,
   });
-  const credentials = createRepositoryCredentials({
+  const credentials = new RepositoryCredentialReader({
     environment: { [TOKEN_VARIABLE]: options.token, ...options.environment },
   });
   return {
@@ -107,13 +107,13 @@ export function repositoryWorkerParts(
       home,
       git: options.wrapGit ? options.wrapGit(git) : git,
       credentials,
-      clock: systemClock,
+      clock: systemWorkerClock,
       ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
       log: options.log,
       attempts: options.attempts ?? 3,
       backoffMs: 20,
     }),
-    forges: createForges({ credentials, log: options.log, retries: 1 }),
+    forges: new Forges({ credentials, log: options.log, retries: 1 }),
   };
 }
 

@@ -11,7 +11,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { projectQueueNames, slotIdOf } from '#contracts/identifiers';
+import { projectQueueNames, leaseIdOf } from '#contracts/identifiers';
 import {
   interruptMessageSchema,
   jobMessageSchema,
@@ -70,16 +70,16 @@ export class ScriptedWorker {
         output: JSON.stringify({ workerId: 'scripted', pickedUpAt: new Date().toISOString() }),
       }),
     );
-    const runToken = await this.runToken(slotIdOf(projectId, userId), message.job.jobId);
+    const runToken = await this.runToken(leaseIdOf(projectId, userId), message.job.jobId);
     return { message, queueUrl, receiptHandle: received.ReceiptHandle, runToken };
   }
 
-  private async runToken(slotId: string, jobId: string): Promise<string> {
+  private async runToken(leaseId: string, jobId: string): Promise<string> {
     for (let attempt = 0; attempt < 200; attempt++) {
       const { Item } = await this.clients.dynamodb.send(
         new GetItemCommand({
           TableName: this.config.activeJobsTable,
-          Key: { pk: { S: slotId } },
+          Key: { pk: { S: leaseId } },
           ConsistentRead: true,
         }),
       );
@@ -87,7 +87,7 @@ export class ScriptedWorker {
       if (token) return token;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`no run token on the lease of ${slotId} for ${jobId}`);
+    throw new Error(`no run token on the lease of ${leaseId} for ${jobId}`);
   }
 
   async nextInterrupt(

@@ -1,5 +1,5 @@
-import { createRepositoryCredentials } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../containers/story-processor/src/clock.ts';
+import { RepositoryCredentialReader } from '../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { systemWorkerClock } from '../../containers/story-processor/src/clock.ts';
 import { silentLog } from '../../containers/story-processor/src/logging.ts';
 import type { Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import type { GitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
@@ -21,8 +21,8 @@ export function testWorkspaces(options: {
     remoteRoot: options.taskLocal ?? options.root,
     home: options.root,
     git: options.git,
-    credentials: createRepositoryCredentials({ environment: {} }),
-    clock: systemClock,
+    credentials: new RepositoryCredentialReader({ environment: {} }),
+    clock: systemWorkerClock,
     log: options.log ?? silentLog,
     ...(options.safeDirectoryConfig ? { safeDirectoryConfig: options.safeDirectoryConfig } : {}),
   });

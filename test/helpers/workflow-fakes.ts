@@ -8,12 +8,12 @@ import {
 import { interruptionItemFor, type InterruptionItem } from '#contracts/interruptions-table';
 import {
   byArrival,
-  slotWaiterItemFor,
-  slotWaiterOf,
+  leaseWaiterItemFor,
+  leaseWaiterOf,
   WAITER_CONDITIONS,
-  type SlotWaiterItem,
+  type LeaseWaiterItem,
 } from '#contracts/slot-waiters-table';
-import { MemorySlotStore } from './memory-active-jobs.ts';
+import { MemoryLeaseStore } from './memory-active-jobs.ts';
 import type { Notification, SenderNotifier } from '#workflow/notifications';
 import type {
   AdmissionWindows,
@@ -23,32 +23,32 @@ import type {
   JobRecords,
   ProjectQueueUrls,
   QueueProvisioner,
-  SlotWaiter,
-  SlotWaiters,
+  LeaseWaiter,
+  LeaseWaiters,
   TaskWaker,
 } from '#workflow/ports';
 
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
-export { MemorySlotStore };
+export { MemoryLeaseStore };
 
 /** The slot-waiters table in a Map of contract items, keyed `${pk}/${sk}`. */
-export class MemorySlotWaiters implements SlotWaiters {
-  readonly items = new Map<string, SlotWaiterItem>();
+export class MemoryLeaseWaiters implements LeaseWaiters {
+  readonly items = new Map<string, LeaseWaiterItem>();
 
-  async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
-    const key = `${waiter.slotId}/${waiter.jobId}`;
-    this.items.set(key, slotWaiterItemFor(waiter, now, this.items.get(key)));
+  async park(waiter: Omit<LeaseWaiter, 'arrivedAt'>, now: Date): Promise<void> {
+    const key = `${waiter.leaseId}/${waiter.jobId}`;
+    this.items.set(key, leaseWaiterItemFor(waiter, now, this.items.get(key)));
   }
 
-  async waiting(slotId: string): Promise<SlotWaiter[]> {
+  async waiting(leaseId: string): Promise<LeaseWaiter[]> {
     return [...this.items.values()]
-      .filter((item) => item.pk === slotId)
-      .map(slotWaiterOf)
+      .filter((item) => item.pk === leaseId)
+      .map(leaseWaiterOf)
       .sort(byArrival);
   }
 
-  async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
-    const key = `${waiter.slotId}/${waiter.jobId}`;
+  async leave(waiter: Pick<LeaseWaiter, 'leaseId' | 'jobId' | 'token'>): Promise<void> {
+    const key = `${waiter.leaseId}/${waiter.jobId}`;
     if (WAITER_CONDITIONS.stillWaitsWith.holds(this.items.get(key), waiter.token)) this.items.delete(key);
   }
 }
@@ -95,10 +95,10 @@ export class RecordingWaker implements TaskWaker {
   }
 }
 
-/** The release collaborators over a slot store: no waiters unless the test parks some. */
-export const slotReleaseOver = (slots: MemorySlotStore) => ({
-  slots,
-  waiters: new MemorySlotWaiters(),
+/** The release collaborators over a lease store: no waiters unless the test parks some. */
+export const leaseReleaseOver = (leases: MemoryLeaseStore) => ({
+  leases,
+  waiters: new MemoryLeaseWaiters(),
   waker: new RecordingWaker(),
 });
 

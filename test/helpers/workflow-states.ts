@@ -43,7 +43,7 @@ export const HAPPY_PATH = [
   'ParseEmail',
   'Admitted?',
   'ClaimJob',
-  'SlotFree?',
+  'LeaseFree?',
   'QueueJob',
   'RunJob',
   'ReleaseJob',

@@ -28,7 +28,7 @@ describe('hostile senders over SMTP and S3: refused, recorded, never answered wh
         {
           ...AMELIA,
           allowedSenders: ['scott@example.com', '@trusted.example'],
-          // No worker runs here: a queued job gives the slot back after a second in the queue, so the
+          // No worker runs here: a queued job gives the lease back after a second in the queue, so the
           // next test's email from the same sender can be admitted.
           settings: { ...AMELIA.settings, queueWaitSeconds: 1 },
         },

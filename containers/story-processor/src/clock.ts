@@ -1,4 +1,5 @@
-import type { Clock } from './ports.ts';
+import { systemClock } from '#contracts/clock';
+import type { WorkerClock } from './ports.ts';
 
 export const abortReason = (signal: AbortSignal): Error =>
   signal.reason instanceof Error
@@ -19,4 +20,5 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-export const systemClock: Clock = { now: () => Date.now(), sleep };
+/** The machine's clock, with real waits. */
+export const systemWorkerClock: WorkerClock = { ...systemClock, sleep };

@@ -4,12 +4,13 @@
  */
 
 import type { LeaseView } from '#contracts/active-jobs-table';
+import type { Clock } from '#contracts/clock';
+import type { BlobStore, Mailer } from '#workflow/ports';
 import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics';
 import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
 
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
+/** The worker's clock: the time (contracts/clock.ts), and waits that an abort signal cuts short. */
+export interface WorkerClock extends Clock {
   /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -48,6 +49,11 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
+/** Announcements of new input queues (see SqsNewQueueNotices). */
+export interface NewQueueNotices {
+  next(signal: AbortSignal): Promise<{ inputQueueUrls: string[]; ignored: string[] }>;
+}
+
 export interface WorkQueue {
   /** Every queue URL whose name starts with the prefix. */
   listQueues(namePrefix: string): Promise<string[]>;
@@ -71,32 +77,28 @@ export interface TaskCallbacks {
 
 export type { LeaseView };
 
-export type LeaseClaim =
+export type WorkerLeaseClaim =
   | { kind: 'claimed'; lease: LeaseView }
   /** Another live worker runs this job (a redelivered message). */
   | { kind: 'held-elsewhere'; lease: LeaseView }
-  /** The slot is free or held by another job: the workflow has moved on. */
+  /** The lease is free or held by another job: the workflow has moved on. */
   | { kind: 'not-ours'; lease?: LeaseView };
 
-export interface LeaseStore {
-  claim(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-    now: number;
-  }): Promise<LeaseClaim>;
+/** Whose lease a worker call is about: the lease, the job on it, and this worker. */
+export interface WorkerLeaseRef {
+  leaseId: string;
+  jobId: string;
+  workerId: string;
+}
+
+export interface WorkerLeaseStore {
+  claim(input: WorkerLeaseRef & { expiresAt: number; now: number }): Promise<WorkerLeaseClaim>;
   /** Undefined when the lease is no longer this worker's. */
-  renew(input: {
-    slotId: string;
-    jobId: string;
-    workerId: string;
-    expiresAt: number;
-  }): Promise<LeaseView | undefined>;
-  /** The slot's lease as it is now (consistent read); undefined when the slot is free. */
-  read(slotId: string): Promise<LeaseView | undefined>;
+  renew(input: WorkerLeaseRef & { expiresAt: number }): Promise<LeaseView | undefined>;
+  /** The lease as it is now (consistent read); undefined when it is free. */
+  read(leaseId: string): Promise<LeaseView | undefined>;
   /** Drops this worker's name from the lease so that another worker can take the job over at once. */
-  handOver(input: { slotId: string; jobId: string; workerId: string }): Promise<void>;
+  handOver(input: WorkerLeaseRef): Promise<void>;
 }
 
 export interface ModelUsage {
@@ -195,16 +197,12 @@ export interface JobDeliveryRecord {
   pullRequest?: { number: number; url: string };
 }
 
-// --- blobs and mail ------------------------------------------------------------------------------
+// --- blobs and mail: the workflow's ports, served by the same adapters -----------------------------
 
-export interface BlobStore {
-  /** Rejects when the object is larger than `maxBytes`. */
-  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
-}
+/** The worker only reads the job's objects (its instruction and attachments). */
+export type BlobReader = Pick<BlobStore, 'get'>;
 
-export interface Mailer {
-  sendRaw(input: { from: string; to: string[]; raw: Uint8Array }): Promise<void>;
-}
+export type { Mailer };
 
 export interface ReplyRequest {
   /** The mail domain of the project addresses. */

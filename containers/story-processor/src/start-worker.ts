@@ -8,17 +8,18 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3BlobStore } from '#adapters/s3-blob-store';
+import { SesMailer } from '#adapters/ses-mailer';
 import { composeReply } from '#domain/compose-reply';
-import { createDynamoDbJobRecords } from './adapters/dynamodb-job-records.ts';
-import { createDynamoDbLeaseStore } from './adapters/dynamodb-lease-store.ts';
-import { createForges } from './adapters/forges.ts';
-import { createRepositoryCredentials } from './adapters/repository-credentials.ts';
-import { createPowertoolsMetrics } from './adapters/powertools-metrics.ts';
-import { createS3BlobStore } from './adapters/s3-blob-store.ts';
-import { createSesMailer } from './adapters/ses-mailer.ts';
-import { createSfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
-import { createSqsWorkQueue } from './adapters/sqs-work-queue.ts';
-import { systemClock } from './clock.ts';
+import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
+import { DynamoDbWorkerLeaseStore } from './adapters/dynamodb-worker-lease-store.ts';
+import { Forges } from './adapters/forges.ts';
+import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';
+import { PowertoolsMetrics } from './adapters/powertools-metrics.ts';
+import { SfnTaskCallbacks } from './adapters/sfn-task-callbacks.ts';
+import { SqsWorkQueue } from './adapters/sqs-work-queue.ts';
+import { SqsNewQueueNotices } from './adapters/sqs-new-queue-notices.ts';
+import { systemWorkerClock } from './clock.ts';
 import type { JobRunnerDeps } from './job/run-job.ts';
 import { createLog } from './logging.ts';
 import { AnthropicModelProvider, type AnthropicProviderOptions } from './models/anthropic-provider.ts';
@@ -26,7 +27,7 @@ import { UnconfiguredModelProvider } from './models/unconfigured-provider.ts';
 import { OfflineModelProvider } from './models/offline-provider.ts';
 import { defaultPromptDir, loadPromptTemplates } from './pipeline/prompts.ts';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/story-pipeline.ts';
-import type { RepositoryCredentialSource, ReplyComposer } from './ports.ts';
+import type { NewQueueNotices, RepositoryCredentialSource, ReplyComposer } from './ports.ts';
 import { createSandboxedCommandRunner, type SandboxedRunnerOptions } from './sandbox/sandboxed-runner.ts';
 import { Scheduler, type JobFinished, type SchedulerSettings } from './scheduler/scheduler.ts';
 import { createGitRunner } from './workspace/git-cli.ts';
@@ -49,7 +50,7 @@ export type WorkerCollaborators = Pick<
   | 'log'
   | 'clock'
   | 'forges'
->;
+> & { notices?: NewQueueNotices };
 
 export interface StartWorkerOptions {
   /** QUEUE_PREFIX: input queues are discovered as `<prefix>-input-*`. */
@@ -166,11 +167,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   if (process.getuid?.() === 0) for (const dir of new Set([root, remoteRoot])) await chmod(dir, 0o711);
   const o = options.overrides ?? {};
   const aws = options.aws ?? {};
-  const clock = o.clock ?? systemClock;
+  const clock = o.clock ?? systemWorkerClock;
   const log = o.log ?? createLog('story-processor', secrets, options.logLevel);
   const credentials =
     options.repositoryCredentials ??
-    createRepositoryCredentials({
+    new RepositoryCredentialReader({
       environment: options.repositoryEnvironment ?? {},
       ...(aws.secretsManager ? { secretsManager: aws.secretsManager } : {}),
       ...(options.repositorySecretPrefix !== undefined
@@ -191,16 +192,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const collaborators: WorkerCollaborators = {
     clock,
     log,
-    queue: o.queue ?? createSqsWorkQueue(need(aws.sqs, 'an SQS client'), clock),
-    callbacks: o.callbacks ?? createSfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
+    queue: o.queue ?? new SqsWorkQueue(need(aws.sqs, 'an SQS client'), clock),
+    callbacks: o.callbacks ?? new SfnTaskCallbacks(need(aws.sfn, 'a Step Functions client')),
     leases:
       o.leases ??
-      createDynamoDbLeaseStore(need(aws.documents, 'a DynamoDB document client'), options.tables.activeJobs),
+      new DynamoDbWorkerLeaseStore(
+        need(aws.documents, 'a DynamoDB document client'),
+        options.tables.activeJobs,
+      ),
     records:
       o.records ??
-      createDynamoDbJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
-    blobs: o.blobs ?? createS3BlobStore(need(aws.s3, 'an S3 client')),
-    mailer: o.mailer ?? createSesMailer(need(aws.ses, 'an SESv2 client')),
+      new DynamoDbWorkerJobRecords(need(aws.documents, 'a DynamoDB document client'), options.tables.jobs),
+    blobs: o.blobs ?? new S3BlobStore(need(aws.s3, 'an S3 client')),
+    mailer: o.mailer ?? new SesMailer(need(aws.ses, 'an SESv2 client')),
     composeReply: o.composeReply ?? (composeReply satisfies ReplyComposer),
     model:
       o.model ??
@@ -222,7 +226,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         log,
         ...(options.repositoryAttempts ? { attempts: options.repositoryAttempts } : {}),
       }),
-    forges: o.forges ?? createForges({ credentials, log }),
+    forges: o.forges ?? new Forges({ credentials, log }),
+    notices: o.notices ?? (aws.sqs ? new SqsNewQueueNotices(aws.sqs, options.queuePrefix) : undefined),
     commands:
       o.commands ??
       createSandboxedCommandRunner({
@@ -234,9 +239,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           ? ({ uidModeSharesNetwork: true } satisfies Partial<SandboxedRunnerOptions>)
           : {}),
       }),
-    metrics: o.metrics ?? createPowertoolsMetrics(),
+    metrics: o.metrics ?? new PowertoolsMetrics(),
   };
-  const deps: JobRunnerDeps = {
+  const deps: JobRunnerDeps & { notices?: NewQueueNotices } = {
     ...collaborators,
     prompts: await loadPromptTemplates(options.promptDir ?? defaultPromptDir()),
     secrets,

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '#contracts/clock';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { METRICS, METRICS_NAMESPACE, QUEUE_PREFIX_DIMENSION, type MetricContract } from '#contracts/metrics';
 import type { BacklogPublisher, BacklogSample } from '#workflow/queue-backlog';
@@ -17,11 +18,11 @@ export class CloudWatchBacklogPublisher implements BacklogPublisher {
 
   constructor(
     private readonly client: MetricDataClient,
-    private readonly now: () => Date,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async publish(sample: BacklogSample): Promise<void> {
-    const timestamp = this.now();
+    const timestamp = this.clock.now();
     const dimensions = [{ Name: QUEUE_PREFIX_DIMENSION, Value: sample.queuePrefix }];
     const datum = (metric: MetricContract, Value: number) => ({
       MetricName: metric.name,

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '#contracts/clock';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
@@ -22,7 +23,7 @@ export class DynamoDbProjectRegistry implements ProjectRegistry {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(projectId: string): Promise<Project | undefined> {
@@ -47,7 +48,7 @@ export class DynamoDbProjectRegistry implements ProjectRegistry {
 
   async put(project: Project): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: projectItemFor(project, this.now()) }),
+      new PutCommand({ TableName: this.tableName, Item: projectItemFor(project, this.clock.now()) }),
     );
   }
 }

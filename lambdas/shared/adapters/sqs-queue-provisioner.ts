@@ -3,10 +3,12 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   QueueDoesNotExist,
+  SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { projectQueueNames } from '#contracts/identifiers';
+import { newInputQueueNoticesName, projectQueueNames } from '#contracts/identifiers';
+import type { NewInputQueueNotice } from '#contracts/messages';
 import type { ProjectQueueUrls, QueueProvisioner } from '#workflow/ports';
 import {
   deadLetterQueueAttributes,
@@ -17,7 +19,11 @@ import {
 } from '#workflow/queue-attributes';
 import type { AdapterGrants } from '#contracts/grants';
 
-/** Creates a project-user's input, dead-letter and interrupt queues on first use. */
+/**
+ * Creates a project-user's input, dead-letter and interrupt queues on first use, and announces a new
+ * input queue on the notices queue (a failed announcement fails the call: the retry finds the queues
+ * and leaves the job to the workers' periodic discovery).
+ */
 export class SqsQueueProvisioner implements QueueProvisioner {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
   static readonly grants: AdapterGrants<SqsQueueProvisioner> = [
@@ -32,6 +38,7 @@ export class SqsQueueProvisioner implements QueueProvisioner {
       on: 'queues',
       by: ['ensureProjectQueues'],
     },
+    { actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'], on: 'newQueueNotices', by: ['ensureProjectQueues'] },
   ];
 
   private readonly known = new Map<string, Promise<ProjectQueueUrls>>();
@@ -68,6 +75,7 @@ export class SqsQueueProvisioner implements QueueProvisioner {
       () => inputQueueAttributes(this.security, deadLetter.arn),
       tags,
     );
+    if (input.created) await this.announce({ version: 1, projectId, userId, inputQueueUrl: input.url });
     const interrupt = await this.ensureQueue(
       names.interrupt,
       () => interruptQueueAttributes(this.security),
@@ -80,13 +88,14 @@ export class SqsQueueProvisioner implements QueueProvisioner {
     name: string,
     attributes: () => Record<string, string>,
     tags: Record<string, string>,
-  ): Promise<{ url: string; arn: string }> {
+  ): Promise<{ url: string; arn: string; created: boolean }> {
     let url = await this.existingUrl(name);
+    const created = !url;
     if (!url) {
-      const created = await this.client.send(
+      const made = await this.client.send(
         new CreateQueueCommand({ QueueName: name, Attributes: attributes(), tags }),
       );
-      url = required(created.QueueUrl, `CreateQueue ${name} returned no QueueUrl`);
+      url = required(made.QueueUrl, `CreateQueue ${name} returned no QueueUrl`);
     }
     const described = await this.client.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'Policy'] }),
@@ -98,7 +107,14 @@ export class SqsQueueProvisioner implements QueueProvisioner {
         new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: policy } }),
       );
     }
-    return { url, arn };
+    return { url, arn, created };
+  }
+
+  private async announce(notice: NewInputQueueNotice): Promise<void> {
+    const name = newInputQueueNoticesName(this.queuePrefix);
+    const url = await this.existingUrl(name);
+    if (!url) throw new Error(`The new-input-queue notices queue ${name} does not exist`);
+    await this.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(notice) }));
   }
 
   private async existingUrl(name: string): Promise<string | undefined> {

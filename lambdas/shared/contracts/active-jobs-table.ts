@@ -1,13 +1,13 @@
-import { slotIdOf } from './identifiers.ts';
+import { leaseIdOf } from './identifiers.ts';
 
 /**
  * The active-jobs table, the one place that knows its item: one lease per project and user, written
- * by the workflow when a job claims the slot and extended by the worker that runs the job. Both
+ * by the workflow when a job claims the lease and extended by the worker that runs the job. Both
  * sides, their in-memory fakes, the CLI and the console read and write it through this module.
  */
 
 /** An item of the active-jobs table. */
-export interface ActiveJobItem {
+export interface LeaseItem {
   pk: string;
   projectId: string;
   userId: string;
@@ -38,11 +38,11 @@ export const LEASE_TTL_GRACE_SECONDS = 86_400;
 
 export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
-/** The key of the slot of a project and user. */
-export const activeJobKey = (slotId: string): { pk: string } => ({ pk: slotId });
+/** The key of the lease of a project and user. */
+export const leaseKey = (leaseId: string): { pk: string } => ({ pk: leaseId });
 
-/** What a claim needs to write on the project-user slot. */
-export interface ActiveJobClaim {
+/** What a claim needs to write on the project-user lease. */
+export interface LeaseClaim {
   projectId: string;
   userId: string;
   jobId: string;
@@ -69,9 +69,9 @@ export function leaseExpiry(expires: Date): LeaseExpiry {
 }
 
 /** The item a claim writes: the lease runs `leaseSeconds` from the claim. */
-export function activeJobItemFor(claim: ActiveJobClaim): ActiveJobItem {
+export function leaseItemFor(claim: LeaseClaim): LeaseItem {
   return {
-    pk: slotIdOf(claim.projectId, claim.userId),
+    pk: leaseIdOf(claim.projectId, claim.userId),
     projectId: claim.projectId,
     userId: claim.userId,
     jobId: claim.jobId,
@@ -87,7 +87,7 @@ export function activeJobItemFor(claim: ActiveJobClaim): ActiveJobItem {
  * A lease still binds until the second it expires. TTL deletion can lag for days, so an expired item
  * may still exist: it never blocks a claim nor keeps a worker.
  */
-export const isLeaseLive = (item: Pick<ActiveJobItem, 'expiresAt'>, now: Date): boolean =>
+export const isLeaseLive = (item: Pick<LeaseItem, 'expiresAt'>, now: Date): boolean =>
   item.expiresAt >= epochSeconds(now);
 
 /**
@@ -95,29 +95,29 @@ export const isLeaseLive = (item: Pick<ActiveJobItem, 'expiresAt'>, now: Date): 
  * the DynamoDB adapters send, side by side so that the two cannot drift apart. Expression values are
  * named `:now` (epoch seconds), `:jobId` and `:workerId`.
  */
-export const ACTIVE_JOB_CONDITIONS = {
-  /** A job may claim the slot when it is free, its lease has lapsed, or the job already holds it. */
+export const LEASE_CONDITIONS = {
+  /** A job may claim the lease when it is free or has lapsed, or when the job already holds it. */
   claimable: {
     expression: 'attribute_not_exists(pk) OR expiresAt < :now OR jobId = :jobId',
-    holds: (item: ActiveJobItem | undefined, jobId: string, now: Date): boolean =>
+    holds: (item: LeaseItem | undefined, jobId: string, now: Date): boolean =>
       !item || !isLeaseLive(item, now) || item.jobId === jobId,
   },
-  /** The slot is held by this job (whoever runs it). */
+  /** The lease is held by this job (whoever runs it). */
   heldBy: {
     expression: 'jobId = :jobId',
-    holds: (item: ActiveJobItem | undefined, jobId: string): boolean => item?.jobId === jobId,
+    holds: (item: LeaseItem | undefined, jobId: string): boolean => item?.jobId === jobId,
   },
   /** A worker may take over the job's lease when no live worker runs it. */
   workerMayTake: {
     expression:
       'jobId = :jobId AND (attribute_not_exists(workerId) OR workerId = :workerId OR expiresAt < :now)',
-    holds: (item: ActiveJobItem | undefined, jobId: string, workerId: string, now: Date): boolean =>
+    holds: (item: LeaseItem | undefined, jobId: string, workerId: string, now: Date): boolean =>
       item?.jobId === jobId && (!item.workerId || item.workerId === workerId || !isLeaseLive(item, now)),
   },
   /** This worker runs this job. */
   runBy: {
     expression: 'jobId = :jobId AND workerId = :workerId',
-    holds: (item: ActiveJobItem | undefined, jobId: string, workerId: string): boolean =>
+    holds: (item: LeaseItem | undefined, jobId: string, workerId: string): boolean =>
       item?.jobId === jobId && item.workerId === workerId,
   },
 } as const;
@@ -133,7 +133,7 @@ export interface LeaseView {
   runTaskToken?: string;
 }
 
-export const leaseViewOf = (item: Partial<ActiveJobItem>): LeaseView => ({
+export const leaseViewOf = (item: Partial<LeaseItem>): LeaseView => ({
   jobId: item.jobId ?? '',
   expiresAt: (item.expiresAt ?? 0) * 1000,
   ...(item.workerId ? { workerId: item.workerId } : {}),

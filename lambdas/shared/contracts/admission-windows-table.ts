@@ -1,6 +1,6 @@
 /**
  * The admission-windows table, the one place that knows its item: the jobs admitted in one rate-limit
- * window of a sender or a project, counted atomically like the slot. Written by ParseEmail only.
+ * window of a sender or a project, counted atomically like the lease. Written by ParseEmail only.
  * pk = `${projectId}#sender#${address}#${windowStartIso}` or `${projectId}#project#${windowStartIso}`.
  */
 

@@ -12,8 +12,8 @@ export const projectIdSchema = z
   .check(z.regex(ID_PATTERN, 'must be 1-24 characters of a-z, 0-9 and "-", starting with a letter or digit'));
 export const userIdSchema = projectIdSchema;
 
-/** The key of the active-jobs item: one slot per project and user. */
-export const slotIdOf = (projectId: string, userId: string): string => `${projectId}#${userId}`;
+/** The key of the active-jobs item: one lease per project and user. */
+export const leaseIdOf = (projectId: string, userId: string): string => `${projectId}#${userId}`;
 
 /** Names of the per project-user queues; the workflow creates them on first use. */
 export interface ProjectQueueNames {
@@ -25,6 +25,8 @@ export interface ProjectQueueNames {
 /** SQS's limit for a queue name, `.fifo` included. */
 export const MAX_QUEUE_NAME_LENGTH = 80;
 const QUEUE_KINDS = { input: 'input', deadLetter: 'dlq', interrupt: 'interrupt' } as const;
+/** The kind of a per project-user queue, as its name spells it. */
+export type QueueKind = (typeof QUEUE_KINDS)[keyof typeof QUEUE_KINDS];
 const HASH_LENGTH = 16;
 const LONGEST_KIND = Math.max(...Object.values(QUEUE_KINDS).map((kind) => kind.length));
 
@@ -39,7 +41,7 @@ export const projectQueueNames = (
   projectId: string,
   userId: string,
 ): ProjectQueueNames => {
-  const hash = createHash('sha256').update(slotIdOf(projectId, userId)).digest('hex').slice(0, HASH_LENGTH);
+  const hash = createHash('sha256').update(leaseIdOf(projectId, userId)).digest('hex').slice(0, HASH_LENGTH);
   const budget = MAX_QUEUE_NAME_LENGTH - queuePrefix.length - LONGEST_KIND - HASH_LENGTH - '---.fifo'.length;
   const readable = `${projectId}-${userId}`.slice(0, Math.max(0, budget)).replace(/-+$/, '');
   const name = (kind: string) => `${queuePrefix}-${kind}-${readable ? `${readable}-` : ''}${hash}.fifo`;
@@ -52,3 +54,9 @@ export const projectQueueNames = (
 
 /** The prefix a worker lists queues by to discover every project's input queue. */
 export const inputQueueNamePrefix = (queuePrefix: string): string => `${queuePrefix}-input-`;
+
+/**
+ * The standard queue that announces each project-user's input queue as it is created, so a worker
+ * polls it at once rather than after its next ListQueues (eventually consistent, and minutes apart).
+ */
+export const newInputQueueNoticesName = (queuePrefix: string): string => `${queuePrefix}-new-input-queues`;

@@ -1,10 +1,10 @@
-import { slotIdOf } from './identifiers.ts';
+import { leaseIdOf } from './identifiers.ts';
 import { epochSeconds } from './active-jobs-table.ts';
 
 /**
  * The interruptions table, the one place that knows its item: an audit record per interrupt, written
  * by the workflow's RecordInterruption step and read by the console; items expire by TTL.
- * pk = the slot (`${projectId}#${userId}`), sk = `${interruptedAtIso}#${byJobId}`.
+ * pk = the lease id (`${projectId}#${userId}`), sk = `${interruptedAtIso}#${byJobId}`.
  */
 
 /** One interrupt: which job a newer email interrupted, and whether the interrupt message was sent. */
@@ -41,7 +41,7 @@ export const interruptionKey = (
   userId: string,
   at: Date,
   byJobId: string,
-): { pk: string; sk: string } => ({ pk: slotIdOf(projectId, userId), sk: `${at.toISOString()}#${byJobId}` });
+): { pk: string; sk: string } => ({ pk: leaseIdOf(projectId, userId), sk: `${at.toISOString()}#${byJobId}` });
 
 export const interruptionItemFor = (record: InterruptionRecord): InterruptionItem => ({
   ...interruptionKey(record.projectId, record.userId, record.at, record.byJobId),

@@ -122,7 +122,7 @@ export type Job = z.infer<typeof jobSchema>;
  * The body of the message the workflow puts on a project's input queue with
  * `sqs:sendMessage.waitForTaskToken` (see statemachines/email-processor.asl.json, state QueueJob).
  * Its task token is the queue token: the worker answers it with SendTaskSuccess when it picks the
- * job up, and then reports on the run token that the RunJob state parks on the slot's lease.
+ * job up, and then reports on the run token that the RunJob state parks on the lease.
  */
 export const jobMessageSchema = z.object({
   version: z.literal(1),
@@ -130,6 +130,15 @@ export const jobMessageSchema = z.object({
   job: jobSchema,
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+/** Sent to the new-input-queue notices queue when ClaimJob creates a project-user's queues. */
+export const newInputQueueNoticeSchema = z.object({
+  version: z.literal(1),
+  projectId: projectIdSchema,
+  userId: userIdSchema,
+  inputQueueUrl: nonEmpty,
+});
+export type NewInputQueueNotice = z.infer<typeof newInputQueueNoticeSchema>;
 
 /** Sent to a project-user's interrupt queue when a reply arrives while a job runs. */
 export const interruptMessageSchema = z.object({

@@ -21,7 +21,7 @@ export interface RepliesOf {
   'finish-job':
     | 'rejected' // the admission's reason, where replying is safe
     | 'interrupted' // a newer email for the same project and user stopped this job
-    | 'slot-unavailable' // the slot stayed busy after the interrupt
+    | 'slot-unavailable' // the lease stayed busy after the interrupt
     | 'failed'; // a workflow step, not the worker, failed after the email was admitted
   'handle-timeout': 'timed-out'; // no worker picked the job up, or it went quiet or ran too long
 }

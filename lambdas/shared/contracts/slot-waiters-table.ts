@@ -1,28 +1,28 @@
 import { epochSeconds } from './active-jobs-table.ts';
 
 /**
- * The slot-waiters table, the one place that knows its item: one execution parked on a busy slot,
- * woken by its task token when the slot is released. pk = the slot (`${projectId}#${userId}`),
+ * The slot-waiters table, the one place that knows its item: one execution parked on a busy lease,
+ * woken by its task token when the lease is released. pk = the lease id (`${projectId}#${userId}`),
  * sk = the waiting job's id. Written by ClaimJob's wait, read and removed by every release.
  */
 
-/** An execution parked on a busy slot until a release wakes it (or its wait times out). */
-export interface SlotWaiter {
-  slotId: string;
+/** An execution parked on a busy lease until a release wakes it (or its wait times out). */
+export interface LeaseWaiter {
+  leaseId: string;
   jobId: string;
   token: string;
-  /** When it first parked on the slot (kept when it parks again): the oldest is woken first. */
+  /** When it first parked on the lease (kept when it parks again): the oldest is woken first. */
   arrivedAt: string;
 }
 
 /** An item of the slot-waiters table. */
-export interface SlotWaiterItem {
+export interface LeaseWaiterItem {
   pk: string;
   /** The waiting job's id. */
   sk: string;
   /** The token of the waiting task; replaced each time the execution parks again. */
   token: string;
-  /** When the job first parked on this slot: waiters are woken oldest first. */
+  /** When the job first parked on this lease: waiters are woken oldest first. */
   arrivedAt: string;
   /** Epoch seconds. */
   ttl: number;
@@ -31,32 +31,32 @@ export interface SlotWaiterItem {
 /** A waiter item outlives any wait (the workflow bounds a wait to minutes); TTL removes leftovers. */
 export const WAITER_TTL_SECONDS = 24 * 3600;
 
-export const slotWaiterKey = (slotId: string, jobId: string): { pk: string; sk: string } => ({
-  pk: slotId,
+export const leaseWaiterKey = (leaseId: string, jobId: string): { pk: string; sk: string } => ({
+  pk: leaseId,
   sk: jobId,
 });
 
 /** The item a park writes; `arrivedAt` is kept from an earlier park of the same job (`if_not_exists`). */
-export const slotWaiterItemFor = (
-  waiter: Omit<SlotWaiter, 'arrivedAt'>,
+export const leaseWaiterItemFor = (
+  waiter: Omit<LeaseWaiter, 'arrivedAt'>,
   now: Date,
-  earlier?: Pick<SlotWaiterItem, 'arrivedAt'>,
-): SlotWaiterItem => ({
-  ...slotWaiterKey(waiter.slotId, waiter.jobId),
+  earlier?: Pick<LeaseWaiterItem, 'arrivedAt'>,
+): LeaseWaiterItem => ({
+  ...leaseWaiterKey(waiter.leaseId, waiter.jobId),
   token: waiter.token,
   arrivedAt: earlier?.arrivedAt ?? now.toISOString(),
   ttl: epochSeconds(now) + WAITER_TTL_SECONDS,
 });
 
-export const slotWaiterOf = (item: SlotWaiterItem): SlotWaiter => ({
-  slotId: item.pk,
+export const leaseWaiterOf = (item: LeaseWaiterItem): LeaseWaiter => ({
+  leaseId: item.pk,
   jobId: item.sk,
   token: item.token,
   arrivedAt: item.arrivedAt,
 });
 
 /** Waiters are woken oldest first; equal arrivals by job id, so the order is total. */
-export const byArrival = (a: SlotWaiter, b: SlotWaiter): number =>
+export const byArrival = (a: LeaseWaiter, b: LeaseWaiter): number =>
   a.arrivedAt.localeCompare(b.arrivedAt) || a.jobId.localeCompare(b.jobId);
 
 /**
@@ -66,6 +66,6 @@ export const byArrival = (a: SlotWaiter, b: SlotWaiter): number =>
 export const WAITER_CONDITIONS = {
   stillWaitsWith: {
     expression: '#token = :token',
-    holds: (item: SlotWaiterItem | undefined, token: string): boolean => item?.token === token,
+    holds: (item: LeaseWaiterItem | undefined, token: string): boolean => item?.token === token,
   },
 } as const;

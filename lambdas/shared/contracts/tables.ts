@@ -5,7 +5,7 @@
  * `expiresAt` as epoch seconds (for condition expressions and TTL) and `expiresAtIso` as ISO-8601.
  */
 export const TABLE_KEYS = {
-  /** pk = `${projectId}#${userId}`; one item while a job holds the slot (see `active-jobs-table.ts`). */
+  /** pk = `${projectId}#${userId}`; one item while a job holds the lease (see `active-jobs-table.ts`). */
   activeJobs: { partitionKey: 'pk', ttlAttribute: 'ttl' },
   /** pk = projectId, sk = jobId; every email's outcome and the worker's results (see `jobs-table.ts`). */
   jobs: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: undefined },
@@ -18,9 +18,12 @@ export const TABLE_KEYS = {
    * the admission rate-limit windows (see `admission-windows-table.ts`), expiring after their window.
    */
   admissionWindows: { partitionKey: 'pk', ttlAttribute: 'ttl' },
-  /** pk = `${projectId}#${userId}`, sk = jobId; executions parked until the slot is free (see `slot-waiters-table.ts`). */
+  /** pk = `${projectId}#${userId}`, sk = jobId; executions parked until the lease is free (see `slot-waiters-table.ts`). */
   slotWaiters: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
 } as const;
+
+/** A table by its logical name (its physical name comes from the config). */
+export type TableKind = keyof typeof TABLE_KEYS;
 
 /** Every email ends in exactly one of these, recorded on its jobs-table item. */
 export const JOB_OUTCOMES = [

@@ -40,19 +40,22 @@ export type EmailSummary = z.infer<typeof emailSummarySchema>;
 export const stateErrorSchema = z.object({ Error: z.string(), Cause: z.nullish(z.string()) });
 export type StateError = z.infer<typeof stateErrorSchema>;
 
-export const slotHolderSchema = z.object({
+export const leaseHolderSchema = z.object({
   jobId: z.string(),
   interruptQueueUrl: z.string(),
   expiresAtIso: z.string(),
 });
-export type SlotHolder = z.infer<typeof slotHolderSchema>;
+export type LeaseHolder = z.infer<typeof leaseHolderSchema>;
 
 export const claimResultSchema = z.object({
   claimed: z.boolean(),
-  holder: z.nullable(slotHolderSchema),
+  holder: z.nullable(leaseHolderSchema),
   job: z.nullable(jobSchema),
   messageGroupId: z.nullable(z.string()),
-  /** The active-jobs key (`project#user`) RunJob writes the run token to. */
+  /**
+   * The lease id (`project#user`) RunJob writes the run token to. Its name predates "lease" and stays:
+   * the state of executions in flight carries it, and the ASL reads `$.claim.slotId`.
+   */
   slotId: z.nullable(z.string()),
   queueWaitSeconds: z.nullable(z.int().check(z.positive())),
   heartbeatSeconds: z.nullable(z.int().check(z.positive())),

@@ -3,7 +3,7 @@ import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'li
 import { normaliseAddress } from './email-address.ts';
 import { encodeWords, headerDate, headerLine, mailbox } from './mime-header.ts';
 import { sanitiseSubject } from './sanitise-text.ts';
-import { projectAddressFor, replyAddressFor } from './thread-id.ts';
+import { projectAddressFor, replyAddressFor } from './project-address.ts';
 
 export interface ReplyInput {
   projectId: string;

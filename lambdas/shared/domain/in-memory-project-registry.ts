@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '#contracts/clock';
 import { byProjectId, projectItemFor, projectOf, type ProjectItem } from '#contracts/projects-table';
 import type { Project } from './project-config.ts';
 import type { ProjectRegistry } from './project-registry.ts';
@@ -11,13 +12,13 @@ export class InMemoryProjectRegistry implements ProjectRegistry {
 
   constructor(
     projects: readonly Project[] = [],
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {
     for (const project of projects) this.#store(project);
   }
 
   #store(project: Project): void {
-    const item = projectItemFor(structuredClone(project), this.now());
+    const item = projectItemFor(structuredClone(project), this.clock.now());
     this.#items.set(item.pk, item);
   }
 

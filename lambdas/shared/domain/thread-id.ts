@@ -22,15 +22,3 @@ export function threadTokenFromAddress(address: string): string | undefined {
   const tag = parts.local.slice(plus + 1);
   return THREAD_TOKEN_PATTERN.test(tag) ? tag : undefined;
 }
-
-/** The project address a project-user receives mail on: `{projectId}.{userId}@{domain}`. */
-export function projectAddressFor(projectId: string, userId: string, domain: string): string {
-  return `${projectId}.${userId}@${domain.toLowerCase()}`;
-}
-
-/** The Reply-To of the system's replies: `{projectId}.{userId}+{threadId}@{domain}`. */
-export function replyAddressFor(projectId: string, userId: string, threadId: string, domain: string): string {
-  if (!THREAD_TOKEN_PATTERN.test(threadId))
-    throw new TypeError(`not a thread id: ${JSON.stringify(threadId)}`);
-  return `${projectId}.${userId}+${threadId}@${domain.toLowerCase()}`;
-}

@@ -1,4 +1,4 @@
-import { loadConfig, type IntakeConfig } from '#shared/config';
+import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config';
 import type { HandlerName } from '#contracts/functions';
 import type { AwsClientSettings } from './aws-clients.ts';
 import { correlationIdsOf } from './correlation.ts';
@@ -10,7 +10,7 @@ import { loggerFor } from './logger.ts';
  * runtime builds one per runtime, so several runtimes can live in one process.
  */
 export interface HandlerContext {
-  readonly config: IntakeConfig;
+  readonly config: RuntimeConfig;
   readonly aws: AwsClientSettings;
   /** Powertools log level; unset, Powertools reads `POWERTOOLS_LOG_LEVEL`. */
   readonly logLevel?: string;
@@ -22,7 +22,7 @@ export interface HandlerContext {
 export const environmentContext = (
   env: Record<string, string | undefined> = process.env,
 ): HandlerContext => ({
-  config: loadConfig(env),
+  config: loadRuntimeConfig(env),
   aws: { s3ForcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' },
   publishMetrics: true,
 });

@@ -3,8 +3,8 @@ import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
-import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
+import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
+import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
@@ -26,8 +26,8 @@ export const DEPENDENCIES = {
     adapter: S3BlobStore,
     scope: { readObjects: ['emails'], writtenObjects: ['instructions', 'attachments'] },
   },
-  slots: { adapter: DynamoDbSlotStore, scope: { table: 'activeJobs' } },
-  waiters: { adapter: DynamoDbSlotWaiters, scope: { table: 'slotWaiters' } },
+  leases: { adapter: DynamoDbLeaseStore, scope: { table: 'activeJobs' } },
+  waiters: { adapter: DynamoDbLeaseWaiters, scope: { table: 'slotWaiters' } },
   waker: { adapter: SfnTaskWaker, scope: {} },
   jobs: { adapter: DynamoDbJobRecords, scope: { table: 'jobs' } },
   interruptions: { adapter: DynamoDbInterruptionLog, scope: { table: 'interruptions' } },
@@ -49,9 +49,9 @@ export type DependencyName = keyof typeof DEPENDENCIES;
 /** What a handler calls on each of its collaborators: the methods whose grants its role gets. */
 export type DependencySet = { readonly [Name in DependencyName]?: readonly string[] };
 
-/** `slotRelease` in handler-deps: releasing a slot hands it on to the oldest waiter. */
-export const SLOT_RELEASE = {
-  slots: ['release'],
+/** `leaseRelease` in handler-deps: releasing a lease hands it on to the oldest waiter. */
+export const LEASE_RELEASE = {
+  leases: ['release'],
   waiters: ['waiting', 'leave'],
   waker: ['wake'],
 } as const satisfies DependencySet;
@@ -70,19 +70,19 @@ export const HANDLER_DEPENDENCIES: Record<HandlerName, DependencySet> = {
     admissionWindows: ['take', 'giveBack', 'claimReply'],
   },
   'claim-job': {
-    slots: ['claim'],
+    leases: ['claim'],
     queues: ['ensureProjectQueues'],
     jobs: ['record'],
     waiters: ['park', 'leave'],
     waker: ['wake'],
   },
-  'record-interruption': { slots: ['requestInterrupt'], interruptions: ['record'], jobs: ['annotate'] },
+  'record-interruption': { leases: ['requestInterrupt'], interruptions: ['record'], jobs: ['annotate'] },
   // `notifier` is a MailNotifier over the SES mailer: its calls are the mailer's `send`.
-  'finish-job': { ...SLOT_RELEASE, jobs: ['record'], notifier: ['send'] },
-  'handle-timeout': { ...SLOT_RELEASE, jobs: ['record'], notifier: ['send'] },
+  'finish-job': { ...LEASE_RELEASE, jobs: ['record'], notifier: ['send'] },
+  'handle-timeout': { ...LEASE_RELEASE, jobs: ['record'], notifier: ['send'] },
   'record-execution-end': {
     executionStates: ['lastState'],
-    ...SLOT_RELEASE,
+    ...LEASE_RELEASE,
     jobs: ['recordIfOpen'],
   },
   'queue-backlog': { queueDepths: ['list', 'depth'], backlogPublisher: ['publish'] },

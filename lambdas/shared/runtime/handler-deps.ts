@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '#contracts/clock';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -9,8 +10,8 @@ import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
 import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
 import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbSlotStore } from '#adapters/dynamodb-slot-store';
-import { DynamoDbSlotWaiters } from '#adapters/dynamodb-slot-waiters';
+import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
+import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
 import { S3BlobStore } from '#adapters/s3-blob-store';
 import { SesMailer } from '#adapters/ses-mailer';
 import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
@@ -41,7 +42,8 @@ const perContext = <T>(build: (context: HandlerContext) => T): ((context: Handle
   };
 };
 
-export const now = (): Date => new Date();
+/** The machine's clock (a collaborator like the others, so that tests can hold time still). */
+export const clock: Clock = systemClock;
 
 const s3 = /* @__PURE__ */ perContext(
   ({ aws }) => new S3Client({ ...sdkClientConfig(aws), forcePathStyle: aws.s3ForcePathStyle ?? false }),
@@ -54,16 +56,16 @@ const documents = /* @__PURE__ */ perContext(({ aws }) =>
 const sfn = /* @__PURE__ */ perContext(({ aws }) => new SFNClient(sdkClientConfig(aws)));
 
 export const blobs = /* @__PURE__ */ perContext((context) => new S3BlobStore(s3(context)));
-export const slots = /* @__PURE__ */ perContext(
-  (context) => new DynamoDbSlotStore(documents(context), context.config.activeJobsTable),
+export const leases = /* @__PURE__ */ perContext(
+  (context) => new DynamoDbLeaseStore(documents(context), context.config.activeJobsTable),
 );
 export const waiters = /* @__PURE__ */ perContext(
-  (context) => new DynamoDbSlotWaiters(documents(context), context.config.slotWaitersTable),
+  (context) => new DynamoDbLeaseWaiters(documents(context), context.config.slotWaitersTable),
 );
 export const waker = /* @__PURE__ */ perContext((context) => new SfnTaskWaker(sfn(context)));
-/** Releasing a slot hands it on: the slot store, its waiters and the waker. */
-export const slotRelease = (context: HandlerContext) => ({
-  slots: slots(context),
+/** Releasing a lease hands it on: the lease store, its waiters and the waker. */
+export const leaseRelease = (context: HandlerContext) => ({
+  leases: leases(context),
   waiters: waiters(context),
   waker: waker(context),
 });
@@ -96,7 +98,7 @@ export const starter = /* @__PURE__ */ perContext((context) => {
 });
 export const queueDepths = /* @__PURE__ */ perContext((context) => new SqsQueueDepths(sqs(context)));
 export const backlogPublisher = /* @__PURE__ */ perContext(
-  ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), now),
+  ({ aws }) => new CloudWatchBacklogPublisher(new CloudWatchClient(sdkClientConfig(aws)), clock),
 );
 /** The contract's metrics, published on Lambda (Powertools EMF) and dropped in the local runtime. */
 export const metrics = /* @__PURE__ */ perContext((context) =>

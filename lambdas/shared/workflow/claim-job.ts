@@ -1,18 +1,19 @@
-import { slotIdOf } from '#contracts/identifiers';
+import type { Clock } from '#contracts/clock';
+import { leaseIdOf } from '#contracts/identifiers';
 import type { Job } from '#contracts/messages';
 import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
-import type { JobRecords, QueueProvisioner, SlotStore, SlotWaiters, TaskWaker } from './ports.ts';
+import type { JobRecords, QueueProvisioner, LeaseStore, LeaseWaiters, TaskWaker } from './ports.ts';
 
 export interface ClaimJobDeps {
-  slots: SlotStore;
+  leases: LeaseStore;
   queues: QueueProvisioner;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
 }
 
-export interface WaitForSlotDeps extends ClaimJobDeps {
-  waiters: SlotWaiters;
+export interface WaitForLeaseDeps extends ClaimJobDeps {
+  waiters: LeaseWaiters;
   waker: TaskWaker;
 }
 
@@ -39,20 +40,20 @@ function admitted(state: WorkflowState) {
 }
 
 /**
- * WaitForSlot: parks this execution's task token with the slot (in arrival order), then claims. A
- * claim that succeeds answers the token at once; a busy slot leaves the task waiting until the step
- * that releases the slot wakes the oldest waiter (which then claims again) or the wait times out
+ * WaitForLease: parks this execution's task token with the lease (in arrival order), then claims. A
+ * claim that succeeds answers the token at once; a busy lease leaves the task waiting until the step
+ * that releases the lease wakes the oldest waiter (which then claims again) or the wait times out
  * (the workflow claims again then). Parking before claiming means a release can never slip between
  * a failed claim and the registration unseen.
  */
-export async function waitForSlot(
+export async function waitForLease(
   state: WorkflowState,
   taskToken: string,
-  deps: WaitForSlotDeps,
+  deps: WaitForLeaseDeps,
 ): Promise<{ parked: boolean }> {
   const { email } = admitted(state);
-  const waiter = { slotId: slotIdOf(email.projectId, email.userId), jobId: state.jobId, token: taskToken };
-  await deps.waiters.park(waiter, deps.now());
+  const waiter = { leaseId: leaseIdOf(email.projectId, email.userId), jobId: state.jobId, token: taskToken };
+  await deps.waiters.park(waiter, deps.clock.now());
   const claim = await claimJob(state, deps);
   if (!claim.claimed) return { parked: true };
   await deps.waiters.leave(waiter);
@@ -61,15 +62,15 @@ export async function waitForSlot(
 }
 
 /**
- * Claims the project-user slot for this email's job. A busy slot is an answer (the workflow then
+ * Claims the project-user lease for this email's job. A busy lease is an answer (the workflow then
  * interrupts the holder and waits). The check and the claim are one conditional write, so two
- * emails can never both see a free slot.
+ * emails can never both see a free lease.
  */
 export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promise<ClaimResult> {
   const { email, instructionKey, replyFrom, settings } = admitted(state);
   const queues = await deps.queues.ensureProjectQueues(email.projectId, email.userId);
-  const now = deps.now();
-  const attempt = await deps.slots.claim({
+  const now = deps.clock.now();
+  const attempt = await deps.leases.claim({
     projectId: email.projectId,
     userId: email.userId,
     jobId: state.jobId,
@@ -113,8 +114,8 @@ export async function claimJob(state: WorkflowState, deps: ClaimJobDeps): Promis
     holder: null,
     job,
     // One group per project-user: its jobs are delivered in order, one at a time.
-    messageGroupId: slotIdOf(email.projectId, email.userId).replace('#', '.'),
-    slotId: slotIdOf(email.projectId, email.userId),
+    messageGroupId: leaseIdOf(email.projectId, email.userId).replace('#', '.'),
+    slotId: leaseIdOf(email.projectId, email.userId),
     queueWaitSeconds: settings.queueWaitSeconds,
     heartbeatSeconds: settings.heartbeatSeconds,
     timeoutSeconds: settings.jobTimeoutSeconds,

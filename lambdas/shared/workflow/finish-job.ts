@@ -1,16 +1,17 @@
+import type { Clock } from '#contracts/clock';
 import { replyBy, type JobEvent, type RepliesOf } from '#contracts/reply-policy';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { Notification, SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';
-import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
+import { releaseIfClaimed, type LeaseReleaseDeps } from './release-lease.ts';
 
 export type FinishKind = 'not-accepted' | 'succeeded' | 'interrupted' | 'failed' | 'slot-unavailable';
 
-export interface FinishJobDeps extends SlotReleaseDeps {
+export interface FinishJobDeps extends LeaseReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** Also the execution's output when the job succeeded (state ReleaseJob). */
@@ -25,7 +26,7 @@ export interface FinishResult {
 const CAUSE_LIMIT = 4000;
 
 /**
- * Ends a job: releases the slot (only if this job still holds it), records the one final outcome,
+ * Ends a job: releases the lease (only if this job still holds it), records the one final outcome,
  * and tells the sender when the reply policy (contracts/reply-policy.ts) says this step answers.
  */
 export async function finishJob(
@@ -33,7 +34,7 @@ export async function finishJob(
   state: WorkflowState,
   deps: FinishJobDeps,
 ): Promise<FinishResult> {
-  const now = deps.now();
+  const now = deps.clock.now();
   const email = state.email;
   const projectId = email?.projectId ?? UNROUTED_PROJECT;
   const released = await releaseIfClaimed(state, deps);

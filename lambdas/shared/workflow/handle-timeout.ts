@@ -1,21 +1,22 @@
-import { slotIdOf } from '#contracts/identifiers';
+import type { Clock } from '#contracts/clock';
+import { leaseIdOf } from '#contracts/identifiers';
 import { replyBy } from '#contracts/reply-policy';
 import type { StateError, WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';
-import { releaseSlot, type SlotReleaseDeps } from './release-slot.ts';
+import { releaseLease, type LeaseReleaseDeps } from './release-lease.ts';
 
-export interface HandleTimeoutDeps extends SlotReleaseDeps {
+export interface HandleTimeoutDeps extends LeaseReleaseDeps {
   jobs: JobRecords;
   notifier: SenderNotifier;
-  now: () => Date;
+  clock: Clock;
 }
 
 /**
  * No worker picked the job up within the queue-wait limit, or the worker missed its heartbeat or ran
  * past the job's limit. The state before (DeadLetterJob) put the job with its context on the
- * project's dead-letter queue for a person, or failed to. Release the slot if this job still holds
+ * project's dead-letter queue for a person, or failed to. Release the lease if this job still holds
  * it, record the outcome with the dead-letter message id (or why there is none) and tell the sender
  * (contracts/reply-policy.ts: this step answers a timeout).
  */
@@ -25,8 +26,8 @@ export async function handleTimeout(
 ): Promise<{ outcome: 'timed-out'; deadLetterMessageId: string | null; released: boolean }> {
   const job = state.claim?.job;
   if (!job) throw new InvalidStateError('HandleTimeout needs the queued job');
-  const now = deps.now();
-  const released = await releaseSlot(slotIdOf(job.projectId, job.userId), job.jobId, deps);
+  const now = deps.clock.now();
+  const released = await releaseLease(leaseIdOf(job.projectId, job.userId), job.jobId, deps);
   const deadLetterMessageId = state.deadLetter?.messageId ?? null;
   const detail = !state.pickup
     ? `no worker picked it up within ${state.claim?.queueWaitSeconds ?? job.settings.queueWaitSeconds} s`

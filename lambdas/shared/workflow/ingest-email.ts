@@ -1,3 +1,4 @@
+import type { Clock } from '#contracts/clock';
 import type { StoredAttachment } from '#contracts/messages';
 import { UNROUTED_PROJECT } from '#contracts/tables';
 import type { AdmissionSummary, EmailSummary, WorkflowState } from '#contracts/workflow-state';
@@ -6,7 +7,7 @@ import type { InboundEmail } from '#domain/inbound-email';
 import { parseEmail, type ParseResult } from '#domain/parse-email';
 import { jobSettingsOf, type Project } from '#domain/project-config';
 import type { ProjectRegistry } from '#domain/project-registry';
-import { replyAddressFor } from '#domain/thread-id';
+import { replyAddressFor } from '#domain/project-address';
 import { isAutomatedAddress } from '#domain/auto-reply';
 import { takeAdmission } from './admission-windows.ts';
 import { BlobTooLargeError, type AdmissionWindows, type BlobStore, type JobRecords } from './ports.ts';
@@ -25,7 +26,7 @@ export interface IngestEmailDeps {
   jobs: JobRecords;
   windows: AdmissionWindows;
   mailDomain: string;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** S3 keys the parse step writes; the raw email itself stays where SES stored it. */
@@ -76,7 +77,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       recordFields(input, undefined),
-      deps.now(),
+      deps.clock.now(),
     );
     return { ...base, admission: summary };
   }
@@ -101,7 +102,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       recordFields(input, email),
-      deps.now(),
+      deps.clock.now(),
     );
     return { ...base, admission: admissionSummaryOf(admission), email: summary };
   }
@@ -115,7 +116,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       sender,
       jobId: input.jobId,
       limits: project.settings.rateLimits,
-      now: deps.now(),
+      now: deps.clock.now(),
     },
     deps.windows,
   );
@@ -126,7 +127,7 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
       input.jobId,
       'received',
       { ...recordFields(input, email), userId: admission.userId },
-      deps.now(),
+      deps.clock.now(),
     );
     const limited: AdmissionSummary = {
       decision: 'rejected',
@@ -136,22 +137,29 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
     };
     return { ...base, admission: limited, email: routed };
   }
+  // The stored parts and the job record are independent idempotent writes: made at once, and all
+  // made again if any fails and the step is retried.
   const instructionKey = instructionKeyFor(input.jobId);
-  await deps.blobs.put(input.bucket, instructionKey, email.instruction, 'text/plain; charset=utf-8');
-  const attachments: StoredAttachment[] = [];
-  for (const kept of admission.attachments) {
-    const attachment = email.attachments[kept.index];
-    if (!attachment) continue;
-    const key = attachmentKeyFor(input.jobId, kept.index, kept.filename);
-    await deps.blobs.put(input.bucket, key, attachment.content, kept.contentType);
-    attachments.push({
-      key,
-      filename: kept.filename,
-      contentType: kept.contentType,
-      size: kept.size,
-      sha256: kept.sha256,
-    });
-  }
+  const kept = admission.attachments.flatMap((entry) => {
+    const attachment = email.attachments[entry.index];
+    return attachment
+      ? [
+          {
+            ...entry,
+            content: attachment.content,
+            key: attachmentKeyFor(input.jobId, entry.index, entry.filename),
+          },
+        ]
+      : [];
+  });
+  const attachments: StoredAttachment[] = kept.map(({ key, filename, contentType, size, sha256 }) => ({
+    key,
+    filename,
+    contentType,
+    size,
+    sha256,
+  }));
+  const droppedAttachments = droppedForState(input, admission);
   const accepted: EmailSummary = {
     ...summary,
     projectId: admission.projectId,
@@ -159,20 +167,34 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
     instructionKey,
     replyFrom: replyAddressFor(admission.projectId, admission.userId, email.threadId, deps.mailDomain),
     attachments,
-    droppedAttachments: await droppedForState(input, admission, deps.blobs),
+    droppedAttachments: droppedAttachments.inState,
   };
-  await deps.jobs.record(
-    admission.projectId,
-    input.jobId,
-    'received',
-    {
-      ...recordFields(input, email),
-      userId: admission.userId,
-      attachmentCount: attachments.length,
-      droppedAttachments: accepted.droppedAttachments,
-    },
-    deps.now(),
-  );
+  await Promise.all([
+    deps.blobs.put(input.bucket, instructionKey, email.instruction, 'text/plain; charset=utf-8'),
+    ...kept.map((entry) => deps.blobs.put(input.bucket, entry.key, entry.content, entry.contentType)),
+    ...(droppedAttachments.fullList
+      ? [
+          deps.blobs.put(
+            input.bucket,
+            droppedListKeyFor(input.jobId),
+            droppedAttachments.fullList,
+            'application/json',
+          ),
+        ]
+      : []),
+    deps.jobs.record(
+      admission.projectId,
+      input.jobId,
+      'received',
+      {
+        ...recordFields(input, email),
+        userId: admission.userId,
+        attachmentCount: attachments.length,
+        droppedAttachments: accepted.droppedAttachments,
+      },
+      deps.clock.now(),
+    ),
+  ]);
   return {
     ...base,
     admission: admissionSummaryOf(admission),
@@ -181,27 +203,31 @@ export async function ingestEmail(input: IngestEmailInput, deps: IngestEmailDeps
   };
 }
 
-/** The dropped-attachment notes, bounded: past `MAX_DROPPED_IN_STATE`, one line points to the full list in S3. */
-async function droppedForState(
+/**
+ * The dropped-attachment notes, bounded: past `MAX_DROPPED_IN_STATE`, one line points to the full
+ * list, which the caller stores in S3.
+ */
+function droppedForState(
   input: IngestEmailInput,
   admission: Extract<Admission, { decision: 'accepted' }>,
-  blobs: BlobStore,
-): Promise<EmailSummary['droppedAttachments']> {
+): { inState: EmailSummary['droppedAttachments']; fullList?: string } {
   const all = admission.dropped.map((dropped, index) => ({
     filename: dropped.filename,
     reason: admission.notes[index] ?? dropped.reason,
   }));
-  if (all.length <= MAX_DROPPED_IN_STATE) return all;
+  if (all.length <= MAX_DROPPED_IN_STATE) return { inState: all };
   const key = droppedListKeyFor(input.jobId);
-  await blobs.put(input.bucket, key, JSON.stringify(all), 'application/json');
   const rest = all.length - (MAX_DROPPED_IN_STATE - 1);
-  return [
-    ...all.slice(0, MAX_DROPPED_IN_STATE - 1),
-    {
-      filename: `${rest} more attachments`,
-      reason: `also dropped; the full list is at s3://${input.bucket}/${key}`,
-    },
-  ];
+  return {
+    inState: [
+      ...all.slice(0, MAX_DROPPED_IN_STATE - 1),
+      {
+        filename: `${rest} more attachments`,
+        reason: `also dropped; the full list is at s3://${input.bucket}/${key}`,
+      },
+    ],
+    fullList: JSON.stringify(all),
+  };
 }
 
 function admissionSummaryOf(admission: Admission): AdmissionSummary {

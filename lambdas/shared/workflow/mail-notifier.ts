@@ -1,5 +1,5 @@
 import type { ReplyInput } from '#domain/compose-reply';
-import { projectAddressFor } from '#domain/thread-id';
+import { projectAddressFor } from '#domain/project-address';
 import {
   notificationSubject,
   notificationText,

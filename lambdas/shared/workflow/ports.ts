@@ -1,33 +1,30 @@
-import type { ActiveJobClaim, ActiveJobItem } from '#contracts/active-jobs-table';
+import type { LeaseClaim, LeaseItem } from '#contracts/active-jobs-table';
 import type { JobRecordFields } from '#contracts/jobs-table';
 import type { JobOutcome } from '#contracts/tables';
 import type { CountedWindow } from '#contracts/admission-windows-table';
 import type { InterruptionRecord } from '#contracts/interruptions-table';
-import type { SlotWaiter } from '#contracts/slot-waiters-table';
+import type { LeaseWaiter } from '#contracts/slot-waiters-table';
 
-/** What a claim needs to write on the project-user slot. */
-export type SlotClaim = ActiveJobClaim;
-
-export type ClaimAttempt = { claimed: true; item: ActiveJobItem } | { claimed: false; holder: ActiveJobItem };
+export type ClaimAttempt = { claimed: true; item: LeaseItem } | { claimed: false; holder: LeaseItem };
 
 /** The active-jobs table: one lease per project and user. */
-export interface SlotStore {
-  /** Conditional write: succeeds when the slot is free, its lease has expired, or it is already ours. */
-  claim(claim: SlotClaim): Promise<ClaimAttempt>;
-  /** Flags an interrupt on the holder's lease; false when the slot is no longer held by that job. */
-  requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean>;
+export interface LeaseStore {
+  /** Conditional write: succeeds when the lease is free, has expired, or is already ours. */
+  claim(claim: LeaseClaim): Promise<ClaimAttempt>;
+  /** Flags an interrupt on the holder's lease; false when the lease is no longer held by that job. */
+  requestInterrupt(leaseId: string, holderJobId: string, byJobId: string): Promise<boolean>;
   /** Deletes the lease only if this job still holds it; false when it did not. */
-  release(slotId: string, jobId: string): Promise<boolean>;
+  release(leaseId: string, jobId: string): Promise<boolean>;
 }
 
-/** The slot-waiters table: who waits for which slot, in arrival order. */
-export interface SlotWaiters {
+/** The slot-waiters table: who waits for which lease, in arrival order. */
+export interface LeaseWaiters {
   /** Registers (or re-registers with a new token) a waiter; its first arrival time is kept. */
-  park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void>;
-  /** The slot's waiters, oldest first. */
-  waiting(slotId: string): Promise<SlotWaiter[]>;
+  park(waiter: Omit<LeaseWaiter, 'arrivedAt'>, now: Date): Promise<void>;
+  /** The lease's waiters, oldest first. */
+  waiting(leaseId: string): Promise<LeaseWaiter[]>;
   /** Removes the waiter only while it still waits with this token. */
-  leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void>;
+  leave(waiter: Pick<LeaseWaiter, 'leaseId' | 'jobId' | 'token'>): Promise<void>;
 }
 
 /** Answers a waiting task (SendTaskSuccess). */
@@ -36,9 +33,9 @@ export interface TaskWaker {
   wake(token: string, output: unknown): Promise<boolean>;
 }
 
-export type { CountedWindow, InterruptionRecord, JobRecordFields, SlotWaiter };
+export type { CountedWindow, InterruptionRecord, JobRecordFields, LeaseClaim, LeaseWaiter };
 
-/** The admission-windows table: counts admitted jobs per window atomically, like the slot. */
+/** The admission-windows table: counts admitted jobs per window atomically, like the lease. */
 export interface AdmissionWindows {
   /** Counts the job in the window unless it is full; true when counted (also when it already was). */
   take(window: CountedWindow, jobId: string): Promise<boolean>;

@@ -1,7 +1,8 @@
+import type { Clock } from '#contracts/clock';
 import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
 import type { WorkflowState } from '#contracts/workflow-state';
 import type { JobRecords } from './ports.ts';
-import { releaseIfClaimed, type SlotReleaseDeps } from './release-slot.ts';
+import { releaseIfClaimed, type LeaseReleaseDeps } from './release-lease.ts';
 
 /** An execution that ended, as Step Functions reports it (EventBridge "Execution Status Change"). */
 export interface ExecutionEnd {
@@ -17,10 +18,10 @@ export interface ExecutionStates {
   lastState(executionArn: string): Promise<WorkflowState | undefined>;
 }
 
-export interface RecordExecutionEndDeps extends SlotReleaseDeps {
+export interface RecordExecutionEndDeps extends LeaseReleaseDeps {
   states: ExecutionStates;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
 }
 
 const OUTCOME: Record<ExecutionEnd['status'], JobOutcome> = {
@@ -31,7 +32,7 @@ const OUTCOME: Record<ExecutionEnd['status'], JobOutcome> = {
 
 /**
  * The safety net behind "every email ends in a recorded outcome": an execution stopped by an
- * operator, or one whose own Record* step failed, ends without recording. This releases its slot
+ * operator, or one whose own Record* step failed, ends without recording. This releases its lease
  * if it still holds it and records the outcome, unless the workflow already recorded one.
  */
 export async function recordExecutionEnd(
@@ -52,7 +53,7 @@ export async function recordExecutionEnd(
         end.cause ??
         `The execution ended ${end.status.toLowerCase().replace('_', ' ')} before it recorded an outcome.`,
     },
-    deps.now(),
+    deps.clock.now(),
   );
   return { recorded, released, outcome: OUTCOME[end.status] };
 }

@@ -1,13 +1,14 @@
-import { slotIdOf } from '#contracts/identifiers';
+import type { Clock } from '#contracts/clock';
+import { leaseIdOf } from '#contracts/identifiers';
 import type { WorkflowState } from '#contracts/workflow-state';
 import { InvalidStateError } from './errors.ts';
-import type { InterruptionLog, JobRecords, SlotStore } from './ports.ts';
+import type { InterruptionLog, JobRecords, LeaseStore } from './ports.ts';
 
 export interface RecordInterruptionDeps {
-  slots: SlotStore;
+  leases: LeaseStore;
   interruptions: InterruptionLog;
   jobs: JobRecords;
-  now: () => Date;
+  clock: Clock;
   /** How long audit records are kept before TTL removes them. */
   retentionDays: number;
 }
@@ -27,11 +28,11 @@ export async function recordInterruption(
   const holder = state.claim?.holder;
   const email = state.email;
   if (!holder || !email?.projectId || !email.userId) {
-    throw new InvalidStateError('RecordInterruption needs the slot holder and the email project and user');
+    throw new InvalidStateError('RecordInterruption needs the lease holder and the email project and user');
   }
-  const now = deps.now();
-  const flagged = await deps.slots.requestInterrupt(
-    slotIdOf(email.projectId, email.userId),
+  const now = deps.clock.now();
+  const flagged = await deps.leases.requestInterrupt(
+    leaseIdOf(email.projectId, email.userId),
     holder.jobId,
     state.jobId,
   );

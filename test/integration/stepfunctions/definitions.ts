@@ -156,7 +156,7 @@ export const dynamoOptimised = {
       Resource: 'arn:aws:states:::dynamodb:putItem',
       Parameters: {
         TableName: 'active-jobs',
-        Item: { pk: { 'S.$': '$.slot' } },
+        Item: { pk: { 'S.$': '$.lease' } },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
       ResultPath: null,
@@ -168,7 +168,7 @@ export const dynamoOptimised = {
     Read: {
       Type: 'Task',
       Resource: 'arn:aws:states:::dynamodb:getItem',
-      Parameters: { TableName: 'active-jobs', Key: { pk: { 'S.$': '$.slot' } } },
+      Parameters: { TableName: 'active-jobs', Key: { pk: { 'S.$': '$.lease' } } },
       ResultSelector: { 'pk.$': '$.Item.pk.S' },
       End: true,
     },

@@ -24,7 +24,7 @@ describe('Step Functions: Lambda tasks, Retry/Catch, context object, flow states
         calls.push({ name, payload, at: Date.now() });
         if (name === 'claim') {
           const { busy } = payload as { busy?: boolean };
-          if (busy) throw namedError('Slot.Busy', 'slot p1#u1 is held by job-7');
+          if (busy) throw namedError('Slot.Busy', 'lease p1#u1 is held by job-7');
           return { claimed: true };
         }
         if (name === 'flaky') {
@@ -68,7 +68,7 @@ describe('Step Functions: Lambda tasks, Retry/Catch, context object, flow states
     expect(output.failure.Error).toBe('Slot.Busy');
     expect(JSON.parse(output.failure.Cause)).toMatchObject({
       errorType: 'Slot.Busy',
-      errorMessage: 'slot p1#u1 is held by job-7',
+      errorMessage: 'lease p1#u1 is held by job-7',
     });
     const failed = (await historyOf(h.sfn, executionArn)).find((event) => event.type === 'TaskFailed');
     expect(failed?.taskFailedEventDetails).toMatchObject({

@@ -34,7 +34,7 @@ describe('Step Functions: DynamoDB, SQS and aws-sdk integrations', () => {
 
   it('maps optimised DynamoDB calls to SDK commands and names service errors DynamoDB.*', async () => {
     const arn = h.register(dynamoOptimised);
-    const first = await run(arn, { slot: 'p1#u1' });
+    const first = await run(arn, { lease: 'p1#u1' });
     expect(JSON.parse(first.done.output!)).toEqual({ pk: 'p1#u1' });
     expect(dynamodb.sent[0]).toEqual({
       command: 'PutItemCommand',
@@ -45,7 +45,7 @@ describe('Step Functions: DynamoDB, SQS and aws-sdk integrations', () => {
       },
     });
 
-    const second = await run(arn, { slot: 'p1#u1' });
+    const second = await run(arn, { lease: 'p1#u1' });
     const output = JSON.parse(second.done.output!) as { failure: { Error: string; Cause: string } };
     expect(output.failure.Error).toBe('DynamoDB.ConditionalCheckFailedException');
     expect(output.failure.Cause).toContain('The conditional request failed');

@@ -8,8 +8,8 @@ import {
   TOKEN_VARIABLE,
   type RepositoryWorld,
 } from '#test/repository-fixture';
-import { createGitLabForges } from '../../../containers/story-processor/src/adapters/gitlab-forge.ts';
-import { createRepositoryCredentials } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { GitLabForges } from '../../../containers/story-processor/src/adapters/gitlab-forge.ts';
+import { RepositoryCredentialReader } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { createHarness, makeJob, THREE_STORIES } from '../../unit/worker/fakes.ts';
 
 /** GitLab merge requests through gitbeaker, over the local forge's GitLab REST API v4 on loopback. */
@@ -21,8 +21,8 @@ describe('GitLab merge requests', () => {
   afterAll(async () => world.stop());
 
   const gitlabClient = (token: string, waits: number[] = [], log = new CapturingLog()) =>
-    createGitLabForges({
-      credentials: createRepositoryCredentials({ environment: { [TOKEN_VARIABLE]: token } }),
+    new GitLabForges({
+      credentials: new RepositoryCredentialReader({ environment: { [TOKEN_VARIABLE]: token } }),
       log,
       retries: 2,
       backoffMs: 5,

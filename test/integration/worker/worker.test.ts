@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectQueueNames, slotIdOf } from '#contracts/identifiers';
+import { projectQueueNames, leaseIdOf } from '#contracts/identifiers';
 import { jobSummarySchema, type Job, type JobMessage } from '#contracts/messages';
 import { startEmulators, type Emulators } from '#local/emulators/index';
 import { provisionLocalResources } from '#local/provision';
@@ -86,7 +86,7 @@ async function queueJob(userId: string, instruction: string): Promise<Job> {
     new PutCommand({
       TableName: config.activeJobsTable,
       Item: {
-        pk: slotIdOf('demo', userId),
+        pk: leaseIdOf('demo', userId),
         jobId: job.jobId,
         expiresAt: now + 60,
         expiresAtIso: '',
@@ -99,7 +99,7 @@ async function queueJob(userId: string, instruction: string): Promise<Job> {
     documents.send(
       new UpdateCommand({
         TableName: config.activeJobsTable,
-        Key: { pk: slotIdOf('demo', userId) },
+        Key: { pk: leaseIdOf('demo', userId) },
         UpdateExpression: 'SET runTaskToken = :token',
         ConditionExpression: 'jobId = :job',
         ExpressionAttributeValues: { ':token': runTokenOf(job.jobId), ':job': job.jobId },
@@ -111,7 +111,7 @@ async function queueJob(userId: string, instruction: string): Promise<Job> {
     new SendMessageCommand({
       QueueUrl: job.inputQueueUrl,
       MessageBody: JSON.stringify(message),
-      MessageGroupId: slotIdOf('demo', userId),
+      MessageGroupId: leaseIdOf('demo', userId),
     }),
   );
   await worker.refreshQueues();
@@ -130,7 +130,7 @@ beforeAll(async () => {
   s3 = new S3Client({ ...common, forcePathStyle: true });
   const dynamodb = new DynamoDBClient(common);
   documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  await provisionLocalResources(config, { s3, dynamodb });
+  await provisionLocalResources(config, { s3, dynamodb, sqs });
   worker = await startWorker({
     queuePrefix: config.queuePrefix,
     tables: { jobs: config.jobsTable, activeJobs: config.activeJobsTable },
@@ -172,7 +172,7 @@ describe('worker against the SQS, DynamoDB and S3 emulators', () => {
     expect(item?.outcome).toBe('running');
     const lease = (
       await documents.send(
-        new GetCommand({ TableName: config.activeJobsTable, Key: { pk: slotIdOf('demo', 'alice') } }),
+        new GetCommand({ TableName: config.activeJobsTable, Key: { pk: leaseIdOf('demo', 'alice') } }),
       )
     ).Item;
     expect(lease?.workerId).toBe(worker.workerId);

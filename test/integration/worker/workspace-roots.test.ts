@@ -4,8 +4,8 @@ import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositoryCredentials } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import { RepositoryCredentialReader } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
+import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import { runStoryPipeline } from '../../../containers/story-processor/src/pipeline/story-pipeline.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
@@ -72,8 +72,8 @@ async function workerWorkspaces() {
     remoteRoot: taskLocal,
     home,
     git,
-    credentials: createRepositoryCredentials({ environment: { [TOKEN_VARIABLE]: world.token } }),
-    clock: systemClock,
+    credentials: new RepositoryCredentialReader({ environment: { [TOKEN_VARIABLE]: world.token } }),
+    clock: systemWorkerClock,
     log: world.log,
   });
   return { durable, taskLocal, workspaces, git };

@@ -40,14 +40,14 @@ describe('email-processor workflow on the local runtime', () => {
   const describeExecution = (jobId: string) => runtime.describeExecution(jobId);
   const finished = (jobId: string, timeoutMs?: number) => runtime.executionEnded(jobId, timeoutMs);
   const jobRecord = (projectId: string, jobId: string) => runtime.jobRecord(projectId, jobId);
-  const activeJob = (slot: string) => runtime.activeJob(slot);
+  const lease = (leaseId: string) => runtime.lease(leaseId);
 
   const nextJob = (projectId: string, userId: string, timeoutMs = 20_000) =>
     waitFor(`a job on ${projectId}/${userId}'s queue`, () => worker.nextJob(projectId, userId, 1), {
       timeoutMs,
     });
 
-  it('takes a new email to a job on the project queue, and releases the slot on success', async () => {
+  it('takes a new email to a job on the project queue, and releases the lease on success', async () => {
     const email = await runtime.putEmail({ subject: 'Three stories' });
     const job = await nextJob('amelia', 'scott');
 
@@ -61,12 +61,12 @@ describe('email-processor workflow on the local runtime', () => {
       instructionKey: `instructions/${email.jobId}.txt`,
     });
     expect(job.message.job.replyFrom).toMatch(/^amelia\.scott\+t[0-9a-f]{24}@intake\.localhost$/);
-    expect((await activeJob('amelia#scott'))?.jobId).toBe(email.jobId);
+    expect((await lease('amelia#scott'))?.jobId).toBe(email.jobId);
 
     await worker.succeed(job, { stories: 3, commits: ['a', 'b', 'c'] });
     const execution = await finished(email.jobId);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(await activeJob('amelia#scott')).toBeUndefined();
+    expect(await lease('amelia#scott')).toBeUndefined();
     expect(await jobRecord('amelia', email.jobId)).toMatchObject({
       outcome: 'succeeded',
       summary: { stories: 3, commits: ['a', 'b', 'c'] },
@@ -94,7 +94,7 @@ describe('email-processor workflow on the local runtime', () => {
     const interrupt = await waitFor('the interrupt', () => worker.nextInterrupt('amelia', 'scott', 1));
     expect(interrupt).toMatchObject({ kind: 'interrupt', targetJobId: first.jobId, byJobId: reply.jobId });
     await waitFor('the interrupt flag on the lease', async () =>
-      (await activeJob('amelia#scott'))?.interruptRequestedBy === reply.jobId ? true : undefined,
+      (await lease('amelia#scott'))?.interruptRequestedBy === reply.jobId ? true : undefined,
     );
 
     await worker.fail(firstJob, 'Job.Interrupted', 'stopped at story 1 of 3 (generate)');
@@ -113,8 +113,8 @@ describe('email-processor workflow on the local runtime', () => {
     const { Items } = await runtime.clients.dynamodb.send(
       new QueryCommand({
         TableName: runtime.config.interruptionsTable,
-        KeyConditionExpression: 'pk = :slot',
-        ExpressionAttributeValues: { ':slot': { S: 'amelia#scott' } },
+        KeyConditionExpression: 'pk = :lease',
+        ExpressionAttributeValues: { ':lease': { S: 'amelia#scott' } },
       }),
     );
     const records = (Items ?? []).map((item) => unmarshall(item));
@@ -175,7 +175,7 @@ describe('email-processor workflow on the local runtime', () => {
 
     const job = await nextJob('slow', 'sam');
     expect(job.message.job.jobId).toBe(email.jobId);
-    expect((await activeJob('slow#sam'))?.runTaskToken).toBe(job.runToken);
+    expect((await lease('slow#sam'))?.runTaskToken).toBe(job.runToken);
     await worker.succeed(job);
     expect((await finished(email.jobId)).status).toBe('SUCCEEDED');
     expect(await jobRecord('slow', email.jobId)).toMatchObject({ outcome: 'succeeded' });
@@ -185,7 +185,7 @@ describe('email-processor workflow on the local runtime', () => {
     const email = await runtime.putEmail({ to: 'unstaffed.uma@intake.localhost' });
     const execution = await finished(email.jobId, 20_000);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'Job.TimedOut' });
-    expect(await activeJob('unstaffed#uma')).toBeUndefined();
+    expect(await lease('unstaffed#uma')).toBeUndefined();
     expect(await jobRecord('unstaffed', email.jobId)).toMatchObject({
       outcome: 'timed-out',
       error: 'States.Timeout',
@@ -193,12 +193,12 @@ describe('email-processor workflow on the local runtime', () => {
     });
   });
 
-  it('takes the timeout path when the worker sends no heartbeat: DLQ message, slot released', async () => {
+  it('takes the timeout path when the worker sends no heartbeat: DLQ message, lease released', async () => {
     const email = await runtime.putEmail({ to: 'slow.sam@intake.localhost' });
     await nextJob('slow', 'sam');
     const execution = await finished(email.jobId, 20_000);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'Job.TimedOut' });
-    expect(await activeJob('slow#sam')).toBeUndefined();
+    expect(await lease('slow#sam')).toBeUndefined();
     expect(await jobRecord('slow', email.jobId)).toMatchObject({
       outcome: 'timed-out',
       error: 'States.HeartbeatTimeout',
@@ -225,14 +225,14 @@ describe('email-processor workflow on the local runtime', () => {
       error: 'Job.Failed',
       cause: 'story 2 failed validation: npm test exited 1',
     });
-    expect(await activeJob('amelia#scott')).toBeUndefined();
+    expect(await lease('amelia#scott')).toBeUndefined();
     expect(await jobRecord('amelia', email.jobId)).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
   });
 
-  it('records an execution stopped by an operator as aborted and releases its slot', async () => {
+  it('records an execution stopped by an operator as aborted and releases its lease', async () => {
     const email = await runtime.putEmail({ subject: 'Stopped by an operator' });
     await nextJob('amelia', 'scott');
-    expect((await activeJob('amelia#scott'))?.jobId).toBe(email.jobId);
+    expect((await lease('amelia#scott'))?.jobId).toBe(email.jobId);
     await runtime.clients.sfn.send(
       new StopExecutionCommand({ executionArn: runtime.executionArnOf(email.jobId), error: 'Operator.Stop' }),
     );
@@ -241,10 +241,10 @@ describe('email-processor workflow on the local runtime', () => {
       return item?.outcome === 'aborted' ? item : undefined;
     });
     expect(record).toMatchObject({ error: 'Operator.Stop', finishedAt: expect.any(String) });
-    expect(await activeJob('amelia#scott')).toBeUndefined();
+    expect(await lease('amelia#scott')).toBeUndefined();
   });
 
-  it('records a rejected email without claiming a slot, and tells an authenticated sender why', async () => {
+  it('records a rejected email without claiming a lease, and tells an authenticated sender why', async () => {
     const email = await runtime.putEmail({ from: 'mallory@example.com', subject: 'Let me in' });
     const execution = await finished(email.jobId);
     expect(execution.status).toBe('SUCCEEDED');
@@ -252,7 +252,7 @@ describe('email-processor workflow on the local runtime', () => {
       outcome: 'rejected',
       reason: 'unauthorised-sender',
     });
-    expect(await activeJob('amelia#scott')).toBeUndefined();
+    expect(await lease('amelia#scott')).toBeUndefined();
     await waitFor('the rejection reply', async () => {
       const outbox = await listOutbox(runtime.dataDir);
       return outbox.find((entry) => entry.to.includes('mallory@example.com')) ?? undefined;
@@ -278,10 +278,10 @@ describe('email-processor workflow on the local runtime', () => {
       if (!current) {
         current = await worker.nextJob('crowd', 'cat', 1);
         if (current) {
-          // The queued job must be the slot's holder, with no second job queued behind it.
+          // The queued job must be the lease's holder, with no second job queued behind it.
           const { jobId } = current.message.job;
-          const holder = (await activeJob('crowd#cat'))?.jobId;
-          if (holder !== jobId) violations.push(`${jobId} was queued while ${holder} held the slot`);
+          const holder = (await lease('crowd#cat'))?.jobId;
+          if (holder !== jobId) violations.push(`${jobId} was queued while ${holder} held the lease`);
           const { Attributes } = await runtime.clients.sqs.send(
             new GetQueueAttributesCommand({
               QueueUrl: current.queueUrl,
@@ -321,6 +321,6 @@ describe('email-processor workflow on the local runtime', () => {
     expect(
       outcomes.every((outcome) => ['succeeded', 'interrupted', 'slot-unavailable'].includes(outcome)),
     ).toBe(true);
-    expect(await activeJob('crowd#cat')).toBeUndefined();
+    expect(await lease('crowd#cat')).toBeUndefined();
   }, 180_000);
 });

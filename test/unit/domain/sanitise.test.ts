@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sanitiseAttachmentName, sanitiseContentType, uniqueNames } from '#domain/attachment-name';
 import { normaliseAddress, splitAddress } from '#domain/email-address';
 import { cleanBodyText, isBlank, sanitiseSubject } from '#domain/sanitise-text';
-import { replyAddressFor, threadIdOf, threadTokenFromAddress } from '#domain/thread-id';
+import { replyAddressFor } from '#domain/project-address';
+import { threadIdOf, threadTokenFromAddress } from '#domain/thread-id';
 
 describe('sanitiseAttachmentName', () => {
   it.each([

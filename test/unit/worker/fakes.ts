@@ -1,11 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { activeJobItemFor, type ActiveJobItem } from '#contracts/active-jobs-table';
+import { leaseItemFor, type LeaseItem } from '#contracts/active-jobs-table';
 import type { Job, JobMessage } from '#contracts/messages';
 import type { WorkerMetric } from '#contracts/metrics';
-import { MemoryLeaseStore } from '#test/memory-active-jobs';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import type { OutboundMail } from '#workflow/ports';
+import { MemoryWorkerLeaseStore } from '#test/memory-active-jobs';
+import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
 import {
@@ -23,7 +24,7 @@ import {
 import { DEFAULT_PIPELINE_LIMITS } from '../../../containers/story-processor/src/pipeline/story-pipeline.ts';
 import type {
   CallbackOutcome,
-  BlobStore,
+  BlobReader,
   JobDeliveryRecord,
   JobProgress,
   JobRecordStore,
@@ -191,10 +192,10 @@ export class FakeCallbacks implements TaskCallbacks {
 }
 
 /** The worker's side of the in-memory active-jobs table, with a way to put a job's lease in place. */
-export class FakeLeases extends MemoryLeaseStore {
-  seed(slotId: string, jobId: string, extra: Partial<ActiveJobItem> = {}): void {
-    const [projectId = '', userId = ''] = slotId.split('#');
-    const item = activeJobItemFor({
+export class FakeLeases extends MemoryWorkerLeaseStore {
+  seed(leaseId: string, jobId: string, extra: Partial<LeaseItem> = {}): void {
+    const [projectId = '', userId = ''] = leaseId.split('#');
+    const item = leaseItemFor({
       projectId,
       userId,
       jobId,
@@ -204,7 +205,7 @@ export class FakeLeases extends MemoryLeaseStore {
       now: new Date(),
       leaseSeconds: 60,
     });
-    this.items.set(slotId, { ...item, ...extra });
+    this.items.set(leaseId, { ...item, ...extra });
   }
 
   /** What the workflow's RunJob state does: park the run token on the job's lease. */
@@ -263,7 +264,7 @@ export class FakeRecords implements JobRecordStore {
   }
 }
 
-export class FakeBlobs implements BlobStore {
+export class FakeBlobs implements BlobReader {
   readonly objects = new Map<string, Uint8Array>();
 
   put(bucket: string, key: string, text: string): void {
@@ -279,10 +280,11 @@ export class FakeBlobs implements BlobStore {
 }
 
 export class FakeMailer implements Mailer {
-  readonly sent: Array<{ from: string; to: string[]; raw: string }> = [];
+  readonly sent: Array<{ from: string; to: string; raw: string }> = [];
 
-  async sendRaw(input: { from: string; to: string[]; raw: Uint8Array }): Promise<void> {
-    this.sent.push({ from: input.from, to: input.to, raw: new TextDecoder().decode(input.raw) });
+  async send(mail: OutboundMail): Promise<string | undefined> {
+    this.sent.push({ from: mail.from, to: mail.to, raw: new TextDecoder().decode(mail.raw) });
+    return undefined;
   }
 }
 
@@ -399,7 +401,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
     workspaces: testWorkspaces({ root: path.join(root, 'workspaces'), git }),
     commands: createCommandRunner({ env: { PATH: PATH_ENV, HOME: root }, maxOutputBytes: 64 * 1024 }),
     log: silentLog,
-    clock: systemClock,
+    clock: systemWorkerClock,
     prompts: await loadPromptTemplates(defaultPromptDir()),
     secrets: [],
     limits: DEFAULT_PIPELINE_LIMITS,
@@ -439,7 +441,7 @@ export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Pro
         received.receiptHandle,
         received.receivedAt,
         { visibilitySeconds: 300, maxWindowSeconds: 43_200, marginSeconds: 120 },
-        systemClock,
+        systemWorkerClock,
         silentLog,
       );
       const message = JSON.parse(received.body) as JobMessage;

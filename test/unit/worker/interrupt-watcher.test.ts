@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { watchInterrupts } from '../../../containers/story-processor/src/job/interrupt-watcher.ts';
 import { silentLog } from '../../../containers/story-processor/src/logging.ts';
-import { systemClock } from '../../../containers/story-processor/src/clock.ts';
+import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import type { ReceivedMessage, WorkQueue } from '../../../containers/story-processor/src/ports.ts';
 
 /** A queue whose next receive the test answers by hand, like a long poll that is still open. */
@@ -42,7 +42,7 @@ async function watchJobOne() {
     queueUrl: 'q',
     jobId: 'job-1',
     control,
-    clock: systemClock,
+    clock: systemWorkerClock,
     log: silentLog,
     waitSeconds: 20,
   });

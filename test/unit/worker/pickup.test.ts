@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pickUpJob, type PickupInput } from '../../../containers/story-processor/src/job/pickup.ts';
-import type { Clock } from '../../../containers/story-processor/src/ports.ts';
+import type { WorkerClock } from '../../../containers/story-processor/src/ports.ts';
 import { FakeCallbacks, FakeLeases } from './fakes.ts';
 
 /** A clock that moves only when the code under test sleeps: no test races real time. */
-const steppedClock = (): Clock & { slept: number } => {
+const steppedClock = (): WorkerClock & { at: number; slept: number } => {
   const clock = {
     at: 1_000_000,
     slept: 0,
-    now: () => clock.at,
+    now: () => new Date(clock.at),
     sleep: async (ms: number) => {
       clock.at += ms;
       clock.slept += ms;
@@ -24,10 +24,10 @@ const setup = () => {
   const clock = steppedClock();
   const input = (overrides: Partial<PickupInput> = {}): PickupInput => ({
     queueToken: 'queue-1',
-    slotId: 'demo#ann',
+    leaseId: 'demo#ann',
     jobId: 'job-1',
     workerId: 'w1',
-    lease: { jobId: 'job-1', expiresAt: clock.now() + 30_000, workerId: 'w1' },
+    lease: { jobId: 'job-1', expiresAt: clock.at + 30_000, workerId: 'w1' },
     waitMs: 5_000,
     callbacks,
     leases,
@@ -62,9 +62,9 @@ describe('pickUpJob', () => {
     const { callbacks, leases, clock, input } = setup();
     let reads = 0;
     const read = leases.read.bind(leases);
-    leases.read = async (slotId) => {
+    leases.read = async (leaseId) => {
       if (++reads === 4) leases.startRun('job-1', 'run-late');
-      return read(slotId);
+      return read(leaseId);
     };
     expect(await pickUpJob(input())).toMatchObject({ kind: 'run', runToken: 'run-late' });
     expect(callbacks.pickups).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('pickUpJob', () => {
     });
   });
 
-  it('gives the job up when the slot went to another job', async () => {
+  it('gives the job up when the lease went to another job', async () => {
     const { leases, input } = setup();
     leases.seed('demo#ann', 'job-2');
     expect(await pickUpJob(input())).toMatchObject({

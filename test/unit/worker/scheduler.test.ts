@@ -5,7 +5,7 @@ import {
   type JobFinished,
   type SchedulerSettings,
 } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
-import type { LeaseClaim } from '../../../containers/story-processor/src/ports.ts';
+import type { WorkerLeaseClaim } from '../../../containers/story-processor/src/ports.ts';
 import { waitFor } from '#test/wait';
 import { branchLog, createHarness, FakeLeases, makeJob, type Harness } from './fakes.ts';
 
@@ -46,16 +46,16 @@ function collect(): {
   };
 }
 
-/** Leases that any job may claim (the fairness test queues several jobs per slot). */
+/** Leases that any job may claim (the fairness test queues several jobs per lease). */
 class OpenLeases extends FakeLeases {
   override async claim(input: {
-    slotId: string;
+    leaseId: string;
     jobId: string;
     workerId: string;
     expiresAt: number;
     now: number;
-  }): Promise<LeaseClaim> {
-    this.seed(input.slotId, input.jobId);
+  }): Promise<WorkerLeaseClaim> {
+    this.seed(input.leaseId, input.jobId);
     return super.claim(input);
   }
 }
@@ -77,7 +77,7 @@ describe('scheduler', () => {
     await scheduler.start();
     await done.waitFor(6);
     await scheduler.stop();
-    const order = done.finished.map((f) => f.slotId.split('#')[1]);
+    const order = done.finished.map((f) => f.leaseId.split('#')[1]);
     expect(new Set(order.slice(0, 3)).size).toBe(3);
     expect(new Set(order.slice(3)).size).toBe(3);
     expect(h.callbacks.calls.filter((c) => c.kind === 'succeed')).toHaveLength(6);
@@ -108,7 +108,7 @@ describe('scheduler', () => {
       kind: 'interrupt',
       targetJobId: first.jobId,
       byJobId: 'job-newer',
-      reason: 'test releases the slot',
+      reason: 'test releases the lease',
     });
     await done.waitFor(2);
     await scheduler.stop();

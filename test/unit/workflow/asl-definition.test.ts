@@ -74,7 +74,7 @@ describe('statemachines/email-processor.asl.json', () => {
     // Both waits end in the same places: interrupted, timed out (to the DLQ), failed.
     expect(runJob.Catch).toEqual(queueJob.Catch);
     expect(runJob.Catch?.map((c) => c.Next)).toEqual([
-      'RecordInterrupted',
+      'ReleaseInterruptedJob',
       'DeadLetterJob',
       'RecordJobFailure',
     ]);

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { claimJob } from '#workflow/claim-job';
-import { FakeQueues, MemoryJobRecords, MemorySlotStore } from '#test/workflow-fakes';
+import { FakeQueues, MemoryJobRecords, MemoryLeaseStore } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
 
 const setup = (now = new Date('2026-11-22T10:00:00Z')) => {
   const deps = {
-    slots: new MemorySlotStore(),
+    leases: new MemoryLeaseStore(),
     queues: new FakeQueues(),
     jobs: new MemoryJobRecords(),
-    now: () => now,
+    clock: { now: () => now },
   };
   return deps;
 };
 
 describe('claimJob', () => {
-  it('claims a free slot and builds the job for the worker', async () => {
+  it('claims a free lease and builds the job for the worker', async () => {
     const deps = setup();
     const result = await claimJob(admittedState('job-a'), deps);
     expect(result.claimed).toBe(true);
@@ -28,25 +28,25 @@ describe('claimJob', () => {
     expect(result.messageGroupId).toBe('amelia.scott');
     expect(result.heartbeatSeconds).toBe(30);
     expect(result.timeoutSeconds).toBe(600);
-    expect(deps.slots.items.get('amelia#scott')?.jobId).toBe('job-a');
+    expect(deps.leases.items.get('amelia#scott')?.jobId).toBe('job-a');
     expect(deps.jobs.items.get('amelia/job-a')?.outcome).toBe('queued');
   });
 
-  it('answers with the holder when the slot is busy', async () => {
+  it('answers with the holder when the lease is busy', async () => {
     const deps = setup();
     await claimJob(admittedState('job-a'), deps);
     const busy = await claimJob(admittedState('job-b'), deps);
     expect(busy).toMatchObject({ claimed: false, holder: { jobId: 'job-a' }, job: null });
   });
 
-  it('is idempotent for the job that holds the slot, and takes over an expired lease', async () => {
+  it('is idempotent for the job that holds the lease, and takes over an expired lease', async () => {
     const deps = setup();
     await claimJob(admittedState('job-a'), deps);
     expect((await claimJob(admittedState('job-a'), deps)).claimed).toBe(true);
     // A queued job's lease covers its queue wait (900 s) and one lease term (120 s): 10:17:00.
-    const stillQueued = { ...deps, now: () => new Date('2026-11-22T10:16:59Z') };
+    const stillQueued = { ...deps, clock: { now: () => new Date('2026-11-22T10:16:59Z') } };
     expect((await claimJob(admittedState('job-b'), stillQueued)).claimed).toBe(false);
-    const later = { ...deps, now: () => new Date('2026-11-22T10:17:01Z') };
+    const later = { ...deps, clock: { now: () => new Date('2026-11-22T10:17:01Z') } };
     expect((await claimJob(admittedState('job-b'), later)).claimed).toBe(true);
   });
 

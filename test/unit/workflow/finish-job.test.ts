@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finishJob } from '#workflow/finish-job';
-import { RecordingNotifier, slotReleaseOver } from '#test/workflow-fakes';
+import { RecordingNotifier, leaseReleaseOver } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
 import type { WorkflowState } from '#contracts/workflow-state';
@@ -8,20 +8,20 @@ import type { WorkflowState } from '#contracts/workflow-state';
 const now = TEST_NOW;
 
 async function claimed(jobId: string) {
-  const { slots, jobs, state } = await claimedJob(jobId);
+  const { leases, jobs, state } = await claimedJob(jobId);
   const notifier = new RecordingNotifier();
   return {
-    slots,
+    leases,
     jobs,
     notifier,
     state,
-    deps: { ...slotReleaseOver(slots), jobs, notifier, now: () => now },
+    deps: { ...leaseReleaseOver(leases), jobs, notifier, clock: { now: () => now } },
   };
 }
 
 describe('finishJob', () => {
-  it('releases the slot and records success without writing to the sender', async () => {
-    const { deps, state, slots, jobs, notifier } = await claimed('job-a');
+  it('releases the lease and records success without writing to the sender', async () => {
+    const { deps, state, leases, jobs, notifier } = await claimed('job-a');
     const result = await finishJob('succeeded', { ...state, result: { commits: ['abc'] } }, deps);
     expect(result).toEqual({
       jobId: 'job-a',
@@ -30,7 +30,7 @@ describe('finishJob', () => {
       released: true,
       summary: { commits: ['abc'] },
     });
-    expect(slots.items.size).toBe(0);
+    expect(leases.items.size).toBe(0);
     expect(jobs.items.get('amelia/job-a')).toMatchObject({
       outcome: 'succeeded',
       summary: { commits: ['abc'] },
@@ -38,11 +38,11 @@ describe('finishJob', () => {
     expect(notifier.sent).toEqual([]);
   });
 
-  it('does not release a slot that another job holds now', async () => {
-    const { deps, state, slots } = await claimed('job-a');
-    slots.items.get('amelia#scott')!.jobId = 'job-b';
+  it('does not release a lease that another job holds now', async () => {
+    const { deps, state, leases } = await claimed('job-a');
+    leases.items.get('amelia#scott')!.jobId = 'job-b';
     expect((await finishJob('succeeded', state, deps)).released).toBe(false);
-    expect(slots.items.get('amelia#scott')?.jobId).toBe('job-b');
+    expect(leases.items.get('amelia#scott')?.jobId).toBe('job-b');
   });
 
   it('records an interruption and tells the sender where the job stopped', async () => {

@@ -4,9 +4,9 @@ import { recordInterruption } from '#workflow/record-interruption';
 import {
   MemoryInterruptionLog,
   MemoryJobRecords,
-  MemorySlotStore,
+  MemoryLeaseStore,
   RecordingNotifier,
-  slotReleaseOver,
+  leaseReleaseOver,
 } from '#test/workflow-fakes';
 import { admittedState } from '#test/workflow-states';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
@@ -14,9 +14,9 @@ import { claimedJob, TEST_NOW } from '#test/claimed-job';
 const now = TEST_NOW;
 
 describe('handleTimeout', () => {
-  it('releases the slot, records the dead-letter message DeadLetterJob sent, and notifies', async () => {
+  it('releases the lease, records the dead-letter message DeadLetterJob sent, and notifies', async () => {
     const claimed = await claimedJob('job-a');
-    const { slots, jobs } = claimed;
+    const { leases, jobs } = claimed;
     const notifier = new RecordingNotifier();
     const state = {
       ...claimed.state,
@@ -25,10 +25,15 @@ describe('handleTimeout', () => {
       deadLetter: { messageId: 'msg-1' },
     };
 
-    const result = await handleTimeout(state, { ...slotReleaseOver(slots), jobs, notifier, now: () => now });
+    const result = await handleTimeout(state, {
+      ...leaseReleaseOver(leases),
+      jobs,
+      notifier,
+      clock: { now: () => now },
+    });
 
     expect(result).toEqual({ outcome: 'timed-out', deadLetterMessageId: 'msg-1', released: true });
-    expect(slots.items.size).toBe(0);
+    expect(leases.items.size).toBe(0);
     expect(jobs.items.get('amelia/job-a')).toMatchObject({
       outcome: 'timed-out',
       cause: 'no heartbeat in time',
@@ -46,9 +51,9 @@ describe('handleTimeout', () => {
     };
     const deps = {
       ...claimed,
-      ...slotReleaseOver(claimed.slots),
+      ...leaseReleaseOver(claimed.leases),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
 
     expect(await handleTimeout(state, deps)).toMatchObject({
@@ -66,9 +71,9 @@ describe('handleTimeout', () => {
     const claimed = await claimedJob('job-q');
     const deps = {
       ...claimed,
-      ...slotReleaseOver(claimed.slots),
+      ...leaseReleaseOver(claimed.leases),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
     const state = { ...claimed.state, error: { Error: 'States.Timeout', Cause: null } };
 
@@ -82,10 +87,10 @@ describe('handleTimeout', () => {
 
   it('needs the queued job', async () => {
     const deps = {
-      ...slotReleaseOver(new MemorySlotStore()),
+      ...leaseReleaseOver(new MemoryLeaseStore()),
       jobs: new MemoryJobRecords(),
       notifier: new RecordingNotifier(),
-      now: () => now,
+      clock: { now: () => now },
     };
     await expect(handleTimeout(admittedState(), deps)).rejects.toThrow(/queued job/);
   });
@@ -93,17 +98,17 @@ describe('handleTimeout', () => {
 
 describe('recordInterruption', () => {
   it('flags the lease, writes the audit record and annotates the interrupted job', async () => {
-    const { slots, jobs } = await claimedJob('job-a');
-    const busy = (await claimedJob('job-b', { slots, jobs })).state.claim;
+    const { leases, jobs } = await claimedJob('job-a');
+    const busy = (await claimedJob('job-b', { leases, jobs })).state.claim;
     const interruptions = new MemoryInterruptionLog();
 
     const result = await recordInterruption(
       { state: { ...admittedState('job-b'), claim: busy } },
-      { slots, jobs, interruptions, now: () => now, retentionDays: 30 },
+      { leases, jobs, interruptions, clock: { now: () => now }, retentionDays: 30 },
     );
 
     expect(result).toEqual({ flagged: true, delivered: true });
-    expect(slots.items.get('amelia#scott')?.interruptRequestedBy).toBe('job-b');
+    expect(leases.items.get('amelia#scott')?.interruptRequestedBy).toBe('job-b');
     expect(interruptions.entries[0]).toMatchObject({
       targetJobId: 'job-a',
       byJobId: 'job-b',
@@ -114,8 +119,8 @@ describe('recordInterruption', () => {
   });
 
   it('records an undelivered interrupt when the queue send failed', async () => {
-    const { slots, jobs } = await claimedJob('job-a');
-    const busy = (await claimedJob('job-b', { slots, jobs })).state.claim;
+    const { leases, jobs } = await claimedJob('job-a');
+    const busy = (await claimedJob('job-b', { leases, jobs })).state.claim;
     const interruptions = new MemoryInterruptionLog();
     const state = {
       ...admittedState('job-b'),
@@ -124,7 +129,7 @@ describe('recordInterruption', () => {
     };
     const result = await recordInterruption(
       { state },
-      { slots, jobs, interruptions, now: () => now, retentionDays: 1 },
+      { leases, jobs, interruptions, clock: { now: () => now }, retentionDays: 1 },
     );
     expect(result.delivered).toBe(false);
     expect(interruptions.entries[0]?.reason).toContain('SQS.Throttled');

@@ -39,7 +39,7 @@ describe('CloudWatchBacklogPublisher', () => {
     const sent: PutMetricDataCommand[] = [];
     const client = { send: async (command: PutMetricDataCommand) => void sent.push(command) };
     const at = new Date('2026-11-22T10:00:00Z');
-    const publisher = new CloudWatchBacklogPublisher(client, () => at);
+    const publisher = new CloudWatchBacklogPublisher(client, { now: () => at });
     await publisher.publish({
       queuePrefix: 'intake-prod',
       inputQueues: 2,

@@ -1,33 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { recordExecutionEnd } from '#workflow/record-execution-end';
-import { MemoryJobRecords, MemorySlotStore, slotReleaseOver } from '#test/workflow-fakes';
+import { MemoryJobRecords, MemoryLeaseStore, leaseReleaseOver } from '#test/workflow-fakes';
 import { claimedJob, TEST_NOW } from '#test/claimed-job';
 
 const now = TEST_NOW;
 
 async function claimedState(jobId: string) {
-  const { slots, jobs, state } = await claimedJob(jobId);
-  return { slots, jobs, states: { lastState: async () => state } };
+  const { leases, jobs, state } = await claimedJob(jobId);
+  return { leases, jobs, states: { lastState: async () => state } };
 }
 
 describe('recordExecutionEnd', () => {
-  it('releases the slot of a stopped execution and records it as aborted', async () => {
-    const { slots, jobs, states } = await claimedState('job-a');
+  it('releases the lease of a stopped execution and records it as aborted', async () => {
+    const { leases, jobs, states } = await claimedState('job-a');
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-a', name: 'job-a', status: 'ABORTED', error: 'Operator.Stop' },
-      { states, ...slotReleaseOver(slots), jobs, now: () => now },
+      { states, ...leaseReleaseOver(leases), jobs, clock: { now: () => now } },
     );
     expect(result).toEqual({ recorded: true, released: true, outcome: 'aborted' });
-    expect(slots.items.size).toBe(0);
+    expect(leases.items.size).toBe(0);
     expect(jobs.items.get('amelia/job-a')).toMatchObject({ outcome: 'aborted', error: 'Operator.Stop' });
   });
 
   it('leaves an outcome the workflow recorded alone', async () => {
-    const { slots, jobs, states } = await claimedState('job-b');
+    const { leases, jobs, states } = await claimedState('job-b');
     await jobs.record('amelia', 'job-b', 'failed', { error: 'Job.Failed' }, now);
     const result = await recordExecutionEnd(
       { executionArn: 'arn:job-b', name: 'job-b', status: 'FAILED', error: 'Job.Failed' },
-      { states, ...slotReleaseOver(slots), jobs, now: () => now },
+      { states, ...leaseReleaseOver(leases), jobs, clock: { now: () => now } },
     );
     expect(result.recorded).toBe(false);
     expect(jobs.items.get('amelia/job-b')).toMatchObject({ outcome: 'failed', error: 'Job.Failed' });
@@ -39,9 +39,9 @@ describe('recordExecutionEnd', () => {
       { executionArn: 'arn:job-c', name: 'job-c', status: 'TIMED_OUT' },
       {
         states: { lastState: async () => undefined },
-        ...slotReleaseOver(new MemorySlotStore()),
+        ...leaseReleaseOver(new MemoryLeaseStore()),
         jobs,
-        now: () => now,
+        clock: { now: () => now },
       },
     );
     expect(result).toEqual({ recorded: true, released: false, outcome: 'timed-out' });

@@ -36,7 +36,7 @@ const TABLE: readonly (readonly [string, JobEvent, Expected])[] = [
     ['finish-job', 'interrupted'],
   ],
   [
-    'job ended: slot unavailable',
+    'job ended: lease unavailable',
     { kind: 'job-ended', outcome: 'slot-unavailable', admitted: true },
     ['finish-job', 'slot-unavailable'],
   ],
@@ -134,7 +134,7 @@ const JOURNEYS: readonly (readonly [string, readonly JobEvent[], { owed: boolean
     { owed: true, ack: false },
   ],
   [
-    'slot never freed',
+    'lease never freed',
     [{ kind: 'job-ended', outcome: 'slot-unavailable', admitted: true }],
     { owed: true, ack: false },
   ],

@@ -1,7 +1,7 @@
 import type { RepositorySettings } from '#contracts/repository';
-import type { ForgeConnector, Log, RepositoryCredentialSource } from '../ports.ts';
-import { createGitHubForges } from './github-forge.ts';
-import { createGitLabForges } from './gitlab-forge.ts';
+import type { ForgeConnector, Log, PullRequestForge, RepositoryCredentialSource } from '../ports.ts';
+import { GitHubForges } from './github-forge.ts';
+import { GitLabForges } from './gitlab-forge.ts';
 
 export interface ForgeOptions {
   credentials: RepositoryCredentialSource;
@@ -11,11 +11,18 @@ export interface ForgeOptions {
 }
 
 /** The pull-request forge a repository names: GitHub, GitLab, or none. */
-export function createForges(options: ForgeOptions): ForgeConnector {
-  const github = createGitHubForges(options);
-  const gitlab = createGitLabForges(options);
-  return {
-    connect: (repository: RepositorySettings) =>
-      repository.pullRequests.provider === 'gitlab' ? gitlab.connect(repository) : github.connect(repository),
-  };
+export class Forges implements ForgeConnector {
+  private readonly github: GitHubForges;
+  private readonly gitlab: GitLabForges;
+
+  constructor(options: ForgeOptions) {
+    this.github = new GitHubForges(options);
+    this.gitlab = new GitLabForges(options);
+  }
+
+  connect(repository: RepositorySettings): Promise<PullRequestForge | undefined> {
+    return repository.pullRequests.provider === 'gitlab'
+      ? this.gitlab.connect(repository)
+      : this.github.connect(repository);
+  }
 }

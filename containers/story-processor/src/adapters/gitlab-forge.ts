@@ -76,136 +76,139 @@ function explain(error: unknown, what: string, target: string): ForgeError {
  * with a request handler of our own: it retries 429 and 5xx answers and network failures, waiting
  * what `Retry-After` says (gitbeaker's default handler ignores it).
  */
-export function createGitLabForges(options: GitLabForgeOptions): ForgeConnector {
-  const retries = options.retries ?? 3;
-  const backoffMs = options.backoffMs ?? 1000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+export class GitLabForges implements ForgeConnector {
+  private readonly requesterFn: ReturnType<typeof createRequesterFn>;
 
-  async function send(endpoint: string, request?: Record<string, unknown>): Promise<FormattedResponse> {
-    const {
-      prefixUrl = '',
-      searchParams,
-      method = 'GET',
-      headers,
-      body,
-      signal,
-    } = (request ?? {}) as RequestOptions;
-    const url = new URL(endpoint, prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`);
-    if (searchParams) url.search = searchParams;
-    for (let attempt = 0; ; attempt += 1) {
-      let wait = backoffMs * 2 ** attempt;
-      let failure: GitLabHttpError;
-      try {
-        const response = await fetch(url, {
-          method,
-          ...(headers ? { headers } : {}),
-          ...(body !== undefined ? { body } : {}),
-          ...(signal ? { signal } : {}),
-        });
-        const text = await response.text();
-        if (response.ok)
-          return { body: parseBody(text, response), headers: headersOf(response), status: response.status };
-        failure = new GitLabHttpError(response.status, messageOf(text) || `HTTP ${response.status}`);
-        if (response.status !== 429 && response.status < 500) throw failure;
-        const after = retryAfterMs(response.headers.get('retry-after'));
-        if (after !== undefined) {
-          if (after > maxRetryAfterMs) throw failure;
-          wait = after;
-        }
-      } catch (error) {
-        if (error instanceof GitLabHttpError && error.status !== 429 && error.status < 500) throw error;
-        failure =
-          error instanceof GitLabHttpError
-            ? error
-            : new GitLabHttpError(0, error instanceof Error ? error.message : String(error));
-      }
-      if (attempt >= retries) throw failure;
-      options.log.warn('forge busy or unreachable; waiting', {
-        status: failure.status,
-        waitMs: wait,
-        attempt: attempt + 1,
-      });
-      await sleep(wait);
-    }
-  }
-  const requesterFn = createRequesterFn((_resource, request) => Promise.resolve(request), send);
+  constructor(private readonly options: GitLabForgeOptions) {
+    const retries = options.retries ?? 3;
+    const backoffMs = options.backoffMs ?? 1000;
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  return {
-    async connect(repository: RepositorySettings): Promise<PullRequestForge | undefined> {
-      if (repository.pullRequests.provider !== 'gitlab') return undefined;
-      const project = mergeRequestProject(repository);
-      if (!project) throw new ForgeError(`Cannot tell the GitLab project of ${repository.url}.`);
-      const apiCredentials = apiCredentialsOf(repository);
-      const token = apiCredentials ? (await options.credentials.tokenFor(apiCredentials)).trim() : undefined;
-      const settings = {
-        host: instanceUrlOf(repository.pullRequests.apiBaseUrl),
-        requesterFn,
-        queryTimeout: 60_000,
-        ...(token ? { token } : {}),
-      };
-      const mergeRequests = new MergeRequests(settings);
-      const notes = new MergeRequestNotes(settings);
-      const refOf = (mr: { iid: number; web_url: string; id: number; title: string }): PullRequestRef => ({
-        number: mr.iid,
-        url: mr.web_url,
-        nodeId: String(mr.id),
-        draft: DRAFT_TITLE.test(mr.title),
-      });
-      const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const send = async (endpoint: string, request?: Record<string, unknown>): Promise<FormattedResponse> => {
+      const {
+        prefixUrl = '',
+        searchParams,
+        method = 'GET',
+        headers,
+        body,
+        signal,
+      } = (request ?? {}) as RequestOptions;
+      const url = new URL(endpoint, prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`);
+      if (searchParams) url.search = searchParams;
+      for (let attempt = 0; ; attempt += 1) {
+        let wait = backoffMs * 2 ** attempt;
+        let failure: GitLabHttpError;
         try {
-          return await work();
+          const response = await fetch(url, {
+            method,
+            ...(headers ? { headers } : {}),
+            ...(body !== undefined ? { body } : {}),
+            ...(signal ? { signal } : {}),
+          });
+          const text = await response.text();
+          if (response.ok)
+            return { body: parseBody(text, response), headers: headersOf(response), status: response.status };
+          failure = new GitLabHttpError(response.status, messageOf(text) || `HTTP ${response.status}`);
+          if (response.status !== 429 && response.status < 500) throw failure;
+          const after = retryAfterMs(response.headers.get('retry-after'));
+          if (after !== undefined) {
+            if (after > maxRetryAfterMs) throw failure;
+            wait = after;
+          }
         } catch (error) {
-          throw explain(error, what, project);
+          if (error instanceof GitLabHttpError && error.status !== 429 && error.status < 500) throw error;
+          failure =
+            error instanceof GitLabHttpError
+              ? error
+              : new GitLabHttpError(0, error instanceof Error ? error.message : String(error));
         }
-      };
-      return {
-        find: (branch) =>
-          call('look up the merge request', async () => {
-            const found = await mergeRequests.all({
-              projectId: project,
-              sourceBranch: branch,
-              state: 'opened',
-              perPage: 5,
-              maxPages: 1,
-            });
-            const [mr] = found;
-            return mr ? refOf(mr) : undefined;
-          }),
-        create: ({ branch, base, title, body }) =>
-          call('open the merge request', async () =>
-            refOf(
-              await mergeRequests.create(
-                project,
-                branch,
-                base,
-                `${DRAFT_PREFIX}${title.replace(DRAFT_TITLE, '')}`,
-                {
-                  description: body,
-                  removeSourceBranch: false,
-                },
-              ),
+        if (attempt >= retries) throw failure;
+        options.log.warn('forge busy or unreachable; waiting', {
+          status: failure.status,
+          waitMs: wait,
+          attempt: attempt + 1,
+        });
+        await sleep(wait);
+      }
+    };
+    this.requesterFn = createRequesterFn((_resource, request) => Promise.resolve(request), send);
+  }
+
+  async connect(repository: RepositorySettings): Promise<PullRequestForge | undefined> {
+    const { options, requesterFn } = this;
+    if (repository.pullRequests.provider !== 'gitlab') return undefined;
+    const project = mergeRequestProject(repository);
+    if (!project) throw new ForgeError(`Cannot tell the GitLab project of ${repository.url}.`);
+    const apiCredentials = apiCredentialsOf(repository);
+    const token = apiCredentials ? (await options.credentials.tokenFor(apiCredentials)).trim() : undefined;
+    const settings = {
+      host: instanceUrlOf(repository.pullRequests.apiBaseUrl),
+      requesterFn,
+      queryTimeout: 60_000,
+      ...(token ? { token } : {}),
+    };
+    const mergeRequests = new MergeRequests(settings);
+    const notes = new MergeRequestNotes(settings);
+    const refOf = (mr: { iid: number; web_url: string; id: number; title: string }): PullRequestRef => ({
+      number: mr.iid,
+      url: mr.web_url,
+      nodeId: String(mr.id),
+      draft: DRAFT_TITLE.test(mr.title),
+    });
+    const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        throw explain(error, what, project);
+      }
+    };
+    return {
+      find: (branch) =>
+        call('look up the merge request', async () => {
+          const found = await mergeRequests.all({
+            projectId: project,
+            sourceBranch: branch,
+            state: 'opened',
+            perPage: 5,
+            maxPages: 1,
+          });
+          const [mr] = found;
+          return mr ? refOf(mr) : undefined;
+        }),
+      create: ({ branch, base, title, body }) =>
+        call('open the merge request', async () =>
+          refOf(
+            await mergeRequests.create(
+              project,
+              branch,
+              base,
+              `${DRAFT_PREFIX}${title.replace(DRAFT_TITLE, '')}`,
+              {
+                description: body,
+                removeSourceBranch: false,
+              },
             ),
           ),
-        updateBody: (number, body) =>
-          call('update the merge request', async () => {
-            await mergeRequests.edit(project, number, { description: body });
-          }),
-        markReady: (pullRequest) =>
-          call('mark the merge request ready', async () => {
-            const current = await mergeRequests.show(project, pullRequest.number);
-            if (!DRAFT_TITLE.test(current.title)) return;
-            await mergeRequests.edit(project, pullRequest.number, {
-              title: current.title.replace(DRAFT_TITLE, ''),
-            });
-          }),
-        comment: (number, body) =>
-          call('comment on the merge request', async () => {
-            await notes.create(project, number, body);
-          }),
-      };
-    },
-  };
+        ),
+      updateBody: (number, body) =>
+        call('update the merge request', async () => {
+          await mergeRequests.edit(project, number, { description: body });
+        }),
+      markReady: (pullRequest) =>
+        call('mark the merge request ready', async () => {
+          const current = await mergeRequests.show(project, pullRequest.number);
+          if (!DRAFT_TITLE.test(current.title)) return;
+          await mergeRequests.edit(project, pullRequest.number, {
+            title: current.title.replace(DRAFT_TITLE, ''),
+          });
+        }),
+      comment: (number, body) =>
+        call('comment on the merge request', async () => {
+          await notes.create(project, number, body);
+        }),
+    };
+  }
 }
 
 function parseBody(text: string, response: Response): ResponseBodyTypes {

@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '#contracts/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type WorkerMetric } from '#contracts/metrics';
 import type { MetricsSink } from '../ports.ts';
 
 /**
@@ -7,23 +7,25 @@ import type { MetricsSink } from '../ports.ts';
  * namespace and service; each metric with dimensions of its own goes out as a single metric, so its
  * dimensions never spill onto the others.
  */
-export function createPowertoolsMetrics(): MetricsSink {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTOOLS_SERVICE_NAME });
-  return {
-    add(metric, value, dimensions) {
-      if (!dimensions) {
-        metrics.addMetric(metric.name, metric.unit, value);
-        return;
-      }
-      const single = metrics.singleMetric();
-      for (const [key, dimensionValue] of Object.entries(dimensions))
-        single.addDimension(key, dimensionValue);
-      single.addMetric(metric.name, metric.unit, value);
-    },
-    flush() {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    },
-  };
+export class PowertoolsMetrics implements MetricsSink {
+  private readonly metrics = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: POWERTOOLS_SERVICE_NAME,
+  });
+
+  add(metric: WorkerMetric, value: number, dimensions?: Record<string, string>): void {
+    if (!dimensions) {
+      this.metrics.addMetric(metric.name, metric.unit, value);
+      return;
+    }
+    const single = this.metrics.singleMetric();
+    for (const [key, dimensionValue] of Object.entries(dimensions)) single.addDimension(key, dimensionValue);
+    single.addMetric(metric.name, metric.unit, value);
+  }
+
+  flush(): void {
+    if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
+  }
 }
 
 export const noMetrics: MetricsSink = { add: () => undefined, flush: () => undefined };

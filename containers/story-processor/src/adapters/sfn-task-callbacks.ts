@@ -4,6 +4,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { AdapterGrants } from '#contracts/grants';
 import type { CallbackOutcome, TaskCallbacks } from '../ports.ts';
 
 /** Answers that mean the workflow is done with the task: stop, and never report success. */
@@ -19,12 +20,30 @@ async function call(send: () => Promise<unknown>): Promise<CallbackOutcome> {
   }
 }
 
-export function createSfnTaskCallbacks(sfn: SFNClient): TaskCallbacks {
-  return {
-    pickUp: (taskToken, output) => call(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output }))),
-    heartbeat: (taskToken) => call(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken }))),
-    succeed: (taskToken, output) => call(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output }))),
-    fail: (taskToken, error, cause) =>
-      call(() => sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }))),
-  };
+/** The worker's answers on the workflow's task tokens: pickup, heartbeats and the job's outcome. */
+export class SfnTaskCallbacks implements TaskCallbacks {
+  /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
+  static readonly grants: AdapterGrants<SfnTaskCallbacks> = [
+    { actions: ['states:SendTaskSuccess'], on: 'taskTokens', by: ['pickUp', 'succeed'] },
+    { actions: ['states:SendTaskHeartbeat'], on: 'taskTokens', by: ['heartbeat'] },
+    { actions: ['states:SendTaskFailure'], on: 'taskTokens', by: ['fail'] },
+  ];
+
+  constructor(private readonly client: SFNClient) {}
+
+  pickUp(taskToken: string, output: string): Promise<CallbackOutcome> {
+    return call(() => this.client.send(new SendTaskSuccessCommand({ taskToken, output })));
+  }
+
+  heartbeat(taskToken: string): Promise<CallbackOutcome> {
+    return call(() => this.client.send(new SendTaskHeartbeatCommand({ taskToken })));
+  }
+
+  succeed(taskToken: string, output: string): Promise<CallbackOutcome> {
+    return call(() => this.client.send(new SendTaskSuccessCommand({ taskToken, output })));
+  }
+
+  fail(taskToken: string, error: string, cause: string): Promise<CallbackOutcome> {
+    return call(() => this.client.send(new SendTaskFailureCommand({ taskToken, error, cause })));
+  }
 }

@@ -1,5 +1,5 @@
 import { interruptMessageSchema } from '#contracts/messages';
-import type { Clock, Log, WorkQueue } from '../ports.ts';
+import type { WorkerClock, Log, WorkQueue } from '../ports.ts';
 import type { JobControl } from './job-control.ts';
 
 export interface InterruptWatchInput {
@@ -7,14 +7,14 @@ export interface InterruptWatchInput {
   queueUrl: string;
   jobId: string;
   control: JobControl;
-  clock: Clock;
+  clock: WorkerClock;
   log: Log;
   waitSeconds: number;
 }
 
 /**
  * Long-polls the project-user's interrupt queue while a job runs. A message for this job stops it;
- * one for any other job is stale (only the slot holder is ever interrupted) and is deleted.
+ * one for any other job is stale (only the lease holder is ever interrupted) and is deleted.
  *
  * Stopping does not abort the poll in flight: SQS would still hand a message to an abandoned long
  * poll and keep it invisible for the visibility timeout, so the next job's interrupt could wait that
@@ -44,7 +44,7 @@ export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<v
               kind: 'interrupt',
               byJobId: interrupt.data.byJobId,
               reason: interrupt.data.reason,
-              noticedAt: input.clock.now(),
+              noticedAt: input.clock.now().getTime(),
               ...(message.sentAt !== undefined ? { sentAt: message.sentAt } : {}),
             });
           } else if (!interrupt.success) {

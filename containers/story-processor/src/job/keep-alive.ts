@@ -1,11 +1,11 @@
-import type { Clock, LeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, WorkerLeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
 import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import type { JobControl } from './job-control.ts';
 import type { MessageHold } from './message-hold.ts';
 
 export interface KeepAliveInput {
   taskToken: string;
-  slotId: string;
+  leaseId: string;
   jobId: string;
   workerId: string;
   leaseSeconds: number;
@@ -13,8 +13,8 @@ export interface KeepAliveInput {
   hold: MessageHold;
   control: JobControl;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
-  clock: Clock;
+  leases: WorkerLeaseStore;
+  clock: WorkerClock;
   log: Log;
   metrics: MetricsSink;
 }
@@ -41,10 +41,10 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
     }
     try {
       const lease = await input.leases.renew({
-        slotId: input.slotId,
+        leaseId: input.leaseId,
         jobId: input.jobId,
         workerId: input.workerId,
-        expiresAt: input.clock.now() + input.leaseSeconds * 1000,
+        expiresAt: input.clock.now().getTime() + input.leaseSeconds * 1000,
       });
       if (!lease) control.requestStop({ kind: 'lease-lost' });
       else if (lease.interruptRequestedBy)
@@ -52,7 +52,7 @@ export function startKeepAlive(input: KeepAliveInput): { stop(): Promise<void> }
           kind: 'interrupt',
           byJobId: lease.interruptRequestedBy,
           reason: 'A newer email for the same project and user arrived.',
-          noticedAt: input.clock.now(),
+          noticedAt: input.clock.now().getTime(),
         });
     } catch (error) {
       report(input, 'LeaseRenewal', error);

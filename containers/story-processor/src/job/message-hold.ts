@@ -1,4 +1,4 @@
-import type { Clock, Log, WorkQueue } from '../ports.ts';
+import type { WorkerClock, Log, WorkQueue } from '../ports.ts';
 
 export interface MessageHoldOptions {
   /** How far ahead each extension pushes the message's visibility. */
@@ -25,7 +25,7 @@ export class MessageHold {
     receiptHandle: string,
     receivedAt: number,
     private readonly options: MessageHoldOptions,
-    private readonly clock: Clock,
+    private readonly clock: WorkerClock,
     private readonly log: Log,
   ) {
     this.handle = receiptHandle;
@@ -47,7 +47,7 @@ export class MessageHold {
   }
 
   async extend(): Promise<void> {
-    const elapsed = (this.clock.now() - this.receivedAt) / 1000;
+    const elapsed = (this.clock.now().getTime() - this.receivedAt) / 1000;
     const left = Math.floor(this.options.maxWindowSeconds - this.options.marginSeconds - elapsed);
     const seconds = Math.min(this.options.visibilitySeconds, left);
     if (seconds < this.options.visibilitySeconds) this.reacquire = true;

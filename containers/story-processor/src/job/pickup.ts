@@ -1,10 +1,10 @@
 import type { Pickup } from '#contracts/messages';
-import type { Clock, LeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
+import type { WorkerClock, WorkerLeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
 
 export interface PickupInput {
   /** The task token of the job message: the workflow's QueueJob state waits on it. */
   queueToken: string;
-  slotId: string;
+  leaseId: string;
   jobId: string;
   workerId: string;
   /** The lease as this worker's claim returned it. */
@@ -12,8 +12,8 @@ export interface PickupInput {
   /** How long RunJob may take to park the run token: the run's heartbeat, which starts with it. */
   waitMs: number;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
-  clock: Clock;
+  leases: WorkerLeaseStore;
+  clock: WorkerClock;
 }
 
 export type PickupResult =
@@ -22,25 +22,25 @@ export type PickupResult =
 /**
  * Takes a job out of its queue phase into its run phase. The queue token has no heartbeat (a job may
  * wait for minutes while workers scale out); answering it starts the workflow's RunJob state, whose
- * token — with the job's heartbeat and time limit — the workflow writes on the slot's lease. A job
+ * token — with the job's heartbeat and time limit — the workflow writes on the lease. A job
  * that already has a run token was started by an earlier worker and is resumed on that token.
  */
 export async function pickUpJob(input: PickupInput): Promise<PickupResult> {
   const { clock } = input;
   if (input.lease.runTaskToken) return { kind: 'run', runToken: input.lease.runTaskToken, resumed: true };
-  const pickup: Pickup = { workerId: input.workerId, pickedUpAt: new Date(clock.now()).toISOString() };
+  const pickup: Pickup = { workerId: input.workerId, pickedUpAt: clock.now().toISOString() };
   const answer = await input.callbacks.pickUp(input.queueToken, JSON.stringify(pickup));
   // A refused answer can still mean a run started for an earlier pickup: look once, then give up.
-  const deadline = clock.now() + (answer === 'delivered' ? input.waitMs : 0);
+  const deadline = clock.now().getTime() + (answer === 'delivered' ? input.waitMs : 0);
   for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 500)) {
-    const lease = await input.leases.read(input.slotId);
+    const lease = await input.leases.read(input.leaseId);
     if (lease?.jobId !== input.jobId) {
-      return { kind: 'gone', detail: 'The workflow released the slot before the job could run.' };
+      return { kind: 'gone', detail: 'The workflow released the lease before the job could run.' };
     }
     if (lease.runTaskToken) {
       return { kind: 'run', runToken: lease.runTaskToken, resumed: answer !== 'delivered' };
     }
-    if (clock.now() >= deadline) {
+    if (clock.now().getTime() >= deadline) {
       return {
         kind: 'gone',
         detail:

@@ -1,11 +1,11 @@
 import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages';
 import { METRICS, KIND_DIMENSION, REPORT_DIMENSION } from '#contracts/metrics';
 import { replyBy } from '#contracts/reply-policy';
-import { slotIdOf } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers';
 import type {
   CallbackOutcome,
   ForgeConnector,
-  LeaseStore,
+  WorkerLeaseStore,
   Mailer,
   ReplyComposer,
   TaskCallbacks,
@@ -26,7 +26,7 @@ import { failureCause, interruptCause, summaryOutput } from './report-text.ts';
 export interface JobRunnerDeps extends PipelineDeps {
   queue: WorkQueue;
   callbacks: TaskCallbacks;
-  leases: LeaseStore;
+  leases: WorkerLeaseStore;
   mailer: Mailer;
   composeReply: ReplyComposer;
   /** Pull requests for projects whose repository names a forge. */
@@ -72,7 +72,7 @@ export async function runJob(
   // The queue token until the workflow's RunJob state hands out the run token (see pickup.ts).
   let taskToken = message.taskToken;
   const { clock, log, metrics } = deps;
-  const slotId = slotIdOf(job.projectId, job.userId);
+  const leaseId = leaseIdOf(job.projectId, job.userId);
   const context = { jobId: job.jobId, projectId: job.projectId, userId: job.userId };
   const delivery = createDelivery(job, {
     ...(deps.forges ? { forges: deps.forges } : {}),
@@ -93,14 +93,17 @@ export async function runJob(
   }
   const { leaseSeconds, heartbeatSeconds } = job.settings;
   const claim = await deps.leases.claim({
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
-    expiresAt: clock.now() + leaseSeconds * 1000,
-    now: clock.now(),
+    expiresAt: clock.now().getTime() + leaseSeconds * 1000,
+    now: clock.now().getTime(),
   });
   if (claim.kind === 'held-elsewhere') {
-    const seconds = Math.min(900, Math.max(5, Math.ceil((claim.lease.expiresAt - clock.now()) / 1000) + 5));
+    const seconds = Math.min(
+      900,
+      Math.max(5, Math.ceil((claim.lease.expiresAt - clock.now().getTime()) / 1000) + 5),
+    );
     log.info('job runs on another worker; putting the message back', {
       ...context,
       holder: claim.lease.workerId,
@@ -111,7 +114,7 @@ export async function runJob(
   if (claim.kind === 'not-ours') {
     return report({
       kind: 'failed',
-      reason: 'The active-job slot is no longer held by this job, so it was not run.',
+      reason: 'The active-job lease is no longer held by this job, so it was not run.',
       detail: '',
       position: null,
       storiesTotal: 0,
@@ -119,7 +122,7 @@ export async function runJob(
   }
   const pickup = await pickUpJob({
     queueToken: message.taskToken,
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
     lease: claim.lease,
@@ -142,13 +145,13 @@ export async function runJob(
       kind: 'interrupt',
       byJobId: claim.lease.interruptRequestedBy,
       reason: 'A newer email for the same project and user arrived.',
-      noticedAt: clock.now(),
+      noticedAt: clock.now().getTime(),
     });
   }
 
   await deps.records.markRunning(job.projectId, job.jobId, {
     workerId: settings.workerId,
-    startedAt: new Date(clock.now()).toISOString(),
+    startedAt: clock.now().toISOString(),
   });
   log.info('job started', {
     ...context,
@@ -159,7 +162,7 @@ export async function runJob(
     (Math.min(heartbeatSeconds, leaseSeconds, settings.visibilitySeconds) * 1000) / 3;
   const keepAlive = startKeepAlive({
     taskToken,
-    slotId,
+    leaseId,
     jobId: job.jobId,
     workerId: settings.workerId,
     leaseSeconds,
@@ -205,7 +208,7 @@ export async function runJob(
   async function report(outcome: PipelineOutcome): Promise<JobRunResult> {
     if (outcome.kind === 'stopped' && outcome.stop.kind === 'shutdown') {
       await deps.leases
-        .handOver({ slotId, jobId: job.jobId, workerId: settings.workerId })
+        .handOver({ leaseId, jobId: job.jobId, workerId: settings.workerId })
         .catch((error: unknown) => log.warn('lease hand-over failed', { ...context, error: String(error) }));
       await hold.release(0);
       log.info('job handed over at shutdown', context);
@@ -249,12 +252,12 @@ export async function runJob(
           committed: outcome.committed,
         });
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.interrupted, detail));
-        interruptLatencyMs = clock.now() - (stop.sentAt ?? stop.noticedAt);
+        interruptLatencyMs = clock.now().getTime() - (stop.sentAt ?? stop.noticedAt);
         metrics.add(METRICS.interruptLatencyMs, interruptLatencyMs);
       } else {
         kind = 'failed';
         detail =
-          'The worker lost the active-job lease (the workflow released the slot), so the job was stopped.';
+          'The worker lost the active-job lease (the workflow released the lease), so the job was stopped.';
         delivered = await withRetries(() => deps.callbacks.fail(taskToken, JOB_ERRORS.failed, detail));
       }
     } catch (error) {
@@ -265,7 +268,7 @@ export async function runJob(
       });
       return { kind: 'callback-failed' };
     }
-    const callbackAt = clock.now();
+    const callbackAt = clock.now().getTime();
     if (delivered === 'task-gone') {
       await finish('abandoned', `callback refused, the task is closed (would have reported ${kind})`);
       return { kind: 'abandoned' };
@@ -289,7 +292,7 @@ export async function runJob(
     metrics.add(METRICS.jobsReported, 1, { [REPORT_DIMENSION]: kind });
     const workerReport: WorkerReport = {
       kind,
-      at: new Date(clock.now()).toISOString(),
+      at: clock.now().toISOString(),
       workerId: settings.workerId,
       detail: detail.slice(0, 4096),
       ...(interruptLatencyMs !== undefined ? { interruptLatencyMs } : {}),
@@ -319,7 +322,7 @@ export async function runJob(
         text,
         messageId,
       });
-      await deps.mailer.sendRaw({ from: job.replyFrom, to: [job.sender], raw });
+      await deps.mailer.send({ from: job.replyFrom, to: job.sender, raw });
     } catch (error) {
       metrics.add(METRICS.errorsByKind, 1, { [KIND_DIMENSION]: 'Reply' });
       log.warn('could not send the reply', { ...context, error: String(error) });

@@ -1,5 +1,5 @@
 import type { Job } from '#contracts/messages';
-import type { BlobStore } from '../ports.ts';
+import type { BlobReader } from '../ports.ts';
 import { oneLine } from '../text.ts';
 
 export interface InstructionLimits {
@@ -13,7 +13,7 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|yaml|x-yaml|toml|javascript|
 /** The instruction text from S3, followed by the job's text attachments. Email text is untrusted data. */
 export async function loadInstruction(
   job: Job,
-  blobs: BlobStore,
+  blobs: BlobReader,
   limits: InstructionLimits,
 ): Promise<string> {
   const decoder = new TextDecoder('utf-8');

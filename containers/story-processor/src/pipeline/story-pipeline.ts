@@ -2,9 +2,9 @@ import type { Job, JobSummary } from '#contracts/messages';
 import { METRICS } from '#contracts/metrics';
 import type { JobControl, StopReason } from '../job/job-control.ts';
 import type {
-  BlobStore,
+  BlobReader,
   Checkpoint,
-  Clock,
+  WorkerClock,
   CommandRunner,
   GitWorkspace,
   JobRecordStore,
@@ -57,11 +57,11 @@ export interface PipelineDeps {
   model: ModelProvider;
   workspaces: WorkspaceProvider;
   commands: CommandRunner;
-  blobs: BlobStore;
+  blobs: BlobReader;
   records: JobRecordStore;
   metrics: MetricsSink;
   log: Log;
-  clock: Clock;
+  clock: WorkerClock;
   prompts: PromptTemplates;
   /** Values that must never reach a record, a prompt or a commit (API keys and such). */
   secrets: readonly string[];
@@ -132,7 +132,7 @@ class PipelineRun {
     private readonly previous: Checkpoint | undefined,
     private readonly listener?: PipelineListener,
   ) {
-    this.started = deps.clock.now();
+    this.started = deps.clock.now().getTime();
   }
 
   async execute(): Promise<PipelineOutcome> {
@@ -299,7 +299,7 @@ class PipelineRun {
     const { job, deps, control } = this;
     const story = this.plan[record.index] as PlannedStory;
     const storyText = `${story.title}\n\n${story.description}`;
-    const begun = deps.clock.now();
+    const begun = deps.clock.now().getTime();
     record.status = 'running';
     record.startedAt = new Date(begun).toISOString();
     this.position = { storyIndex: record.index, step: 'generate' };
@@ -382,7 +382,7 @@ class PipelineRun {
     if (fixes > 0) deps.metrics.add(passed ? METRICS.autoFixSucceeded : METRICS.autoFixFailed, 1);
     if (!passed) {
       record.status = 'failed';
-      record.durationMs = deps.clock.now() - begun;
+      record.durationMs = deps.clock.now().getTime() - begun;
       const n = record.index + 1;
       throw new StoryFailed(
         `Story ${n} of ${this.plan.length} ("${story.title}") still fails validation after ${fixes} fix attempt(s).`,
@@ -405,7 +405,7 @@ class PipelineRun {
     if (ctx.workspace.publish) commit = await ctx.workspace.publish();
     record.status = 'committed';
     record.commit = commit;
-    record.durationMs = deps.clock.now() - begun;
+    record.durationMs = deps.clock.now().getTime() - begun;
     this.completed.push({ index: record.index, commit });
     deps.metrics.add(METRICS.storiesCompleted, 1);
     deps.metrics.add(METRICS.storyDurationMs, record.durationMs);
@@ -467,7 +467,7 @@ class PipelineRun {
         costUsd: story.usage.costUsd,
       })),
       commits: this.completed.map((c) => c.commit),
-      durationMs: this.deps.clock.now() - this.started,
+      durationMs: this.deps.clock.now().getTime() - this.started,
       usage: this.usage,
     };
   }

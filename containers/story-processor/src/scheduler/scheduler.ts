@@ -1,11 +1,11 @@
-import { slotIdOf } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers';
 import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
 import { JOB_ERRORS, jobMessageSchema, type JobMessage } from '#contracts/messages';
 import { inputQueueNamePrefix } from '#contracts/identifiers';
 import { JobControl } from '../job/job-control.ts';
 import { MessageHold } from '../job/message-hold.ts';
 import { runJob, type JobRunnerDeps, type JobRunnerSettings, type JobRunResult } from '../job/run-job.ts';
-import type { ReceivedMessage } from '../ports.ts';
+import type { NewQueueNotices, ReceivedMessage } from '../ports.ts';
 import { QueueDiscovery } from './queue-discovery.ts';
 
 export interface SchedulerSettings extends JobRunnerSettings {
@@ -29,13 +29,13 @@ export interface SchedulerSettings extends JobRunnerSettings {
 
 export interface JobFinished {
   jobId: string;
-  slotId: string;
+  leaseId: string;
   result: JobRunResult;
 }
 
 interface RunningJob {
   jobId: string;
-  slotId: string;
+  leaseId: string;
   queueUrl: string;
   hold: MessageHold;
   control: JobControl;
@@ -45,7 +45,7 @@ interface RunningJob {
 /**
  * Takes work fairly: a round-robin cursor over the discovered input queues, shared by the pollers, so
  * every queue gets its turn; a queue whose project-user already runs a job is skipped (unless that
- * job's message must be re-received near the visibility cap), and no poll starts without a free slot.
+ * job's message must be re-received near the visibility cap), and no poll starts without a free lease.
  */
 export class Scheduler {
   private readonly running = new Map<string, RunningJob>();
@@ -53,12 +53,14 @@ export class Scheduler {
   private readonly polling = new Set<string>();
   private readonly stopper = new AbortController();
   private readonly discovery: QueueDiscovery;
+  /** Aborted (and replaced) when a notice adds a queue, so idle pollers look at once. */
+  private newQueue = new AbortController();
   private reserved = 0;
   private cursor = 0;
   private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: JobRunnerDeps,
+    private readonly deps: JobRunnerDeps & { notices?: NewQueueNotices },
     private readonly settings: SchedulerSettings,
     private readonly onJobFinished?: (finished: JobFinished) => void,
   ) {
@@ -77,6 +79,7 @@ export class Scheduler {
     await this.discovery.refresh();
     this.loops = Array.from({ length: Math.max(1, this.settings.pollers) }, () => this.pollLoop());
     this.loops.push(this.discoveryLoop());
+    if (this.deps.notices) this.loops.push(this.noticeLoop(this.deps.notices));
   }
 
   /** Stops taking work, asks running jobs to hand over at their next safe point, waits for them. */
@@ -103,6 +106,29 @@ export class Scheduler {
     }
   }
 
+  /** A new project-user's input queue is polled as soon as ClaimJob announces it. */
+  private async noticeLoop(notices: NewQueueNotices): Promise<void> {
+    const { signal } = this.stopper;
+    while (!signal.aborted) {
+      try {
+        const { inputQueueUrls, ignored } = await notices.next(signal);
+        for (const url of inputQueueUrls)
+          if (!this.discovery.add(url)) this.deps.log.warn('ignored a notice of a foreign queue', { url });
+        if (inputQueueUrls.length > 0) {
+          this.newQueue.abort();
+          this.newQueue = new AbortController();
+        }
+        if (ignored.length > 0) this.deps.log.warn('dropped malformed new-queue notices', { ignored });
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log.warn('new-queue notices unavailable; relying on queue discovery', {
+          error: String(error),
+        });
+        await this.deps.clock.sleep(this.settings.discoveryIntervalMs, signal).catch(() => undefined);
+      }
+    }
+  }
+
   private async pollLoop(): Promise<void> {
     const { signal } = this.stopper;
     let emptyReceives = 0;
@@ -116,7 +142,9 @@ export class Scheduler {
         // A pick that is not polled gives its reservation back, or the pollers starve for good.
         if (pick?.reserved) this.reserved -= 1;
         emptyReceives = 0;
-        await this.deps.clock.sleep(this.settings.idleMs, signal).catch(() => undefined);
+        await this.deps.clock
+          .sleep(this.settings.idleMs, AbortSignal.any([signal, this.newQueue.signal]))
+          .catch(() => undefined);
         continue;
       }
       this.polling.add(pick.url);
@@ -173,8 +201,8 @@ export class Scheduler {
     const parsed = jobMessageSchema.safeParse(safeJson(message.body));
     if (!parsed.success) return this.dropMalformed(queueUrl, message, parsed.error.message);
     const { job } = parsed.data;
-    const slotId = slotIdOf(job.projectId, job.userId);
-    const existing = this.running.get(slotId);
+    const leaseId = leaseIdOf(job.projectId, job.userId);
+    const existing = this.running.get(leaseId);
     if (existing?.jobId === job.jobId) {
       // Our own job's message came back (the 12-hour cap, or a lost extension): keep holding it.
       existing.hold.adopt(message.receiptHandle, message.receivedAt);
@@ -186,10 +214,10 @@ export class Scheduler {
       await putBack(existing ? this.settings.busyRetrySeconds : 0);
       return;
     }
-    this.launch(parsed.data, queueUrl, slotId, message);
+    this.launch(parsed.data, queueUrl, leaseId, message);
   }
 
-  private launch(message: JobMessage, queueUrl: string, slotId: string, received: ReceivedMessage): void {
+  private launch(message: JobMessage, queueUrl: string, leaseId: string, received: ReceivedMessage): void {
     const { deps, settings } = this;
     const hold = new MessageHold(
       deps.queue,
@@ -207,13 +235,13 @@ export class Scheduler {
     const control = new JobControl();
     const entry: RunningJob = {
       jobId: message.job.jobId,
-      slotId,
+      leaseId,
       queueUrl,
       hold,
       control,
       done: Promise.resolve(),
     };
-    this.running.set(slotId, entry);
+    this.running.set(leaseId, entry);
     this.byQueue.set(queueUrl, entry);
     entry.done = runJob(message, hold, control, deps, settings)
       .catch((error: unknown): JobRunResult => {
@@ -225,10 +253,10 @@ export class Scheduler {
         return { kind: 'callback-failed' };
       })
       .then((result) => {
-        this.running.delete(slotId);
+        this.running.delete(leaseId);
         this.byQueue.delete(queueUrl);
         deps.metrics.flush();
-        this.onJobFinished?.({ jobId: message.job.jobId, slotId, result });
+        this.onJobFinished?.({ jobId: message.job.jobId, leaseId, result });
       });
   }
 

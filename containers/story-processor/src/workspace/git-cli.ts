@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { sharedProcessLauncher, type ProcessLauncher } from './process-launcher.ts';
 
 export interface GitRunnerOptions {
   /** PATH to find `git` on; nothing else from the worker's environment reaches git. */
@@ -13,6 +13,8 @@ export interface GitRunnerOptions {
    * own bare repositories); a missing file reads as empty. Default: none (`/dev/null`).
    */
   globalConfig?: string;
+  /** Where git processes are started from; default: the worker's shared launcher process. */
+  launcher?: ProcessLauncher;
 }
 
 /** `env`: extra variables for this one call (the credential hand-off to GIT_ASKPASS, nothing else). */
@@ -22,7 +24,7 @@ export type GitRunner = (
   env?: Readonly<Record<string, string>>,
 ) => Promise<string>;
 
-/** Runs `git` through execFile (no shell) with an explicit, minimal environment and no user or system config. */
+/** Runs `git` (no shell) with an explicit, minimal environment and no user or system config. */
 export function createGitRunner(options: GitRunnerOptions): GitRunner {
   const env: NodeJS.ProcessEnv = {
     PATH: options.pathEnv,
@@ -52,22 +54,18 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
     '-c',
     'credential.helper=',
   ];
-  return (args, cwd, extraEnv) =>
-    new Promise((resolve, reject) => {
-      execFile(
-        'git',
-        [...safety, ...args],
-        {
-          cwd,
-          env: extraEnv ? { ...env, ...extraEnv } : env,
-          timeout: options.timeoutMs,
-          maxBuffer: 16 * 1024 * 1024,
-          encoding: 'utf8',
-        },
-        (error, stdout, stderr) => {
-          if (error) reject(new Error(`git ${args[0] ?? ''} failed: ${stderr.trim() || error.message}`));
-          else resolve(stdout);
-        },
-      );
+  const launcher = options.launcher ?? sharedProcessLauncher();
+  return async (args, cwd, extraEnv) => {
+    const result = await launcher.run({
+      file: 'git',
+      args: [...safety, ...args],
+      cwd,
+      env: extraEnv ? { ...env, ...extraEnv } : env,
+      timeoutMs: options.timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
     });
+    if (result.failure !== undefined)
+      throw new Error(`git ${args[0] ?? ''} failed: ${result.stderr.trim() || result.failure}`);
+    return result.stdout;
+  };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ID_PATTERN } from '#contracts/identifiers';
 import { repositoryUrlKind, type RepositorySettings } from '#contracts/repository';
-import type { Clock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
+import type { WorkerClock, GitWorkspace, Log, RepositoryCredentialSource } from '../ports.ts';
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists, gitWorkspace } from './git-workspaces.ts';
 import { createGitAuth } from './git-auth.ts';
@@ -20,7 +20,7 @@ export interface RemoteWorkspaceOptions {
   secretsDir?: string;
   git: GitRunner;
   credentials: RepositoryCredentialSource;
-  clock: Clock;
+  clock: WorkerClock;
   log: Log;
   /** Tries of a network operation that fails transiently. Default 4. */
   attempts?: number;

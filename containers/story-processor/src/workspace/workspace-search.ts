@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { sharedProcessLauncher } from './process-launcher.ts';
 import { SandboxError } from './sandbox-path.ts';
 
 export interface SearchLimits {
@@ -27,20 +27,24 @@ const GIT_ENV = {
 };
 const SAFETY = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false'];
 
-function git(root: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [...SAFETY, ...args],
-      { cwd: root, env: GIT_ENV, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = typeof error?.code === 'number' ? error.code : error ? -1 : 0;
-        // git grep answers 1 for "no match"; anything else is a real failure.
-        if (error && code !== 1) reject(new SandboxError(stderr.trim() || error.message));
-        else resolve({ code, stdout });
-      },
-    );
+async function git(
+  root: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string }> {
+  const result = await sharedProcessLauncher().run({
+    file: 'git',
+    args: [...SAFETY, ...args],
+    cwd: root,
+    env: GIT_ENV,
+    timeoutMs,
+    maxBuffer: 32 * 1024 * 1024,
   });
+  const code = result.failure === undefined ? 0 : (result.code ?? -1);
+  // git grep answers 1 for "no match"; anything else is a real failure.
+  if (result.failure !== undefined && code !== 1)
+    throw new SandboxError(result.stderr.trim() || result.failure);
+  return { code, stdout: result.stdout };
 }
 
 /** A glob as a git pathspec; `..` and absolute globs are refused like paths. */

@@ -7,20 +7,20 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   byArrival,
-  slotWaiterItemFor,
-  slotWaiterKey,
-  slotWaiterOf,
+  leaseWaiterItemFor,
+  leaseWaiterKey,
+  leaseWaiterOf,
   WAITER_CONDITIONS,
-  type SlotWaiter,
-  type SlotWaiterItem,
+  type LeaseWaiter,
+  type LeaseWaiterItem,
 } from '#contracts/slot-waiters-table';
-import type { SlotWaiters } from '#workflow/ports';
+import type { LeaseWaiters } from '#workflow/ports';
 import type { AdapterGrants } from '#contracts/grants';
 
 /** The slot-waiters table on DynamoDB; the item, its key and its condition are the contract's. */
-export class DynamoDbSlotWaiters implements SlotWaiters {
+export class DynamoDbLeaseWaiters implements LeaseWaiters {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
-  static readonly grants: AdapterGrants<DynamoDbSlotWaiters> = [
+  static readonly grants: AdapterGrants<DynamoDbLeaseWaiters> = [
     { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['park'] },
     { actions: ['dynamodb:Query'], on: 'table', by: ['waiting'] },
     { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['leave'] },
@@ -31,12 +31,12 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
     private readonly tableName: string,
   ) {}
 
-  async park(waiter: Omit<SlotWaiter, 'arrivedAt'>, now: Date): Promise<void> {
-    const item = slotWaiterItemFor(waiter, now);
+  async park(waiter: Omit<LeaseWaiter, 'arrivedAt'>, now: Date): Promise<void> {
+    const item = leaseWaiterItemFor(waiter, now);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: slotWaiterKey(waiter.slotId, waiter.jobId),
+        Key: leaseWaiterKey(waiter.leaseId, waiter.jobId),
         UpdateExpression: 'SET #token = :token, arrivedAt = if_not_exists(arrivedAt, :now), #ttl = :ttl',
         ExpressionAttributeNames: { '#token': 'token', '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':token': item.token, ':now': item.arrivedAt, ':ttl': item.ttl },
@@ -44,31 +44,31 @@ export class DynamoDbSlotWaiters implements SlotWaiters {
     );
   }
 
-  async waiting(slotId: string): Promise<SlotWaiter[]> {
-    const items: SlotWaiterItem[] = [];
+  async waiting(leaseId: string): Promise<LeaseWaiter[]> {
+    const items: LeaseWaiterItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': slotId },
+          ExpressionAttributeValues: { ':pk': leaseId },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((page.Items ?? []) as SlotWaiterItem[]));
+      items.push(...((page.Items ?? []) as LeaseWaiterItem[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items.map(slotWaiterOf).sort(byArrival);
+    return items.map(leaseWaiterOf).sort(byArrival);
   }
 
-  async leave(waiter: Pick<SlotWaiter, 'slotId' | 'jobId' | 'token'>): Promise<void> {
+  async leave(waiter: Pick<LeaseWaiter, 'leaseId' | 'jobId' | 'token'>): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: slotWaiterKey(waiter.slotId, waiter.jobId),
+          Key: leaseWaiterKey(waiter.leaseId, waiter.jobId),
           ConditionExpression: WAITER_CONDITIONS.stillWaitsWith.expression,
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':token': waiter.token },

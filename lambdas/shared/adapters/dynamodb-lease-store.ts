@@ -2,19 +2,19 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  ACTIVE_JOB_CONDITIONS,
-  activeJobItemFor,
-  activeJobKey,
+  LEASE_CONDITIONS,
+  leaseItemFor,
+  leaseKey,
   epochSeconds,
-  type ActiveJobItem,
+  type LeaseItem,
 } from '#contracts/active-jobs-table';
-import type { ClaimAttempt, SlotClaim, SlotStore } from '#workflow/ports';
+import type { ClaimAttempt, LeaseClaim, LeaseStore } from '#workflow/ports';
 import type { AdapterGrants } from '#contracts/grants';
 
 /** The workflow's side of the active-jobs table on DynamoDB; the item and its conditions are the contract's. */
-export class DynamoDbSlotStore implements SlotStore {
+export class DynamoDbLeaseStore implements LeaseStore {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */
-  static readonly grants: AdapterGrants<DynamoDbSlotStore> = [
+  static readonly grants: AdapterGrants<DynamoDbLeaseStore> = [
     { actions: ['dynamodb:PutItem'], on: 'table', by: ['claim'] },
     { actions: ['dynamodb:UpdateItem'], on: 'table', by: ['requestInterrupt'] },
     { actions: ['dynamodb:DeleteItem'], on: 'table', by: ['release'] },
@@ -25,15 +25,15 @@ export class DynamoDbSlotStore implements SlotStore {
     private readonly tableName: string,
   ) {}
 
-  async claim(claim: SlotClaim): Promise<ClaimAttempt> {
-    const item = activeJobItemFor(claim);
+  async claim(claim: LeaseClaim): Promise<ClaimAttempt> {
+    const item = leaseItemFor(claim);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
             Item: item,
-            ConditionExpression: ACTIVE_JOB_CONDITIONS.claimable.expression,
+            ConditionExpression: LEASE_CONDITIONS.claimable.expression,
             ExpressionAttributeValues: { ':now': epochSeconds(claim.now), ':jobId': claim.jobId },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -41,21 +41,21 @@ export class DynamoDbSlotStore implements SlotStore {
         return { claimed: true, item };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // ALL_OLD returns the holder with the failed condition; without one the slot is free again.
-        if (error.Item) return { claimed: false, holder: unmarshall(error.Item) as ActiveJobItem };
+        // ALL_OLD returns the holder with the failed condition; without one the lease is free again.
+        if (error.Item) return { claimed: false, holder: unmarshall(error.Item) as LeaseItem };
       }
     }
-    throw new Error(`Could not claim slot ${item.pk}: it changed hands three times during the claim`);
+    throw new Error(`Could not claim lease ${item.pk}: it changed hands three times during the claim`);
   }
 
-  async requestInterrupt(slotId: string, holderJobId: string, byJobId: string): Promise<boolean> {
+  async requestInterrupt(leaseId: string, holderJobId: string, byJobId: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: activeJobKey(slotId),
+          Key: leaseKey(leaseId),
           UpdateExpression: 'SET interruptRequestedBy = :by',
-          ConditionExpression: ACTIVE_JOB_CONDITIONS.heldBy.expression,
+          ConditionExpression: LEASE_CONDITIONS.heldBy.expression,
           ExpressionAttributeValues: { ':by': byJobId, ':jobId': holderJobId },
         }),
       );
@@ -66,13 +66,13 @@ export class DynamoDbSlotStore implements SlotStore {
     }
   }
 
-  async release(slotId: string, jobId: string): Promise<boolean> {
+  async release(leaseId: string, jobId: string): Promise<boolean> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: activeJobKey(slotId),
-          ConditionExpression: ACTIVE_JOB_CONDITIONS.heldBy.expression,
+          Key: leaseKey(leaseId),
+          ConditionExpression: LEASE_CONDITIONS.heldBy.expression,
           ExpressionAttributeValues: { ':jobId': jobId },
         }),
       );
