@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world?.stop();
+  if (world) await rm(world.root, { recursive: true, force: true });
 });
 
 /** A worker's workspaces over a data folder of its own; `wrapGit` sees every git call they make. */
