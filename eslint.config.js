@@ -27,8 +27,8 @@ export default tseslint.config(
   },
   {
     // Lambda bundles keep only the zod they use: zod/mini through #contracts/zod, as a namespace.
-    files: ['lambdas/**/*.ts'],
-    ignores: ['lambdas/shared/contracts/zod.ts'],
+    files: ['lambdas/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['shared/contracts/zod.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -11,6 +11,7 @@ export default defineConfig({
       reporter: ['text-summary', 'json-summary'],
       include: [
         'lambdas/**/*.ts',
+        'shared/**/*.ts',
         'local/**/*.ts',
         'containers/**/src/**/*.ts',
         'lib/**/*.ts',

@@ -19,9 +19,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bundleLambda, bundleTargetKiB, type LambdaBuildChoices } from '../lib/bundling.ts';
-import { newInputQueueNoticesName } from '../lambdas/shared/contracts/identifiers.ts';
-import { ENV } from '../lambdas/shared/config.ts';
-import { NOT_CLAIMED, type ClaimResult } from '../lambdas/shared/contracts/workflow-state.ts';
+import { newInputQueueNoticesName } from '../shared/contracts/identifiers.ts';
+import { ENV } from '../shared/config.ts';
+import { NOT_CLAIMED, type ClaimResult } from '../shared/contracts/workflow-state.ts';
 import { admittedState, TEST_SETTINGS } from '../test/helpers/workflow-states.ts';
 
 import { HANDLER_NAMES, handlerEntry, type HandlerName } from '../lib/handlers.ts';
@@ -107,7 +107,7 @@ const EVENTS: Record<HandlerName, unknown> = {
   },
 };
 
-/** Every variable of lambdas/shared/config.ts (so no first event fails on configuration), and more. */
+/** Every variable of shared/config.ts (so no first event fails on configuration), and more. */
 const ENVIRONMENT = {
   ...Object.fromEntries(Object.values(ENV).map((variable) => [variable, `bench-${variable.toLowerCase()}`])),
   AWS_REGION: 'eu-west-1',

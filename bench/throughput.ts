@@ -5,13 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { ListExecutionsCommand, type ExecutionStatus, type SFNClient } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer from 'nodemailer';
-import type { ProjectInput } from '../lambdas/shared/domain/project-config.ts';
+import type { ProjectInput } from '../shared/domain/project-config.ts';
 import { startLocalWorker } from '../local/local-worker.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { PROCESS_CREDENTIALS } from '../test/helpers/local-runtime.ts';
 import { storedKeyOf } from '../local/smtp/smtp-front-door.ts';
-import { S3BlobStore } from '../lambdas/shared/adapters/s3-blob-store.ts';
-import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '../lambdas/shared/workflow/start-email-execution.ts';
+import { S3BlobStore } from '../shared/adapters/s3-blob-store.ts';
+import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '../shared/workflow/start-email-execution.ts';
 import { median, mib, ms, percentile, printTable, type BenchRow } from './lib/stats.ts';
 
 const WORKER_SLOTS = 8;

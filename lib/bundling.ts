@@ -26,10 +26,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The SDK's default credential chain, replaced by the environment-only provider in Lambda bundles. */
 export const LAMBDA_CREDENTIALS_ALIAS = {
-  '@aws-sdk/credential-provider-node': path.join(
-    PROJECT_ROOT,
-    'lambdas/shared/runtime/lambda-credentials.ts',
-  ),
+  '@aws-sdk/credential-provider-node': path.join(PROJECT_ROOT, 'shared/runtime/lambda-credentials.ts'),
 };
 
 /**

@@ -35,7 +35,7 @@ export interface WorkerSettings {
 /**
  * The deploy settings: everything that differs between environments, built by
  * {@link resolveDeploySettings} from CDK context. What the deployed code reads at run time is the
- * RuntimeConfig of lambdas/shared/config.ts, which the stack sets from these.
+ * RuntimeConfig of shared/config.ts, which the stack sets from these.
  */
 export interface DeploySettings {
   /** dev, staging or prod (context `env`). @default dev */

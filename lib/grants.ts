@@ -1,10 +1,10 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Dependency, MailObjectPrefix } from '../lambdas/shared/contracts/grants.ts';
-import type { QueueKind } from '../lambdas/shared/contracts/identifiers.ts';
-import type { TableKind } from '../lambdas/shared/contracts/tables.ts';
-import type { HandlerName } from '../lambdas/shared/contracts/functions.ts';
-import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '../lambdas/shared/runtime/handler-dependencies.ts';
+import type { Dependency, MailObjectPrefix } from '../shared/contracts/grants.ts';
+import type { QueueKind } from '../shared/contracts/identifiers.ts';
+import type { TableKind } from '../shared/contracts/tables.ts';
+import type { HandlerName } from '../shared/contracts/functions.ts';
+import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '../shared/runtime/handler-dependencies.ts';
 import {
   WORKER_DEPENDENCIES,
   WORKER_DEPENDENCY_SET,
@@ -164,7 +164,7 @@ export function roleGrants(
   return [...merged.values()];
 }
 
-/** A Lambda handler's role, from its dependency set (lambdas/shared/runtime/handler-dependencies.ts). */
+/** A Lambda handler's role, from its dependency set (shared/runtime/handler-dependencies.ts). */
 export const handlerGrants = (
   handler: HandlerName,
   resources: GrantResources,

@@ -5,7 +5,7 @@ import {
   ASL_TABLE_PLACEHOLDERS,
   HANDLER_NAMES,
   type HandlerName,
-} from '../lambdas/shared/contracts/functions.ts';
+} from '../shared/contracts/functions.ts';
 
 export { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES, type HandlerName };
 

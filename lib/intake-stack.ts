@@ -1,7 +1,7 @@
 import { grantResources } from './grants.ts';
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.ts';
+import { ENV } from '../shared/config.ts';
 import type { DeploySettings } from './config.ts';
 import { MailIntake } from './constructs/mail-intake.ts';
 import { LambdaCanary } from './constructs/lambda-canary.ts';
@@ -51,7 +51,7 @@ export class IntakeStack extends Stack {
     this.state = new StateAndQueues(this, 'State', { config });
     this.mail = new MailIntake(this, 'MailIntake', { config });
 
-    // The configuration every handler and the worker read (lambdas/shared/config.ts).
+    // The configuration every handler and the worker read (shared/config.ts).
     const environment: Record<string, string> = {
       [ENV.mailBucket]: this.mail.bucket.bucketName,
       [ENV.jobsTable]: this.state.jobs.tableName,

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DeploySettings } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../shared/contracts/metrics.ts';
 import { REASONS } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { grantStatements, type GrantStatement } from '../grants.ts';
@@ -18,7 +18,7 @@ export const LIVE_ALIAS = 'live';
 export interface HandlerFunctionProps {
   readonly config: DeploySettings;
   readonly name: HandlerName;
-  /** Non-secret configuration (the variables of lambdas/shared/config.ts). */
+  /** Non-secret configuration (the variables of shared/config.ts). */
   readonly environment: Record<string, string>;
 }
 

@@ -18,8 +18,8 @@ import {
   POWERTOOLS_SERVICE_NAME,
   SERVICE_DIMENSION,
   type MetricContract,
-} from '../../lambdas/shared/contracts/metrics.ts';
-import { FINAL_OUTCOMES } from '../../lambdas/shared/contracts/tables.ts';
+} from '../../shared/contracts/metrics.ts';
+import { FINAL_OUTCOMES } from '../../shared/contracts/tables.ts';
 import type { HandlerFunction } from './handler-function.ts';
 import { backlogMetric, type Workers } from './workers.ts';
 
@@ -37,7 +37,7 @@ export interface ObservabilityProps {
  * Alarms to an encrypted, TLS-only SNS topic, and one dashboard. Alarms: failed and timed-out
  * executions, any message in a dead-letter queue, worker heartbeat timeouts (the workflow's
  * `Job.TimedOut` failures, counted from the execution log), and Lambda errors and throttles per
- * function. The dashboard and alarms read the metrics of the contract (lambdas/shared/contracts/metrics.ts).
+ * function. The dashboard and alarms read the metrics of the contract (shared/contracts/metrics.ts).
  */
 export class Observability extends Construct {
   readonly topic: sns.Topic;

@@ -13,10 +13,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BACKLOG_METRICS } from '../../lambdas/shared/contracts/metrics.ts';
-import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../lambdas/shared/contracts/model-key.ts';
+import { BACKLOG_METRICS } from '../../shared/contracts/metrics.ts';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '../../shared/contracts/model-key.ts';
 import type { DeploySettings, WorkerSettings } from '../config.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../lambdas/shared/contracts/metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../shared/contracts/metrics.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { grantResources, grantStatements, handlerGrants, workerGrants } from '../grants.ts';
 import { HandlerFunction } from './handler-function.ts';
@@ -101,7 +101,7 @@ export interface WorkersProps {
   readonly config: DeploySettings;
   readonly state: StateAndQueues;
   readonly mailBucket: s3.IBucket;
-  /** The variables of lambdas/shared/config.ts. */
+  /** The variables of shared/config.ts. */
   readonly environment: Record<string, string>;
 }
 

@@ -18,7 +18,7 @@ export interface WorkflowProps {
   readonly config: DeploySettings;
   readonly state: StateAndQueues;
   readonly mailBucket: s3.IBucket;
-  /** The variables of lambdas/shared/config.ts, common to every handler. */
+  /** The variables of shared/config.ts, common to every handler. */
   readonly environment: Record<string, string>;
 }
 

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Dependency } from '../../lambdas/shared/contracts/grants.ts';
+import type { Dependency } from '../../shared/contracts/grants.ts';
 import {
   DEPENDENCIES,
   HANDLER_DEPENDENCIES,
   LEASE_RELEASE,
-} from '../../lambdas/shared/runtime/handler-dependencies.ts';
+} from '../../shared/runtime/handler-dependencies.ts';
 import { WORKER_DEPENDENCIES } from '../../containers/story-processor/src/worker-dependencies.ts';
 import { handlerGrants, workerGrants, type GrantResources } from '../../lib/grants.ts';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/handlers.ts';
@@ -140,7 +140,7 @@ function declarationDrift(source: string, adapter: Dependency['adapter']): strin
 }
 
 /** The folders of the adapters that call AWS: the Lambdas' (the worker shares some) and the worker's. */
-const ADAPTER_DIRS = ['lambdas/shared/adapters', 'containers/story-processor/src/adapters'];
+const ADAPTER_DIRS = ['shared/adapters', 'containers/story-processor/src/adapters'];
 
 /** The source of each adapter class under ADAPTER_DIRS, by class name. */
 const adapterClassSources = (): Map<string, string> => {

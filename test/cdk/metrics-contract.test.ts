@@ -8,7 +8,7 @@ import {
   SERVICE_DIMENSION,
   metricNamed,
   type MetricContract,
-} from '../../lambdas/shared/contracts/metrics.ts';
+} from '../../shared/contracts/metrics.ts';
 import { synthIntake, type JsonObject } from './synth.ts';
 
 /**

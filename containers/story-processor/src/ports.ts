@@ -22,7 +22,7 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-/** A metric of the contract (lambdas/shared/contracts/metrics.ts): its name, unit and dimensions. */
+/** A metric of the contract (shared/contracts/metrics.ts): its name, unit and dimensions. */
 export type MetricName = WorkerMetricName;
 
 export interface MetricsSink {

@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type LambdaMetric } from '#contracts/metrics';
 
-/** Publishes the Lambdas' metrics of the contract (lambdas/shared/contracts/metrics.ts). */
+/** Publishes the Lambdas' metrics of the contract (shared/contracts/metrics.ts). */
 export interface LambdaMetrics {
   emit(metric: LambdaMetric, value: number, dimensions?: Record<string, string>): void;
 }
