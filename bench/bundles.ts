@@ -19,9 +19,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bundleLambda, bundleTargetKiB, type LambdaBuildChoices } from '../lib/bundling.ts';
-import { newInputQueueNoticesName } from '../shared/contracts/identifiers.ts';
-import { ENV } from '../shared/config.ts';
-import { NOT_CLAIMED, type ClaimResult } from '../shared/contracts/workflow-state.ts';
+import { newInputQueueNoticesName } from '#contracts/identifiers.ts';
+import { ENV } from '#shared/config.ts';
+import { NOT_CLAIMED, type ClaimResult } from '#contracts/workflow-state.ts';
 import { admittedState, TEST_SETTINGS } from '../test/helpers/workflow-states.ts';
 
 import { HANDLER_NAMES, handlerEntry, type HandlerName } from '../lib/handlers.ts';

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadLocalCredentials } from '../local/edge/index.ts';
+import { loadLocalCredentials } from '#local/edge/index.ts';
 import { freePort, REPO_ROOT } from '../test/helpers/cli-process.ts';
 import { signHeaders } from '../test/helpers/signed-http.ts';
 import { mib, printTable, type BenchRow } from './lib/stats.ts';

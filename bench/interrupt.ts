@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { executionHistory } from '../local/execution-history.ts';
-import { startLocalWorker } from '../local/local-worker.ts';
+import { executionHistory } from '#local/execution-history.ts';
+import { startLocalWorker } from '#local/local-worker.ts';
 import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { ProjectInput } from '../shared/domain/project-config.ts';
-import { startLocalWorker } from '../local/local-worker.ts';
+import type { ProjectInput } from '#domain/project-config.ts';
+import { startLocalWorker } from '#local/local-worker.ts';
 import { startTestRuntime } from '../test/helpers/local-runtime.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 

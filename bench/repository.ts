@@ -12,9 +12,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
-import { startSystem } from '../local/cli/up.ts';
-import { seedRepository } from '../local/forge/index.ts';
-import { listOutbox } from '../local/outbox/outbox.ts';
+import { startSystem } from '#local/cli/up.ts';
+import { seedRepository } from '#local/forge/index.ts';
+import { listOutbox } from '#local/outbox/outbox.ts';
 import {
   repositoryHistory,
   startRepositoryWorld,

@@ -5,7 +5,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildWorker } from '../containers/story-processor/build.ts';
-import { HANDLER_NAMES } from '../shared/contracts/functions.ts';
+import { HANDLER_NAMES } from '#contracts/functions.ts';
 import { bundleLambda, bundleTargetKiB } from '../lib/bundling.ts';
 import { handlerEntry } from '../lib/handlers.ts';
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env -S npx tsx
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
-import { credentialsFileOf } from '../local/edge/index.ts';
-import type { AddProjectFlags } from '../local/cli/projects.ts';
+import { CliError, cliContext, executionArnFor, type CliContext } from '#local/cli/cli-context.ts';
+import { credentialsFileOf } from '#local/edge/index.ts';
+import type { AddProjectFlags } from '#local/cli/projects.ts';
 
 // Each command loads its module when it runs, so a quick command never loads the local runtime.
-const executionsCli = () => import('../local/cli/executions.ts');
+const executionsCli = () => import('#local/cli/executions.ts');
 
 const env = process.env;
 const program = new Command()
@@ -53,7 +53,7 @@ program
   .option('--concurrency <n>', 'jobs the worker runs at once', '2')
   .action(async (options: Record<string, string | boolean>) => {
     const dataDir = program.opts<{ dataDir: string }>().dataDir;
-    const { startSystem } = await import('../local/cli/up.ts');
+    const { startSystem } = await import('#local/cli/up.ts');
     const system = await startSystem({
       dataDir,
       host: String(options.host),
@@ -106,7 +106,7 @@ program
   .command('env')
   .description('print the shell exports (endpoint, local credentials, region) for the AWS CLI and SDKs')
   .action(async () => {
-    const { shellEnvironment } = await import('../local/cli/shell-env.ts');
+    const { shellEnvironment } = await import('#local/cli/shell-env.ts');
     console.log(await shellEnvironment(resolve(program.opts<{ dataDir: string }>().dataDir)));
   });
 
@@ -123,7 +123,7 @@ program
   .addOption(json)
   .action(async (file: string | undefined, options: Record<string, string | boolean | undefined>) => {
     const ctx = await context();
-    const { sendEmail } = await import('../local/cli/send.ts');
+    const { sendEmail } = await import('#local/cli/send.ts');
     const sent = await sendEmail(ctx, file, {
       to: String(options.to),
       from: String(options.from),
@@ -143,7 +143,7 @@ program
       if (jobId === undefined)
         throw new CliError('Cannot follow: the SMTP server did not name the stored object');
       const { describeExecution, executionHistory } = await executionsCli();
-      const { storyProgress } = await import('../local/cli/story-progress.ts');
+      const { storyProgress } = await import('#local/cli/story-progress.ts');
       await waitForExecution(ctx, jobId);
       const projectId = String(options.to).split('@')[0]?.split('.')[0] ?? '';
       await executionHistory(ctx, jobId, {
@@ -195,7 +195,7 @@ program
   .option('--project <id>', 'one project only')
   .addOption(json)
   .action(async (options: { project?: string; json?: boolean }) => {
-    const { listJobs } = await import('../local/cli/jobs.ts');
+    const { listJobs } = await import('#local/cli/jobs.ts');
     await listJobs(await context(), { project: options.project, json: !!options.json });
   });
 
@@ -205,7 +205,7 @@ program
   .option('--show <id>', 'print one message as raw MIME')
   .addOption(json)
   .action(async (options: { show?: string; json?: boolean }) => {
-    const { showOutbox } = await import('../local/cli/outbox.ts');
+    const { showOutbox } = await import('#local/cli/outbox.ts');
     await showOutbox(await context(), { show: options.show, json: !!options.json });
   });
 
@@ -214,7 +214,7 @@ projects
   .command('list')
   .addOption(json)
   .action(async (options: { json?: boolean }) => {
-    const { listProjects } = await import('../local/cli/projects.ts');
+    const { listProjects } = await import('#local/cli/projects.ts');
     await listProjects(await context(), !!options.json);
   });
 projects
@@ -240,7 +240,7 @@ projects
   .option('--gitlab-project <path>', 'the GitLab project path (default: from the URL)')
   .addOption(json)
   .action(async (id: string, options: AddProjectFlags) => {
-    const { addProject, repositoryFlagsOf } = await import('../local/cli/projects.ts');
+    const { addProject, repositoryFlagsOf } = await import('#local/cli/projects.ts');
     await addProject(await context(), id, {
       users: options.user,
       allow: options.allow,
@@ -255,7 +255,7 @@ program
   .description('the per project-user queues and their depths')
   .addOption(json)
   .action(async (options: { json?: boolean }) => {
-    const { listQueues } = await import('../local/cli/queues.ts');
+    const { listQueues } = await import('#local/cli/queues.ts');
     await listQueues(await context(), !!options.json);
   });
 

@@ -10,8 +10,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { UNROUTED_PROJECT } from '#contracts/tables';
-import { createAwsClients, type AwsClients } from '#runtime/aws-clients';
+import { UNROUTED_PROJECT } from '#contracts/tables.ts';
+import { createAwsClients, type AwsClients } from '#runtime/aws-clients.ts';
 import { STACK_OUTPUTS } from '../lib/stack-outputs.ts';
 
 export interface DeployedSystem {

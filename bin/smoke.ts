@@ -15,10 +15,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
-import { CliError, cliContext, executionArnFor, type CliContext } from '../local/cli/cli-context.ts';
-import { sendEmail } from '../local/cli/send.ts';
-import { listOutbox } from '../local/outbox/outbox.ts';
-import { smokeSender } from '../local/cli/smoke-sender.ts';
+import { CliError, cliContext, executionArnFor, type CliContext } from '#local/cli/cli-context.ts';
+import { sendEmail } from '#local/cli/send.ts';
+import { listOutbox } from '#local/outbox/outbox.ts';
+import { smokeSender } from '#local/cli/smoke-sender.ts';
 import { smokeDeployed, systemAtEndpoint, systemOfStack } from './smoke-aws.ts';
 
 const DEMO_ADDRESS = 'amelia.scott@intake.localhost';

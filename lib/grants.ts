@@ -1,10 +1,10 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Dependency, MailObjectPrefix } from '../shared/contracts/grants.ts';
-import type { QueueKind } from '../shared/contracts/identifiers.ts';
-import type { TableKind } from '../shared/contracts/tables.ts';
-import type { HandlerName } from '../shared/contracts/functions.ts';
-import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '../shared/runtime/handler-dependencies.ts';
+import type { Dependency, MailObjectPrefix } from '#contracts/grants.ts';
+import type { QueueKind } from '#contracts/identifiers.ts';
+import type { TableKind } from '#contracts/tables.ts';
+import type { HandlerName } from '#contracts/functions.ts';
+import { DEPENDENCIES, HANDLER_DEPENDENCIES } from '#runtime/handler-dependencies.ts';
 import {
   WORKER_DEPENDENCIES,
   WORKER_DEPENDENCY_SET,

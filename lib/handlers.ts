@@ -5,7 +5,7 @@ import {
   ASL_TABLE_PLACEHOLDERS,
   HANDLER_NAMES,
   type HandlerName,
-} from '../shared/contracts/functions.ts';
+} from '#contracts/functions.ts';
 
 export { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES, type HandlerName };
 

@@ -1,7 +1,7 @@
 import { grantResources } from './grants.ts';
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ENV } from '../shared/config.ts';
+import { ENV } from '#shared/config.ts';
 import type { DeploySettings } from './config.ts';
 import { MailIntake } from './constructs/mail-intake.ts';
 import { LambdaCanary } from './constructs/lambda-canary.ts';

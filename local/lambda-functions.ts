@@ -3,9 +3,9 @@ import {
   ASL_TABLE_PLACEHOLDERS,
   HANDLER_NAMES,
   type HandlerName,
-} from '#contracts/functions';
-import type { Handler, HandlerContext } from '#runtime/handler-context';
-import type { RuntimeConfig } from '#shared/config';
+} from '#contracts/functions.ts';
+import type { Handler, HandlerContext } from '#runtime/handler-context.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
 
 /** The handler modules, loaded on first use: the same files CDK bundles for Lambda. */
 const loaders: Record<HandlerName, () => Promise<{ createHandler: (context: HandlerContext) => Handler }>> = {

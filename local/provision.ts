@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { newInputQueueNoticesName } from '#contracts/identifiers';
-import { TABLE_KEYS, type TableKind } from '#contracts/tables';
-import type { RuntimeConfig } from '#shared/config';
+import { newInputQueueNoticesName } from '#contracts/identifiers.ts';
+import { TABLE_KEYS, type TableKind } from '#contracts/tables.ts';
+import type { RuntimeConfig } from '#shared/config.ts';
 
 const tableNames = (config: RuntimeConfig): Record<TableKind, string> => ({
   activeJobs: config.activeJobsTable,

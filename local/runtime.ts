@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { parseProject, type ProjectInput } from '#domain/project-config';
-import { createAwsClients, type AwsClients, type AwsClientSettings } from '#runtime/aws-clients';
-import type { HandlerContext } from '#runtime/handler-context';
-import { ENV, type RuntimeConfig } from '#shared/config';
-import { EMAIL_PREFIX } from '#workflow/start-email-execution';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry.ts';
+import { parseProject, type ProjectInput } from '#domain/project-config.ts';
+import { createAwsClients, type AwsClients, type AwsClientSettings } from '#runtime/aws-clients.ts';
+import type { HandlerContext } from '#runtime/handler-context.ts';
+import { ENV, type RuntimeConfig } from '#shared/config.ts';
+import { EMAIL_PREFIX } from '#workflow/start-email-execution.ts';
 import { startEmulators, type Emulators, type S3EventRecord } from './emulators/index.ts';
 import type { LocalCredentials } from './edge/index.ts';
 import type { OutboxEntry } from './outbox/outbox.ts';

@@ -1,4 +1,4 @@
-import * as z from '#contracts/zod';
+import * as z from './contracts/zod.ts';
 
 /**
  * The environment every Lambda handler and the worker read. Only entry points call `loadRuntimeConfig`;

@@ -1,8 +1,8 @@
-import * as z from '#contracts/zod';
-import { workflowStateSchema } from '#contracts/workflow-state';
-import { clock, jobs, leases, queues, waiters, waker } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { claimJob, waitForLease } from '#workflow/claim-job';
+import * as z from '#contracts/zod.ts';
+import { workflowStateSchema } from '#contracts/workflow-state.ts';
+import { clock, jobs, leases, queues, waiters, waker } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { claimJob, waitForLease } from '#workflow/claim-job.ts';
 
 const eventSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('try'), state: workflowStateSchema }),

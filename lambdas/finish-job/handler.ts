@@ -1,9 +1,9 @@
-import * as z from '#contracts/zod';
-import { workflowStateSchema } from '#contracts/workflow-state';
-import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, jobs, leaseRelease, metrics, notifier } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { finishJob } from '#workflow/finish-job';
+import * as z from '#contracts/zod.ts';
+import { workflowStateSchema } from '#contracts/workflow-state.ts';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics.ts';
+import { clock, jobs, leaseRelease, metrics, notifier } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { finishJob } from '#workflow/finish-job.ts';
 
 const eventSchema = z.object({
   outcome: z.enum(['not-accepted', 'succeeded', 'interrupted', 'failed', 'slot-unavailable']),

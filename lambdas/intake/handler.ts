@@ -1,9 +1,9 @@
-import { loggerFor } from '#runtime/logger';
-import { METRICS } from '#contracts/metrics';
-import { blobs, metrics, starter } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { storedEmailIdentity } from '#domain/message-id';
-import { emailObjectsIn, startEmailExecution } from '#workflow/start-email-execution';
+import { loggerFor } from '#runtime/logger.ts';
+import { METRICS } from '#contracts/metrics.ts';
+import { blobs, metrics, starter } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { storedEmailIdentity } from '#domain/message-id.ts';
+import { emailObjectsIn, startEmailExecution } from '#workflow/start-email-execution.ts';
 
 /** S3 ObjectCreated under `emails/` → one email-processor execution per message id. */
 export const createHandler = (context: HandlerContext) => {

@@ -1,7 +1,7 @@
-import * as z from '#contracts/zod';
-import { admissionWindows, blobs, clock, jobs, projects } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { ingestEmail } from '#workflow/ingest-email';
+import * as z from '#contracts/zod.ts';
+import { admissionWindows, blobs, clock, jobs, projects } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { ingestEmail } from '#workflow/ingest-email.ts';
 
 const eventSchema = z.object({
   bucket: z.string().check(z.minLength(1)),

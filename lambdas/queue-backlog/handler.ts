@@ -1,6 +1,6 @@
-import { backlogPublisher, queueDepths } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { measureBacklog } from '#workflow/queue-backlog';
+import { backlogPublisher, queueDepths } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { measureBacklog } from '#workflow/queue-backlog.ts';
 
 /** Every minute (EventBridge schedule): measure the run-time queues and publish the totals. */
 export const createHandler = (context: HandlerContext) => async () => {

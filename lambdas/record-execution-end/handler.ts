@@ -1,8 +1,8 @@
-import * as z from '#contracts/zod';
-import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { clock, executionStates, jobs, leaseRelease, metrics } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { recordExecutionEnd } from '#workflow/record-execution-end';
+import * as z from '#contracts/zod.ts';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics.ts';
+import { clock, executionStates, jobs, leaseRelease, metrics } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { recordExecutionEnd } from '#workflow/record-execution-end.ts';
 
 const eventSchema = z.object({
   detail: z.object({

@@ -1,8 +1,8 @@
-import * as z from '#contracts/zod';
-import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state';
-import { clock, interruptions, jobs, leases } from '#runtime/handler-deps';
-import { lambdaHandler, type HandlerContext } from '#runtime/handler-context';
-import { recordInterruption } from '#workflow/record-interruption';
+import * as z from '#contracts/zod.ts';
+import { stateErrorSchema, workflowStateSchema } from '#contracts/workflow-state.ts';
+import { clock, interruptions, jobs, leases } from '#runtime/handler-deps.ts';
+import { lambdaHandler, type HandlerContext } from '#runtime/handler-context.ts';
+import { recordInterruption } from '#workflow/record-interruption.ts';
 
 const INTERRUPTION_RETENTION_DAYS = 30;
 

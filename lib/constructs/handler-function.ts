@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DeploySettings } from '../config.ts';
 import { HANDLERS, handlerEntry, type HandlerName } from '../handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../shared/contracts/metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '#contracts/metrics.ts';
 import { REASONS } from '../nag.ts';
 import { dataRemovalPolicy, retentionDays } from '../retention.ts';
 import { grantStatements, type GrantStatement } from '../grants.ts';

@@ -18,8 +18,8 @@ import {
   POWERTOOLS_SERVICE_NAME,
   SERVICE_DIMENSION,
   type MetricContract,
-} from '../../shared/contracts/metrics.ts';
-import { FINAL_OUTCOMES } from '../../shared/contracts/tables.ts';
+} from '#contracts/metrics.ts';
+import { FINAL_OUTCOMES } from '#contracts/tables.ts';
 import type { HandlerFunction } from './handler-function.ts';
 import { backlogMetric, type Workers } from './workers.ts';
 

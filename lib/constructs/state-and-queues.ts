@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { dataRemovalPolicy } from '../retention.ts';
-import { newInputQueueNoticesName, type QueueKind } from '../../shared/contracts/identifiers.ts';
-import { TABLE_KEYS } from '../../shared/contracts/tables.ts';
+import { newInputQueueNoticesName, type QueueKind } from '#contracts/identifiers.ts';
+import { TABLE_KEYS } from '#contracts/tables.ts';
 import type { DeploySettings } from '../config.ts';
 
 export interface StateAndQueuesProps {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { AwsClients } from '#runtime/aws-clients';
-import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config';
+import type { AwsClients } from '#runtime/aws-clients.ts';
+import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config.ts';
 import { readRuntimeInfo, type RuntimeInfo } from './runtime-info.ts';
 
 export class CliError extends Error {
@@ -42,7 +42,7 @@ export async function cliContext(options: { dataDir: string; endpointUrl?: strin
   }
   if (!config.stateMachineArn) throw new CliError('STATE_MACHINE_ARN is not set');
   // Loaded here, not at start: `intake --help` and `intake up` never need the CLI's clients.
-  const { createAwsClients } = await import('#runtime/aws-clients');
+  const { createAwsClients } = await import('#runtime/aws-clients.ts');
   return {
     config: { ...config, stateMachineArn: config.stateMachineArn },
     clients: createAwsClients({ s3ForcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' }),

@@ -1,5 +1,5 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobItem } from '#contracts/jobs-table';
+import type { JobItem } from '#contracts/jobs-table.ts';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 

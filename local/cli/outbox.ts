@@ -1,4 +1,4 @@
-import { listOutbox, readOutboxMessage } from '#local/outbox/outbox';
+import { listOutbox, readOutboxMessage } from '../outbox/outbox.ts';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 import { CliError } from './cli-context.ts';

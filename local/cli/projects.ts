@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { parseProject } from '#domain/project-config';
-import { projectAddressFor } from '#domain/project-address';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry.ts';
+import { parseProject } from '#domain/project-config.ts';
+import { projectAddressFor } from '#domain/project-address.ts';
 import { CliError, type CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 

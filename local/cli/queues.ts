@@ -1,5 +1,5 @@
-import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
-import { newInputQueueNoticesName } from '#contracts/identifiers';
+import { SqsQueueDepths } from '#adapters/sqs-queue-depths.ts';
+import { newInputQueueNoticesName } from '#contracts/identifiers.ts';
 import type { CliContext } from './cli-context.ts';
 import { output, table } from './format.ts';
 

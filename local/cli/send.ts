@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
-import { messageIdOf } from '#domain/message-id';
-import { S3BlobStore } from '#adapters/s3-blob-store';
-import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '#workflow/start-email-execution';
+import { messageIdOf } from '#domain/message-id.ts';
+import { S3BlobStore } from '#adapters/s3-blob-store.ts';
+import { executionNameOf, MAX_STORED_EMAIL_BYTES } from '#workflow/start-email-execution.ts';
 import { storedKeyOf } from '../smtp/smtp-front-door.ts';
 import { CliError, type CliContext } from './cli-context.ts';
 

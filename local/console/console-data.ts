@@ -13,11 +13,11 @@ import {
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import PostalMime, { type Address } from 'postal-mime';
-import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
-import type { LeaseItem } from '#contracts/active-jobs-table';
-import { newInputQueueNoticesName, type QueueKind } from '#contracts/identifiers';
-import type { InterruptionItem } from '#contracts/interruptions-table';
-import type { JobItem } from '#contracts/jobs-table';
+import { SqsQueueDepths } from '#adapters/sqs-queue-depths.ts';
+import type { LeaseItem } from '#contracts/active-jobs-table.ts';
+import { newInputQueueNoticesName, type QueueKind } from '#contracts/identifiers.ts';
+import type { InterruptionItem } from '#contracts/interruptions-table.ts';
+import type { JobItem } from '#contracts/jobs-table.ts';
 import { executionHistory } from '../execution-history.ts';
 import { listOutbox, readOutboxMessage, type OutboxEntry } from '../outbox/outbox.ts';
 import { executionPath, type ExecutionPath } from './execution-path.ts';

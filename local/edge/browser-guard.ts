@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isOwnHost } from './loopback';
+import { isOwnHost } from './loopback.ts';
 
 /**
  * Why a request that a browser made for some web page is refused, or undefined for the requests

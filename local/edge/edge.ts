@@ -1,21 +1,28 @@
 import { Agent, createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EDGE_TOKEN_HEADER } from '#local/emulators/backend-guard';
-import { closeServer, endpointOf, listen } from '#local/emulators/net';
-import type { RunningService } from '#local/emulators/net';
-import { proxy, readCappedBody, replayRequest, sendJson } from '#local/emulators/http-util';
-import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './aws-chunked';
-import { sendAwsError } from './aws-error';
-import type { AwsError, ErrorProtocol } from './aws-error';
-import { browserRefusal } from './browser-guard';
-import type { LocalCredentials } from './local-credentials';
-import { assertLoopbackHost, isOwnHost } from './loopback';
-import { PayloadHashCheck } from './payload-check';
-import { corsRefused, errorProtocolOf, forbidden, invalidS3Path, signatureError, tooLarge } from './refusals';
-import { requestInfo, routeOf } from './route';
-import type { Backend, RequestInfo } from './route';
-import { s3PathRefusal } from './s3-paths';
-import { checkScope, signedScopeOf, verifySignature } from './sigv4';
+import { EDGE_TOKEN_HEADER } from '../emulators/backend-guard.ts';
+import { closeServer, endpointOf, listen } from '../emulators/net.ts';
+import type { RunningService } from '../emulators/net.ts';
+import { proxy, readCappedBody, replayRequest, sendJson } from '../emulators/http-util.ts';
+import { AwsChunkedDecoder, decodedHeaders, isAwsChunked } from './aws-chunked.ts';
+import { sendAwsError } from './aws-error.ts';
+import type { AwsError, ErrorProtocol } from './aws-error.ts';
+import { browserRefusal } from './browser-guard.ts';
+import type { LocalCredentials } from './local-credentials.ts';
+import { assertLoopbackHost, isOwnHost } from './loopback.ts';
+import { PayloadHashCheck } from './payload-check.ts';
+import {
+  corsRefused,
+  errorProtocolOf,
+  forbidden,
+  invalidS3Path,
+  signatureError,
+  tooLarge,
+} from './refusals.ts';
+import { requestInfo, routeOf } from './route.ts';
+import type { Backend, RequestInfo } from './route.ts';
+import { s3PathRefusal } from './s3-paths.ts';
+import { checkScope, signedScopeOf, verifySignature } from './sigv4.ts';
 
 export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export type EdgeMatcher = (req: IncomingMessage, info: RequestInfo) => boolean;

@@ -1,5 +1,5 @@
-export { BODY_LIMITS, DEFAULT_EDGE_PORT, startEdge } from './edge';
-export type { Edge, EdgeHandler, EdgeMatcher, EdgeOptions, EdgeRefusal } from './edge';
-export { credentialsFileOf, loadLocalCredentials, newLocalCredentials } from './local-credentials';
-export type { LocalCredentials } from './local-credentials';
-export { assertLoopbackHost, isLoopbackHost } from './loopback';
+export { BODY_LIMITS, DEFAULT_EDGE_PORT, startEdge } from './edge.ts';
+export type { Edge, EdgeHandler, EdgeMatcher, EdgeOptions, EdgeRefusal } from './edge.ts';
+export { credentialsFileOf, loadLocalCredentials, newLocalCredentials } from './local-credentials.ts';
+export type { LocalCredentials } from './local-credentials.ts';
+export { assertLoopbackHost, isLoopbackHost } from './loopback.ts';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AwsError, ErrorProtocol } from './aws-error';
-import type { SignatureRefusal } from './sigv4';
+import type { AwsError, ErrorProtocol } from './aws-error.ts';
+import type { SignatureRefusal } from './sigv4.ts';
 
 /** The protocol a request's SDK speaks, from its credential scope or protocol marks. */
 export function errorProtocolOf(service: string | undefined, headers: IncomingHttpHeaders): ErrorProtocol {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { SES_SEND_EMAIL_PATH } from '#local/outbox/ses-handler';
+import { SES_SEND_EMAIL_PATH } from '../outbox/ses-handler.ts';
 
 export type Backend = 's3' | 'dynamodb' | 'sqs' | 'states' | 'ses';
 

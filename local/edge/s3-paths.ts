@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { unsafeKeyReason } from '#local/emulators/s3-keys';
-import { parseQuery } from './sigv4';
+import { unsafeKeyReason } from '../emulators/s3-keys.ts';
+import { parseQuery } from './sigv4.ts';
 
 /** S3's bucket naming rule; also keeps `.`/`..` and anything with a separator out of bucket names. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

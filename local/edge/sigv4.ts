@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, HttpRequest, QueryParameterBag, SourceData } from '@smithy/types';
-import type { LocalCredentials } from './local-credentials';
+import type { LocalCredentials } from './local-credentials.ts';
 
 /** What is wrong with a request's signature; each maps to the error AWS gives for it. */
 export type SignatureProblem =

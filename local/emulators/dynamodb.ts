@@ -3,11 +3,11 @@ import { Agent, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import { TtlSettings } from './dynamodb-ttl';
-import { closeServer, endpointOf, listen } from './net';
-import type { RunningService } from './net';
-import { proxy, readBody, send, sendJson } from './http-util';
-import { edgeOnly, guardServer } from './backend-guard';
+import { TtlSettings } from './dynamodb-ttl.ts';
+import { closeServer, endpointOf, listen } from './net.ts';
+import type { RunningService } from './net.ts';
+import { proxy, readBody, send, sendJson } from './http-util.ts';
+import { edgeOnly, guardServer } from './backend-guard.ts';
 
 export interface DynamoDbEmulatorOptions {
   dataDir: string;

@@ -1,17 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import type { S3EventRecord } from 'aws-lambda';
-import { assertLoopbackHost, DEFAULT_EDGE_PORT, loadLocalCredentials, startEdge } from '#local/edge/index';
-import type { Edge, EdgeHandler, LocalCredentials } from '#local/edge/index';
-import { createSesOutboxHandler } from '#local/outbox/ses-handler';
-import type { OutboxEntry } from '#local/outbox/outbox';
-import type { LocalReceiving } from '#local/outbox/ses-handler';
-import type { SmtpRelayConfig } from '#local/outbox/relay';
-import { newEdgeToken } from './backend-guard';
-import { startDynamoDb } from './dynamodb';
-import type { RunningService } from './net';
-import { startS3 } from './s3';
-import type { ObjectCreatedListener } from './s3';
-import { startSqs } from './sqs';
+import { assertLoopbackHost, DEFAULT_EDGE_PORT, loadLocalCredentials, startEdge } from '../edge/index.ts';
+import type { Edge, EdgeHandler, LocalCredentials } from '../edge/index.ts';
+import { createSesOutboxHandler } from '../outbox/ses-handler.ts';
+import type { OutboxEntry } from '../outbox/outbox.ts';
+import type { LocalReceiving } from '../outbox/ses-handler.ts';
+import type { SmtpRelayConfig } from '../outbox/relay.ts';
+import { newEdgeToken } from './backend-guard.ts';
+import { startDynamoDb } from './dynamodb.ts';
+import type { RunningService } from './net.ts';
+import { startS3 } from './s3.ts';
+import type { ObjectCreatedListener } from './s3.ts';
+import { startSqs } from './sqs.ts';
 
 export interface EmulatorsOptions {
   /** Everything is kept under this folder: s3/, dynamodb/, sqs/, outbox/, credentials.json. */

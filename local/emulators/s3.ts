@@ -6,11 +6,11 @@ import type { S3rverStore } from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import S3Error from 's3rver/lib/models/error.js';
 import type { S3EventRecord } from 'aws-lambda';
-import { edgeOnly } from './backend-guard';
-import { unsafeKeyReason } from './s3-keys';
-import { closeServer, endpointOf, listen } from './net';
-import type { RunningService } from './net';
-import { toS3EventRecord } from './s3-event';
+import { edgeOnly } from './backend-guard.ts';
+import { unsafeKeyReason } from './s3-keys.ts';
+import { closeServer, endpointOf, listen } from './net.ts';
+import type { RunningService } from './net.ts';
+import { toS3EventRecord } from './s3-event.ts';
 
 export interface S3EmulatorOptions {
   dataDir: string;

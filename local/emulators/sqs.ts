@@ -3,14 +3,14 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import type { Queue } from 'local-aws-sqs/dist/lib/queue';
-import { edgeOnly } from './backend-guard';
-import { closeServer, endpointOf, listen } from './net';
-import type { RunningService } from './net';
-import { patchQueue } from './sqs/patch-queue';
-import type { QueueState } from './sqs/patch-queue';
-import { normalizeRequest } from './sqs/normalize-request';
-import { internals } from './sqs/queue-internals';
-import { creationOrder, readSnapshot, snapshotOf, writeSnapshot } from './sqs/snapshot';
+import { edgeOnly } from './backend-guard.ts';
+import { closeServer, endpointOf, listen } from './net.ts';
+import type { RunningService } from './net.ts';
+import { patchQueue } from './sqs/patch-queue.ts';
+import type { QueueState } from './sqs/patch-queue.ts';
+import { normalizeRequest } from './sqs/normalize-request.ts';
+import { internals } from './sqs/queue-internals.ts';
+import { creationOrder, readSnapshot, snapshotOf, writeSnapshot } from './sqs/snapshot.ts';
 
 export interface SqsEmulatorOptions {
   dataDir: string;

@@ -1,4 +1,4 @@
-export { startLocalForge } from './forge-server';
-export type { LocalForge, LocalForgeOptions } from './forge-server';
-export { createBareRepository, seedRepository } from './seed-repository';
-export type { SeedCommit } from './seed-repository';
+export { startLocalForge } from './forge-server.ts';
+export type { LocalForge, LocalForgeOptions } from './forge-server.ts';
+export { createBareRepository, seedRepository } from './seed-repository.ts';
+export type { SeedCommit } from './seed-repository.ts';

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { readBody, sendJson } from '#local/emulators/http-util';
-import { storeOutboxMessage } from './outbox';
-import type { OutboxEntry } from './outbox';
-import { relayRaw } from './relay';
-import { receivedMessage } from '#local/smtp/ses-receiving';
-import type { SmtpRelayConfig } from './relay';
+import { readBody, sendJson } from '../emulators/http-util.ts';
+import { storeOutboxMessage } from './outbox.ts';
+import type { OutboxEntry } from './outbox.ts';
+import { relayRaw } from './relay.ts';
+import { receivedMessage } from '../smtp/ses-receiving.ts';
+import type { SmtpRelayConfig } from './relay.ts';
 
 export interface SesOutboxOptions {
   dataDir: string;

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Verdict } from '#domain/inbound-email';
+import type { Verdict } from '#domain/inbound-email.ts';
 
 /** Verdicts the local front door stamps on mail, as SES would after its checks. */
 export interface LocalVerdicts {

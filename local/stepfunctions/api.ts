@@ -1,9 +1,9 @@
-import { diagnoseDefinition } from './definition-diagnostics';
-import { SfnApiError } from './errors';
-import { isJsonObject } from './json';
-import type { JsonObject } from './json';
-import type { ExecutionRecord, ExecutionStatus, StoredHistoryEvent } from './records';
-import type { StepFunctionsService } from './service';
+import { diagnoseDefinition } from './definition-diagnostics.ts';
+import { SfnApiError } from './errors.ts';
+import { isJsonObject } from './json.ts';
+import type { JsonObject } from './json.ts';
+import type { ExecutionRecord, ExecutionStatus, StoredHistoryEvent } from './records.ts';
+import type { StepFunctionsService } from './service.ts';
 
 /** A callback to a task resuming after a restart answers once the task took it (see callback-registry.ts). */
 type Action = (service: StepFunctionsService, body: JsonObject) => object | Promise<object>;

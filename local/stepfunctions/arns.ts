@@ -1,4 +1,4 @@
-import { SfnApiError } from './errors';
+import { SfnApiError } from './errors.ts';
 
 export interface ArnScope {
   region: string;

@@ -1,6 +1,6 @@
-import { SfnApiError } from './errors';
-import type { JsonValue } from './json';
-import { decodeTaskToken } from './task-token';
+import { SfnApiError } from './errors.ts';
+import type { JsonValue } from './json.ts';
+import { decodeTaskToken } from './task-token.ts';
 
 export type CallbackOutcome =
   { kind: 'success'; output: JsonValue } | { kind: 'failure'; error: string; cause: string };

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json.ts';
 
 /** How a Task attempt ended, once known: kept so a replay returns it instead of running it again. */
 export type AttemptOutcome =

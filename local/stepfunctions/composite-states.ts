@@ -1,13 +1,13 @@
-import type { BranchCheckpoint, ExecutionJournal, StateCheckpoint } from './checkpoint';
-import type { BranchSpec, CompositeStateSpec } from './definition';
-import type { ExecutionContext } from './execution-context';
-import type { HistoryWriter } from './history-writer';
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query';
-import { evaluateJsonPathTemplate } from './jsonpath-template';
-import { assignAfterJsonPathTask, finishJsonata, scopeOf } from './query-states';
-import { RetryDecidedError, TaskError, describeError } from './task-error';
+import type { BranchCheckpoint, ExecutionJournal, StateCheckpoint } from './checkpoint.ts';
+import type { BranchSpec, CompositeStateSpec } from './definition.ts';
+import type { ExecutionContext } from './execution-context.ts';
+import type { HistoryWriter } from './history-writer.ts';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query.ts';
+import { evaluateJsonPathTemplate } from './jsonpath-template.ts';
+import { assignAfterJsonPathTask, finishJsonata, scopeOf } from './query-states.ts';
+import { RetryDecidedError, TaskError, describeError } from './task-error.ts';
 
 /** A nested interpreter run: one Parallel branch or Map iteration. */
 export interface ScopeRun {

@@ -1,7 +1,7 @@
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { checkQueryLanguages } from './query-language';
-import { validateDefinition } from './validate-definition';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { checkQueryLanguages } from './query-language.ts';
+import { validateDefinition } from './validate-definition.ts';
 
 export interface Diagnostic {
   severity: 'ERROR' | 'WARNING';

@@ -1,13 +1,13 @@
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import type { StateMachineDefinition } from './interpreter';
-import { parseTaskResource } from './resource';
-import type { TaskResource } from './resource';
-import type { Retrier } from './retry-policy';
-import { RETRY_DECIDED } from './task-error';
-import { diagnoseDefinition, invalidDefinitionMessage } from './definition-diagnostics';
-import { queryLanguageOf, topLevelQueryLanguage } from './query-language';
-import type { QueryLanguage } from './query-language';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import type { StateMachineDefinition } from './interpreter.ts';
+import { parseTaskResource } from './resource.ts';
+import type { TaskResource } from './resource.ts';
+import type { Retrier } from './retry-policy.ts';
+import { RETRY_DECIDED } from './task-error.ts';
+import { diagnoseDefinition, invalidDefinitionMessage } from './definition-diagnostics.ts';
+import { queryLanguageOf, topLevelQueryLanguage } from './query-language.ts';
+import type { QueryLanguage } from './query-language.ts';
 
 /** A Task state as written in the registered definition, with what the runtime needs to run it. */
 export interface TaskStateSpec {

@@ -1,8 +1,8 @@
-import type { AttemptCheckpoint, StateCheckpoint } from './checkpoint';
-import { EXECUTION_CONTEXT_KEY, HOOKS_CONTEXT_KEY, VARIABLES_CONTEXT_KEY } from './definition';
-import type { TaskStateSpec } from './definition';
-import type { JsonObject, JsonValue } from './json';
-import { decideRetry } from './retry-policy';
+import type { AttemptCheckpoint, StateCheckpoint } from './checkpoint.ts';
+import { EXECUTION_CONTEXT_KEY, HOOKS_CONTEXT_KEY, VARIABLES_CONTEXT_KEY } from './definition.ts';
+import type { TaskStateSpec } from './definition.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { decideRetry } from './retry-policy.ts';
 
 /** One evaluation of a Task state: a new entry (retryCount 0) or a retry of it. */
 export interface TaskAttempt {

@@ -1,21 +1,21 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
-import type { ExecutionJournal, StateCheckpoint } from './checkpoint';
-import { HOOK_KEYS, asWritten } from './definition';
-import type { PreparedDefinition, QueryStateSpec } from './definition';
-import type { ExecutionContext, TaskAttempt } from './execution-context';
-import type { HistoryWriter } from './history-writer';
-import { StateMachine } from './interpreter';
-import type { InterpreterJson, StateMachineDefinition } from './interpreter';
-import { InterpreterEventMapper } from './interpreter-events';
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { assignAfterJsonPathTask, runJsonataTask, runQueryState } from './query-states';
-import { runCompositeState } from './composite-states';
-import type { CompositeDeps, ScopeRun } from './composite-states';
-import { dataLimitCause } from './payload-limit';
-import { TaskError, describeError } from './task-error';
-import { runTaskAttempt } from './task-runner';
-import type { TaskRunnerDeps } from './task-runner';
+import type { ExecutionJournal, StateCheckpoint } from './checkpoint.ts';
+import { HOOK_KEYS, asWritten } from './definition.ts';
+import type { PreparedDefinition, QueryStateSpec } from './definition.ts';
+import type { ExecutionContext, TaskAttempt } from './execution-context.ts';
+import type { HistoryWriter } from './history-writer.ts';
+import { StateMachine } from './interpreter.ts';
+import type { InterpreterJson, StateMachineDefinition } from './interpreter.ts';
+import { InterpreterEventMapper } from './interpreter-events.ts';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { assignAfterJsonPathTask, runJsonataTask, runQueryState } from './query-states.ts';
+import { runCompositeState } from './composite-states.ts';
+import type { CompositeDeps, ScopeRun } from './composite-states.ts';
+import { dataLimitCause } from './payload-limit.ts';
+import { TaskError, describeError } from './task-error.ts';
+import { runTaskAttempt } from './task-runner.ts';
+import type { TaskRunnerDeps } from './task-runner.ts';
 
 export type ExecutionOutcome =
   | { status: 'SUCCEEDED'; output: JsonValue }

@@ -1,5 +1,5 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
-import type { StoredHistoryEvent } from './records';
+import type { StoredHistoryEvent } from './records.ts';
 
 type DetailsKey = Extract<keyof HistoryEvent, `${string}EventDetails`>;
 /** Any of the SDK's `<type>EventDetails` shapes. */

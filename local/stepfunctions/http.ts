@@ -2,9 +2,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { dispatchAction } from './api';
-import { SfnApiError } from './errors';
-import type { StepFunctionsService } from './service';
+import { dispatchAction } from './api.ts';
+import { SfnApiError } from './errors.ts';
+import type { StepFunctionsService } from './service.ts';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
 const ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model#';

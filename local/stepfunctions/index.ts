@@ -1,15 +1,15 @@
-export { StepFunctionsService } from './service';
-export type { RegisterStateMachineInput, StepFunctionsServiceOptions } from './service';
-export { createStepFunctionsHandler, startStepFunctionsServer } from './http';
-export type { RequestHandler, StepFunctionsServer } from './http';
-export type { InvokeLambda, SdkClient, ServiceClients } from './integrations';
+export { StepFunctionsService } from './service.ts';
+export type { RegisterStateMachineInput, StepFunctionsServiceOptions } from './service.ts';
+export { createStepFunctionsHandler, startStepFunctionsServer } from './http.ts';
+export type { RequestHandler, StepFunctionsServer } from './http.ts';
+export type { InvokeLambda, SdkClient, ServiceClients } from './integrations.ts';
 export type {
   ExecutionChange,
   ExecutionRecord,
   ExecutionStatus,
   StateMachineRecord,
   StoredHistoryEvent,
-} from './records';
-export { applyDefinitionSubstitutions } from './substitutions';
-export { validateDefinition } from './validate-definition';
-export { SfnApiError } from './errors';
+} from './records.ts';
+export { applyDefinitionSubstitutions } from './substitutions.ts';
+export { validateDefinition } from './validate-definition.ts';
+export { SfnApiError } from './errors.ts';

@@ -1,8 +1,8 @@
-import { toJsonValue, isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { lambdaFunctionName } from './resource';
-import type { TaskResource } from './resource';
-import { TaskError, describeError } from './task-error';
+import { toJsonValue, isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { lambdaFunctionName } from './resource.ts';
+import type { TaskResource } from './resource.ts';
+import { TaskError, describeError } from './task-error.ts';
 
 /** Runs a Lambda handler in process: `payload` is the event, the resolved value the function's result. */
 export type InvokeLambda = (functionName: string, payload: unknown) => Promise<unknown>;

@@ -1,13 +1,13 @@
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
-import type { ExecutionJournal } from './checkpoint';
-import { json } from './history-writer';
-import type { HistoryWriter } from './history-writer';
-import type { InterpreterEvent } from './interpreter';
-import { HIDDEN_STATE_PREFIX } from './definition';
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { MAX_PAYLOAD_BYTES, payloadBytes } from './payload-limit';
-import { waitDeadline } from './wait-deadline';
+import type { ExecutionJournal } from './checkpoint.ts';
+import { json } from './history-writer.ts';
+import type { HistoryWriter } from './history-writer.ts';
+import type { InterpreterEvent } from './interpreter.ts';
+import { HIDDEN_STATE_PREFIX } from './definition.ts';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { MAX_PAYLOAD_BYTES, payloadBytes } from './payload-limit.ts';
+import { waitDeadline } from './wait-deadline.ts';
 
 export interface EventMapperOptions {
   history: HistoryWriter;

@@ -1,8 +1,8 @@
 import jsonata from 'jsonata';
-import { STEP_FUNCTIONS_JSONATA_FUNCTIONS } from './jsonata-functions';
-import { isJsonObject, toJsonValue } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { TaskError } from './task-error';
+import { STEP_FUNCTIONS_JSONATA_FUNCTIONS } from './jsonata-functions.ts';
+import { isJsonObject, toJsonValue } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { TaskError } from './task-error.ts';
 
 export const QUERY_EVALUATION_ERROR = 'States.QueryEvaluationError';
 

@@ -1,7 +1,7 @@
-import { StateMachine } from './interpreter';
-import type { InterpreterJson } from './interpreter';
-import type { JsonObject, JsonValue } from './json';
-import { TaskError } from './task-error';
+import { StateMachine } from './interpreter.ts';
+import type { InterpreterJson } from './interpreter.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { TaskError } from './task-error.ts';
 
 /**
  * Evaluates a JSONPath payload template (`"key.$"` paths and intrinsic functions over `input` and the

@@ -1,4 +1,4 @@
-import { SfnApiError } from './errors';
+import { SfnApiError } from './errors.ts';
 
 /** Step Functions' limit for an execution's input, each state's input and output, a task's result. */
 export const MAX_PAYLOAD_BYTES = 262_144;

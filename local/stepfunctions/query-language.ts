@@ -1,7 +1,7 @@
-import { isJsonObject } from './json';
+import { isJsonObject } from './json.ts';
 import jsonata from 'jsonata';
-import type { JsonObject, JsonValue } from './json';
-import { jsonataExpression } from './jsonata-query';
+import type { JsonObject, JsonValue } from './json.ts';
+import { jsonataExpression } from './jsonata-query.ts';
 
 export type QueryLanguage = 'JSONPath' | 'JSONata';
 

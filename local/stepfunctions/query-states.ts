@@ -1,12 +1,12 @@
-import type { ExecutionJournal } from './checkpoint';
-import type { QueryStateSpec } from './definition';
-import type { ExecutionContext } from './execution-context';
-import { isJsonObject } from './json';
-import type { JsonObject, JsonValue } from './json';
-import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query';
-import type { QueryScope } from './jsonata-query';
-import { evaluateJsonPathTemplate } from './jsonpath-template';
-import { TaskError } from './task-error';
+import type { ExecutionJournal } from './checkpoint.ts';
+import type { QueryStateSpec } from './definition.ts';
+import type { ExecutionContext } from './execution-context.ts';
+import { isJsonObject } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+import { QUERY_EVALUATION_ERROR, evaluateTemplate } from './jsonata-query.ts';
+import type { QueryScope } from './jsonata-query.ts';
+import { evaluateJsonPathTemplate } from './jsonpath-template.ts';
+import { TaskError } from './task-error.ts';
 
 export interface QueryStateDeps {
   context: ExecutionContext;

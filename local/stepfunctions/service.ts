@@ -6,34 +6,34 @@ import {
   assertValidName,
   executionArn,
   stateMachineArn,
-} from './arns';
-import type { ArnScope } from './arns';
-import { CallbackRegistry } from './callback-registry';
-import { ExecutionJournal, awaitedTokens, redriveCheckpoint } from './checkpoint';
-import type { StateCheckpoint } from './checkpoint';
-import { InvalidDefinitionError, prepareDefinition } from './definition';
-import type { PreparedDefinition } from './definition';
-import { SfnApiError } from './errors';
-import { assertApiPayload } from './payload-limit';
-import { ExecutionContext } from './execution-context';
-import { runExecution } from './execution-runner';
-import type { ExecutionOutcome, ResumePoint, RunningExecution } from './execution-runner';
-import { HistoryWriter } from './history-writer';
-import type { InvokeLambda, ServiceClients } from './integrations';
-import { statesTimeoutErrorClass } from './interpreter';
-import { tryParseJson } from './json';
-import type { JsonObject, JsonValue } from './json';
+} from './arns.ts';
+import type { ArnScope } from './arns.ts';
+import { CallbackRegistry } from './callback-registry.ts';
+import { ExecutionJournal, awaitedTokens, redriveCheckpoint } from './checkpoint.ts';
+import type { StateCheckpoint } from './checkpoint.ts';
+import { InvalidDefinitionError, prepareDefinition } from './definition.ts';
+import type { PreparedDefinition } from './definition.ts';
+import { SfnApiError } from './errors.ts';
+import { assertApiPayload } from './payload-limit.ts';
+import { ExecutionContext } from './execution-context.ts';
+import { runExecution } from './execution-runner.ts';
+import type { ExecutionOutcome, ResumePoint, RunningExecution } from './execution-runner.ts';
+import { HistoryWriter } from './history-writer.ts';
+import type { InvokeLambda, ServiceClients } from './integrations.ts';
+import { statesTimeoutErrorClass } from './interpreter.ts';
+import { tryParseJson } from './json.ts';
+import type { JsonObject, JsonValue } from './json.ts';
 import type {
   ExecutionChange,
   ExecutionRecord,
   ExecutionStatus,
   StateMachineRecord,
   StoredHistoryEvent,
-} from './records';
-import { StepFunctionsStore } from './store';
-import { applyDefinitionSubstitutions } from './substitutions';
-import type { TaskClockErrors } from './task-clock';
-import { encodeTaskToken } from './task-token';
+} from './records.ts';
+import { StepFunctionsStore } from './store.ts';
+import { applyDefinitionSubstitutions } from './substitutions.ts';
+import type { TaskClockErrors } from './task-clock.ts';
+import { encodeTaskToken } from './task-token.ts';
 
 export interface StepFunctionsServiceOptions {
   /** Root data folder; state machines, executions and histories go to `<dataDir>/stepfunctions/`. */

@@ -10,8 +10,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { StateCheckpoint } from './checkpoint';
-import type { ExecutionRecord, StateMachineRecord, StoredHistoryEvent } from './records';
+import type { StateCheckpoint } from './checkpoint.ts';
+import type { ExecutionRecord, StateMachineRecord, StoredHistoryEvent } from './records.ts';
 
 /** A checkpoint journal longer than this is rewritten to its last entry at the next save. */
 const CHECKPOINT_JOURNAL_BYTES = 1 << 20;

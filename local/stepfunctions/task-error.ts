@@ -1,4 +1,4 @@
-import { isTerminalError } from './retry-policy';
+import { isTerminalError } from './retry-policy.ts';
 
 /** An error a Task surfaces to Retry/Catch: `name` is the ASL error name, `message` its cause. */
 export class TaskError extends Error {

@@ -1,17 +1,17 @@
-import type { CallbackOutcome, CallbackRegistry } from './callback-registry';
-import type { AttemptOutcome, ExecutionJournal, StateCheckpoint } from './checkpoint';
-import { HOOK_KEYS } from './definition';
-import type { ExecutionContext, TaskAttempt } from './execution-context';
-import { json } from './history-writer';
-import type { HistoryWriter } from './history-writer';
-import { invokeIntegration } from './integrations';
-import type { IntegrationDeps } from './integrations';
-import { isJsonObject } from './json';
-import { MAX_PAYLOAD_BYTES, dataLimitCause, payloadBytes } from './payload-limit';
-import type { JsonValue } from './json';
-import { TaskClock } from './task-clock';
-import type { TaskClockErrors } from './task-clock';
-import { RetryDecidedError, TaskError, describeError } from './task-error';
+import type { CallbackOutcome, CallbackRegistry } from './callback-registry.ts';
+import type { AttemptOutcome, ExecutionJournal, StateCheckpoint } from './checkpoint.ts';
+import { HOOK_KEYS } from './definition.ts';
+import type { ExecutionContext, TaskAttempt } from './execution-context.ts';
+import { json } from './history-writer.ts';
+import type { HistoryWriter } from './history-writer.ts';
+import { invokeIntegration } from './integrations.ts';
+import type { IntegrationDeps } from './integrations.ts';
+import { isJsonObject } from './json.ts';
+import { MAX_PAYLOAD_BYTES, dataLimitCause, payloadBytes } from './payload-limit.ts';
+import type { JsonValue } from './json.ts';
+import { TaskClock } from './task-clock.ts';
+import type { TaskClockErrors } from './task-clock.ts';
+import { RetryDecidedError, TaskError, describeError } from './task-error.ts';
 
 export interface TaskRunnerDeps {
   executionArn: string;

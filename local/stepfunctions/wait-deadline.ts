@@ -1,5 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { JsonObject, JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json.ts';
 
 /**
  * When a Wait state entered at `enteredAt` (epoch ms) with `input` ends, computed as the interpreter

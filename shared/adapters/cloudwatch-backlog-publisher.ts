@@ -1,8 +1,13 @@
-import { systemClock, type Clock } from '#contracts/clock';
+import { systemClock, type Clock } from '../contracts/clock.ts';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { METRICS, METRICS_NAMESPACE, QUEUE_PREFIX_DIMENSION, type MetricContract } from '#contracts/metrics';
-import type { BacklogPublisher, BacklogSample } from '#workflow/queue-backlog';
-import type { AdapterGrants } from '#contracts/grants';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  QUEUE_PREFIX_DIMENSION,
+  type MetricContract,
+} from '../contracts/metrics.ts';
+import type { BacklogPublisher, BacklogSample } from '../workflow/queue-backlog.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The one call this adapter makes; a CloudWatchClient satisfies it. */
 export interface MetricDataClient {

@@ -5,9 +5,9 @@ import {
   admissionWindowKey,
   type AdmissionWindowItem,
   type CountedWindow,
-} from '#contracts/admission-windows-table';
-import type { AdmissionWindows } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+} from '../contracts/admission-windows-table.ts';
+import type { AdmissionWindows } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 type Attribute = keyof AdmissionWindowItem;
 const attr = <K extends Attribute>(name: K): K => name;

@@ -1,7 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { interruptionItemFor, type InterruptionRecord } from '#contracts/interruptions-table';
-import type { InterruptionLog } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import { interruptionItemFor, type InterruptionRecord } from '../contracts/interruptions-table.ts';
+import type { InterruptionLog } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The interruptions audit table on DynamoDB; the item and its key are the contract's. */
 export class DynamoDbInterruptionLog implements InterruptionLog {

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FINAL_JOB, isFinalOutcome, jobKey } from '#contracts/jobs-table';
-import type { JobOutcome } from '#contracts/tables';
-import type { JobRecordFields, JobRecords } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import { FINAL_JOB, isFinalOutcome, jobKey } from '../contracts/jobs-table.ts';
+import type { JobOutcome } from '../contracts/tables.ts';
+import type { JobRecordFields, JobRecords } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 interface UpdateParts {
   sets: string[];

@@ -7,9 +7,9 @@ import {
   leaseKey,
   epochSeconds,
   type LeaseItem,
-} from '#contracts/active-jobs-table';
-import type { ClaimAttempt, LeaseClaim, LeaseStore } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+} from '../contracts/active-jobs-table.ts';
+import type { ClaimAttempt, LeaseClaim, LeaseStore } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The workflow's side of the active-jobs table on DynamoDB; the item and its conditions are the contract's. */
 export class DynamoDbLeaseStore implements LeaseStore {

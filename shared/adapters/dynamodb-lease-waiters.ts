@@ -13,9 +13,9 @@ import {
   WAITER_CONDITIONS,
   type LeaseWaiter,
   type LeaseWaiterItem,
-} from '#contracts/slot-waiters-table';
-import type { LeaseWaiters } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+} from '../contracts/slot-waiters-table.ts';
+import type { LeaseWaiters } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The slot-waiters table on DynamoDB; the item, its key and its condition are the contract's. */
 export class DynamoDbLeaseWaiters implements LeaseWaiters {

@@ -1,15 +1,15 @@
-import { systemClock, type Clock } from '#contracts/clock';
+import { systemClock, type Clock } from '../contracts/clock.ts';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Project } from '#domain/project-config';
-import type { ProjectRegistry } from '#domain/project-registry';
+import type { Project } from '../domain/project-config.ts';
+import type { ProjectRegistry } from '../domain/project-registry.ts';
 import {
   byProjectId,
   projectItemFor,
   projectKey,
   projectOf,
   type ProjectItem,
-} from '#contracts/projects-table';
-import type { AdapterGrants } from '#contracts/grants';
+} from '../contracts/projects-table.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The project registry on DynamoDB; the item, its key and its validation are the contract's. */
 export class DynamoDbProjectRegistry implements ProjectRegistry {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BlobTooLargeError, type BlobStore } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import { BlobTooLargeError, type BlobStore } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 export class S3BlobStore implements BlobStore {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */

@@ -1,6 +1,6 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { Mailer, OutboundMail } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import type { Mailer, OutboundMail } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** Sends raw MIME through SES v2 (locally, the runtime's outbox answers the same API). */
 export class SesMailer implements Mailer {

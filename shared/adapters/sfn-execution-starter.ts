@@ -1,6 +1,6 @@
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionStarter, StartOutcome } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import type { ExecutionStarter, StartOutcome } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 export class SfnExecutionStarter implements ExecutionStarter {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */

@@ -1,7 +1,7 @@
 import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { workflowStateSchema, type WorkflowState } from '#contracts/workflow-state';
-import type { ExecutionStates } from '#workflow/record-execution-end';
-import type { AdapterGrants } from '#contracts/grants';
+import { workflowStateSchema, type WorkflowState } from '../contracts/workflow-state.ts';
+import type { ExecutionStates } from '../workflow/record-execution-end.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** The newest state input or output in an execution's history that reads as a workflow state. */
 export class SfnExecutionStates implements ExecutionStates {

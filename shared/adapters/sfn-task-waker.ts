@@ -1,6 +1,6 @@
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { TaskWaker } from '#workflow/ports';
-import type { AdapterGrants } from '#contracts/grants';
+import type { TaskWaker } from '../workflow/ports.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /** Answers that mean the task no longer waits (timed out, or its execution ended). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDepth, QueueDepthReader } from '#workflow/queue-backlog';
-import type { AdapterGrants } from '#contracts/grants';
+import type { QueueDepth, QueueDepthReader } from '../workflow/queue-backlog.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 export class SqsQueueDepths implements QueueDepthReader {
   /** The IAM actions this adapter's calls need (see contracts/grants.ts). */

@@ -7,17 +7,17 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { newInputQueueNoticesName, projectQueueNames } from '#contracts/identifiers';
-import type { NewInputQueueNotice } from '#contracts/messages';
-import type { ProjectQueueUrls, QueueProvisioner } from '#workflow/ports';
+import { newInputQueueNoticesName, projectQueueNames } from '../contracts/identifiers.ts';
+import type { NewInputQueueNotice } from '../contracts/messages.ts';
+import type { ProjectQueueUrls, QueueProvisioner } from '../workflow/ports.ts';
 import {
   deadLetterQueueAttributes,
   inputQueueAttributes,
   interruptQueueAttributes,
   tlsOnlyPolicy,
   type QueueSecurity,
-} from '#workflow/queue-attributes';
-import type { AdapterGrants } from '#contracts/grants';
+} from '../workflow/queue-attributes.ts';
+import type { AdapterGrants } from '../contracts/grants.ts';
 
 /**
  * Creates a project-user's input, dead-letter and interrupt queues on first use, and announces a new

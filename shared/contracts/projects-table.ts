@@ -1,4 +1,4 @@
-import { parseProject, type Project } from '#domain/project-config';
+import { parseProject, type Project } from '../domain/project-config.ts';
 
 /**
  * The projects table, the one place that knows its item: the project registry, pk = project id, the

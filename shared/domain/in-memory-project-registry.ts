@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '#contracts/clock';
-import { byProjectId, projectItemFor, projectOf, type ProjectItem } from '#contracts/projects-table';
+import { systemClock, type Clock } from '../contracts/clock.ts';
+import { byProjectId, projectItemFor, projectOf, type ProjectItem } from '../contracts/projects-table.ts';
 import type { Project } from './project-config.ts';
 import type { ProjectRegistry } from './project-registry.ts';
 

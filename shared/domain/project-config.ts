@@ -1,7 +1,7 @@
-import * as z from '#contracts/zod';
-import { projectIdSchema, userIdSchema } from '#contracts/identifiers';
-import { budgetSchema, sandboxSettingsSchema, type JobSettings } from '#contracts/messages';
-import { repositorySettingsSchema } from '#contracts/repository';
+import * as z from '../contracts/zod.ts';
+import { projectIdSchema, userIdSchema } from '../contracts/identifiers.ts';
+import { budgetSchema, sandboxSettingsSchema, type JobSettings } from '../contracts/messages.ts';
+import { repositorySettingsSchema } from '../contracts/repository.ts';
 import { splitAddress } from './email-address.ts';
 
 const MIB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { ID_PATTERN } from '#contracts/identifiers';
+import { ID_PATTERN } from '../contracts/identifiers.ts';
 import { splitAddress } from './email-address.ts';
 import { THREAD_TOKEN_PATTERN } from './thread-id.ts';
 

@@ -1,5 +1,5 @@
-import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config';
-import type { HandlerName } from '#contracts/functions';
+import { loadRuntimeConfig, type RuntimeConfig } from '../config.ts';
+import type { HandlerName } from '../contracts/functions.ts';
 import type { AwsClientSettings } from './aws-clients.ts';
 import { correlationIdsOf } from './correlation.ts';
 import { loggerFor } from './logger.ts';

@@ -1,20 +1,20 @@
-import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher';
-import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
-import { DynamoDbInterruptionLog } from '#adapters/dynamodb-interruption-log';
-import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
-import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
-import { DynamoDbLeaseWaiters } from '#adapters/dynamodb-lease-waiters';
-import { S3BlobStore } from '#adapters/s3-blob-store';
-import { SesMailer } from '#adapters/ses-mailer';
-import { SfnExecutionStarter } from '#adapters/sfn-execution-starter';
-import { SfnExecutionStates } from '#adapters/sfn-execution-states';
-import { SfnTaskWaker } from '#adapters/sfn-task-waker';
-import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
-import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner';
-import type { HandlerName } from '#contracts/functions';
-import type { Dependency } from '#contracts/grants';
-import { BACKLOG_METRICS } from '#contracts/metrics';
+import { CloudWatchBacklogPublisher } from '../adapters/cloudwatch-backlog-publisher.ts';
+import { DynamoDbAdmissionWindows } from '../adapters/dynamodb-admission-windows.ts';
+import { DynamoDbInterruptionLog } from '../adapters/dynamodb-interruption-log.ts';
+import { DynamoDbJobRecords } from '../adapters/dynamodb-job-records.ts';
+import { DynamoDbProjectRegistry } from '../adapters/dynamodb-project-registry.ts';
+import { DynamoDbLeaseStore } from '../adapters/dynamodb-lease-store.ts';
+import { DynamoDbLeaseWaiters } from '../adapters/dynamodb-lease-waiters.ts';
+import { S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { SesMailer } from '../adapters/ses-mailer.ts';
+import { SfnExecutionStarter } from '../adapters/sfn-execution-starter.ts';
+import { SfnExecutionStates } from '../adapters/sfn-execution-states.ts';
+import { SfnTaskWaker } from '../adapters/sfn-task-waker.ts';
+import { SqsQueueDepths } from '../adapters/sqs-queue-depths.ts';
+import { SqsQueueProvisioner } from '../adapters/sqs-queue-provisioner.ts';
+import type { HandlerName } from '../contracts/functions.ts';
+import type { Dependency } from '../contracts/grants.ts';
+import { BACKLOG_METRICS } from '../contracts/metrics.ts';
 
 /**
  * The collaborators of `handler-deps.ts` that call AWS, each with the adapter it is built from and

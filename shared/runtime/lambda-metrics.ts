@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type LambdaMetric } from '#contracts/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type LambdaMetric } from '../contracts/metrics.ts';
 
 /** Publishes the Lambdas' metrics of the contract (shared/contracts/metrics.ts). */
 export interface LambdaMetrics {

@@ -1,5 +1,5 @@
-import type { RateLimits } from '#domain/project-config';
-import { projectWindowKey, senderWindowKey } from '#contracts/admission-windows-table';
+import type { RateLimits } from '../domain/project-config.ts';
+import { projectWindowKey, senderWindowKey } from '../contracts/admission-windows-table.ts';
 import type { AdmissionWindows, CountedWindow } from './ports.ts';
 
 export interface RateDecision {

@@ -1,7 +1,7 @@
-import type { Clock } from '#contracts/clock';
-import { leaseIdOf } from '#contracts/identifiers';
-import type { Job } from '#contracts/messages';
-import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
+import type { Clock } from '../contracts/clock.ts';
+import { leaseIdOf } from '../contracts/identifiers.ts';
+import type { Job } from '../contracts/messages.ts';
+import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '../contracts/workflow-state.ts';
 import { InvalidStateError } from './errors.ts';
 import type { JobRecords, QueueProvisioner, LeaseStore, LeaseWaiters, TaskWaker } from './ports.ts';
 

@@ -1,7 +1,7 @@
-import type { Clock } from '#contracts/clock';
-import { replyBy, type JobEvent, type RepliesOf } from '#contracts/reply-policy';
-import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
-import type { WorkflowState } from '#contracts/workflow-state';
+import type { Clock } from '../contracts/clock.ts';
+import { replyBy, type JobEvent, type RepliesOf } from '../contracts/reply-policy.ts';
+import { UNROUTED_PROJECT, type JobOutcome } from '../contracts/tables.ts';
+import type { WorkflowState } from '../contracts/workflow-state.ts';
 import type { Notification, SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';
 import { releaseIfClaimed, type LeaseReleaseDeps } from './release-lease.ts';

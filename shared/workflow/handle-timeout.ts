@@ -1,7 +1,7 @@
-import type { Clock } from '#contracts/clock';
-import { leaseIdOf } from '#contracts/identifiers';
-import { replyBy } from '#contracts/reply-policy';
-import type { StateError, WorkflowState } from '#contracts/workflow-state';
+import type { Clock } from '../contracts/clock.ts';
+import { leaseIdOf } from '../contracts/identifiers.ts';
+import { replyBy } from '../contracts/reply-policy.ts';
+import type { StateError, WorkflowState } from '../contracts/workflow-state.ts';
 import { InvalidStateError } from './errors.ts';
 import type { SenderNotifier } from './notifications.ts';
 import type { JobRecords } from './ports.ts';

@@ -1,5 +1,5 @@
-import type { ReplyInput } from '#domain/compose-reply';
-import { projectAddressFor } from '#domain/project-address';
+import type { ReplyInput } from '../domain/compose-reply.ts';
+import { projectAddressFor } from '../domain/project-address.ts';
 import {
   notificationSubject,
   notificationText,

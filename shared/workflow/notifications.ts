@@ -1,4 +1,4 @@
-import type { RepliesOf } from '#contracts/reply-policy';
+import type { RepliesOf } from '../contracts/reply-policy.ts';
 
 /** Why the workflow's Lambdas write to a sender (contracts/reply-policy.ts decides when). */
 export type NotificationKind = RepliesOf['finish-job'] | RepliesOf['handle-timeout'];

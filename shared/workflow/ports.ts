@@ -1,9 +1,9 @@
-import type { LeaseClaim, LeaseItem } from '#contracts/active-jobs-table';
-import type { JobRecordFields } from '#contracts/jobs-table';
-import type { JobOutcome } from '#contracts/tables';
-import type { CountedWindow } from '#contracts/admission-windows-table';
-import type { InterruptionRecord } from '#contracts/interruptions-table';
-import type { LeaseWaiter } from '#contracts/slot-waiters-table';
+import type { LeaseClaim, LeaseItem } from '../contracts/active-jobs-table.ts';
+import type { JobRecordFields } from '../contracts/jobs-table.ts';
+import type { JobOutcome } from '../contracts/tables.ts';
+import type { CountedWindow } from '../contracts/admission-windows-table.ts';
+import type { InterruptionRecord } from '../contracts/interruptions-table.ts';
+import type { LeaseWaiter } from '../contracts/slot-waiters-table.ts';
 
 export type ClaimAttempt = { claimed: true; item: LeaseItem } | { claimed: false; holder: LeaseItem };
 

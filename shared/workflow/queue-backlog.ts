@@ -1,4 +1,4 @@
-import { inputQueueNamePrefix } from '#contracts/identifiers';
+import { inputQueueNamePrefix } from '../contracts/identifiers.ts';
 
 /** What one queue holds now, as SQS reports it (approximate, like every SQS count). */
 export interface QueueDepth {

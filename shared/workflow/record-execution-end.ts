@@ -1,6 +1,6 @@
-import type { Clock } from '#contracts/clock';
-import { UNROUTED_PROJECT, type JobOutcome } from '#contracts/tables';
-import type { WorkflowState } from '#contracts/workflow-state';
+import type { Clock } from '../contracts/clock.ts';
+import { UNROUTED_PROJECT, type JobOutcome } from '../contracts/tables.ts';
+import type { WorkflowState } from '../contracts/workflow-state.ts';
 import type { JobRecords } from './ports.ts';
 import { releaseIfClaimed, type LeaseReleaseDeps } from './release-lease.ts';
 

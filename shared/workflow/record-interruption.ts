@@ -1,6 +1,6 @@
-import type { Clock } from '#contracts/clock';
-import { leaseIdOf } from '#contracts/identifiers';
-import type { WorkflowState } from '#contracts/workflow-state';
+import type { Clock } from '../contracts/clock.ts';
+import { leaseIdOf } from '../contracts/identifiers.ts';
+import type { WorkflowState } from '../contracts/workflow-state.ts';
 import { InvalidStateError } from './errors.ts';
 import type { InterruptionLog, JobRecords, LeaseStore } from './ports.ts';
 

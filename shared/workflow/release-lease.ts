@@ -1,5 +1,5 @@
-import { leaseIdOf } from '#contracts/identifiers';
-import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '#contracts/workflow-state';
+import { leaseIdOf } from '../contracts/identifiers.ts';
+import { NOT_CLAIMED, type ClaimResult, type WorkflowState } from '../contracts/workflow-state.ts';
 import type { LeaseStore, LeaseWaiters, TaskWaker } from './ports.ts';
 
 export interface LeaseReleaseDeps {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ExecutionInput } from '#contracts/workflow-state';
-import { storedEmailIdentity, type StoredEmailIdentity } from '#domain/message-id';
+import type { ExecutionInput } from '../contracts/workflow-state.ts';
+import { storedEmailIdentity, type StoredEmailIdentity } from '../domain/message-id.ts';
 import { BlobTooLargeError, type BlobStore, type ExecutionStarter, type StartOutcome } from './ports.ts';
 
 /** SES stores mail of up to 40 MB; no stored email larger than this is read into memory. */

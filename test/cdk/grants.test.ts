@@ -1,12 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Dependency } from '../../shared/contracts/grants.ts';
-import {
-  DEPENDENCIES,
-  HANDLER_DEPENDENCIES,
-  LEASE_RELEASE,
-} from '../../shared/runtime/handler-dependencies.ts';
+import type { Dependency } from '#contracts/grants.ts';
+import { DEPENDENCIES, HANDLER_DEPENDENCIES, LEASE_RELEASE } from '#runtime/handler-dependencies.ts';
 import { WORKER_DEPENDENCIES } from '../../containers/story-processor/src/worker-dependencies.ts';
 import { handlerGrants, workerGrants, type GrantResources } from '../../lib/grants.ts';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/handlers.ts';

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../shared/config.ts';
+import { ENV } from '#shared/config.ts';
 import {
   TEST_ACCOUNT,
   TEST_DOMAINS,

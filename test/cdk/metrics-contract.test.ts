@@ -8,7 +8,7 @@ import {
   SERVICE_DIMENSION,
   metricNamed,
   type MetricContract,
-} from '../../shared/contracts/metrics.ts';
+} from '#contracts/metrics.ts';
 import { synthIntake, type JsonObject } from './synth.ts';
 
 /**
@@ -115,6 +115,7 @@ const emitterSources = (): string => {
     }
   };
   walk('lambdas');
+  walk('shared');
   walk(path.join('containers', 'story-processor', 'src'));
   return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 };

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { SqsQueueProvisioner } from '../../shared/adapters/sqs-queue-provisioner.ts';
-import { newInputQueueNoticesName, projectQueueNames } from '../../shared/contracts/identifiers.ts';
+import { SqsQueueProvisioner } from '#adapters/sqs-queue-provisioner.ts';
+import { newInputQueueNoticesName, projectQueueNames } from '#contracts/identifiers.ts';
 
 /**
  * The per project-user queues are created at run time by claim-job, out of reach of synth-time

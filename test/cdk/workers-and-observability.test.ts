@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { capacitySteps } from '../../lib/constructs/workers.ts';
 import { HANDLER_NAMES } from '../../lib/handlers.ts';
 import { UNTAGGED_RESOURCE_TYPES } from '../../lib/intake-stack.ts';
-import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '#contracts/model-key';
+import { MODEL_KEY_PLACEHOLDER, MODEL_KEY_SECRET_ENV } from '#contracts/model-key.ts';
 import {
   TEST_ACCOUNT,
   TEST_REGION,

@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../shared/config.ts';
+import { ENV } from '#shared/config.ts';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS, HANDLER_NAMES } from '../../lib/handlers.ts';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../shared/contracts/metrics.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '#contracts/metrics.ts';
 import {
   TEST_ACCOUNT,
   TEST_REGION,

@@ -11,7 +11,7 @@ import {
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { callsIn, CONFORMANCE_ROLE, historyOf, useRuntimeProcess } from './sfn-runtime';
+import { callsIn, CONFORMANCE_ROLE, historyOf, useRuntimeProcess } from './sfn-runtime.ts';
 
 const pass = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
 

@@ -8,7 +8,7 @@
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StepFunctionsService, startStepFunctionsServer } from '#local/stepfunctions/index';
+import { StepFunctionsService, startStepFunctionsServer } from '#local/stepfunctions/index.ts';
 
 function keyOf(payload: unknown): string {
   const key = typeof payload === 'object' && payload !== null && 'key' in payload ? payload.key : undefined;

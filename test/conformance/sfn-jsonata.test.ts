@@ -1,8 +1,8 @@
 import { SendTaskSuccessCommand, ValidateStateMachineDefinitionCommand } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '#test/wait';
-import { historyOf, useRuntimeProcess } from './sfn-runtime';
+import { waitFor } from '../helpers/wait.ts';
+import { historyOf, useRuntimeProcess } from './sfn-runtime.ts';
 
 describe('the local Step Functions runtime evaluates JSONata and variables as AWS does', () => {
   const rt = useRuntimeProcess('jsonata', 'in-process');

@@ -1,7 +1,7 @@
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '#test/wait';
-import { historyOf, useRuntimeProcess } from './sfn-runtime';
+import { waitFor } from '../helpers/wait.ts';
+import { historyOf, useRuntimeProcess } from './sfn-runtime.ts';
 
 const LIMIT = 256 * 1024;
 

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '#test/wait';
-import { CONFORMANCE_ROLE, callsIn, historyOf, useRuntimeProcess } from './sfn-runtime';
+import { waitFor } from '../helpers/wait.ts';
+import { CONFORMANCE_ROLE, callsIn, historyOf, useRuntimeProcess } from './sfn-runtime.ts';
 
 const ofType = (events: HistoryEvent[], type: string) => events.filter((event) => event.type === type);
 const at = (event: HistoryEvent | undefined) => event?.timestamp?.getTime() ?? Number.NaN;

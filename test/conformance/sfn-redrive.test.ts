@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '#test/wait';
-import { callsIn, historyOf, useRuntimeProcess } from './sfn-runtime';
+import { waitFor } from '../helpers/wait.ts';
+import { callsIn, historyOf, useRuntimeProcess } from './sfn-runtime.ts';
 
 const ofType = (events: readonly HistoryEvent[], type: string) =>
   events.filter((event) => event.type === type);

@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#test/cli-process';
-import { waitFor } from '#test/wait';
-import type { NodeProcess } from '#test/node-process';
-import { callsIn, historyOf, sfnClient, startRuntimeProcess } from './sfn-runtime';
+import { freePort } from '../helpers/cli-process.ts';
+import { waitFor } from '../helpers/wait.ts';
+import type { NodeProcess } from '../helpers/node-process.ts';
+import { callsIn, historyOf, sfnClient, startRuntimeProcess } from './sfn-runtime.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/conformance';
 const WAIT_SECONDS = 6;

@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DescribeExecutionCommandOutput, HistoryEvent, Tag } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort } from '#test/cli-process';
-import { startNodeScript, type NodeProcess } from '#test/node-process';
-import { waitFor } from '#test/wait';
+import { freePort } from '../helpers/cli-process.ts';
+import { startNodeScript, type NodeProcess } from '../helpers/node-process.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { hostRuntime, type HostedRuntime } from './sfn-host.ts';
 
 export const CONFORMANCE_ROLE = 'arn:aws:iam::000000000000:role/conformance';

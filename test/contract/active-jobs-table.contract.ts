@@ -4,9 +4,9 @@ import {
   LEASE_TTL_GRACE_SECONDS,
   type LeaseClaim,
   type LeaseItem,
-} from '#contracts/active-jobs-table';
-import { leaseIdOf } from '#contracts/identifiers';
-import type { LeaseStore } from '#workflow/ports';
+} from '#contracts/active-jobs-table.ts';
+import { leaseIdOf } from '#contracts/identifiers.ts';
+import type { LeaseStore } from '#workflow/ports.ts';
 import type { WorkerLeaseStore } from '../../containers/story-processor/src/ports.ts';
 
 /** Both sides of one active-jobs table, and a way to read an item as it is stored. */

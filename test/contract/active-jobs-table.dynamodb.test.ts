@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { leaseKey, type LeaseItem } from '#contracts/active-jobs-table';
-import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store';
-import type { Emulators } from '#local/emulators/index';
-import { ensureTable } from '#local/provision';
+import { leaseKey, type LeaseItem } from '#contracts/active-jobs-table.ts';
+import { DynamoDbLeaseStore } from '#adapters/dynamodb-lease-store.ts';
+import type { Emulators } from '#local/emulators/index.ts';
+import { ensureTable } from '#local/provision.ts';
 import { DynamoDbWorkerLeaseStore } from '../../containers/story-processor/src/adapters/dynamodb-worker-lease-store.ts';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import {

@@ -1,4 +1,4 @@
-import { MemoryWorkerLeaseStore, MemoryLeaseStore, type LeaseItems } from '#test/memory-active-jobs';
+import { MemoryWorkerLeaseStore, MemoryLeaseStore, type LeaseItems } from '../helpers/memory-active-jobs.ts';
 import { describeActiveJobsTableContract } from './active-jobs-table.contract.ts';
 
 describeActiveJobsTableContract('in-memory fakes', () => {

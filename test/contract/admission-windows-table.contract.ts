@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AdmissionWindowItem, CountedWindow } from '#contracts/admission-windows-table';
-import type { AdmissionWindows } from '#workflow/ports';
+import type { AdmissionWindowItem, CountedWindow } from '#contracts/admission-windows-table.ts';
+import type { AdmissionWindows } from '#workflow/ports.ts';
 
 /** The admission windows and a way to read an item as it is stored. */
 export interface AdmissionWindowsTableUnderTest {

@@ -5,8 +5,8 @@ import {
   interruptionOf,
   type InterruptionItem,
   type InterruptionRecord,
-} from '#contracts/interruptions-table';
-import type { InterruptionLog } from '#workflow/ports';
+} from '#contracts/interruptions-table.ts';
+import type { InterruptionLog } from '#workflow/ports.ts';
 
 /** The interruptions log and a way to read an item as it is stored. */
 export interface InterruptionsTableUnderTest {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobItem } from '#contracts/jobs-table';
-import type { JobRecords } from '#workflow/ports';
+import type { JobItem } from '#contracts/jobs-table.ts';
+import type { JobRecords } from '#workflow/ports.ts';
 import type {
   Checkpoint,
   JobProgress,

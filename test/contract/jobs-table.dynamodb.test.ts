@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { jobKey, type JobItem } from '#contracts/jobs-table';
-import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records';
-import type { Emulators } from '#local/emulators/index';
-import { ensureTable } from '#local/provision';
+import { jobKey, type JobItem } from '#contracts/jobs-table.ts';
+import { DynamoDbJobRecords } from '#adapters/dynamodb-job-records.ts';
+import type { Emulators } from '#local/emulators/index.ts';
+import { ensureTable } from '#local/provision.ts';
 import { DynamoDbWorkerJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-worker-job-records.ts';
 import { clientConfig, removeDir, start, tempDataDir } from '../integration/emulators/harness.ts';
 import { describeJobsTableContract, type JobsTableUnderTest } from './jobs-table.contract.ts';

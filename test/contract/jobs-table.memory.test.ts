@@ -1,5 +1,5 @@
-import { MemoryJobRecords } from '#test/workflow-fakes';
-import { MemoryWorkerJobRecords } from '#test/memory-worker-job-records';
+import { MemoryJobRecords } from '../helpers/workflow-fakes.ts';
+import { MemoryWorkerJobRecords } from '../helpers/memory-worker-job-records.ts';
 import { describeJobsTableContract } from './jobs-table.contract.ts';
 
 describeJobsTableContract('in-memory fakes', () => {

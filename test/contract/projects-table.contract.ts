@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { projectItemFor, projectKey, type ProjectItem } from '#contracts/projects-table';
-import { parseProject, type Project } from '#domain/project-config';
-import type { ProjectRegistry } from '#domain/project-registry';
+import { projectItemFor, projectKey, type ProjectItem } from '#contracts/projects-table.ts';
+import { parseProject, type Project } from '#domain/project-config.ts';
+import type { ProjectRegistry } from '#domain/project-registry.ts';
 
 /** The project registry and, where the table is real, a way to read an item as it is stored. */
 export interface ProjectsTableUnderTest {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { leaseWaiterKey, WAITER_TTL_SECONDS, type LeaseWaiterItem } from '#contracts/slot-waiters-table';
-import type { LeaseWaiters } from '#workflow/ports';
+import { leaseWaiterKey, WAITER_TTL_SECONDS, type LeaseWaiterItem } from '#contracts/slot-waiters-table.ts';
+import type { LeaseWaiters } from '#workflow/ports.ts';
 
 /** The lease waiters and a way to read an item as it is stored. */
 export interface SlotWaitersTableUnderTest {

@@ -1,5 +1,9 @@
-import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry';
-import { MemoryAdmissionWindows, MemoryInterruptionLog, MemoryLeaseWaiters } from '#test/workflow-fakes';
+import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry.ts';
+import {
+  MemoryAdmissionWindows,
+  MemoryInterruptionLog,
+  MemoryLeaseWaiters,
+} from '../helpers/workflow-fakes.ts';
 import { describeAdmissionWindowsTableContract } from './admission-windows-table.contract.ts';
 import { describeInterruptionsTableContract } from './interruptions-table.contract.ts';
 import { describeProjectsTableContract } from './projects-table.contract.ts';

@@ -4,11 +4,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawEmail } from '#test/emails';
-import { startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { ScriptedWorker } from '#test/scripted-worker';
-import { waitFor } from '#test/wait';
-import { executionNameOf } from '#workflow/start-email-execution';
+import { rawEmail } from '../helpers/emails.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/local-runtime.ts';
+import { ScriptedWorker } from '../helpers/scripted-worker.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { executionNameOf } from '#workflow/start-email-execution.ts';
 
 const AWS = '/usr/bin/aws';
 const run = promisify(execFile);

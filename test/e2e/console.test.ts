@@ -3,11 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startConsole } from '#local/console/index';
-import { AMELIA } from '#test/local-runtime';
+import { startConsole } from '#local/console/index.ts';
+import { AMELIA } from '../helpers/local-runtime.ts';
 import { DynamoDbWorkerJobRecords } from '../../containers/story-processor/src/adapters/dynamodb-worker-job-records.ts';
 import { HOSTILE_SUBJECT, startConsoleFixture, type ConsoleFixture } from './console/fixture.ts';
-import { HAPPY_PATH } from '#test/workflow-states';
+import { HAPPY_PATH } from '../helpers/workflow-states.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);

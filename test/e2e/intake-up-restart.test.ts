@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { freePort, jsonOf, runCli } from '#test/cli-process';
-import { startNodeScript, type NodeProcess } from '#test/node-process';
-import { waitFor } from '#test/wait';
+import { freePort, jsonOf, runCli } from '../helpers/cli-process.ts';
+import { startNodeScript, type NodeProcess } from '../helpers/node-process.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/intake.ts', import.meta.url));

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, jsonOf, runCli, startUp, type UpProcess } from '#test/cli-process';
-import { waitFor } from '#test/wait';
-import { projectQueueNames } from '#contracts/identifiers';
+import { freePort, jsonOf, runCli, startUp, type UpProcess } from '../helpers/cli-process.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { projectQueueNames } from '#contracts/identifiers.ts';
 
 const run = promisify(execFile);
 const SWAKS = '/usr/bin/swaks';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT, startUp, type UpProcess } from '#test/cli-process';
-import { readRuntimeInfo } from '../../local/cli/runtime-info.ts';
+import { freePort, REPO_ROOT, startUp, type UpProcess } from '../helpers/cli-process.ts';
+import { readRuntimeInfo } from '#local/cli/runtime-info.ts';
 
 const run = promisify(execFile);
 

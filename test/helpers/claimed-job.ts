@@ -1,5 +1,5 @@
-import type { WorkflowState } from '#contracts/workflow-state';
-import { claimJob } from '#workflow/claim-job';
+import type { WorkflowState } from '#contracts/workflow-state.ts';
+import { claimJob } from '#workflow/claim-job.ts';
 import { FakeQueues, MemoryJobRecords, MemoryLeaseStore } from './workflow-fakes.ts';
 import { admittedState } from './workflow-states.ts';
 

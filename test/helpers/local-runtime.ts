@@ -5,10 +5,10 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ProjectInput } from '#domain/project-config';
-import { newLocalCredentials } from '#local/edge/local-credentials';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime';
-import { executionNameOf } from '#workflow/start-email-execution';
+import type { ProjectInput } from '#domain/project-config.ts';
+import { newLocalCredentials } from '#local/edge/local-credentials.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime.ts';
+import { executionNameOf } from '#workflow/start-email-execution.ts';
 import { rawEmail, type TestEmail } from './emails.ts';
 import { waitFor } from './wait.ts';
 

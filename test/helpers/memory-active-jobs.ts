@@ -4,9 +4,9 @@ import {
   leaseExpiry,
   leaseViewOf,
   type LeaseItem,
-} from '#contracts/active-jobs-table';
-import { leaseIdOf } from '#contracts/identifiers';
-import type { ClaimAttempt, LeaseClaim, LeaseStore } from '#workflow/ports';
+} from '#contracts/active-jobs-table.ts';
+import { leaseIdOf } from '#contracts/identifiers.ts';
+import type { ClaimAttempt, LeaseClaim, LeaseStore } from '#workflow/ports.ts';
 import type {
   WorkerLeaseClaim,
   WorkerLeaseStore,

@@ -1,4 +1,4 @@
-import { FINAL_JOB } from '#contracts/jobs-table';
+import { FINAL_JOB } from '#contracts/jobs-table.ts';
 import type {
   Checkpoint,
   JobDeliveryRecord,

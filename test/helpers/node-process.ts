@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { REPO_ROOT } from './cli-process';
+import { REPO_ROOT } from './cli-process.ts';
 
 export interface NodeProcess {
   child: ChildProcess;

@@ -4,7 +4,7 @@
  * INTAKE_TEST_REPO_TOKEN. When story `holdAtStory` (0-based) has been edited it prints `holding` and
  * waits for ever, with that story neither committed nor pushed, until the test kills it.
  */
-import type { Job } from '#contracts/messages';
+import type { Job } from '#contracts/messages.ts';
 import { OfflineModelProvider } from '../../containers/story-processor/src/models/offline-provider.ts';
 import type { ModelProvider } from '../../containers/story-processor/src/ports.ts';
 import { createHarness } from '../unit/worker/fakes.ts';

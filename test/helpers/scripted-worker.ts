@@ -11,13 +11,13 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { projectQueueNames, leaseIdOf } from '#contracts/identifiers';
+import { projectQueueNames, leaseIdOf } from '#contracts/identifiers.ts';
 import {
   interruptMessageSchema,
   jobMessageSchema,
   type InterruptMessage,
   type JobMessage,
-} from '#contracts/messages';
+} from '#contracts/messages.ts';
 
 export interface ReceivedJob {
   message: JobMessage;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { LocalCredentials } from '#local/edge/local-credentials';
-import { NodeSha256 } from '#local/edge/sigv4';
+import type { LocalCredentials } from '#local/edge/local-credentials.ts';
+import { NodeSha256 } from '#local/edge/sigv4.ts';
 
 export interface RawResponse {
   status: number;

@@ -1,20 +1,20 @@
-import { FINAL_JOB, isFinalOutcome } from '#contracts/jobs-table';
-import type { JobOutcome } from '#contracts/tables';
+import { FINAL_JOB, isFinalOutcome } from '#contracts/jobs-table.ts';
+import type { JobOutcome } from '#contracts/tables.ts';
 import {
   ADMISSION_CONDITIONS,
   type AdmissionWindowItem,
   type CountedWindow,
-} from '#contracts/admission-windows-table';
-import { interruptionItemFor, type InterruptionItem } from '#contracts/interruptions-table';
+} from '#contracts/admission-windows-table.ts';
+import { interruptionItemFor, type InterruptionItem } from '#contracts/interruptions-table.ts';
 import {
   byArrival,
   leaseWaiterItemFor,
   leaseWaiterOf,
   WAITER_CONDITIONS,
   type LeaseWaiterItem,
-} from '#contracts/slot-waiters-table';
+} from '#contracts/slot-waiters-table.ts';
 import { MemoryLeaseStore } from './memory-active-jobs.ts';
-import type { Notification, SenderNotifier } from '#workflow/notifications';
+import type { Notification, SenderNotifier } from '#workflow/notifications.ts';
 import type {
   AdmissionWindows,
   InterruptionLog,
@@ -26,7 +26,7 @@ import type {
   LeaseWaiter,
   LeaseWaiters,
   TaskWaker,
-} from '#workflow/ports';
+} from '#workflow/ports.ts';
 
 /** In-memory fakes of the workflow's ports, with the same semantics as the DynamoDB adapters. */
 export { MemoryLeaseStore };

@@ -1,5 +1,5 @@
-import type { JobSettings } from '#contracts/messages';
-import type { WorkflowState } from '#contracts/workflow-state';
+import type { JobSettings } from '#contracts/messages.ts';
+import type { WorkflowState } from '#contracts/workflow-state.ts';
 
 export const TEST_SETTINGS: JobSettings = {
   model: 'offline',

@@ -2,13 +2,13 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows';
-import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { parseProject, type ProjectInput } from '#domain/project-config';
-import type { OutboxEntry } from '#local/outbox/outbox';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
-import { windowsFor } from '#workflow/admission-windows';
+import { DynamoDbAdmissionWindows } from '#adapters/dynamodb-admission-windows.ts';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry.ts';
+import { parseProject, type ProjectInput } from '#domain/project-config.ts';
+import type { OutboxEntry } from '#local/outbox/outbox.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { windowsFor } from '#workflow/admission-windows.ts';
 
 const DAY = 86_400;
 const floodProject = (id: string, perSender = 3, perProject = 5): ProjectInput => ({

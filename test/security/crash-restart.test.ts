@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables';
-import { freePort, jsonOf, REPO_ROOT, runCli } from '#test/cli-process';
-import { waitFor } from '#test/wait';
+import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables.ts';
+import { freePort, jsonOf, REPO_ROOT, runCli } from '../helpers/cli-process.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/intake.ts', import.meta.url));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import type { EdgeRefusal } from '#local/edge/edge';
+import type { EdgeRefusal } from '#local/edge/edge.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, ITEM_KEY, TABLE, startEdgeFixture, type EdgeFixture } from './edge-fixture.ts';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFileOf, loadLocalCredentials } from '#local/edge/local-credentials';
-import { freePort, runCli, startUp, type UpProcess } from '#test/cli-process';
+import { credentialsFileOf, loadLocalCredentials } from '#local/edge/local-credentials.ts';
+import { freePort, runCli, startUp, type UpProcess } from '../helpers/cli-process.ts';
 
 const AWS = '/usr/bin/aws';
 const modeOf = async (file: string): Promise<number> => (await stat(file)).mode & 0o777;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startEmulators, type Emulators } from '#local/emulators/index';
+import { startEmulators, type Emulators } from '#local/emulators/index.ts';
 
 export const BUCKET = 'guarded-bucket';
 export const TABLE = 'guarded-table';

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators } from '#local/emulators/index';
-import { startLocalRuntime } from '#local/runtime';
-import { freePort, runCli } from '#test/cli-process';
+import { startEmulators } from '#local/emulators/index.ts';
+import { startLocalRuntime } from '#local/runtime.ts';
+import { freePort, runCli } from '../helpers/cli-process.ts';
 
 let root: string;
 beforeAll(async () => {

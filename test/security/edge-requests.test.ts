@@ -7,8 +7,14 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newLocalCredentials } from '#local/edge/local-credentials';
-import { presignPath, rawRequest, signHeaders, signedRequest, type SigningOptions } from '#test/signed-http';
+import { newLocalCredentials } from '#local/edge/local-credentials.ts';
+import {
+  presignPath,
+  rawRequest,
+  signHeaders,
+  signedRequest,
+  type SigningOptions,
+} from '../helpers/signed-http.ts';
 import { BUCKET, ITEM_KEY, TABLE, startEdgeFixture, type EdgeFixture } from './edge-fixture.ts';
 
 let edge: EdgeFixture;

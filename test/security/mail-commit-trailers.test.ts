@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
-import { testWorkspaces } from '#test/worker-workspaces';
+import { testWorkspaces } from '../helpers/worker-workspaces.ts';
 import {
   JOB_TRAILER,
   STORY_TRAILER,

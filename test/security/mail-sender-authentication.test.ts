@@ -2,12 +2,16 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '#adapters/s3-blob-store';
-import type { OutboxEntry } from '#local/outbox/outbox';
-import { storedKeyOf } from '#local/smtp/smtp-front-door';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
-import { executionNameFor, executionNameOf, MAX_STORED_EMAIL_BYTES } from '#workflow/start-email-execution';
+import { S3BlobStore } from '#adapters/s3-blob-store.ts';
+import type { OutboxEntry } from '#local/outbox/outbox.ts';
+import { storedKeyOf } from '#local/smtp/smtp-front-door.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.ts';
+import { waitFor } from '../helpers/wait.ts';
+import {
+  executionNameFor,
+  executionNameOf,
+  MAX_STORED_EMAIL_BYTES,
+} from '#workflow/start-email-execution.ts';
 
 interface Mail {
   envelopeFrom: string;

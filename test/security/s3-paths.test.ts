@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedRequest } from '#test/signed-http';
+import { signedRequest } from '../helpers/signed-http.ts';
 import { BUCKET, startEdgeFixture, type EdgeFixture } from './edge-fixture.ts';
 
 let edge: EdgeFixture;

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMITS } from '#local/edge/edge';
-import { startSmtpFrontDoor, type SmtpFrontDoor } from '#local/smtp/smtp-front-door';
-import { signHeaders, type RawResponse } from '#test/signed-http';
+import { BODY_LIMITS } from '#local/edge/edge.ts';
+import { startSmtpFrontDoor, type SmtpFrontDoor } from '#local/smtp/smtp-front-door.ts';
+import { signHeaders, type RawResponse } from '../helpers/signed-http.ts';
 import { startEdgeFixture, TABLE, type EdgeFixture } from './edge-fixture.ts';
 
 let edge: EdgeFixture;

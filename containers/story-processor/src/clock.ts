@@ -1,4 +1,4 @@
-import { systemClock } from '#contracts/clock';
+import { systemClock } from '#contracts/clock.ts';
 import type { WorkerClock } from './ports.ts';
 
 export const abortReason = (signal: AbortSignal): Error =>

@@ -6,9 +6,9 @@
 import { hostname } from 'node:os';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { ENV } from '#shared/config';
-import { MODEL_KEY_SECRET_ENV, configuredModelKey } from '#contracts/model-key';
-import { createAwsClients } from '#runtime/aws-clients';
+import { ENV } from '#shared/config.ts';
+import { MODEL_KEY_SECRET_ENV, configuredModelKey } from '#contracts/model-key.ts';
+import { createAwsClients } from '#runtime/aws-clients.ts';
 import { startWorker } from './start-worker.ts';
 
 const int = z.coerce.number().int().positive();

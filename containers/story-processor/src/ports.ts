@@ -3,11 +3,11 @@
  * wires AWS adapters (or in-memory fakes in tests) behind them.
  */
 
-import type { LeaseView } from '#contracts/active-jobs-table';
-import type { Clock } from '#contracts/clock';
-import type { BlobStore, Mailer } from '#workflow/ports';
-import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics';
-import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository';
+import type { LeaseView } from '#contracts/active-jobs-table.ts';
+import type { Clock } from '#contracts/clock.ts';
+import type { BlobStore, Mailer } from '#workflow/ports.ts';
+import type { WorkerMetric, WorkerMetricName } from '#contracts/metrics.ts';
+import type { RepositoryCredentials, RepositorySettings } from '#contracts/repository.ts';
 
 /** The worker's clock: the time (contracts/clock.ts), and waits that an abort signal cuts short. */
 export interface WorkerClock extends Clock {

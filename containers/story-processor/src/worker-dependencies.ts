@@ -1,6 +1,6 @@
-import { S3BlobStore } from '#adapters/s3-blob-store';
-import { SesMailer } from '#adapters/ses-mailer';
-import type { Dependency } from '#contracts/grants';
+import { S3BlobStore } from '#adapters/s3-blob-store.ts';
+import { SesMailer } from '#adapters/ses-mailer.ts';
+import type { Dependency } from '#contracts/grants.ts';
 import { DynamoDbWorkerLeaseStore } from './adapters/dynamodb-worker-lease-store.ts';
 import { DynamoDbWorkerJobRecords } from './adapters/dynamodb-worker-job-records.ts';
 import { RepositoryCredentialReader } from './adapters/repository-credentials.ts';

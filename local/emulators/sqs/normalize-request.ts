@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { readBody, replayRequest } from '../http-util';
+import { readBody, replayRequest } from '../http-util.ts';
 
 /**
  * Current SDKs ask ReceiveMessage for system attributes with MessageSystemAttributeNames

@@ -1,6 +1,6 @@
 import type { Queue } from 'local-aws-sqs/dist/lib/queue';
-import { internals, messageIdOfReceipt } from './queue-internals';
-import type { ReceiveParams, SendInput, SqsEntry, SqsRecord } from './queue-internals';
+import { internals, messageIdOfReceipt } from './queue-internals.ts';
+import type { ReceiveParams, SendInput, SqsEntry, SqsRecord } from './queue-internals.ts';
 
 /** SQS FIFO deduplication window. */
 export const DEDUP_WINDOW_MS = 5 * 60 * 1000;

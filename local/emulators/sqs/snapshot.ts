@@ -1,9 +1,9 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Queue } from 'local-aws-sqs/dist/lib/queue';
-import { liveMessages } from './patch-queue';
-import type { DedupEntry, QueueState } from './patch-queue';
-import type { SqsRecord } from './queue-internals';
-import { internals } from './queue-internals';
+import { liveMessages } from './patch-queue.ts';
+import type { DedupEntry, QueueState } from './patch-queue.ts';
+import type { SqsRecord } from './queue-internals.ts';
+import { internals } from './queue-internals.ts';
 
 /** Attributes that CreateQueue accepts, i.e. the ones worth saving. */
 const SETTABLE = [

@@ -1,9 +1,9 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { startConsole, type ConsoleServer } from '#local/console/index';
-import { storeOutboxMessage } from '#local/outbox/outbox';
-import { ScriptedWorker, type ReceivedJob } from '#test/scripted-worker';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
+import { startConsole, type ConsoleServer } from '#local/console/index.ts';
+import { storeOutboxMessage } from '#local/outbox/outbox.ts';
+import { ScriptedWorker, type ReceivedJob } from '../../helpers/scripted-worker.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 export const HOSTILE_SUBJECT =
   '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> spec';

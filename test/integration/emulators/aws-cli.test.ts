@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { removeDir, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { removeDir, start, tempDataDir } from './harness.ts';
 
 const AWS = '/usr/bin/aws';
 const hasCli = existsSync(AWS);

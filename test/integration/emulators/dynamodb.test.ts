@@ -13,8 +13,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { clientConfig, removeDir, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { clientConfig, removeDir, start, tempDataDir } from './harness.ts';
 
 let dataDir: string;
 let emulators: Emulators;

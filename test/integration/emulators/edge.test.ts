@@ -1,9 +1,9 @@
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { routeOf } from '#local/edge/route';
-import { signedRequest } from '#test/signed-http';
-import { clientConfig, removeDir, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { routeOf } from '#local/edge/route.ts';
+import { signedRequest } from '../../helpers/signed-http.ts';
+import { clientConfig, removeDir, start, tempDataDir } from './harness.ts';
 
 let dataDir: string;
 let emulators: Emulators;

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulators } from '#local/emulators/index';
-import type { Emulators, EmulatorsOptions } from '#local/emulators/index';
-import type { LocalCredentials } from '#local/edge/local-credentials';
+import { startEmulators } from '#local/emulators/index.ts';
+import type { Emulators, EmulatorsOptions } from '#local/emulators/index.ts';
+import type { LocalCredentials } from '#local/edge/local-credentials.ts';
 
 /** SDK client settings for the edge of running emulators: their endpoint and their credentials. */
 export function clientConfig(emulators: Pick<Emulators, 'endpoint' | 'credentials'>): {

@@ -1,10 +1,10 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type Emulators } from '#local/emulators/index';
-import { listOutbox } from '#local/outbox/outbox';
-import { relayConfigOf } from '#local/cli/up';
-import { clientConfig, removeDir, tempDataDir } from './harness';
+import { startEmulators, type Emulators } from '#local/emulators/index.ts';
+import { listOutbox } from '#local/outbox/outbox.ts';
+import { relayConfigOf } from '#local/cli/up.ts';
+import { clientConfig, removeDir, tempDataDir } from './harness.ts';
 
 describe('outbox relay to an SMTP server', () => {
   const received: { from: string; to: string[]; raw: string }[] = [];

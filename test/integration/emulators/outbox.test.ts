@@ -1,8 +1,8 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { listOutbox, readOutboxMessage } from '#local/outbox/outbox';
-import { clientConfig, removeDir, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { listOutbox, readOutboxMessage } from '#local/outbox/outbox.ts';
+import { clientConfig, removeDir, start, tempDataDir } from './harness.ts';
 
 let dataDir: string;
 let emulators: Emulators;

@@ -16,7 +16,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clientConfig, removeDir, start, tempDataDir } from './harness';
+import { clientConfig, removeDir, start, tempDataDir } from './harness.ts';
 
 let dataDir: string | undefined;
 

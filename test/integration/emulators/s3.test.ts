@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { encodeS3EventKey } from '#local/emulators/s3-event';
-import { clientConfig, removeDir, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { encodeS3EventKey } from '#local/emulators/s3-event.ts';
+import { clientConfig, removeDir, start, tempDataDir } from './harness.ts';
 
 let dataDir: string;
 let emulators: Emulators;

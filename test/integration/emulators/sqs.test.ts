@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, QueueAttributeName } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulators } from '#local/emulators/index';
-import { signedRequest } from '#test/signed-http';
-import { clientConfig, removeDir, sleep, start, tempDataDir } from './harness';
+import type { Emulators } from '#local/emulators/index.ts';
+import { signedRequest } from '../../helpers/signed-http.ts';
+import { clientConfig, removeDir, sleep, start, tempDataDir } from './harness.ts';
 
 let dataDir: string;
 let emulators: Emulators;

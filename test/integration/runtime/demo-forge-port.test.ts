@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry';
-import { parseProject } from '#domain/project-config';
-import { DEMO_PROJECT, startSystem, type RunningSystem } from '#local/cli/up';
+import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry.ts';
+import { parseProject } from '#domain/project-config.ts';
+import { DEMO_PROJECT, startSystem, type RunningSystem } from '#local/cli/up.ts';
 
 const start = (dataDir: string): Promise<RunningSystem> =>
   startSystem({

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ScriptedWorker } from '#test/scripted-worker';
-import { startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
+import { ScriptedWorker } from '../../helpers/scripted-worker.ts';
+import { startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 /** One email through a runtime to a succeeded execution, answered by a scripted worker. */
 async function runOneEmail(runtime: TestRuntime, subject: string): Promise<string> {

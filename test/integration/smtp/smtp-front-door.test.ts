@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import { startSmtpFrontDoor, type SmtpFrontDoor } from '#local/smtp/smtp-front-door';
-import { parseEmail } from '#domain/parse-email';
+import { startSmtpFrontDoor, type SmtpFrontDoor } from '#local/smtp/smtp-front-door.ts';
+import { parseEmail } from '#domain/parse-email.ts';
 
 describe('SMTP front door', () => {
   const stored = new Map<string, Buffer>();

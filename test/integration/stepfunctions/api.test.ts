@@ -14,10 +14,10 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionChange } from '#local/stepfunctions/index';
-import { callbackOpenEnded, passOnly } from './definitions';
-import { fakeClient, startHarness, tokenForMessage, waitForCompletion } from './harness';
-import type { Harness } from './harness';
+import type { ExecutionChange } from '#local/stepfunctions/index.ts';
+import { callbackOpenEnded, passOnly } from './definitions.ts';
+import { fakeClient, startHarness, tokenForMessage, waitForCompletion } from './harness.ts';
+import type { Harness } from './harness.ts';
 
 describe('Step Functions API', () => {
   let h: Harness;

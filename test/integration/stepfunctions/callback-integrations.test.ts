@@ -1,6 +1,6 @@
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fakeClient, startHarness, temporaryDataDir, waitForCompletion } from './harness';
+import { fakeClient, startHarness, temporaryDataDir, waitForCompletion } from './harness.ts';
 
 /** A callback Task on `resource` that hands `$$.Task.Token` over in `parameters`. */
 const callbackOn = (resource: string, parameters: object, heartbeatSeconds?: number) => ({

@@ -9,10 +9,10 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeTaskToken } from '#local/stepfunctions/task-token';
-import { callback, callbackTimeoutOnly } from './definitions';
-import { fakeClient, historyOf, startHarness, tokenFrom, waitForCompletion } from './harness';
-import type { Harness } from './harness';
+import { encodeTaskToken } from '#local/stepfunctions/task-token.ts';
+import { callback, callbackTimeoutOnly } from './definitions.ts';
+import { fakeClient, historyOf, startHarness, tokenFrom, waitForCompletion } from './harness.ts';
+import type { Harness } from './harness.ts';
 
 describe('Step Functions: .waitForTaskToken callbacks', () => {
   let h: Harness;

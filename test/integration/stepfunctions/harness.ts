@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { DescribeExecutionCommandOutput, HistoryEvent } from '@aws-sdk/client-sfn';
-import { StepFunctionsService, startStepFunctionsServer } from '#local/stepfunctions/index';
-import type { SdkClient, StepFunctionsServer, StepFunctionsServiceOptions } from '#local/stepfunctions/index';
+import { StepFunctionsService, startStepFunctionsServer } from '#local/stepfunctions/index.ts';
+import type {
+  SdkClient,
+  StepFunctionsServer,
+  StepFunctionsServiceOptions,
+} from '#local/stepfunctions/index.ts';
 
 export interface Harness {
   sfn: SFNClient;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateDefinition } from '#local/stepfunctions/index';
+import { validateDefinition } from '#local/stepfunctions/index.ts';
 import {
   allDefinitions,
   choiceWaitFail,
@@ -9,9 +9,9 @@ import {
   lambdaArnResource,
   lambdaCatch,
   lambdaRetry,
-} from './definitions';
-import { historyOf, namedError, startHarness, waitForCompletion } from './harness';
-import type { Harness } from './harness';
+} from './definitions.ts';
+import { historyOf, namedError, startHarness, waitForCompletion } from './harness.ts';
+import type { Harness } from './harness.ts';
 
 describe('Step Functions: Lambda tasks, Retry/Catch, context object, flow states', () => {
   let h: Harness;

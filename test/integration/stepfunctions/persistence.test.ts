@@ -5,7 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callbackOpenEnded, passOnly } from './definitions';
+import { callbackOpenEnded, passOnly } from './definitions.ts';
 import {
   fakeClient,
   historyOf,
@@ -13,7 +13,7 @@ import {
   temporaryDataDir,
   tokenFrom,
   waitForCompletion,
-} from './harness';
+} from './harness.ts';
 
 describe('Step Functions persistence', () => {
   const data = temporaryDataDir();

@@ -1,8 +1,8 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsSdkIntegrations, dynamoOptimised } from './definitions';
-import { fakeClient, historyOf, namedError, startHarness, waitForCompletion } from './harness';
-import type { Harness } from './harness';
+import { awsSdkIntegrations, dynamoOptimised } from './definitions.ts';
+import { fakeClient, historyOf, namedError, startHarness, waitForCompletion } from './harness.ts';
+import type { Harness } from './harness.ts';
 
 describe('Step Functions: DynamoDB, SQS and aws-sdk integrations', () => {
   let h: Harness;

@@ -7,7 +7,7 @@ import {
   startRepositoryWorld,
   TOKEN_VARIABLE,
   type RepositoryWorld,
-} from '#test/repository-fixture';
+} from '../../helpers/repository-fixture.ts';
 import { GitLabForges } from '../../../containers/story-processor/src/adapters/gitlab-forge.ts';
 import { RepositoryCredentialReader } from '../../../containers/story-processor/src/adapters/repository-credentials.ts';
 import { createHarness, makeJob, THREE_STORIES } from '../../unit/worker/fakes.ts';

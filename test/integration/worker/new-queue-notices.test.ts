@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { startLocalWorker } from '#local/local-worker';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { startLocalWorker } from '#local/local-worker.ts';
 import type { WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
 
 /**

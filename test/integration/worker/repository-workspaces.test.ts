@@ -4,8 +4,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBareRepository, seedRepository } from '#local/forge/seed-repository';
-import { repositoryHistory, startRepositoryWorld, type RepositoryWorld } from '#test/repository-fixture';
+import { createBareRepository, seedRepository } from '#local/forge/seed-repository.ts';
+import {
+  repositoryHistory,
+  startRepositoryWorld,
+  type RepositoryWorld,
+} from '../../helpers/repository-fixture.ts';
 import type { GitWorkspace } from '../../../containers/story-processor/src/ports.ts';
 import type { GitRunner } from '../../../containers/story-processor/src/workspace/git-cli.ts';
 

@@ -5,15 +5,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '#contracts/messages';
-import { REPO_ROOT } from '#test/cli-process';
+import type { Job } from '#contracts/messages.ts';
+import { REPO_ROOT } from '../../helpers/cli-process.ts';
 import {
   closedPort,
   repositoryHistory,
   startRepositoryWorld,
   TOKEN_VARIABLE,
   type RepositoryWorld,
-} from '#test/repository-fixture';
+} from '../../helpers/repository-fixture.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import type { EditRequest, ModelProvider } from '../../../containers/story-processor/src/ports.ts';
 import { createHarness, makeJob, THREE_STORIES, type Harness } from '../../unit/worker/fakes.ts';

@@ -2,10 +2,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RepositorySettings } from '#contracts/repository';
-import { createBareRepository, seedRepository } from '#local/forge/index';
-import { repositoryHistory, startRepositoryWorld, type RepositoryWorld } from '#test/repository-fixture';
-import { generateKey, knownHostsLine, SSHD, startSshServer, type SshServer } from '#test/ssh-server';
+import type { RepositorySettings } from '#contracts/repository.ts';
+import { createBareRepository, seedRepository } from '#local/forge/index.ts';
+import {
+  repositoryHistory,
+  startRepositoryWorld,
+  type RepositoryWorld,
+} from '../../helpers/repository-fixture.ts';
+import {
+  generateKey,
+  knownHostsLine,
+  SSHD,
+  startSshServer,
+  type SshServer,
+} from '../../helpers/ssh-server.ts';
 import type { ModelProvider } from '../../../containers/story-processor/src/ports.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import { createHarness, makeJob, THREE_STORIES } from '../../unit/worker/fakes.ts';

@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOutbox } from '#local/outbox/outbox';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
+import { listOutbox } from '#local/outbox/outbox.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { waitFor } from '../../helpers/wait.ts';
 import { OFFLINE_VALIDATION_COMMAND } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import type { JobFinished } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
 import type { WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
-import { startLocalWorker } from '#local/local-worker';
+import { startLocalWorker } from '#local/local-worker.ts';
 
 const git = promisify(execFile);
 const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));

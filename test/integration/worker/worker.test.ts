@@ -11,10 +11,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectQueueNames, leaseIdOf } from '#contracts/identifiers';
-import { jobSummarySchema, type Job, type JobMessage } from '#contracts/messages';
-import { startEmulators, type Emulators } from '#local/emulators/index';
-import { provisionLocalResources } from '#local/provision';
+import { projectQueueNames, leaseIdOf } from '#contracts/identifiers.ts';
+import { jobSummarySchema, type Job, type JobMessage } from '#contracts/messages.ts';
+import { startEmulators, type Emulators } from '#local/emulators/index.ts';
+import { provisionLocalResources } from '#local/provision.ts';
 import { noMetrics } from '../../../containers/story-processor/src/adapters/powertools-metrics.ts';
 import { silentLog } from '../../../containers/story-processor/src/logging.ts';
 import { startWorker, type WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';

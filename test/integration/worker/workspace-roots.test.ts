@@ -19,8 +19,8 @@ import {
   startRepositoryWorld,
   TOKEN_VARIABLE,
   type RepositoryWorld,
-} from '#test/repository-fixture';
-import { testWorkspaces } from '#test/worker-workspaces';
+} from '../../helpers/repository-fixture.ts';
+import { testWorkspaces } from '../../helpers/worker-workspaces.ts';
 import { createHarness, makeJob, THREE_STORIES } from '../../unit/worker/fakes.ts';
 
 /**

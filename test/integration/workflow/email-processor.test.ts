@@ -3,11 +3,11 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { listOutbox } from '#local/outbox/outbox';
-import { ScriptedWorker, type ReceivedJob } from '#test/scripted-worker';
-import { AMELIA, startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { waitFor } from '#test/wait';
-import { HAPPY_PATH } from '#test/workflow-states';
+import { listOutbox } from '#local/outbox/outbox.ts';
+import { ScriptedWorker, type ReceivedJob } from '../../helpers/scripted-worker.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { waitFor } from '../../helpers/wait.ts';
+import { HAPPY_PATH } from '../../helpers/workflow-states.ts';
 
 describe('email-processor workflow on the local runtime', () => {
   let runtime: TestRuntime;

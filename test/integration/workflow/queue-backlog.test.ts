@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqsQueueDepths } from '#adapters/sqs-queue-depths';
-import { startTestRuntime, type TestRuntime } from '#test/local-runtime';
-import { ScriptedWorker } from '#test/scripted-worker';
-import { waitFor } from '#test/wait';
-import { measureBacklog } from '#workflow/queue-backlog';
+import { SqsQueueDepths } from '#adapters/sqs-queue-depths.ts';
+import { startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
+import { ScriptedWorker } from '../../helpers/scripted-worker.ts';
+import { waitFor } from '../../helpers/wait.ts';
+import { measureBacklog } from '#workflow/queue-backlog.ts';
 
 describe('queue backlog measured over the wire', () => {
   let runtime: TestRuntime;

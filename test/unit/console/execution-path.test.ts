@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { executionPath } from '#local/console/execution-path';
+import { executionPath } from '#local/console/execution-path.ts';
 
 let nextId = 1;
 const event = (type: string, details: Partial<HistoryEvent> = {}): HistoryEvent =>

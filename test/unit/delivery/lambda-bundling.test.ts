@@ -11,8 +11,8 @@ import {
   lambdaBuildOptions,
 } from '../../../lib/bundling.ts';
 import { handlerEntry } from '../../../lib/handlers.ts';
-import { HANDLER_NAMES } from '../../../shared/contracts/functions.ts';
-import { defaultProvider } from '../../../shared/runtime/lambda-credentials.ts';
+import { HANDLER_NAMES } from '#contracts/functions.ts';
+import { defaultProvider } from '#runtime/lambda-credentials.ts';
 
 const workdir = mkdtempSync(path.join(tmpdir(), 'intake-bundling-'));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));

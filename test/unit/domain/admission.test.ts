@@ -5,10 +5,10 @@ import {
   formatBytes,
   isAuthenticated,
   selectAttachments,
-} from '#domain/admission';
-import type { InboundAttachment, InboundEmail } from '#domain/inbound-email';
-import type { ParseResult } from '#domain/parse-email';
-import { DEFAULT_LIMITS } from '#domain/project-config';
+} from '#domain/admission.ts';
+import type { InboundAttachment, InboundEmail } from '#domain/inbound-email.ts';
+import type { ParseResult } from '#domain/parse-email.ts';
+import { DEFAULT_LIMITS } from '#domain/project-config.ts';
 import { FIXTURE_DOMAIN, FIXTURE_LIMITS, fixtureProject, fixtureRegistry } from './fixture-registry.ts';
 
 const pass = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' } as const;

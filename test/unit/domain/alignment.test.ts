@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignedCheck, domainsAlign, organisationalDomain } from '#domain/alignment';
-import { isAutomatedAddress } from '#domain/auto-reply';
+import { alignedCheck, domainsAlign, organisationalDomain } from '#domain/alignment.ts';
+import { isAutomatedAddress } from '#domain/auto-reply.ts';
 
 describe('organisational domains (Public Suffix List)', () => {
   it('reads registrable domains under multi-label and private suffixes', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { composeReply, type ReplyInput } from '#domain/compose-reply';
-import { readHeaderBlock } from '#domain/header-block';
-import { parseEmail } from '#domain/parse-email';
-import { threadIdOf } from '#domain/thread-id';
-import { encodeWords, headerLine, mailbox } from '#domain/mime-header';
+import { composeReply, type ReplyInput } from '#domain/compose-reply.ts';
+import { readHeaderBlock } from '#domain/header-block.ts';
+import { parseEmail } from '#domain/parse-email.ts';
+import { threadIdOf } from '#domain/thread-id.ts';
+import { encodeWords, headerLine, mailbox } from '#domain/mime-header.ts';
 
 const threadId = threadIdOf('root@example.com');
 const input: ReplyInput = {

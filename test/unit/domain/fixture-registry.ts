@@ -1,5 +1,5 @@
-import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry';
-import { parseProject, type Project } from '#domain/project-config';
+import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry.ts';
+import { parseProject, type Project } from '#domain/project-config.ts';
 
 export const FIXTURE_DOMAIN = 'intake.localhost';
 

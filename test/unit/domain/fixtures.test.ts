@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { admitEmail } from '#domain/admission';
-import type { InboundEmail } from '#domain/inbound-email';
-import { parseEmail } from '#domain/parse-email';
+import { admitEmail } from '#domain/admission.ts';
+import type { InboundEmail } from '#domain/inbound-email.ts';
+import { parseEmail } from '#domain/parse-email.ts';
 import { FIXTURE_DOMAIN, fixtureRegistry } from './fixture-registry.ts';
 
 const dir = fileURLToPath(new URL('../../fixtures/emails/', import.meta.url));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { detectAutoReply } from '#domain/auto-reply';
-import { readHeaderBlock } from '#domain/header-block';
-import { parseEmail, type ParseResult } from '#domain/parse-email';
-import { readSesBlock } from '#domain/ses-verdicts';
-import { threadIdOf } from '#domain/thread-id';
+import { detectAutoReply } from '#domain/auto-reply.ts';
+import { readHeaderBlock } from '#domain/header-block.ts';
+import { parseEmail, type ParseResult } from '#domain/parse-email.ts';
+import { readSesBlock } from '#domain/ses-verdicts.ts';
+import { threadIdOf } from '#domain/thread-id.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text.replace(/\r?\n/g, '\r\n'));
 const sesFor = (recipient: string): string =>
@@ -313,7 +313,7 @@ describe('detectAutoReply', () => {
 
 describe('messageIdOf (header block only)', () => {
   it('agrees with parseEmail, with and without a Message-ID', async () => {
-    const { messageIdOf } = await import('#domain/message-id');
+    const { messageIdOf } = await import('#domain/message-id.ts');
     const withId = new TextEncoder().encode('Message-ID: <Abc@Example.com>\r\nSubject: x\r\n\r\nbody');
     const withoutId = new TextEncoder().encode(
       'X-SES-Spam-Verdict: PASS\r\nFrom: a@example.com\r\nSubject: x\r\n\r\nbody',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry';
+import { InMemoryProjectRegistry } from '#domain/in-memory-project-registry.ts';
 import {
   DEFAULT_LIMITS,
   isSenderAllowed,
@@ -7,8 +7,8 @@ import {
   loadProjectsFromJson,
   parseProject,
   ProjectConfigError,
-} from '#domain/project-config';
-import { jobSettingsSchema } from '#contracts/messages';
+} from '#domain/project-config.ts';
+import { jobSettingsSchema } from '#contracts/messages.ts';
 
 const minimal = { id: 'amelia', users: ['scott'], allowedSenders: ['scott@example.com'] };
 const load =

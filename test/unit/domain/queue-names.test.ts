@@ -5,7 +5,7 @@ import {
   inputQueueNamePrefix,
   projectQueueNames,
   projectIdSchema,
-} from '#contracts/identifiers';
+} from '#contracts/identifiers.ts';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789-'.split('');
 const word = (min: number, max: number) =>

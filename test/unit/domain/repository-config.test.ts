@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobSettingsOf, loadProjectsFromJson, parseProject } from '#domain/project-config';
-import { mergeRequestProject, ownerAndRepoOf, projectPathOf } from '#contracts/repository';
+import { jobSettingsOf, loadProjectsFromJson, parseProject } from '#domain/project-config.ts';
+import { mergeRequestProject, ownerAndRepoOf, projectPathOf } from '#contracts/repository.ts';
 
 const minimal = { id: 'amelia', users: ['scott'], allowedSenders: ['scott@example.com'] };
 const problemsOf = (repository: unknown): string => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { projectAddressOf, routeRecipients } from '#domain/routing';
+import { projectAddressOf, routeRecipients } from '#domain/routing.ts';
 
 const registered = (projectId: string, userId: string): boolean =>
   projectId === 'amelia' && userId === 'scott';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sanitiseAttachmentName, sanitiseContentType, uniqueNames } from '#domain/attachment-name';
-import { normaliseAddress, splitAddress } from '#domain/email-address';
-import { cleanBodyText, isBlank, sanitiseSubject } from '#domain/sanitise-text';
-import { replyAddressFor } from '#domain/project-address';
-import { threadIdOf, threadTokenFromAddress } from '#domain/thread-id';
+import { sanitiseAttachmentName, sanitiseContentType, uniqueNames } from '#domain/attachment-name.ts';
+import { normaliseAddress, splitAddress } from '#domain/email-address.ts';
+import { cleanBodyText, isBlank, sanitiseSubject } from '#domain/sanitise-text.ts';
+import { replyAddressFor } from '#domain/project-address.ts';
+import { threadIdOf, threadTokenFromAddress } from '#domain/thread-id.ts';
 
 describe('sanitiseAttachmentName', () => {
   it.each([

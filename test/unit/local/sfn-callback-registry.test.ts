@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CallbackRegistry } from '#local/stepfunctions/callback-registry';
-import type { CallbackOutcome } from '#local/stepfunctions/callback-registry';
-import { encodeTaskToken } from '#local/stepfunctions/task-token';
+import { CallbackRegistry } from '#local/stepfunctions/callback-registry.ts';
+import type { CallbackOutcome } from '#local/stepfunctions/callback-registry.ts';
+import { encodeTaskToken } from '#local/stepfunctions/task-token.ts';
 
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:m:e';
 

@@ -10,8 +10,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StateCheckpoint } from '#local/stepfunctions/checkpoint';
-import { StepFunctionsStore } from '#local/stepfunctions/store';
+import type { StateCheckpoint } from '#local/stepfunctions/checkpoint.ts';
+import { StepFunctionsStore } from '#local/stepfunctions/store.ts';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:execution:machine:run-1';
 const checkpoint = (name: string, input: string = name): StateCheckpoint => ({

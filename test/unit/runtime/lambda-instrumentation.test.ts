@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics';
-import { withLogging, type HandlerContext } from '#runtime/handler-context';
-import { powertoolsLambdaMetrics } from '#runtime/lambda-metrics';
+import { METRICS, OUTCOME_DIMENSION } from '#contracts/metrics.ts';
+import { withLogging, type HandlerContext } from '#runtime/handler-context.ts';
+import { powertoolsLambdaMetrics } from '#runtime/lambda-metrics.ts';
 
 /** Powertools writes one JSON document per line (errors to stderr); this keeps them, in order. */
 let lines: string[] = [];

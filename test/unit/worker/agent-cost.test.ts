@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobSummarySchema } from '#contracts/messages';
+import { jobSummarySchema } from '#contracts/messages.ts';
 import { AnthropicModelProvider } from '../../../containers/story-processor/src/models/anthropic-provider.ts';
 import { addUsage, emptyUsage } from '../../../containers/story-processor/src/models/usage.ts';
 import {

@@ -1,11 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { leaseItemFor, type LeaseItem } from '#contracts/active-jobs-table';
-import type { Job, JobMessage } from '#contracts/messages';
-import type { WorkerMetric } from '#contracts/metrics';
-import type { OutboundMail } from '#workflow/ports';
-import { MemoryWorkerLeaseStore } from '#test/memory-active-jobs';
+import { leaseItemFor, type LeaseItem } from '#contracts/active-jobs-table.ts';
+import type { Job, JobMessage } from '#contracts/messages.ts';
+import type { WorkerMetric } from '#contracts/metrics.ts';
+import type { OutboundMail } from '#workflow/ports.ts';
+import { MemoryWorkerLeaseStore } from '../../helpers/memory-active-jobs.ts';
 import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
@@ -39,7 +39,7 @@ import type {
   WorkQueue,
 } from '../../../containers/story-processor/src/ports.ts';
 import { createGitRunner } from '../../../containers/story-processor/src/workspace/git-cli.ts';
-import { testWorkspaces } from '#test/worker-workspaces';
+import { testWorkspaces } from '../../helpers/worker-workspaces.ts';
 
 export const PATH_ENV = process.env.PATH ?? '/usr/bin:/bin';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '#test/wait';
+import { waitFor } from '../../helpers/wait.ts';
 import { branchLog, createHarness, makeJob } from './fakes.ts';
 
 const SLOW = '- A story that takes a minute [offline:slow=60000]\n- Another one';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jobSummarySchema } from '#contracts/messages';
+import { jobSummarySchema } from '#contracts/messages.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import {
   OFFLINE_FAILURE_MARKER,

@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow';
+import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow.ts';
 import type { Log, SandboxPolicy } from '../../../containers/story-processor/src/ports.ts';
 import { internalRangeOf } from '../../../containers/story-processor/src/sandbox/address-ranges.ts';
 import {

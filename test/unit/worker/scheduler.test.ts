@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { JobMessage } from '#contracts/messages';
+import type { JobMessage } from '#contracts/messages.ts';
 import {
   Scheduler,
   type JobFinished,
   type SchedulerSettings,
 } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
 import type { WorkerLeaseClaim } from '../../../containers/story-processor/src/ports.ts';
-import { waitFor } from '#test/wait';
+import { waitFor } from '../../helpers/wait.ts';
 import { branchLog, createHarness, FakeLeases, makeJob, type Harness } from './fakes.ts';
 
 const settings = (overrides: Partial<SchedulerSettings> = {}): SchedulerSettings => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredModelKey, MODEL_KEY_PLACEHOLDER } from '#contracts/model-key';
+import { configuredModelKey, MODEL_KEY_PLACEHOLDER } from '#contracts/model-key.ts';
 import { UnconfiguredModelProvider } from '../../../containers/story-processor/src/models/unconfigured-provider.ts';
 import { createHarness, makeJob, THREE_STORIES } from './fakes.ts';
 

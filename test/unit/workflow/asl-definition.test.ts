@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS } from '#contracts/functions';
-import { localDefinitionSubstitutions } from '#local/lambda-functions';
-import { validateDefinition } from '#local/stepfunctions/validate-definition';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_TABLE_PLACEHOLDERS } from '#contracts/functions.ts';
+import { localDefinitionSubstitutions } from '#local/lambda-functions.ts';
+import { validateDefinition } from '#local/stepfunctions/validate-definition.ts';
 
 const text = readFileSync(
   new URL('../../../statemachines/email-processor.asl.json', import.meta.url),

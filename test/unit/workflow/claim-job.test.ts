@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { claimJob } from '#workflow/claim-job';
-import { FakeQueues, MemoryJobRecords, MemoryLeaseStore } from '#test/workflow-fakes';
-import { admittedState } from '#test/workflow-states';
+import { claimJob } from '#workflow/claim-job.ts';
+import { FakeQueues, MemoryJobRecords, MemoryLeaseStore } from '../../helpers/workflow-fakes.ts';
+import { admittedState } from '../../helpers/workflow-states.ts';
 
 const setup = (now = new Date('2026-11-22T10:00:00Z')) => {
   const deps = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { finishJob } from '#workflow/finish-job';
-import { RecordingNotifier, leaseReleaseOver } from '#test/workflow-fakes';
-import { admittedState } from '#test/workflow-states';
-import { claimedJob, TEST_NOW } from '#test/claimed-job';
-import type { WorkflowState } from '#contracts/workflow-state';
+import { finishJob } from '#workflow/finish-job.ts';
+import { RecordingNotifier, leaseReleaseOver } from '../../helpers/workflow-fakes.ts';
+import { admittedState } from '../../helpers/workflow-states.ts';
+import { claimedJob, TEST_NOW } from '../../helpers/claimed-job.ts';
+import type { WorkflowState } from '#contracts/workflow-state.ts';
 
 const now = TEST_NOW;
 

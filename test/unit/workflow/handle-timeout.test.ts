@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { handleTimeout } from '#workflow/handle-timeout';
-import { recordInterruption } from '#workflow/record-interruption';
+import { handleTimeout } from '#workflow/handle-timeout.ts';
+import { recordInterruption } from '#workflow/record-interruption.ts';
 import {
   MemoryInterruptionLog,
   MemoryJobRecords,
   MemoryLeaseStore,
   RecordingNotifier,
   leaseReleaseOver,
-} from '#test/workflow-fakes';
-import { admittedState } from '#test/workflow-states';
-import { claimedJob, TEST_NOW } from '#test/claimed-job';
+} from '../../helpers/workflow-fakes.ts';
+import { admittedState } from '../../helpers/workflow-states.ts';
+import { claimedJob, TEST_NOW } from '../../helpers/claimed-job.ts';
 
 const now = TEST_NOW;
 

@@ -5,7 +5,7 @@ import {
   interruptQueueAttributes,
   MAX_RECEIVE_COUNT,
   tlsOnlyPolicy,
-} from '#workflow/queue-attributes';
+} from '#workflow/queue-attributes.ts';
 
 describe('project queue attributes', () => {
   it('encrypts every queue, with SQS-managed keys by default and KMS when given', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher';
-import { measureBacklog, type QueueDepthReader } from '#workflow/queue-backlog';
+import { CloudWatchBacklogPublisher } from '#adapters/cloudwatch-backlog-publisher.ts';
+import { measureBacklog, type QueueDepthReader } from '#workflow/queue-backlog.ts';
 
 const reader = (queues: Record<string, { visible: number; inFlight: number }>): QueueDepthReader => ({
   list: async (prefix) => Object.keys(queues).filter((name) => name.startsWith(prefix)),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { recordExecutionEnd } from '#workflow/record-execution-end';
-import { MemoryJobRecords, MemoryLeaseStore, leaseReleaseOver } from '#test/workflow-fakes';
-import { claimedJob, TEST_NOW } from '#test/claimed-job';
+import { recordExecutionEnd } from '#workflow/record-execution-end.ts';
+import { MemoryJobRecords, MemoryLeaseStore, leaseReleaseOver } from '../../helpers/workflow-fakes.ts';
+import { claimedJob, TEST_NOW } from '../../helpers/claimed-job.ts';
 
 const now = TEST_NOW;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_ERRORS } from '#contracts/messages';
-import { replyFor, type JobEvent, type Replier, type ReplyKind } from '#contracts/reply-policy';
+import { JOB_ERRORS } from '#contracts/messages.ts';
+import { replyFor, type JobEvent, type Replier, type ReplyKind } from '#contracts/reply-policy.ts';
 
 type Expected = readonly [Replier, ReplyKind] | null;
 

@@ -6,8 +6,8 @@ import {
   executionNameOf,
   MAX_STORED_EMAIL_BYTES,
   startEmailExecution,
-} from '#workflow/start-email-execution';
-import type { ExecutionStarter, StartOutcome } from '#workflow/ports';
+} from '#workflow/start-email-execution.ts';
+import type { ExecutionStarter, StartOutcome } from '#workflow/ports.ts';
 
 const record = (key: string, eventName = 'ObjectCreated:Put') => ({
   eventName,

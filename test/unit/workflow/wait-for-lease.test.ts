@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { claimJob, waitForLease } from '#workflow/claim-job';
-import { releaseLease, WOKEN } from '#workflow/release-lease';
+import { claimJob, waitForLease } from '#workflow/claim-job.ts';
+import { releaseLease, WOKEN } from '#workflow/release-lease.ts';
 import {
   FakeQueues,
   MemoryJobRecords,
   MemoryLeaseStore,
   MemoryLeaseWaiters,
   RecordingWaker,
-} from '#test/workflow-fakes';
-import { admittedState } from '#test/workflow-states';
+} from '../../helpers/workflow-fakes.ts';
+import { admittedState } from '../../helpers/workflow-states.ts';
 
 const LEASE_ID = 'amelia#scott';
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AdapterGrants } from '#contracts/grants';
-import { FINAL_JOB, jobKey, type JobItem } from '#contracts/jobs-table';
+import type { AdapterGrants } from '#contracts/grants.ts';
+import { FINAL_JOB, jobKey, type JobItem } from '#contracts/jobs-table.ts';
 import type {
   Checkpoint,
   JobDeliveryRecord,

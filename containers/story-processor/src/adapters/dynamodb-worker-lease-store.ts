@@ -7,8 +7,8 @@ import {
   leaseExpiry,
   leaseViewOf,
   type LeaseItem,
-} from '#contracts/active-jobs-table';
-import type { AdapterGrants } from '#contracts/grants';
+} from '#contracts/active-jobs-table.ts';
+import type { AdapterGrants } from '#contracts/grants.ts';
 import type { WorkerLeaseClaim, WorkerLeaseRef, WorkerLeaseStore, LeaseView } from '../ports.ts';
 
 const EXTEND = 'SET expiresAt = :exp, expiresAtIso = :iso, #ttl = :ttl';

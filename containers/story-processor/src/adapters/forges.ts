@@ -1,4 +1,4 @@
-import type { RepositorySettings } from '#contracts/repository';
+import type { RepositorySettings } from '#contracts/repository.ts';
 import type { ForgeConnector, Log, PullRequestForge, RepositoryCredentialSource } from '../ports.ts';
 import { GitHubForges } from './github-forge.ts';
 import { GitLabForges } from './gitlab-forge.ts';

@@ -6,7 +6,7 @@ import {
   isLoopbackHost,
   pullRequestTarget,
   type RepositorySettings,
-} from '#contracts/repository';
+} from '#contracts/repository.ts';
 import type {
   ForgeConnector,
   Log,

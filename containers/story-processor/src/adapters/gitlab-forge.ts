@@ -5,7 +5,7 @@ import {
   type RequestOptions,
   type ResponseBodyTypes,
 } from '@gitbeaker/requester-utils';
-import { apiCredentialsOf, mergeRequestProject, type RepositorySettings } from '#contracts/repository';
+import { apiCredentialsOf, mergeRequestProject, type RepositorySettings } from '#contracts/repository.ts';
 import type {
   ForgeConnector,
   Log,

@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type WorkerMetric } from '#contracts/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type WorkerMetric } from '#contracts/metrics.ts';
 import type { MetricsSink } from '../ports.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AdapterGrants } from '#contracts/grants';
-import type { RepositoryCredentials } from '#contracts/repository';
+import type { AdapterGrants } from '#contracts/grants.ts';
+import type { RepositoryCredentials } from '#contracts/repository.ts';
 import type { RepositoryCredentialSource } from '../ports.ts';
 
 export interface RepositoryCredentialOptions {

@@ -4,7 +4,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { AdapterGrants } from '#contracts/grants';
+import type { AdapterGrants } from '#contracts/grants.ts';
 import type { CallbackOutcome, TaskCallbacks } from '../ports.ts';
 
 /** Answers that mean the workflow is done with the task: stop, and never report success. */

@@ -4,9 +4,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { newInputQueueNoticesName } from '#contracts/identifiers';
-import type { AdapterGrants } from '#contracts/grants';
-import { newInputQueueNoticeSchema } from '#contracts/messages';
+import { newInputQueueNoticesName } from '#contracts/identifiers.ts';
+import type { AdapterGrants } from '#contracts/grants.ts';
+import { newInputQueueNoticeSchema } from '#contracts/messages.ts';
 import type { NewQueueNotices } from '../ports.ts';
 
 /** The notices ClaimJob sends when it creates a project-user's input queue, long-polled. */

@@ -5,8 +5,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { systemClock, type Clock } from '#contracts/clock';
-import type { AdapterGrants } from '#contracts/grants';
+import { systemClock, type Clock } from '#contracts/clock.ts';
+import type { AdapterGrants } from '#contracts/grants.ts';
 import type { ReceiveOptions, ReceivedMessage, WorkQueue } from '../ports.ts';
 
 /** The project queues as the worker uses them: discovered by name prefix, received, kept, deleted. */

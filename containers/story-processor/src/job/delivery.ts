@@ -1,5 +1,5 @@
-import type { Job } from '#contracts/messages';
-import { replyBy } from '#contracts/reply-policy';
+import type { Job } from '#contracts/messages.ts';
+import { replyBy } from '#contracts/reply-policy.ts';
 import type { PipelineEvent, PipelineListener } from '../pipeline/story-pipeline.ts';
 import type { ForgeConnector, JobRecordStore, Log, PullRequestForge, PullRequestRef } from '../ports.ts';
 import { redact } from '../text.ts';

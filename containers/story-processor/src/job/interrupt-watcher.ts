@@ -1,4 +1,4 @@
-import { interruptMessageSchema } from '#contracts/messages';
+import { interruptMessageSchema } from '#contracts/messages.ts';
 import type { WorkerClock, Log, WorkQueue } from '../ports.ts';
 import type { JobControl } from './job-control.ts';
 

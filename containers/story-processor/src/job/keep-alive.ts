@@ -1,5 +1,5 @@
 import type { WorkerClock, WorkerLeaseStore, Log, MetricsSink, TaskCallbacks } from '../ports.ts';
-import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
+import { METRICS, KIND_DIMENSION } from '#contracts/metrics.ts';
 import type { JobControl } from './job-control.ts';
 import type { MessageHold } from './message-hold.ts';
 

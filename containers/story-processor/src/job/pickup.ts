@@ -1,4 +1,4 @@
-import type { Pickup } from '#contracts/messages';
+import type { Pickup } from '#contracts/messages.ts';
 import type { WorkerClock, WorkerLeaseStore, LeaseView, TaskCallbacks } from '../ports.ts';
 
 export interface PickupInput {

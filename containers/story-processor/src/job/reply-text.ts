@@ -1,4 +1,4 @@
-import type { JobSummary } from '#contracts/messages';
+import type { JobSummary } from '#contracts/messages.ts';
 import { oneLine, truncateMiddle } from '../text.ts';
 import { usageLines } from './usage-text.ts';
 

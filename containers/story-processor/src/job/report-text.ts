@@ -1,4 +1,4 @@
-import { jobSummarySchema, type JobSummary } from '#contracts/messages';
+import { jobSummarySchema, type JobSummary } from '#contracts/messages.ts';
 import type { Position } from '../pipeline/story-pipeline.ts';
 import { byteLength, truncateMiddle } from '../text.ts';
 

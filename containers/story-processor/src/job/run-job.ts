@@ -1,7 +1,7 @@
-import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages';
-import { METRICS, KIND_DIMENSION, REPORT_DIMENSION } from '#contracts/metrics';
-import { replyBy } from '#contracts/reply-policy';
-import { leaseIdOf } from '#contracts/identifiers';
+import { JOB_ERRORS, type JobMessage, type JobSummary } from '#contracts/messages.ts';
+import { METRICS, KIND_DIMENSION, REPORT_DIMENSION } from '#contracts/metrics.ts';
+import { replyBy } from '#contracts/reply-policy.ts';
+import { leaseIdOf } from '#contracts/identifiers.ts';
 import type {
   CallbackOutcome,
   ForgeConnector,

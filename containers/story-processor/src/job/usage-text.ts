@@ -1,4 +1,4 @@
-import type { JobSummary } from '#contracts/messages';
+import type { JobSummary } from '#contracts/messages.ts';
 import { formatCost } from '../models/usage.ts';
 
 const count = (n: number): string => n.toLocaleString('en-US');

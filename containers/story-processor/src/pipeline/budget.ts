@@ -1,4 +1,4 @@
-import type { Budget } from '#contracts/messages';
+import type { Budget } from '#contracts/messages.ts';
 import type { ModelUsage } from '../ports.ts';
 import { formatCost, totalTokens } from '../models/usage.ts';
 

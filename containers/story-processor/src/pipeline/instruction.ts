@@ -1,4 +1,4 @@
-import type { Job } from '#contracts/messages';
+import type { Job } from '#contracts/messages.ts';
 import type { BlobReader } from '../ports.ts';
 import { oneLine } from '../text.ts';
 

@@ -1,5 +1,5 @@
-import type { Job, JobSummary } from '#contracts/messages';
-import { METRICS } from '#contracts/metrics';
+import type { Job, JobSummary } from '#contracts/messages.ts';
+import { METRICS } from '#contracts/metrics.ts';
 import type { JobControl, StopReason } from '../job/job-control.ts';
 import type {
   BlobReader,

@@ -1,4 +1,4 @@
-import type { JobSettings } from '#contracts/messages';
+import type { JobSettings } from '#contracts/messages.ts';
 import type { CommandRunner, SandboxPolicy, ValidationResult } from '../ports.ts';
 import { redact, truncateMiddle } from '../text.ts';
 

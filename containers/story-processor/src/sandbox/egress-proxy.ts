@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { matchNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow';
+import { matchNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow.ts';
 import type { Log } from '../ports.ts';
 import { internalRangeOf } from './address-ranges.ts';
 

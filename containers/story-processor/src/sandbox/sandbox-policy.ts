@@ -1,4 +1,4 @@
-import type { JobSettings } from '#contracts/messages';
+import type { JobSettings } from '#contracts/messages.ts';
 import type { SandboxPolicy } from '../ports.ts';
 
 /** The policy when a job names none: the worker's mode, no network, the documented limits. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { runProcess } from '../pipeline/command-runner.ts';
 import type { CommandResult, CommandRunner, Log, SandboxMode, SandboxPolicy } from '../ports.ts';
-import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow';
+import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow.ts';
 import { startEgressProxy, type EgressProxy, type HostLookup } from './egress-proxy.ts';
 import {
   bwrapArgs,

@@ -1,7 +1,7 @@
-import { leaseIdOf } from '#contracts/identifiers';
-import { METRICS, KIND_DIMENSION } from '#contracts/metrics';
-import { JOB_ERRORS, jobMessageSchema, type JobMessage } from '#contracts/messages';
-import { inputQueueNamePrefix } from '#contracts/identifiers';
+import { leaseIdOf } from '#contracts/identifiers.ts';
+import { METRICS, KIND_DIMENSION } from '#contracts/metrics.ts';
+import { JOB_ERRORS, jobMessageSchema, type JobMessage } from '#contracts/messages.ts';
+import { inputQueueNamePrefix } from '#contracts/identifiers.ts';
 import { JobControl } from '../job/job-control.ts';
 import { MessageHold } from '../job/message-hold.ts';
 import { runJob, type JobRunnerDeps, type JobRunnerSettings, type JobRunResult } from '../job/run-job.ts';

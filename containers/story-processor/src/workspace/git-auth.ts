@@ -1,6 +1,6 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { repositoryUrlKind, type RepositorySettings } from '#contracts/repository';
+import { repositoryUrlKind, type RepositorySettings } from '#contracts/repository.ts';
 import type { RepositoryCredentialSource } from '../ports.ts';
 import { RepositoryError } from './repository-error.ts';
 

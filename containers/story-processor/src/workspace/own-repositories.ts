@@ -1,8 +1,8 @@
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ID_PATTERN } from '#contracts/identifiers';
-import type { RepositorySettings } from '#contracts/repository';
+import { ID_PATTERN } from '#contracts/identifiers.ts';
+import type { RepositorySettings } from '#contracts/repository.ts';
 import type { GitRunner } from './git-cli.ts';
 import { branchForThread, exists } from './git-workspaces.ts';
 
