@@ -91,7 +91,7 @@ describe('the worker build script', () => {
       .filter((path) => !path.startsWith('node:') && !builtins.has(path));
     expect(leftOutside).toEqual([]);
     // Every source the bundle reads is inside what the Dockerfile copies into the build stage.
-    const copiedIntoBuildStage = /^(node_modules|lambdas\/shared|containers\/story-processor)\//;
+    const copiedIntoBuildStage = /^(node_modules|shared|containers\/story-processor)\//;
     const outsideContext = Object.keys(metafile.inputs).filter((input) => !copiedIntoBuildStage.test(input));
     expect(outsideContext).toEqual([]);
     expect(await readdir(join(outdir, 'prompts'))).toEqual(
