@@ -8,6 +8,7 @@ import { newInputQueueNoticesName } from '#contracts/identifiers.ts';
 import type { AdapterGrants } from '#contracts/grants.ts';
 import { newInputQueueNoticeSchema } from '#contracts/messages.ts';
 import type { NewQueueNotices } from '../ports.ts';
+import { safeJson } from '../safe-json.ts';
 
 /** The notices ClaimJob sends when it creates a project-user's input queue, long-polled. */
 export class SqsNewQueueNotices implements NewQueueNotices {
@@ -64,13 +65,5 @@ export class SqsNewQueueNotices implements NewQueueNotices {
     const { QueueUrl } = await this.client.send(new GetQueueUrlCommand({ QueueName: name }));
     if (!QueueUrl) throw new Error(`GetQueueUrl ${name} returned no QueueUrl`);
     return QueueUrl;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { interruptMessageSchema } from '#contracts/messages.ts';
 import type { WorkerClock, Log, WorkQueue } from '../ports.ts';
 import type { JobControl } from './job-control.ts';
+import { safeJson } from '../safe-json.ts';
 
 export interface InterruptWatchInput {
   queue: WorkQueue;
@@ -66,11 +67,3 @@ export function watchInterrupts(input: InterruptWatchInput): { stop(): Promise<v
     },
   };
 }
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};

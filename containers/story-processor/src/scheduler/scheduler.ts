@@ -7,6 +7,7 @@ import { MessageHold } from '../job/message-hold.ts';
 import { runJob, type JobRunnerDeps, type JobRunnerSettings, type JobRunResult } from '../job/run-job.ts';
 import type { NewQueueNotices, ReceivedMessage } from '../ports.ts';
 import { QueueDiscovery } from './queue-discovery.ts';
+import { safeJson } from '../safe-json.ts';
 
 export interface SchedulerSettings extends JobRunnerSettings {
   queuePrefix: string;
@@ -286,11 +287,3 @@ export class Scheduler {
     }
   }
 }
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};

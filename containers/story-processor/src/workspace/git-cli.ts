@@ -1,4 +1,4 @@
-import { sharedProcessLauncher, type ProcessLauncher } from './process-launcher.ts';
+import { sharedProcessLauncher } from './process-launcher.ts';
 
 export interface GitRunnerOptions {
   /** PATH to find `git` on; nothing else from the worker's environment reaches git. */
@@ -13,8 +13,6 @@ export interface GitRunnerOptions {
    * own bare repositories); a missing file reads as empty. Default: none (`/dev/null`).
    */
   globalConfig?: string;
-  /** Where git processes are started from; default: the worker's shared launcher process. */
-  launcher?: ProcessLauncher;
 }
 
 /** `env`: extra variables for this one call (the credential hand-off to GIT_ASKPASS, nothing else). */
@@ -54,7 +52,7 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
     '-c',
     'credential.helper=',
   ];
-  const launcher = options.launcher ?? sharedProcessLauncher();
+  const launcher = sharedProcessLauncher();
   return async (args, cwd, extraEnv) => {
     const result = await launcher.run({
       file: 'git',
