@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
-import { startSystem } from '#local/cli/up.ts';
+import { startLocalSystem } from '../test/helpers/local-system.ts';
 import { seedRepository } from '#local/forge/index.ts';
 import { listOutbox } from '#local/outbox/outbox.ts';
 import {
@@ -295,20 +295,8 @@ export async function coldAndWarm(): Promise<BenchRow[]> {
 
 async function acknowledgement(emails = 8): Promise<BenchRow[]> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'intake-ack-'));
-  const system = await startSystem({
-    dataDir,
-    host: '127.0.0.1',
-    edgePort: 0,
-    smtpPort: 0,
-    consolePort: 0,
-    forgePort: 0,
-    mailDomain: 'intake.localhost',
-    relay: undefined,
-    worker: true,
-    maxConcurrency: 2,
-    anthropicApiKey: undefined,
-    log: () => undefined,
-  });
+  const system = await startLocalSystem(dataDir, { worker: true, maxConcurrency: 2 });
+
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: system.runtime.smtpPort ?? 0,

@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoDbProjectRegistry } from '#adapters/dynamodb-project-registry.ts';
 import { parseProject } from '#domain/project-config.ts';
-import { DEMO_PROJECT, startSystem, type RunningSystem } from '#local/cli/up.ts';
+import { DEMO_PROJECT, type RunningSystem } from '#local/cli/up.ts';
+import { startLocalSystem } from '../../helpers/local-system.ts';
 
 const start = (dataDir: string): Promise<RunningSystem> =>
-  startSystem({
-    dataDir,
-    host: '127.0.0.1',
-    edgePort: 0,
-    smtpPort: 0,
-    consolePort: 0,
-    forgePort: 0,
-    mailDomain: 'intake.localhost',
-    relay: undefined,
-    worker: false,
-    maxConcurrency: 1,
-    anthropicApiKey: undefined,
-    log: () => undefined,
-  });
+  startLocalSystem(dataDir, { worker: false, maxConcurrency: 1 });
 
 const registryOf = (system: RunningSystem) =>
   new DynamoDbProjectRegistry(system.runtime.clients.documents, system.runtime.config.projectsTable);
