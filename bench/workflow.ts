@@ -1,16 +1,17 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { pathToFileURL } from 'node:url';
-import { ScriptedWorker } from '../test/helpers/scripted-worker.ts';
-import { AMELIA, startTestRuntime } from '../test/helpers/local-runtime.ts';
+import { ScriptedWorker, type ReceivedJob } from '../test/helpers/scripted-worker.ts';
+import { AMELIA, startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 
 /** Seed figure on AWS: email → execution start, 2–3 s (S3 event, Lambda cold or warm, StartExecution). */
 const AWS_EMAIL_TO_START_MS = 2_500;
 
 /**
- * Email stored in S3 → job picked up by a worker, one email at a time (no slot contention): S3 event,
- * intake, ParseEmail, ClaimJob (queues exist after the first), QueueJob, the pickup answer and RunJob
- * parking the run token on the lease.
+ * Email stored in S3 → job on its queue → job picked up, one email at a time (no slot contention), with
+ * a worker's long poll already waiting as on a running system: the S3 event, intake, ParseEmail,
+ * ClaimJob (the queues exist after the first email) and QueueJob's send; then the worker's pickup
+ * answer. The clock starts when the S3 put has returned (the email is stored).
  */
 export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
   // One sender sends them all: the admission limits (20 per sender an hour by default) would hold the rest.
@@ -20,46 +21,70 @@ export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
     ],
   });
   const worker = new ScriptedWorker(runtime.clients, runtime.config);
-  const latencies: number[] = [];
+  const onQueue: number[] = [];
+  const pickedUp: number[] = [];
   try {
-    for (let index = 0; index <= emails; index++) {
-      const started = performance.now();
+    const first = await runtime.putEmail({ subject: 'bench: creates the queues' });
+    let job = await worker.nextJob('amelia', 'scott', 5);
+    while (!job) job = await worker.nextJob('amelia', 'scott', 5);
+    await finish(runtime, worker, job, first.jobId);
+    const queueUrl = job.queueUrl;
+    for (let index = 0; index < emails; index++) {
+      let receivedAt = 0;
+      const waiting = (async () => {
+        let queued = await worker.receiveJob(queueUrl, 5);
+        while (!queued) queued = await worker.receiveJob(queueUrl, 5);
+        receivedAt = performance.now();
+        return queued;
+      })();
       const email = await runtime.putEmail({ subject: `bench ${index}` });
-      let job = await worker.nextJob('amelia', 'scott', 5);
-      while (!job) job = await worker.nextJob('amelia', 'scott', 5);
-      const elapsed = performance.now() - started;
-      if (index > 0) latencies.push(elapsed); // the first also creates the project's queues
-      await worker.succeed(job);
-      for (;;) {
-        const { status } = await runtime.clients.sfn.send(
-          new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(email.jobId) }),
-        );
-        if (status !== 'RUNNING') break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      const storedAt = performance.now();
+      const queued = await waiting;
+      await worker.acknowledgePickup(queued);
+      pickedUp.push(performance.now() - storedAt);
+      onQueue.push(receivedAt - storedAt);
+      await finish(runtime, worker, await worker.withRunToken(queued), email.jobId);
     }
   } finally {
     await runtime.dispose();
   }
-  const name = 'email in S3 → job picked up';
+  const stored = 'email stored in S3 →';
   return [
-    { benchmark: name, metric: 'emails', value: String(latencies.length) },
+    { benchmark: `${stored} job on its queue`, metric: 'emails', value: String(onQueue.length) },
     {
-      benchmark: name,
+      benchmark: `${stored} job on its queue`,
       metric: 'median',
-      value: ms(median(latencies)),
+      value: ms(median(onQueue)),
       anchor: 'AWS seed: email → execution start 2–3 s; target ≤ 30 ms',
-      ratio: speedRatio(median(latencies), AWS_EMAIL_TO_START_MS),
+      ratio: `${speedRatio(median(onQueue), AWS_EMAIL_TO_START_MS)}; ${(median(onQueue) / 30).toFixed(1)}× the target`,
     },
     {
-      benchmark: name,
+      benchmark: `${stored} job on its queue`,
       metric: 'p95',
-      value: ms(percentile(latencies, 95)),
+      value: ms(percentile(onQueue, 95)),
       anchor: 'target ≤ 60 ms',
-      ratio: speedRatio(percentile(latencies, 95), 60),
+      ratio: `${(percentile(onQueue, 95) / 60).toFixed(1)}× the target`,
     },
-    { benchmark: name, metric: 'max', value: ms(Math.max(...latencies)) },
+    { benchmark: `${stored} job picked up`, metric: 'median', value: ms(median(pickedUp)) },
+    { benchmark: `${stored} job picked up`, metric: 'p95', value: ms(percentile(pickedUp, 95)) },
   ];
+}
+
+/** Ends the job's execution and waits until it is no longer running. */
+async function finish(
+  runtime: TestRuntime,
+  worker: ScriptedWorker,
+  job: ReceivedJob,
+  jobId: string,
+): Promise<void> {
+  await worker.succeed(job);
+  for (;;) {
+    const { status } = await runtime.clients.sfn.send(
+      new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(jobId) }),
+    );
+    if (status !== 'RUNNING') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -19,10 +19,14 @@ import {
   type JobMessage,
 } from '#contracts/messages.ts';
 
-export interface ReceivedJob {
+/** A job message taken off an input queue, not yet picked up. */
+export interface QueuedJob {
   message: JobMessage;
   queueUrl: string;
   receiptHandle: string;
+}
+
+export interface ReceivedJob extends QueuedJob {
   /** The run token the workflow's RunJob state parked on the lease after the pickup. */
   runToken: string;
 }
@@ -53,6 +57,14 @@ export class ScriptedWorker {
   async nextJob(projectId: string, userId: string, waitSeconds = 2): Promise<ReceivedJob | undefined> {
     const queueUrl = await this.queueUrl(projectId, userId, 'input').catch(() => undefined);
     if (!queueUrl) return undefined;
+    const received = await this.receiveJob(queueUrl, waitSeconds);
+    if (!received) return undefined;
+    await this.acknowledgePickup(received);
+    return this.withRunToken(received);
+  }
+
+  /** Long-polls one input queue for a job message; undefined if none within the wait. */
+  async receiveJob(queueUrl: string, waitSeconds: number): Promise<QueuedJob | undefined> {
     const { Messages } = await this.clients.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -64,14 +76,23 @@ export class ScriptedWorker {
     const received = Messages?.[0];
     if (!received?.Body || !received.ReceiptHandle) return undefined;
     const message = jobMessageSchema.parse(JSON.parse(received.Body));
+    return { message, queueUrl, receiptHandle: received.ReceiptHandle };
+  }
+
+  /** Answers the queue token as a worker does when it takes a job. */
+  async acknowledgePickup(job: QueuedJob): Promise<void> {
     await this.clients.sfn.send(
       new SendTaskSuccessCommand({
-        taskToken: message.taskToken,
+        taskToken: job.message.taskToken,
         output: JSON.stringify({ workerId: 'scripted', pickedUpAt: new Date().toISOString() }),
       }),
     );
-    const runToken = await this.runToken(leaseIdOf(projectId, userId), message.job.jobId);
-    return { message, queueUrl, receiptHandle: received.ReceiptHandle, runToken };
+  }
+
+  /** Waits for the run token the workflow parks on the lease after the pickup. */
+  async withRunToken(job: QueuedJob): Promise<ReceivedJob> {
+    const { projectId, userId, jobId } = job.message.job;
+    return { ...job, runToken: await this.runToken(leaseIdOf(projectId, userId), jobId) };
   }
 
   private async runToken(leaseId: string, jobId: string): Promise<string> {
