@@ -36,6 +36,16 @@ function acceptAnyAccessKey(): void {
 }
 
 /**
+ * Removes s3rver's request logger (koa-logger), which runs even when silent: it colours and times each
+ * request and wraps streamed bodies in a byte counter, for lines nobody prints.
+ */
+function dropSilentRequestLogger(server: S3rver): void {
+  const index = server.middleware.findIndex((middleware) => middleware.name === 'logger');
+  if (index < 0) throw new Error("s3rver's request logger was not found: check the s3rver version");
+  server.middleware.splice(index, 1);
+}
+
+/**
  * Every path s3rver derives stays in its folder, whatever a key holds (a multi-object delete
  * names keys in its XML body, out of the edge's sight): a bucket's folder directly under the S3
  * folder, an object's files under its bucket's folder. A path that would leave is an error.
@@ -94,6 +104,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
       }
     }
   });
+  dropSilentRequestLogger(server);
   confineStore(server.store);
   const httpServer = createServer(edgeOnly(options.edgeToken, server.callback()));
   const port = await listen(httpServer, options.port ?? 0, host);

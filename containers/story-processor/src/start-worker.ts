@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -179,7 +179,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         : {}),
     });
   // Per process: each worker adds the bare repositories it opens (no two processes write one file).
-  const gitConfig = path.join(await mkdtemp(path.join(tmpdir(), 'intake-git-')), 'config');
+  const gitConfigDir = await mkdtemp(path.join(tmpdir(), 'intake-git-'));
+  const gitConfig = path.join(gitConfigDir, 'config');
   const git = createGitRunner({
     pathEnv,
     home,
@@ -279,6 +280,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     refreshQueues: () => scheduler.refreshQueues(),
     async stop() {
       await scheduler.stop();
+      await rm(gitConfigDir, { recursive: true, force: true });
       deps.metrics.flush();
       log.info('worker stopped', { workerId });
     },

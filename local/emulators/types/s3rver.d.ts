@@ -48,6 +48,8 @@ declare module 's3rver' {
     httpServer?: Server;
     /** The Koa request listener, for a server of one's own. */
     callback(): RequestListener;
+    /** Koa's middleware stack, in order; the first is s3rver's request logger. */
+    middleware: ((...args: never[]) => unknown)[];
     store: S3rverStore;
     on(event: 'event', listener: (event: { Records: S3rverEventRecord[] }) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,7 +17,11 @@ import { startEmulators, type Emulators } from '#local/emulators/index.ts';
 import { provisionLocalResources } from '#local/provision.ts';
 import { noMetrics } from '../../../containers/story-processor/src/adapters/powertools-metrics.ts';
 import { silentLog } from '../../../containers/story-processor/src/logging.ts';
-import { startWorker, type WorkerHandle } from '../../../containers/story-processor/src/start-worker.ts';
+import {
+  startWorker,
+  type StartWorkerOptions,
+  type WorkerHandle,
+} from '../../../containers/story-processor/src/start-worker.ts';
 import type { JobFinished } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
 import {
   FakeCallbacks,
@@ -131,19 +135,20 @@ beforeAll(async () => {
   const dynamodb = new DynamoDBClient(common);
   documents = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   await provisionLocalResources(config, { s3, dynamodb, sqs });
-  worker = await startWorker({
-    queuePrefix: config.queuePrefix,
-    tables: { jobs: config.jobsTable, activeJobs: config.activeJobsTable },
-    aws: { sqs, documents, s3 },
-    workspaceRoot: path.join(dataDir, 'workspaces'),
-    pathEnv: PATH_ENV,
-    pollWaitSeconds: 1,
-    idleMs: 50,
-    discoveryIntervalMs: 500,
-    interruptWaitSeconds: 1,
-    overrides: { callbacks, mailer, metrics: noMetrics, log: silentLog },
-    onJobFinished: (f) => finished.push(f),
-  });
+  worker = await startWorker({ ...workerOptions(), onJobFinished: (f) => finished.push(f) });
+});
+
+const workerOptions = (): StartWorkerOptions => ({
+  queuePrefix: config.queuePrefix,
+  tables: { jobs: config.jobsTable, activeJobs: config.activeJobsTable },
+  aws: { sqs, documents, s3 },
+  workspaceRoot: path.join(dataDir, 'workspaces'),
+  pathEnv: PATH_ENV,
+  pollWaitSeconds: 1,
+  idleMs: 50,
+  discoveryIntervalMs: 500,
+  interruptWaitSeconds: 1,
+  overrides: { callbacks, mailer, metrics: noMetrics, log: silentLog },
 });
 
 afterAll(async () => {
@@ -209,5 +214,20 @@ describe('worker against the SQS, DynamoDB and S3 emulators', () => {
     expect(done.result.kind).toBe('interrupted');
     const call = callbacks.calls.find((c) => c.cause?.includes('job-newer'));
     expect(call?.error).toBe('Job.Interrupted');
+  });
+
+  it('removes the temporary folder it made for its git configuration when stopped', async () => {
+    const temporary = await mkdtemp(path.join(dataDir, 'tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = temporary;
+    try {
+      const second = await startWorker(workerOptions());
+      expect(await readdir(temporary)).toEqual([expect.stringMatching(/^intake-git-/)]);
+      await second.stop();
+      expect(await readdir(temporary)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
