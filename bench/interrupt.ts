@@ -36,7 +36,7 @@ const BACKOFF_HANDOVER_MS = 2_500;
 /**
  * Interrupt latency on the local runtime with the real worker: from the moment the reply's
  * execution has sent the interrupt (SendInterrupt answered) to the moment the running job's
- * QueueJob state got its Job.Interrupted callback. The job is mid-story in a slow model call.
+ * RunJob state got its Job.Interrupted callback (on the run token). The job is mid-story in a slow model call.
  */
 export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
   const runtime = await startTestRuntime();
@@ -68,7 +68,7 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
       await runtime.executionEnded(first.jobId, 60_000);
       await runtime.executionEnded(reply.jobId, 60_000);
       const sent = answeredAt(await history(runtime, reply.jobId), 'SendInterrupt');
-      const stopped = answeredAt(await history(runtime, first.jobId), 'QueueJob');
+      const stopped = answeredAt(await history(runtime, first.jobId), 'RunJob');
       if (sent !== undefined && stopped !== undefined) latencies.push(stopped - sent);
       // The slot hand-over: the interrupted job's release → the reply's job on the queue.
       const released = answeredAt(await history(runtime, first.jobId), 'ReleaseInterruptedJob');

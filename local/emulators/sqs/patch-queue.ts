@@ -145,12 +145,34 @@ export function patchQueue(queue: Queue, ctx: PatchContext): QueueState {
     return result;
   };
 
+  /** How many messages a receive would take now, up to `max`: visible, not delayed, one per FIFO group. */
+  const deliverable = (max: number): number => {
+    let count = 0;
+    const groupsSeen = new Set<string>();
+    for (const tracked of entries.values()) {
+      if (!tracked.entry.visible || tracked.entry.delayed) continue;
+      if (queue.FifoQueue && tracked.group !== undefined) {
+        // Taking a group's first message blocks the rest of the group for this pass.
+        if (groupsSeen.has(tracked.group)) continue;
+        groupsSeen.add(tracked.group);
+      }
+      if (++count >= max) break;
+    }
+    return count;
+  };
+
   q.receive = async (params: ReceiveParams) => {
     const wait = Number(params.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds) || 0;
+    const max = Number(params.MaxNumberOfMessages ?? 1) || 1;
     const deadline = Date.now() + wait * 1000;
     for (;;) {
-      // With no wait the library makes one ~40 ms pass over the queue and returns what it found.
-      const received = await original.receive({ ...params, WaitTimeSeconds: 0 });
+      // Each library pass lasts ~40 ms unless it collects as many messages as asked for: asking for
+      // the number available now (at least one) ends the pass at its first scan that finds them.
+      const received = await original.receive({
+        ...params,
+        MaxNumberOfMessages: Math.max(1, deliverable(max)),
+        WaitTimeSeconds: 0,
+      });
       if (received.length > 0) ctx.changed();
       if (received.length > 0 || Date.now() >= deadline || ctx.isStopped()) return received;
     }
