@@ -10,7 +10,7 @@
  * Run alone: `npx tsx bench/agent.ts`.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -153,9 +153,9 @@ async function billedInputPerStory(
     endStream(res, blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn', full);
   });
   const api = await fakeMessagesApi(handlers);
+  const root = await workspace();
   try {
     const prompts = await loadPromptTemplates(defaultPromptDir());
-    const root = await workspace();
     const provider = new AnthropicModelProvider({
       apiKey: 'bench',
       baseURL: api.url,
@@ -174,6 +174,7 @@ async function billedInputPerStory(
     });
   } finally {
     await api.close();
+    await rm(root, { recursive: true, force: true });
   }
   return { billed: totals.input + 1.25 * totals.write + 0.1 * totals.read, raw: totals };
 }
@@ -216,6 +217,7 @@ async function interruptToAbort(runs: number): Promise<{ rejected: number[]; clo
     await api.closed(0);
     closed.push(performance.now() - abortedAt);
     await api.close();
+    await rm(root, { recursive: true, force: true });
   }
   return { rejected, closed };
 }

@@ -108,14 +108,18 @@ export async function storyOverhead(): Promise<BenchRow[]> {
     const spec = Array.from({ length: STORIES }, (_, i) => `- Story number ${i + 1}`).join('\n');
     const perStory: number[] = [];
     const perJobStory: number[] = [];
-    for (let run = 0; run < 3; run += 1) {
-      const job = makeJob({ userId: `u${run}`, settings: { repository: world.settings() } });
-      const started = performance.now();
-      const result = await harness.run(job, spec);
-      if (result.kind !== 'succeeded') throw new Error(`job ${result.kind}`);
-      perJobStory.push((performance.now() - started) / STORIES);
-      for (const story of harness.records.get(job.projectId, job.jobId)?.progress?.stories ?? [])
-        perStory.push(story.durationMs ?? 0);
+    try {
+      for (let run = 0; run < 3; run += 1) {
+        const job = makeJob({ userId: `u${run}`, settings: { repository: world.settings() } });
+        const started = performance.now();
+        const result = await harness.run(job, spec);
+        if (result.kind !== 'succeeded') throw new Error(`job ${result.kind}`);
+        perJobStory.push((performance.now() - started) / STORIES);
+        for (const story of harness.records.get(job.projectId, job.jobId)?.progress?.stories ?? [])
+          perStory.push(story.durationMs ?? 0);
+      }
+    } finally {
+      await rm(harness.root, { recursive: true, force: true });
     }
     const ours = median(commitAndPush);
     return [
@@ -158,7 +162,6 @@ export async function storyOverhead(): Promise<BenchRow[]> {
     ];
   } finally {
     await world.stop();
-    await rm(world.root, { recursive: true, force: true });
   }
 }
 
@@ -250,7 +253,6 @@ export async function coldAndWarm(): Promise<BenchRow[]> {
     costs = await costPerOpen(world);
   } finally {
     await world.stop();
-    await rm(world.root, { recursive: true, force: true });
   }
   const coldMedian = median(cold);
   const ratio = (value: number) => `${((value / coldMedian) * 100).toFixed(1)}% of cold`;

@@ -3,6 +3,7 @@
  * files, in-memory queue/lease/records), and interrupt-to-callback latency.
  * Run alone: `npx tsx bench/worker.ts`.
  */
+import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { JobControl } from '../containers/story-processor/src/job/job-control.ts';
 import { median, ms, percentile, type BenchRow } from './lib/stats.ts';
@@ -25,19 +26,23 @@ async function storyOverhead(validation: boolean): Promise<{ perStory: number[];
   const spec = Array.from({ length: STORIES_PER_JOB }, (_, i) => `- Story number ${i + 1}`).join('\n');
   const perStory: number[] = [];
   const perJob: number[] = [];
-  for (let run = 0; run < JOBS; run += 1) {
-    const job = makeJob({
-      userId: `u${run}`,
-      settings: validation
-        ? { validationCommands: [{ name: 'true', command: 'true', timeoutSeconds: 10 }] }
-        : {},
-    });
-    const started = performance.now();
-    const result = await h.run(job, spec);
-    if (result.kind !== 'succeeded') throw new Error(`job ${result.kind}`);
-    perJob.push((performance.now() - started) / STORIES_PER_JOB);
-    for (const story of h.records.get(job.projectId, job.jobId)?.progress?.stories ?? [])
-      perStory.push(story.durationMs ?? 0);
+  try {
+    for (let run = 0; run < JOBS; run += 1) {
+      const job = makeJob({
+        userId: `u${run}`,
+        settings: validation
+          ? { validationCommands: [{ name: 'true', command: 'true', timeoutSeconds: 10 }] }
+          : {},
+      });
+      const started = performance.now();
+      const result = await h.run(job, spec);
+      if (result.kind !== 'succeeded') throw new Error(`job ${result.kind}`);
+      perJob.push((performance.now() - started) / STORIES_PER_JOB);
+      for (const story of h.records.get(job.projectId, job.jobId)?.progress?.stories ?? [])
+        perStory.push(story.durationMs ?? 0);
+    }
+  } finally {
+    await rm(h.root, { recursive: true, force: true });
   }
   return { perStory, perJob };
 }
@@ -57,7 +62,7 @@ async function interruptLatency(): Promise<number[]> {
       byJobId: 'newer',
       reason: 'bench',
     });
-    const result = await running;
+    const result = await running.finally(() => rm(h.root, { recursive: true, force: true }));
     if (result.kind !== 'interrupted') throw new Error(`expected interrupted, got ${result.kind}`);
     const callbackAt = h.callbacks.calls[0]?.at ?? Date.now();
     latencies.push(callbackAt - sentAt);

@@ -2,8 +2,12 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { resolveDeploySettings } from '../../lib/config.ts';
 import { SES_RECEIVING_REGIONS } from '../../lib/ses-regions.ts';
+import { makeTempDirSync } from '../helpers/temp-dirs.ts';
 
-const configFor = (context: Record<string, unknown>) => resolveDeploySettings(new App({ context }).node, {});
+// An App without `outdir` makes a temporary cdk.out of its own, which nothing removes.
+const outdir = makeTempDirSync('intake-cdk-config-');
+const configFor = (context: Record<string, unknown>) =>
+  resolveDeploySettings(new App({ context, outdir }).node, {});
 
 describe('configuration from context', () => {
   it('defaults to dev with a placeholder domain, destroyable data and workers that scale to zero', () => {
@@ -28,9 +32,9 @@ describe('configuration from context', () => {
     expect(() => configFor({ region: 'af-south-1' })).toThrow(
       /SES does not receive email in af-south-1\. Deploy to one of: us-east-1, .*eu-west-1/,
     );
-    expect(() => resolveDeploySettings(new App().node, { CDK_DEFAULT_REGION: 'sa-east-1' })).toThrow(
-      /sa-east-1/,
-    );
+    expect(() =>
+      resolveDeploySettings(new App({ outdir }).node, { CDK_DEFAULT_REGION: 'sa-east-1' }),
+    ).toThrow(/sa-east-1/);
     for (const region of SES_RECEIVING_REGIONS) expect(configFor({ region }).region).toBe(region);
   });
 

@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createIntakeApp, type IntakeApp } from '../../lib/app.ts';
 import { addPolicyChecks } from '../../lib/policy-checks.ts';
+import { makeTempDirSync } from '../helpers/temp-dirs.ts';
 
 /** A fixed, fake account and region: templates stay comparable and nothing reads credentials. */
 export const TEST_ACCOUNT = '123456789012';
@@ -26,7 +24,7 @@ export interface Synthesized extends IntakeApp {
 
 /** Synthesizes one environment of the app, offline, with no Docker and no credentials. */
 export const synthIntake = (options: SynthOptions = {}): Synthesized => {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'intake-cdk-'));
+  const outdir = makeTempDirSync('intake-cdk-');
   const context: Record<string, unknown> = {
     env: options.env ?? 'dev',
     mailDomains: TEST_DOMAINS.join(','),

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
@@ -10,6 +7,7 @@ import { newLocalCredentials } from '#local/edge/local-credentials.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#local/runtime.ts';
 import { executionNameOf } from '#workflow/start-email-execution.ts';
 import { rawEmail, type TestEmail } from './emails.ts';
+import { makeTempDir, removeTempDir } from './temp-dirs.ts';
 import { waitFor } from './wait.ts';
 
 export const AMELIA: ProjectInput = {
@@ -44,7 +42,10 @@ export interface TestRuntime extends LocalRuntime {
 export async function startTestRuntime(
   options: Partial<LocalRuntimeOptions> & { projects?: ProjectInput[] } = {},
 ): Promise<TestRuntime> {
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'intake-test-')));
+  const dataDir = options.dataDir ?? (await makeTempDir('intake-test-'));
+  const removeOwnDataDir = async () => {
+    if (!options.dataDir) await removeTempDir(dataDir);
+  };
   const runtime = await startLocalRuntime({
     edgePort: 0,
     smtpPort: null,
@@ -53,6 +54,9 @@ export async function startTestRuntime(
     ...options,
     dataDir,
     seedProjects: options.projects ?? [AMELIA],
+  }).catch(async (error: unknown) => {
+    await removeOwnDataDir();
+    throw error;
   });
   let counter = 0;
   const executionArnOf = (jobId: string) =>
@@ -102,7 +106,7 @@ export async function startTestRuntime(
     },
     async dispose() {
       await runtime.stop();
-      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      await removeOwnDataDir();
     },
   };
 }

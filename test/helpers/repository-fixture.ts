@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositorySettings } from '#contracts/repository.ts';
@@ -13,6 +11,7 @@ import { systemWorkerClock } from '../../containers/story-processor/src/clock.ts
 import type { ForgeConnector, Log, WorkspaceProvider } from '../../containers/story-processor/src/ports.ts';
 import { createGitRunner, type GitRunner } from '../../containers/story-processor/src/workspace/git-cli.ts';
 import { createWorkerWorkspaces } from '../../containers/story-processor/src/worker-workspaces.ts';
+import { makeTempDir, removeTempDir } from './temp-dirs.ts';
 
 const run = promisify(execFile);
 export const TOKEN_VARIABLE = 'INTAKE_TEST_REPO_TOKEN';
@@ -69,6 +68,7 @@ export interface RepositoryWorld {
   ): { workspaces: WorkspaceProvider; forges: ForgeConnector };
   /** git on the forge's copy of a repository. */
   remoteGit(args: string[], repo?: string): Promise<string>;
+  /** Stops the forge and removes `root`: stop the workers using folders in it first. */
   stop(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ export function repositoryWorkerParts(
 }
 
 export async function startRepositoryWorld(commits: SeedCommit[]): Promise<RepositoryWorld> {
-  const root = await mkdtemp(path.join(tmpdir(), 'repo-world-'));
+  const root = await makeTempDir('repo-world-');
   const token = `tok_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   const forge = await startLocalForge({ dataDir: path.join(root, 'forge'), token });
   await forge.createRepository('acme', 'widgets', commits);
@@ -152,7 +152,10 @@ export async function startRepositoryWorld(commits: SeedCommit[]): Promise<Repos
       });
       return stdout;
     },
-    stop: () => forge.stop(),
+    async stop() {
+      await forge.stop();
+      await removeTempDir(root);
+    },
   };
 }
 

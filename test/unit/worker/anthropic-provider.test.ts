@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnthropicModelProvider } from '../../../containers/story-processor/src/models/anthropic-provider.ts';
@@ -20,6 +19,7 @@ import {
   toolResults,
   type FakeMessagesApi,
 } from './messages-api-server.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 let api: FakeMessagesApi | undefined;
 afterEach(async () => {
@@ -36,7 +36,7 @@ const git = (cwd: string, ...args: string[]): string =>
 
 /** A clone of a small repository with history, like the worktrees jobs work in. */
 async function clonedRepository(): Promise<string> {
-  const base = await mkdtemp(path.join(tmpdir(), 'anthropic-repo-'));
+  const base = await makeTempDir('anthropic-repo-');
   const origin = path.join(base, 'origin');
   git(base, 'init', '-q', origin);
   await writeFile(path.join(origin, 'greet.ts'), 'export const greet = (name: string) => `Hi ${name}`;\n');

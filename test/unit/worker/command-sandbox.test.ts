@@ -1,7 +1,6 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Log, SandboxPolicy } from '../../../containers/story-processor/src/ports.ts';
@@ -9,6 +8,7 @@ import { createSandboxedCommandRunner } from '../../../containers/story-processo
 import { DEFAULT_SANDBOX_POLICY } from '../../../containers/story-processor/src/sandbox/sandbox-policy.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import { createHarness, makeJob } from './fakes.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 /** Real processes in real sandboxes: every test is an escape attempt that must fail. */
 
@@ -29,7 +29,7 @@ const runnerFor = (defaultMode: 'bwrap' | 'uid' | 'none', extra: { bwrap?: strin
 
 /** A worktree beside a private folder; `base` 0711 lets the lent uid pass (not list), 0700 does not. */
 async function worktree(baseMode = 0o711): Promise<{ dir: string; outside: string }> {
-  const base = await mkdtemp(path.join(tmpdir(), 'command-sandbox-'));
+  const base = await makeTempDir('command-sandbox-');
   await chmod(base, baseMode);
   const dir = path.join(base, 'worktree');
   const outside = path.join(base, 'outside');

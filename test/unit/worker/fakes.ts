@@ -1,11 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { leaseItemFor, type LeaseItem } from '#contracts/active-jobs-table.ts';
 import type { Job, JobMessage } from '#contracts/messages.ts';
 import type { WorkerMetric } from '#contracts/metrics.ts';
 import type { OutboundMail } from '#workflow/ports.ts';
 import { MemoryWorkerLeaseStore } from '../../helpers/memory-active-jobs.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 import { systemWorkerClock } from '../../../containers/story-processor/src/clock.ts';
 import { JobControl } from '../../../containers/story-processor/src/job/job-control.ts';
 import { MessageHold } from '../../../containers/story-processor/src/job/message-hold.ts';
@@ -370,7 +369,7 @@ export interface Harness {
 }
 
 export async function createHarness(overrides: Partial<JobRunnerDeps> = {}): Promise<Harness> {
-  const root = await mkdtemp(path.join(tmpdir(), 'worker-test-'));
+  const root = await makeTempDir('worker-test-');
   const git = createGitRunner({
     pathEnv: PATH_ENV,
     home: root,

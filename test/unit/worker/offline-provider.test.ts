@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
@@ -11,6 +10,7 @@ import {
   PromptError,
 } from '../../../containers/story-processor/src/pipeline/prompts.ts';
 import { createWorkspaceTools } from '../../../containers/story-processor/src/workspace/file-tools.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 describe('offline plan', () => {
   it('plans from bullets with continuation lines, numbered lines, or paragraphs', () => {
@@ -34,7 +34,7 @@ describe('offline provider', () => {
     const signal = new AbortController().signal;
     const contents: string[][] = [];
     for (let run = 0; run < 2; run += 1) {
-      const root = await mkdtemp(path.join(tmpdir(), 'offline-'));
+      const root = await makeTempDir('offline-');
       const tools = createWorkspaceTools(root);
       const { stories } = await provider.plan({ model: 'm', system: '', prompt: 'p', instruction, signal });
       for (const [storyIndex, story] of stories.entries()) {

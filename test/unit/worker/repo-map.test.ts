@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRepoMap } from '../../../containers/story-processor/src/pipeline/repo-map.ts';
 import { PATH_ENV } from './fakes.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 describe('repository map', () => {
   it('shows folders with sizes, the README, manifests and tests; skips ignored files and never follows links', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'repo-map-'));
+    const root = await makeTempDir('repo-map-');
     execFileSync('git', ['init', '-q', root], { env: { PATH: PATH_ENV, HOME: root } });
     await mkdir(path.join(root, 'src/util'), { recursive: true });
     await mkdir(path.join(root, 'test'));

@@ -1,8 +1,6 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseNetworkAllowRule, type NetworkAllowRule } from '#contracts/network-allow.ts';
 import type { Log, SandboxPolicy } from '../../../containers/story-processor/src/ports.ts';
@@ -14,6 +12,7 @@ import {
 } from '../../../containers/story-processor/src/sandbox/egress-proxy.ts';
 import { DEFAULT_SANDBOX_POLICY } from '../../../containers/story-processor/src/sandbox/sandbox-policy.ts';
 import { createSandboxedCommandRunner } from '../../../containers/story-processor/src/sandbox/sandboxed-runner.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 /**
  * The per-project network allowlist: an egress proxy outside the sandbox, reached through a unix
@@ -223,7 +222,7 @@ async function runIn(
   command: string,
   network: SandboxPolicy['network'],
 ): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-egress-'));
+  const dir = await makeTempDir('sandbox-egress-');
   const result = await runner.run({
     command,
     cwd: dir,
@@ -286,7 +285,7 @@ describe('a validation command in the uid sandbox with an allowlist', () => {
         maxOutputBytes: 1024,
         log,
       });
-      const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-egress-'));
+      const dir = await makeTempDir('sandbox-egress-');
       await expect(
         strict.run({
           command: 'touch ran',

@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCommandRunner } from '../../../containers/story-processor/src/pipeline/command-runner.ts';
 import { createWorkspaceTools } from '../../../containers/story-processor/src/workspace/file-tools.ts';
 import { PATH_ENV } from './fakes.ts';
+import { makeTempDir } from '../../helpers/temp-dirs.ts';
 
 async function workspace(): Promise<{ root: string; outside: string }> {
-  const base = await mkdtemp(path.join(tmpdir(), 'sandbox-'));
+  const base = await makeTempDir('sandbox-');
   const root = path.join(base, 'ws');
   const outside = path.join(base, 'outside');
   await mkdir(path.join(root, '.git'), { recursive: true });
