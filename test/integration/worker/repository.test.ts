@@ -139,7 +139,12 @@ describe('projects with a real repository (git smart HTTP on loopback)', () => {
       [WORKER_PROCESS, JSON.stringify({ dataDir: first, job, instruction: THREE_STORIES, holdAtStory: 1 })],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, [TOKEN_VARIABLE]: world.token },
+        // SIGKILL leaves no chance to remove its temporary folders: make them where the test removes them.
+        env: {
+          ...process.env,
+          [TOKEN_VARIABLE]: world.token,
+          TMPDIR: await mkdtemp(path.join(world.root, 'tmp-')),
+        },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
