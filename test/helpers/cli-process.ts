@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { makeProcessTmpdir } from './temp-dirs.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -64,7 +65,7 @@ export async function startUp(
 ): Promise<UpProcess> {
   const child = spawn(TSX, [CLI, ...globalArgs, 'up', ...upArgs], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TMPDIR: await makeProcessTmpdir(), ...env },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { REPO_ROOT } from './cli-process.ts';
+import { makeProcessTmpdir } from './temp-dirs.ts';
 
 export interface NodeProcess {
   child: ChildProcess;
@@ -24,7 +25,7 @@ export async function startNodeScript(
 ): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TMPDIR: await makeProcessTmpdir(), ...env },
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

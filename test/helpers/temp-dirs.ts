@@ -65,3 +65,14 @@ export async function removeTempDirs(): Promise<void> {
   if (failures.length > 0)
     throw new Error(`Could not remove ${failures.length} temporary folder(s):\n${failures.join('\n')}`);
 }
+
+/**
+ * A TMPDIR for a child process, removed with the test file's other folders: a child that is killed
+ * (SIGKILL) cannot remove its own temporary folders. Others may pass through it, as through /tmp
+ * (a sandbox's lent uid reaches the private home made in it).
+ */
+export async function makeProcessTmpdir(): Promise<string> {
+  const dir = await makeTempDir('process-tmp-');
+  await chmod(dir, 0o755);
+  return dir;
+}

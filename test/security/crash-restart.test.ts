@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FINAL_OUTCOMES, type JobOutcome } from '#contracts/tables.ts';
 import { freePort, jsonOf, REPO_ROOT, runCli } from '../helpers/cli-process.ts';
+import { makeProcessTmpdir } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -29,7 +30,7 @@ interface JobItem {
 async function startRuntime(dataDir: string, ports: string[]): Promise<ChildProcess> {
   const child = spawn(TSX, [CLI, '-d', dataDir, 'up', ...ports], {
     cwd: REPO_ROOT,
-    env: process.env,
+    env: { ...process.env, TMPDIR: await makeProcessTmpdir() },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

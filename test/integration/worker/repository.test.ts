@@ -14,6 +14,7 @@ import {
   TOKEN_VARIABLE,
   type RepositoryWorld,
 } from '../../helpers/repository-fixture.ts';
+import { makeProcessTmpdir } from '../../helpers/temp-dirs.ts';
 import { OfflineModelProvider } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import type { EditRequest, ModelProvider } from '../../../containers/story-processor/src/ports.ts';
 import { createHarness, makeJob, THREE_STORIES, type Harness } from '../../unit/worker/fakes.ts';
@@ -139,12 +140,7 @@ describe('projects with a real repository (git smart HTTP on loopback)', () => {
       [WORKER_PROCESS, JSON.stringify({ dataDir: first, job, instruction: THREE_STORIES, holdAtStory: 1 })],
       {
         cwd: REPO_ROOT,
-        // SIGKILL leaves no chance to remove its temporary folders: make them where the test removes them.
-        env: {
-          ...process.env,
-          [TOKEN_VARIABLE]: world.token,
-          TMPDIR: await mkdtemp(path.join(world.root, 'tmp-')),
-        },
+        env: { ...process.env, [TOKEN_VARIABLE]: world.token, TMPDIR: await makeProcessTmpdir() },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,7 +7,7 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '#local/outbox/outbox.ts';
 import { AMELIA, startTestRuntime, type TestRuntime } from '../../helpers/local-runtime.ts';
-import { makeTempDir } from '../../helpers/temp-dirs.ts';
+import { makeProcessTmpdir } from '../../helpers/temp-dirs.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { OFFLINE_VALIDATION_COMMAND } from '../../../containers/story-processor/src/models/offline-provider.ts';
 import type { JobFinished } from '../../../containers/story-processor/src/scheduler/scheduler.ts';
@@ -20,13 +19,6 @@ const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 const WORKER_MAIN = fileURLToPath(
   new URL('../../../containers/story-processor/src/main.ts', import.meta.url),
 );
-
-/** A temporary folder for a worker process; others may pass through it, as through /tmp. */
-const processTmpdir = async (): Promise<string> => {
-  const dir = await makeTempDir('worker-process-tmp-');
-  await chmod(dir, 0o755);
-  return dir;
-};
 
 const checked = { name: 'offline-check', command: OFFLINE_VALIDATION_COMMAND, timeoutSeconds: 20 };
 
@@ -222,8 +214,7 @@ describe('the story-processing worker with the real workflow', () => {
       ...runtime.environment,
       WORKSPACE_ROOT: workspaceRoot(),
       WORKER_ID: 'worker-killed',
-      // SIGKILL leaves no chance to remove its temporary folders: make them where the test removes them.
-      TMPDIR: await processTmpdir(),
+      TMPDIR: await makeProcessTmpdir(),
       WORKER_VISIBILITY_SECONDS: '4',
       WORKER_DISCOVERY_INTERVAL_MS: '500',
       POWERTOOLS_LOG_LEVEL: 'WARN',
