@@ -25,9 +25,10 @@ export function makeTempDirSync(prefix: string): string {
 }
 
 /**
- * Removes a folder and everything in it. A test may leave folders read-only (0555) or without
- * search permission (0700 owned by a sandbox's lent uid); without root that stops `rm`, so on
- * EACCES/EPERM every folder in the tree is given back to its owner's rwx and the removal retried.
+ * Removes a folder and everything in it. A test may leave folders read-only (0555, 0500); without
+ * root that stops `rm`, so on EACCES/EPERM every folder in the tree is given rwx for its owner and
+ * the removal retried. A folder another uid owns (a sandbox's lent uid) needs root: its removal
+ * fails, naming it.
  */
 export async function removeTempDir(dir: string): Promise<void> {
   made.delete(dir);
