@@ -3,6 +3,8 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { executionHistory } from '#local/execution-history.ts';
 import { startLocalWorker } from '#local/local-worker.ts';
 import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
+import { waitFor } from '../test/helpers/wait.ts';
+import { AMELIA_UNLIMITED } from './lib/projects.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 
 const history = (runtime: TestRuntime, jobId: string): Promise<HistoryEvent[]> =>
@@ -39,7 +41,7 @@ const BACKOFF_HANDOVER_MS = 2_500;
  * RunJob state got its Job.Interrupted callback (on the run token). The job is mid-story in a slow model call.
  */
 export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
-  const runtime = await startTestRuntime();
+  const runtime = await startTestRuntime({ projects: [AMELIA_UNLIMITED] });
   const worker = await startLocalWorker(runtime, runtime.dataDir, {
     pollWaitSeconds: 1,
     interruptWaitSeconds: 20,
@@ -54,11 +56,18 @@ export async function benchInterrupt(runs = 20): Promise<BenchRow[]> {
         subject: `long ${run}`,
         text: '1. Slow story [offline:slow=30000]',
       });
-      for (;;) {
-        const record = await runtime.jobRecord('amelia', first.jobId);
-        if (record?.workerId) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const taken = await waitFor(
+        `a worker to start job ${first.jobId}`,
+        async () => {
+          const record = await runtime.jobRecord('amelia', first.jobId);
+          const outcome = String(record?.outcome ?? 'received');
+          if (record?.workerId || !['received', 'queued'].includes(outcome)) return { record, outcome };
+          return undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 20 },
+      );
+      if (!taken.record?.workerId)
+        throw new Error(`job ${first.jobId} ended ${taken.outcome} before a worker took it`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const reply = await runtime.putEmail({
         subject: `re ${run}`,

@@ -1,7 +1,8 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { pathToFileURL } from 'node:url';
 import { ScriptedWorker, type ReceivedJob } from '../test/helpers/scripted-worker.ts';
-import { AMELIA, startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
+import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
+import { AMELIA_UNLIMITED } from './lib/projects.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 
 /** Seed figure on AWS: email → execution start, 2–3 s (S3 event, Lambda cold or warm, StartExecution). */
@@ -14,12 +15,7 @@ const AWS_EMAIL_TO_START_MS = 2_500;
  * answer. The clock starts when the S3 put has returned (the email is stored).
  */
 export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
-  // One sender sends them all: the admission limits (20 per sender an hour by default) would hold the rest.
-  const runtime = await startTestRuntime({
-    projects: [
-      { ...AMELIA, settings: { ...AMELIA.settings, rateLimits: { perSender: 1000, perProject: 1000 } } },
-    ],
-  });
+  const runtime = await startTestRuntime({ projects: [AMELIA_UNLIMITED] });
   const worker = new ScriptedWorker(runtime.clients, runtime.config);
   const onQueue: number[] = [];
   const pickedUp: number[] = [];
