@@ -51,6 +51,7 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
   });
   // The front forwards the edge's headers, token included, to dynalite on a port of its own.
   guardServer(backend, options.edgeToken);
+  const unanswered = trackAnswers(backend);
   const backendUrl = new URL(endpointOf(host, await listen(backend, 0, host)));
   const agent = new Agent({ keepAlive: true });
   // Requests still inside dynalite when it closes make it throw "Database is closed" outside any
@@ -179,9 +180,33 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<R
       ]);
       await closing;
       agent.destroy();
+      // A request the front gave up on (its caller went away) can still be inside dynalite: closing
+      // the database between two of its steps throws "Database is closed" outside any request.
+      await Promise.race([unanswered(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await closeDynalite(backend);
     },
   };
+}
+
+/**
+ * Follows each request into dynalite until dynalite answers it: it calls `end` when its action is
+ * done, whether or not the caller is still there (a gone caller closes the response at once).
+ * Returns a wait for the requests not yet answered.
+ */
+function trackAnswers(server: Server): () => Promise<void> {
+  const pending = new Set<Promise<void>>();
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const answered = new Promise<void>((resolve) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        resolve();
+        return end(...args);
+      }) as ServerResponse['end'];
+    });
+    pending.add(answered);
+    void answered.then(() => pending.delete(answered));
+  });
+  return () => Promise.allSettled([...pending]).then(() => undefined);
 }
 
 function closeDynalite(server: Server): Promise<void> {
