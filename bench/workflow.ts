@@ -1,7 +1,7 @@
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { pathToFileURL } from 'node:url';
 import { ScriptedWorker, type ReceivedJob } from '../test/helpers/scripted-worker.ts';
 import { startTestRuntime, type TestRuntime } from '../test/helpers/local-runtime.ts';
+import { waitFor } from '../test/helpers/wait.ts';
 import { AMELIA_UNLIMITED } from './lib/projects.ts';
 import { median, ms, percentile, printTable, speedRatio, type BenchRow } from './lib/stats.ts';
 
@@ -20,10 +20,10 @@ export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
   const onQueue: number[] = [];
   const pickedUp: number[] = [];
   try {
-    const first = await runtime.putEmail({ subject: 'bench: creates the queues' });
+    await runtime.putEmail({ subject: 'bench: creates the queues' });
     let job = await worker.nextJob('amelia', 'scott', 5);
     while (!job) job = await worker.nextJob('amelia', 'scott', 5);
-    await finish(runtime, worker, job, first.jobId);
+    await finish(runtime, worker, job);
     const queueUrl = job.queueUrl;
     for (let index = 0; index < emails; index++) {
       let receivedAt = 0;
@@ -33,13 +33,13 @@ export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
         receivedAt = performance.now();
         return queued;
       })();
-      const email = await runtime.putEmail({ subject: `bench ${index}` });
+      await runtime.putEmail({ subject: `bench ${index}` });
       const storedAt = performance.now();
       const queued = await waiting;
       await worker.acknowledgePickup(queued);
       pickedUp.push(performance.now() - storedAt);
       onQueue.push(receivedAt - storedAt);
-      await finish(runtime, worker, await worker.withRunToken(queued), email.jobId);
+      await finish(runtime, worker, await worker.withRunToken(queued));
     }
   } finally {
     await runtime.dispose();
@@ -67,20 +67,14 @@ export async function benchWorkflow(emails = 100): Promise<BenchRow[]> {
 }
 
 /** Ends the job's execution and waits until it is no longer running. */
-async function finish(
-  runtime: TestRuntime,
-  worker: ScriptedWorker,
-  job: ReceivedJob,
-  jobId: string,
-): Promise<void> {
+async function finish(runtime: TestRuntime, worker: ScriptedWorker, job: ReceivedJob): Promise<void> {
   await worker.succeed(job);
-  for (;;) {
-    const { status } = await runtime.clients.sfn.send(
-      new DescribeExecutionCommand({ executionArn: runtime.executionArnOf(jobId) }),
-    );
-    if (status !== 'RUNNING') return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  const { jobId } = job.message.job;
+  await waitFor(
+    `execution ${jobId} to end`,
+    async () => ((await runtime.describeExecution(jobId)).status === 'RUNNING' ? undefined : true),
+    { intervalMs: 5 },
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
