@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { startLocalSystem } from '../test/helpers/local-system.ts';
+import { removeTempDir } from '../test/helpers/temp-dirs.ts';
 import { seedRepository } from '#local/forge/index.ts';
 import { listOutbox } from '#local/outbox/outbox.ts';
 import {
@@ -119,7 +120,7 @@ export async function storyOverhead(): Promise<BenchRow[]> {
           perStory.push(story.durationMs ?? 0);
       }
     } finally {
-      await rm(harness.root, { recursive: true, force: true });
+      await removeTempDir(harness.root);
     }
     const ours = median(commitAndPush);
     return [

@@ -3,10 +3,10 @@
  * files, in-memory queue/lease/records), and interrupt-to-callback latency.
  * Run alone: `npx tsx bench/worker.ts`.
  */
-import { rm } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { JobControl } from '../containers/story-processor/src/job/job-control.ts';
 import { median, ms, percentile, type BenchRow } from './lib/stats.ts';
+import { removeTempDir } from '../test/helpers/temp-dirs.ts';
 import { createHarness, makeJob } from '../test/unit/worker/fakes.ts';
 
 const STORIES_PER_JOB = 10;
@@ -42,7 +42,7 @@ async function storyOverhead(validation: boolean): Promise<{ perStory: number[];
         perStory.push(story.durationMs ?? 0);
     }
   } finally {
-    await rm(h.root, { recursive: true, force: true });
+    await removeTempDir(h.root);
   }
   return { perStory, perJob };
 }
@@ -62,7 +62,7 @@ async function interruptLatency(): Promise<number[]> {
       byJobId: 'newer',
       reason: 'bench',
     });
-    const result = await running.finally(() => rm(h.root, { recursive: true, force: true }));
+    const result = await running.finally(() => removeTempDir(h.root));
     if (result.kind !== 'interrupted') throw new Error(`expected interrupted, got ${result.kind}`);
     const callbackAt = h.callbacks.calls[0]?.at ?? Date.now();
     latencies.push(callbackAt - sentAt);
